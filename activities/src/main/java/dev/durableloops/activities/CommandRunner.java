@@ -1,0 +1,227 @@
+package dev.durableloops.activities;
+
+import dev.durableloops.workflows.LoopErrorType;
+import io.temporal.failure.ApplicationFailure;
+import java.io.File;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one step command as {@code setsid sh -c <command>}: in its own session and process group,
+ * stdin from {@code /dev/null}, output to a log file. On timeout, cancellation (a heartbeat that
+ * throws) or any error the whole process group is killed with {@code SIGKILL}, so no maker keeps
+ * editing the workspace after its activity has ended.
+ *
+ * <p>The pid and start time of the running group are kept in a file beside the loop's logs; the
+ * next command of the same loop kills a group still recorded there (left behind by a worker that
+ * died), after checking the start time so a reused pid is never hit.
+ */
+final class CommandRunner {
+
+  /** Heartbeat and poll interval while a command runs. */
+  static final Duration POLL = Duration.ofSeconds(2);
+
+  /** Characters of output tail carried in results. */
+  static final int TAIL_CHARS = 2_000;
+
+  /** Lines of output tail carried in results. */
+  static final int TAIL_LINES = 40;
+
+  private static final Logger log = LoggerFactory.getLogger(CommandRunner.class);
+
+  /** Called about every {@link #POLL} while a command runs; may throw to cancel it. */
+  interface Progress {
+    void beat(String detail);
+
+    Progress NONE = detail -> {};
+  }
+
+  /**
+   * What a command did.
+   *
+   * @param exitCode the exit code, {@code -1} when killed on timeout
+   * @param timedOut whether the timeout killed it
+   * @param durationMillis wall time, ms
+   * @param log the combined output file
+   */
+  record Run(int exitCode, boolean timedOut, long durationMillis, Path log) {
+    String tail() {
+      return CommandRunner.tail(log);
+    }
+  }
+
+  /**
+   * Runs {@code command} and waits for it.
+   *
+   * @param command the shell command line
+   * @param cwd the working directory
+   * @param env variables added to the inherited environment
+   * @param timeout how long it may run
+   * @param logFile where stdout and stderr go (truncated first)
+   * @param stdoutFile where stdout goes alone, or {@code null} to put it in {@code logFile}
+   * @param pidFile where the running group is recorded
+   * @param progress heartbeat callback
+   * @throws ApplicationFailure {@code COMMAND_START_FAILED} when the process cannot start
+   */
+  Run run(
+      String command,
+      Path cwd,
+      Map<String, String> env,
+      Duration timeout,
+      Path logFile,
+      Path stdoutFile,
+      Path pidFile,
+      Progress progress) {
+    reapLeftover(pidFile);
+    ProcessBuilder pb = new ProcessBuilder(List.of("setsid", "sh", "-c", command)).directory(cwd.toFile());
+    pb.environment().putAll(env);
+    pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    Process process;
+    try {
+      Files.createDirectories(logFile.getParent());
+      if (stdoutFile == null) {
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(logFile.toFile());
+      } else {
+        pb.redirectOutput(stdoutFile.toFile());
+        pb.redirectError(logFile.toFile());
+      }
+      process = pb.start();
+      Files.createDirectories(pidFile.getParent());
+      Files.writeString(pidFile, process.pid() + " " + startOf(process.toHandle()).map(Instant::toString).orElse("?"));
+    } catch (IOException e) {
+      throw ApplicationFailure.newNonRetryableFailureWithCause(
+          "cannot start '" + command + "' in " + cwd + ": " + e.getMessage(), LoopErrorType.COMMAND_START_FAILED.name(), e);
+    }
+    long started = System.nanoTime();
+    long deadline = started + timeout.toNanos();
+    boolean done = false;
+    try {
+      while (true) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          break;
+        }
+        if (process.waitFor(Math.min(left, POLL.toNanos()), TimeUnit.NANOSECONDS)) {
+          done = true;
+          break;
+        }
+        progress.beat("running " + Duration.ofNanos(System.nanoTime() - started).toSeconds() + " s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      killGroup(process);
+      throw new IllegalStateException("interrupted while running '" + command + "'", e);
+    } catch (RuntimeException e) {
+      killGroup(process);
+      throw e;
+    } finally {
+      if (!done) {
+        killGroup(process);
+      }
+      deleteQuietly(pidFile);
+    }
+    long millis = Duration.ofNanos(System.nanoTime() - started).toMillis();
+    if (!done) {
+      appendQuietly(logFile, "\n[durable-loops] killed after the step timeout of " + timeout + "\n");
+      return new Run(-1, true, millis, logFile);
+    }
+    // The group may still hold background children of a finished shell; they must not outlive it.
+    killGroup(process);
+    return new Run(process.exitValue(), false, millis, logFile);
+  }
+
+  /** Kills the process group led by {@code process}, and every descendant still known. */
+  static void killGroup(Process process) {
+    List<ProcessHandle> descendants = process.descendants().toList();
+    killGroup(process.pid());
+    descendants.forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
+  }
+
+  private static void killGroup(long pgid) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-KILL", "--", "-" + pgid).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      kill.waitFor(5, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      log.warn("could not run kill for process group {}: {}", pgid, e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Kills a group a dead worker left running, if its recorded start time still matches. */
+  private static void reapLeftover(Path pidFile) {
+    if (!Files.exists(pidFile)) {
+      return;
+    }
+    try {
+      String[] parts = Files.readString(pidFile).trim().split(" ");
+      long pid = Long.parseLong(parts[0]);
+      Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+      if (handle.isPresent() && startOf(handle.get()).map(Instant::toString).orElse("?").equals(parts[1])) {
+        log.info("killing process group {} left running by an earlier attempt", pid);
+        handle.get().descendants().forEach(ProcessHandle::destroyForcibly);
+        killGroup(pid);
+        handle.get().destroyForcibly();
+      }
+    } catch (IOException | RuntimeException e) {
+      log.warn("ignoring unreadable pid file {}: {}", pidFile, e.getMessage());
+    }
+    deleteQuietly(pidFile);
+  }
+
+  private static Optional<Instant> startOf(ProcessHandle handle) {
+    return handle.info().startInstant();
+  }
+
+  /** The last {@link #TAIL_LINES} lines of a file, at most {@link #TAIL_CHARS} characters. */
+  static String tail(Path file) {
+    if (file == null || !Files.exists(file)) {
+      return "";
+    }
+    try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+      long length = raf.length();
+      int size = (int) Math.min(length, 16 * 1024);
+      byte[] buffer = new byte[size];
+      raf.seek(length - size);
+      raf.readFully(buffer);
+      String text = new String(buffer, StandardCharsets.UTF_8).replace("\r", "");
+      String[] lines = text.split("\n", -1);
+      int from = Math.max(0, lines.length - TAIL_LINES - 1);
+      String tail = String.join("\n", List.of(lines).subList(from, lines.length)).strip();
+      return tail.length() <= TAIL_CHARS ? tail : tail.substring(tail.length() - TAIL_CHARS);
+    } catch (IOException e) {
+      return "(output unreadable: " + e.getMessage() + ")";
+    }
+  }
+
+  private static void appendQuietly(Path file, String text) {
+    try {
+      Files.writeString(file, text, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      log.debug("could not append to {}: {}", file, e.getMessage());
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      log.debug("could not delete {}: {}", file, e.getMessage());
+    }
+  }
+}

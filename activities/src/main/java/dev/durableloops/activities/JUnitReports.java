@@ -1,0 +1,132 @@
+package dev.durableloops.activities;
+
+import dev.durableloops.workflows.FailedTest;
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilder;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+import org.w3c.dom.NodeList;
+
+/**
+ * Reads JUnit XML reports: the format Maven Surefire writes ({@code TEST-*.xml}) and pytest writes
+ * with {@code --junitxml}; both are a {@code <testsuite>} (or {@code <testsuites>}) of
+ * {@code <testcase classname name>} elements with a {@code <failure>} or {@code <error>} child when
+ * the test failed. DTDs and external entities are refused.
+ */
+final class JUnitReports {
+
+  /** Failing tests kept per check. */
+  static final int MAX_FAILED = 50;
+
+  /** Characters kept of a failure message. */
+  static final int MAX_MESSAGE = 500;
+
+  /**
+   * Tests counted and failures found.
+   *
+   * @param testsRun test cases seen
+   * @param failed failing ones, at most {@link #MAX_FAILED}
+   * @param unreadable report files that could not be parsed
+   */
+  record Summary(int testsRun, List<FailedTest> failed, List<String> unreadable) {}
+
+  private JUnitReports() {}
+
+  /** Files under {@code root} matching {@code glob} (relative to root), sorted; none outside root. */
+  static List<Path> find(Path root, String glob) throws IOException {
+    String staticPart = glob;
+    int wildcard = indexOfWildcard(glob);
+    if (wildcard >= 0) {
+      int slash = glob.lastIndexOf('/', wildcard);
+      staticPart = slash < 0 ? "" : glob.substring(0, slash);
+    }
+    Path base = root.resolve(staticPart).normalize();
+    if (!base.startsWith(root) || !Files.isDirectory(base)) {
+      return Files.isRegularFile(base) && base.startsWith(root) ? List.of(base) : List.of();
+    }
+    PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + glob);
+    try (Stream<Path> walk = Files.walk(base, 16)) {
+      return walk.filter(Files::isRegularFile).filter(p -> matcher.matches(root.relativize(p))).sorted().toList();
+    }
+  }
+
+  private static int indexOfWildcard(String glob) {
+    for (int i = 0; i < glob.length(); i++) {
+      if ("*?[{".indexOf(glob.charAt(i)) >= 0) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Parses every report. */
+  static Summary read(List<Path> reports) {
+    int run = 0;
+    List<FailedTest> failed = new ArrayList<>();
+    List<String> unreadable = new ArrayList<>();
+    for (Path report : reports) {
+      try {
+        Document doc = builder().parse(report.toFile());
+        NodeList cases = doc.getElementsByTagName("testcase");
+        for (int i = 0; i < cases.getLength(); i++) {
+          Element testcase = (Element) cases.item(i);
+          run++;
+          Element problem = firstChild(testcase, "failure", "error");
+          if (problem != null && failed.size() < MAX_FAILED) {
+            failed.add(new FailedTest(id(testcase), message(problem)));
+          }
+        }
+      } catch (Exception e) {
+        unreadable.add(report.getFileName() + ": " + e.getMessage());
+      }
+    }
+    return new Summary(run, failed, unreadable);
+  }
+
+  private static String id(Element testcase) {
+    String cls = testcase.getAttribute("classname");
+    String name = testcase.getAttribute("name");
+    return cls.isBlank() ? name : cls + "." + name;
+  }
+
+  private static String message(Element problem) {
+    String message = problem.getAttribute("message");
+    if (message.isBlank()) {
+      message = problem.getTextContent().strip().lines().findFirst().orElse("");
+    }
+    message = message.strip();
+    return message.length() <= MAX_MESSAGE ? message : message.substring(0, MAX_MESSAGE - 1) + "…";
+  }
+
+  private static Element firstChild(Element parent, String... names) {
+    for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+      if (n instanceof Element e) {
+        for (String name : names) {
+          if (name.equals(e.getTagName())) {
+            return e;
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  private static DocumentBuilder builder() throws Exception {
+    DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
+    factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+    factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+    factory.setXIncludeAware(false);
+    factory.setExpandEntityReferences(false);
+    return factory.newDocumentBuilder();
+  }
+}

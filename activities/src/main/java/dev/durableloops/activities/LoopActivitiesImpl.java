@@ -1,0 +1,392 @@
+package dev.durableloops.activities;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.durableloops.workflows.CheckEvidence;
+import dev.durableloops.workflows.CheckInput;
+import dev.durableloops.workflows.CheckResult;
+import dev.durableloops.workflows.CheckSpec;
+import dev.durableloops.workflows.CheckpointInput;
+import dev.durableloops.workflows.CheckpointResult;
+import dev.durableloops.workflows.DiscardInput;
+import dev.durableloops.workflows.DiscoverInput;
+import dev.durableloops.workflows.DiscoverResult;
+import dev.durableloops.workflows.FailedTest;
+import dev.durableloops.workflows.GateInput;
+import dev.durableloops.workflows.GatePolicy;
+import dev.durableloops.workflows.GateResult;
+import dev.durableloops.workflows.LoopActivities;
+import dev.durableloops.workflows.LoopErrorType;
+import dev.durableloops.workflows.MakeInput;
+import dev.durableloops.workflows.MakeResult;
+import dev.durableloops.workflows.PlanInput;
+import dev.durableloops.workflows.PlanResult;
+import dev.durableloops.workflows.PrepareInput;
+import dev.durableloops.workflows.PrepareResult;
+import dev.durableloops.workflows.ReflectInput;
+import dev.durableloops.workflows.ReflectResult;
+import dev.durableloops.workflows.StepContext;
+import dev.durableloops.workflows.StepSpec;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.failure.ApplicationFailure;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * The loop's activities against a real git workspace and real processes. One instance serves
+ * every loop of a worker; all state is in the workspace directories and the inputs.
+ *
+ * <p>Commands get the inherited environment plus {@code LOOP_ID}, {@code LOOP_ITERATION},
+ * {@code LOOP_WORKSPACE}, {@code LOOP_GOAL}, {@code LOOP_PROMPT_FILE}, {@code LOOP_STATE_FILE},
+ * {@code LOOP_REFLECTIONS_FILE} and {@code LOOP_RESULT_FILE}; the reviewer also gets
+ * {@code LOOP_DIFF_FILE} and the reflect command {@code LOOP_EVIDENCE_FILE} (JSON).
+ */
+public class LoopActivitiesImpl implements LoopActivities {
+
+  /** Tasks kept from a discover command. */
+  static final int MAX_TASKS = 100;
+
+  /** Characters kept of one task. */
+  static final int MAX_TASK_CHARS = 1_000;
+
+  /** Characters kept of a reflection. */
+  static final int MAX_REFLECTION_CHARS = 4_000;
+
+  /** Bytes of a check's output searched for its metric (the end of the output). */
+  static final int METRIC_WINDOW = 1 << 20;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final LoopPaths paths;
+  private final GitWorkspace git;
+  private final CommandRunner runner = new CommandRunner();
+
+  /**
+   * @param dataDir the data directory holding every loop's workspace and logs
+   */
+  public LoopActivitiesImpl(Path dataDir) {
+    this.paths = new LoopPaths(dataDir);
+    this.git = new GitWorkspace(paths);
+  }
+
+  @Override
+  public PrepareResult prepare(PrepareInput input) {
+    GitWorkspace.Prepared prepared = git.prepare(input.loopId(), input.workspace(), input.commit());
+    return new PrepareResult(
+        prepared.dir().toString(), GitWorkspace.workBranch(input.loopId()), prepared.baseCommit(), prepared.commit());
+  }
+
+  @Override
+  public DiscoverResult discover(DiscoverInput input) {
+    StepContext ctx = input.context();
+    if (input.discover() == null) {
+      return new DiscoverResult(List.of(ctx.goal()), ctx.goal(), 0, null);
+    }
+    git.reconcile(ctx.loopId(), ctx.commit());
+    Path stdout = paths.log(ctx.loopId(), ctx.iteration(), "discover.out");
+    CommandRunner.Run run = run(ctx, input.discover(), "discover", stdout, Map.of());
+    List<String> tasks = parseTasks(read(stdout));
+    String task = tasks.isEmpty() ? null : tasks.get(0);
+    if (task == null && (run.exitCode() != 0)) {
+      // A failing discover command is not proof that no work is left.
+      task = ctx.goal();
+    }
+    return new DiscoverResult(tasks, task, run.exitCode(), run.log().toString());
+  }
+
+  @Override
+  public PlanResult plan(PlanInput input) {
+    StepContext ctx = input.context();
+    Path ws = paths.workspace(ctx.loopId());
+    git.reconcile(ctx.loopId(), ctx.commit());
+    write(ws.resolve(MemoryFiles.STATE), MemoryFiles.state(ctx, input.task(), input.memory()));
+    write(ws.resolve(MemoryFiles.REFLECTIONS), MemoryFiles.reflections(input.memory().reflections()));
+    Path prompt = ws.resolve(MemoryFiles.PROMPT);
+    write(prompt, MemoryFiles.prompt(ctx, input.task(), input.memory()));
+    int exit = 0;
+    if (input.plan() != null) {
+      exit = run(ctx, input.plan(), "plan", null, Map.of("LOOP_TASK", input.task())).exitCode();
+    }
+    String text = read(prompt);
+    return new PlanResult(prompt.toString(), Hashes.sha256(text), text.length(), exit);
+  }
+
+  @Override
+  public MakeResult make(MakeInput input) {
+    StepContext ctx = input.context();
+    Path ws = paths.workspace(ctx.loopId());
+    git.reconcile(ctx.loopId(), ctx.commit());
+    Path result = ws.resolve(MemoryFiles.RESULT);
+    deleteIfExists(result);
+    CommandRunner.Run run = run(ctx, input.make(), "make", null, Map.of());
+    MakerReport report = MakerReport.read(result);
+    GitWorkspace.Attempt attempt =
+        git.commitAttempt(
+            ctx.loopId(),
+            ctx.iteration(),
+            ctx.commit(),
+            "loop " + ctx.loopId() + " iteration " + ctx.iteration() + " attempt\n\n"
+                + (report.summary() == null ? "maker exited " + run.exitCode() : report.summary()) + "\n");
+    return new MakeResult(
+        attempt.commit(), attempt.ref(), attempt.changed(), attempt.diffHash(), attempt.diffStat(),
+        run.exitCode(), run.timedOut(), run.durationMillis(), report.summary(), report.costUsd(), report.tokens(),
+        run.tail(), run.log().toString());
+  }
+
+  @Override
+  public CheckResult check(CheckInput input) {
+    StepContext ctx = input.context();
+    Path ws = paths.workspace(ctx.loopId());
+    git.reconcile(ctx.loopId(), ctx.commit());
+    List<CheckEvidence> evidence = new ArrayList<>();
+    TreeSet<String> failures = new TreeSet<>();
+    Double metric = null;
+    for (CheckSpec check : input.checks()) {
+      GitWorkspace.deleteTree(ws.resolve(MemoryFiles.REPORTS));
+      createDirectories(ws.resolve(MemoryFiles.REPORTS));
+      CommandRunner.Run run = run(ctx, new StepSpec(check.command(), check.timeout()), "check-" + check.name(), null, Map.of());
+      JUnitReports.Summary reports = readReports(ws, check.reports());
+      Double value = check.metric() == null ? null : readMetric(run.log(), check.metric().pattern());
+      if (metric == null) {
+        metric = value;
+      }
+      String tail = run.tail();
+      if (!reports.unreadable().isEmpty()) {
+        tail = tail + "\n[durable-loops] unreadable reports: " + String.join("; ", reports.unreadable());
+      }
+      CheckEvidence e =
+          new CheckEvidence(
+              check.name(), check.isRequired(), run.exitCode(), run.timedOut(), run.durationMillis(),
+              reports.testsRun(), reports.failed(), tail, run.log().toString(), value);
+      evidence.add(e);
+      if (!e.passed()) {
+        failures.add("check:" + e.name() + ":" + (e.timedOut() ? "timeout" : e.exitCode()));
+        e.failedTests().forEach(t -> failures.add("test:" + t.id()));
+      }
+    }
+    boolean requiredPassed = evidence.stream().allMatch(e -> !e.required() || e.passed());
+    String signature = failures.isEmpty() ? null : Hashes.sha256(String.join("\n", failures)).substring(0, 12);
+    return new CheckResult(evidence, requiredPassed, signature, metric);
+  }
+
+  @Override
+  public GateResult gate(GateInput input) {
+    GateResult deterministic = GatePolicy.decide(input, null);
+    if (input.review() == null || !deterministic.passed()) {
+      return deterministic;
+    }
+    StepContext ctx = input.context();
+    Path ws = paths.workspace(ctx.loopId());
+    git.reconcile(ctx.loopId(), ctx.commit());
+    Path diffFile = ws.resolve(MemoryFiles.DIR).resolve("ATTEMPT.diff");
+    String parent = parentOf(ctx);
+    write(diffFile, parent == null ? "" : git.diff(ctx.loopId(), parent, ctx.commit()).text());
+    CommandRunner.Run review = run(ctx, input.review(), "review", null, Map.of("LOOP_DIFF_FILE", diffFile.toString()));
+    return GatePolicy.decide(input, review.timedOut() ? -1 : review.exitCode());
+  }
+
+  @Override
+  public CheckpointResult checkpoint(CheckpointInput input) {
+    String tag = git.checkpoint(input.loopId(), input.number(), input.attemptCommit());
+    return new CheckpointResult(input.attemptCommit(), tag);
+  }
+
+  @Override
+  public void discard(DiscardInput input) {
+    git.reconcile(input.loopId(), input.checkpointCommit());
+  }
+
+  @Override
+  public ReflectResult reflect(ReflectInput input) {
+    String builtIn = Reflections.builtIn(input);
+    if (input.reflect() == null) {
+      return new ReflectResult(cap(builtIn), false);
+    }
+    StepContext ctx = input.context();
+    Path ws = paths.workspace(ctx.loopId());
+    git.reconcile(ctx.loopId(), ctx.commit());
+    Path evidence = ws.resolve(MemoryFiles.DIR).resolve("EVIDENCE.json");
+    try {
+      write(evidence, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(input));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Path stdout = paths.log(ctx.loopId(), ctx.iteration(), "reflect.out");
+    CommandRunner.Run run =
+        run(ctx, input.reflect(), "reflect", stdout, Map.of("LOOP_EVIDENCE_FILE", evidence.toString(), "LOOP_TASK", input.task()));
+    String text = read(stdout).strip();
+    if (run.exitCode() != 0 || text.isEmpty()) {
+      return new ReflectResult(
+          cap(builtIn + "\n\n(The reflect command " + (run.timedOut() ? "timed out" : "exited " + run.exitCode())
+              + (text.isEmpty() ? " with no output" : "") + "; this is the built-in note.)"),
+          false);
+    }
+    return new ReflectResult(cap(text), true);
+  }
+
+  // ---- helpers ----
+
+  private CommandRunner.Run run(StepContext ctx, StepSpec step, String name, Path stdout, Map<String, String> extra) {
+    Path ws = paths.workspace(ctx.loopId());
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("LOOP_ID", ctx.loopId());
+    env.put("LOOP_ITERATION", Integer.toString(ctx.iteration()));
+    env.put("LOOP_WORKSPACE", ws.toString());
+    env.put("LOOP_GOAL", ctx.goal());
+    env.put("LOOP_PROMPT_FILE", ws.resolve(MemoryFiles.PROMPT).toString());
+    env.put("LOOP_STATE_FILE", ws.resolve(MemoryFiles.STATE).toString());
+    env.put("LOOP_REFLECTIONS_FILE", ws.resolve(MemoryFiles.REFLECTIONS).toString());
+    env.put("LOOP_RESULT_FILE", ws.resolve(MemoryFiles.RESULT).toString());
+    env.putAll(extra);
+    return runner.run(
+        step.command(), ws, env, step.timeoutDuration(), paths.log(ctx.loopId(), ctx.iteration(), name), stdout,
+        paths.loopDir(ctx.loopId()).resolve("running.pid"), heartbeat(name));
+  }
+
+  private static CommandRunner.Progress heartbeat(String step) {
+    ActivityExecutionContext context;
+    try {
+      context = Activity.getExecutionContext();
+    } catch (RuntimeException e) {
+      return CommandRunner.Progress.NONE;
+    }
+    return detail -> context.heartbeat(step + " " + detail);
+  }
+
+  private String parentOf(StepContext ctx) {
+    try {
+      return git.firstParent(ctx.loopId(), ctx.commit());
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static JUnitReports.Summary readReports(Path ws, String glob) {
+    if (glob == null || glob.isBlank()) {
+      return new JUnitReports.Summary(0, List.<FailedTest>of(), List.of());
+    }
+    try {
+      return JUnitReports.read(JUnitReports.find(ws, glob));
+    } catch (IOException e) {
+      return new JUnitReports.Summary(0, List.of(), List.of(glob + ": " + e.getMessage()));
+    }
+  }
+
+  static Double readMetric(Path log, String pattern) {
+    Pattern compiled;
+    try {
+      compiled = Pattern.compile(pattern);
+    } catch (PatternSyntaxException e) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "metric pattern '" + pattern + "' is not a regular expression: " + e.getDescription(), LoopErrorType.BAD_SPEC.name());
+    }
+    String text = read(log);
+    if (text.length() > METRIC_WINDOW) {
+      text = text.substring(text.length() - METRIC_WINDOW);
+    }
+    Matcher m = compiled.matcher(text);
+    Double last = null;
+    while (m.find()) {
+      try {
+        last = Double.parseDouble(m.groupCount() >= 1 ? m.group(1) : m.group());
+      } catch (NumberFormatException e) {
+        // Not a number: keep the last one that was.
+      }
+    }
+    return last;
+  }
+
+  static List<String> parseTasks(String stdout) {
+    String text = stdout.strip();
+    List<String> tasks = new ArrayList<>();
+    if (text.startsWith("[")) {
+      try {
+        for (JsonNode node : JSON.readTree(text)) {
+          String task = node.isTextual() ? node.asText()
+              : node.has("title") ? node.get("title").asText() : node.has("task") ? node.get("task").asText() : node.toString();
+          tasks.add(task);
+        }
+      } catch (IOException e) {
+        tasks.clear();
+      }
+    }
+    if (tasks.isEmpty()) {
+      text.lines().map(String::strip).filter(l -> !l.isEmpty()).forEach(tasks::add);
+    }
+    return tasks.stream().limit(MAX_TASKS)
+        .map(t -> t.length() <= MAX_TASK_CHARS ? t : t.substring(0, MAX_TASK_CHARS)).toList();
+  }
+
+  private static String cap(String text) {
+    return text.length() <= MAX_REFLECTION_CHARS ? text : text.substring(0, MAX_REFLECTION_CHARS - 1) + "…";
+  }
+
+  static String read(Path file) {
+    if (file == null || !Files.exists(file)) {
+      return "";
+    }
+    try {
+      return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void write(Path file, String text) {
+    try {
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, text, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void createDirectories(Path dir) {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void deleteIfExists(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** What a maker wrote to {@code LOOP_RESULT_FILE}. */
+  record MakerReport(String summary, double costUsd, long tokens) {
+    static MakerReport read(Path file) {
+      if (!Files.exists(file)) {
+        return new MakerReport(null, 0, 0);
+      }
+      try {
+        JsonNode node = JSON.readTree(file.toFile());
+        String summary = node.hasNonNull("summary") ? node.get("summary").asText() : null;
+        if (summary != null && summary.length() > 2_000) {
+          summary = summary.substring(0, 2_000);
+        }
+        double cost = node.hasNonNull("costUsd") ? Math.max(0, node.get("costUsd").asDouble()) : 0;
+        long tokens = node.hasNonNull("tokens") ? Math.max(0, node.get("tokens").asLong()) : 0;
+        return new MakerReport(summary, Double.isFinite(cost) ? cost : 0, tokens);
+      } catch (IOException | RuntimeException e) {
+        return new MakerReport("unreadable LOOP_RESULT_FILE: " + e.getMessage(), 0, 0);
+      }
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package dev.durableloops.activities;
+
+import dev.durableloops.workflows.LoopErrorType;
+import io.temporal.failure.ApplicationFailure;
+import java.nio.file.Path;
+import java.util.regex.Pattern;
+
+/**
+ * The data directory layout: {@code <data>/loops/<loopId>/workspace} (the clone) and
+ * {@code <data>/loops/<loopId>/logs/} (step output, one file per iteration and step).
+ */
+public final class LoopPaths {
+
+  private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
+
+  private final Path dataDir;
+
+  /**
+   * @param dataDir the data directory; made absolute
+   */
+  public LoopPaths(Path dataDir) {
+    this.dataDir = dataDir.toAbsolutePath().normalize();
+  }
+
+  /** The data directory. */
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /**
+   * The directory of one loop.
+   *
+   * @throws ApplicationFailure ({@code BAD_SPEC}, non-retryable) when the id could escape the
+   *     data directory
+   */
+  public Path loopDir(String loopId) {
+    if (loopId == null || !SAFE_ID.matcher(loopId).matches() || loopId.contains("..")) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "loop id '" + loopId + "' is not usable as a directory name", LoopErrorType.BAD_SPEC.name());
+    }
+    return dataDir.resolve("loops").resolve(loopId);
+  }
+
+  /** The loop's clone. */
+  public Path workspace(String loopId) {
+    return loopDir(loopId).resolve("workspace");
+  }
+
+  /** The log file of one step, e.g. {@code logs/iter-0003-make.log}. */
+  public Path log(String loopId, int iteration, String step) {
+    return loopDir(loopId).resolve("logs").resolve(String.format("iter-%04d-%s.log", iteration, step));
+  }
+}

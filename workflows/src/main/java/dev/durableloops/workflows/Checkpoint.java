@@ -1,0 +1,17 @@
+package dev.durableloops.workflows;
+
+/**
+ * An accepted attempt: a commit on the loop's work branch, tagged {@code loops/<id>/cp-<n>}, plus the
+ * loop state at that moment.
+ *
+ * @param number 1-based checkpoint number ({@code 0} is the base commit and is not listed)
+ * @param iteration the iteration that produced it
+ * @param commit the commit id (40 hex)
+ * @param tag the tag name
+ * @param createdAt ISO-8601 instant (workflow time)
+ * @param costUsd budget used when it was taken, USD
+ * @param reflections how many reflections existed when it was taken
+ * @param metric the metric of the attempt, when a check has one
+ */
+public record Checkpoint(
+    int number, int iteration, String commit, String tag, String createdAt, double costUsd, int reflections, Double metric) {}

@@ -1,0 +1,62 @@
+package dev.durableloops.workflows;
+
+import io.temporal.workflow.QueryMethod;
+import io.temporal.workflow.SignalMethod;
+import io.temporal.workflow.UpdateMethod;
+import io.temporal.workflow.UpdateValidatorMethod;
+import io.temporal.workflow.WorkflowInterface;
+import io.temporal.workflow.WorkflowMethod;
+
+/**
+ * One loop: iterations of Discover → Plan → Make → Check → Gate → Reflect until the verification
+ * condition holds or a cap stops it. The workflow id is {@code loop-<name>}.
+ *
+ * <p>Human decisions arrive as the {@code decide} Update (validated, answered synchronously) or the
+ * {@code decision} Signal, which the Temporal UI and CLI can send: payload
+ * {@code {"decision": "APPROVE", "diffHash": "<pendingDecision.diffHash>", "comment": "…"}}.
+ */
+@WorkflowInterface
+public interface LoopWorkflow {
+
+  /**
+   * Runs the loop.
+   *
+   * @return the outcome of a loop that ended {@code SUCCEEDED}, {@code CAPPED} or {@code STALLED}
+   * @throws io.temporal.failure.ApplicationFailure (as the workflow's failure) when a step failed
+   *     permanently; the loop's status is then {@code FAILED} with the reason
+   */
+  @WorkflowMethod(name = "LoopWorkflow")
+  LoopOutcome run(LoopInput input);
+
+  /** The loop's current state. */
+  @QueryMethod(name = "state")
+  LoopState state();
+
+  /** Approves or rejects the pending attempt; answers once the decision is recorded. */
+  @UpdateMethod(name = "decide")
+  DecisionResult decide(Decision decision);
+
+  /**
+   * Refuses a decision when nothing is pending or it names another attempt's diff hash.
+   *
+   * @throws IllegalArgumentException with the reason
+   */
+  @UpdateValidatorMethod(updateName = "decide")
+  void validateDecide(Decision decision);
+
+  /** The Signal form of {@link #decide}; an invalid decision is logged and ignored. */
+  @SignalMethod(name = "decision")
+  void decision(Decision decision);
+
+  /** Pauses the loop before its next iteration. */
+  @SignalMethod(name = "pause")
+  void pause();
+
+  /** Resumes a paused loop. */
+  @SignalMethod(name = "resume")
+  void resume();
+
+  /** Adds a human note to the loop's memory. */
+  @SignalMethod(name = "addNote")
+  void addNote(Note note);
+}

@@ -1,0 +1,16 @@
+package dev.durableloops.workflows;
+
+/** The step a loop is in. */
+public enum Phase {
+  PREPARE,
+  DISCOVER,
+  PLAN,
+  MAKE,
+  CHECK,
+  GATE,
+  APPROVAL,
+  CHECKPOINT,
+  DISCARD,
+  REFLECT,
+  DONE
+}

@@ -1,0 +1,55 @@
+package dev.durableloops.workflows;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Renders a loop's state as the short Markdown table the workflow keeps as its current details
+ * ({@code Workflow.setCurrentDetails}), shown in the Temporal UI.
+ */
+final class ProgressTable {
+
+  /** Rows of recent iterations shown. */
+  static final int RECENT = 5;
+
+  private ProgressTable() {}
+
+  static String render(LoopState s) {
+    StringBuilder md = new StringBuilder();
+    md.append("**").append(s.status()).append("** · phase ").append(s.phase())
+        .append(" · iteration ").append(s.iteration());
+    if (s.budget() != null) {
+      md.append('/').append(s.budget().limits().maxIterations())
+          .append(String.format(Locale.ROOT, " · cost $%.2f", s.budget().costUsd()));
+    }
+    md.append(" · checkpoints ").append(s.checkpoints().size()).append('\n');
+    if (s.pendingDecision() != null) {
+      md.append("\nAwaiting approval of iteration ").append(s.pendingDecision().iteration())
+          .append(" (diff `").append(s.pendingDecision().diffHash()).append("`, ")
+          .append(s.pendingDecision().diffStat()).append("): send signal `decision`.\n");
+    }
+    if (s.stopReason() != null) {
+      md.append("\nStopped: ").append(s.stopReason()).append('\n');
+    }
+    List<IterationRecord> rows = s.iterations();
+    if (!rows.isEmpty()) {
+      md.append("\n| iter | checks | verdict | checkpoint | reason |\n|---|---|---|---|---|\n");
+      for (IterationRecord r : rows.subList(Math.max(0, rows.size() - RECENT), rows.size())) {
+        md.append("| ").append(r.iteration())
+            .append(" | ").append(String.join(" ", r.checks()))
+            .append(" | ").append(r.verdict())
+            .append(" | ").append(r.checkpoint() == null ? "" : "cp-" + r.checkpoint())
+            .append(" | ").append(cell(r.reason())).append(" |\n");
+      }
+    }
+    return md.toString();
+  }
+
+  private static String cell(String text) {
+    if (text == null) {
+      return "";
+    }
+    String flat = text.replace('|', '/').replace('\n', ' ');
+    return flat.length() > 120 ? flat.substring(0, 119) + "…" : flat;
+  }
+}
