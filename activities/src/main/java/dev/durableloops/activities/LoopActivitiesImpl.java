@@ -168,7 +168,7 @@ public class LoopActivitiesImpl implements LoopActivities {
       }
       CheckEvidence e =
           new CheckEvidence(
-              check.name(), check.isRequired(), run.exitCode(), run.timedOut(), run.durationMillis(),
+              check.name(), check.requiredOrDefault(), run.exitCode(), run.timedOut(), run.durationMillis(),
               reports.testsRun(), reports.failed(), tail, run.log().toString(), value);
       evidence.add(e);
       if (!e.passed()) {

@@ -37,7 +37,7 @@ public record CheckSpec(
   }
 
   /** Whether the gate requires this check to pass; {@code true} unless set to {@code false}. */
-  public boolean isRequired() {
+  public boolean requiredOrDefault() {
     return required == null || required;
   }
 

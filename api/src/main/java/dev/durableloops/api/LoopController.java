@@ -1,0 +1,118 @@
+package dev.durableloops.api;
+
+import dev.durableloops.workflows.Decision;
+import dev.durableloops.workflows.DecisionResult;
+import dev.durableloops.workflows.LoopSpec;
+import dev.durableloops.workflows.LoopStatus;
+import jakarta.validation.Valid;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+/**
+ * The loops API ({@code /api/loops}); see DESIGN.md for the table of endpoints. Errors are RFC 9457
+ * problem+json ({@link ApiExceptionHandler}).
+ */
+@RestController
+@RequestMapping(path = "/api/loops", produces = MediaType.APPLICATION_JSON_VALUE)
+class LoopController {
+
+  private final LoopService loops;
+  private final LoopEvents events;
+
+  LoopController(LoopService loops, LoopEvents events) {
+    this.loops = loops;
+    this.events = events;
+  }
+
+  /** Starts a loop: 201 with the id and links, {@code Location} the loop's URL. */
+  @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
+  ResponseEntity<StartResponse> start(@Valid @RequestBody LoopSpec spec) {
+    StartResponse started = loops.start(spec);
+    return ResponseEntity.created(URI.create(started.links().get("self"))).body(started);
+  }
+
+  /** Lists loops, newest first; {@code ?status=AWAITING_APPROVAL} filters. */
+  @GetMapping
+  List<LoopSummary> list(@RequestParam(required = false) LoopStatus status) {
+    return loops.list(status);
+  }
+
+  /** The loop's state. */
+  @GetMapping("/{id}")
+  Map<String, Object> get(@PathVariable String id) {
+    return loops.get(id);
+  }
+
+  /** Server-sent events: a {@code state} event with the whole state whenever it changes. */
+  @GetMapping(path = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+  SseEmitter events(@PathVariable String id) {
+    loops.get(id);
+    return events.subscribe(id);
+  }
+
+  /** Approves or rejects the pending attempt (the {@code decide} Update). */
+  @PostMapping(path = "/{id}/decision", consumes = MediaType.APPLICATION_JSON_VALUE)
+  DecisionResult decide(@PathVariable String id, @Valid @RequestBody Decision decision) {
+    return loops.decide(id, decision);
+  }
+
+  /** Rolls back to a checkpoint: not built yet, answered 501. */
+  @PostMapping("/{id}/rollback")
+  ResponseEntity<ProblemDetail> rollback(@PathVariable String id) {
+    ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_IMPLEMENTED, "rollback is not available yet");
+    problem.setType(URI.create(ApiExceptionHandler.TYPE_BASE + "not-implemented"));
+    problem.setTitle("Not implemented");
+    return ResponseEntity.status(HttpStatus.NOT_IMPLEMENTED).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
+  }
+
+  /** Pauses the loop before its next iteration: 202. */
+  @PostMapping("/{id}/pause")
+  ResponseEntity<Map<String, String>> pause(@PathVariable String id) {
+    loops.pause(id);
+    return accepted(id, "pause requested; the loop pauses before its next iteration");
+  }
+
+  /** Resumes a paused loop: 202. */
+  @PostMapping("/{id}/resume")
+  ResponseEntity<Map<String, String>> resume(@PathVariable String id) {
+    loops.resume(id);
+    return accepted(id, "resume requested");
+  }
+
+  /** Cancels the loop (Temporal cancellation; the running step's process group is killed): 202. */
+  @PostMapping("/{id}/cancel")
+  ResponseEntity<Map<String, String>> cancel(@PathVariable String id) {
+    loops.cancel(id);
+    return accepted(id, "cancellation requested");
+  }
+
+  /** Adds a human note to the loop's memory: 202. */
+  @PostMapping(path = "/{id}/notes", consumes = MediaType.APPLICATION_JSON_VALUE)
+  ResponseEntity<Map<String, String>> note(@PathVariable String id, @Valid @RequestBody NoteRequest note) {
+    loops.addNote(id, note);
+    return accepted(id, "note added; it reaches the maker from the next iteration on");
+  }
+
+  /** The diff of checkpoint N against its parent, as {@code text/x-diff}. */
+  @GetMapping(path = "/{id}/checkpoints/{n}/diff", produces = "text/x-diff")
+  String diff(@PathVariable String id, @PathVariable int n) {
+    return loops.checkpointDiff(id, n);
+  }
+
+  private static ResponseEntity<Map<String, String>> accepted(String id, String message) {
+    return ResponseEntity.status(HttpStatus.ACCEPTED).body(Map.of("id", id, "message", message));
+  }
+}

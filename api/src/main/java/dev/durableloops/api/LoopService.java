@@ -1,0 +1,249 @@
+package dev.durableloops.api;
+
+import dev.durableloops.activities.GitWorkspace;
+import dev.durableloops.workflows.Checkpoint;
+import dev.durableloops.workflows.Decision;
+import dev.durableloops.workflows.DecisionResult;
+import dev.durableloops.workflows.LoopInput;
+import dev.durableloops.workflows.LoopSearchAttributes;
+import dev.durableloops.workflows.LoopSpec;
+import dev.durableloops.workflows.LoopState;
+import dev.durableloops.workflows.LoopStatus;
+import dev.durableloops.workflows.LoopWorkflow;
+import dev.durableloops.workflows.Note;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowExecutionDescription;
+import io.temporal.client.WorkflowExecutionMetadata;
+import io.temporal.client.WorkflowNotFoundException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.client.WorkflowUpdateException;
+import io.temporal.common.SearchAttributes;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.TemporalFailure;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import io.temporal.api.common.v1.WorkflowExecution;
+import org.springframework.core.env.Environment;
+import tools.jackson.databind.json.JsonMapper;
+import org.springframework.stereotype.Service;
+
+/**
+ * The bridge from HTTP to Temporal: starts loop workflows, queries, updates and signals them, and
+ * lists them through visibility. Loop ids are the workflow ids.
+ */
+@Service
+class LoopService {
+
+  /** Loop ids tried for one name: {@code loop-<name>}, then {@code -2} … {@code -100}. */
+  static final int MAX_SUFFIX = 100;
+
+  /** Loops returned by one list call at most. */
+  static final int MAX_LIST = 500;
+
+  private final WorkflowClient client;
+  private final LoopsProperties properties;
+  private final GitWorkspace workspace;
+  private final String namespace;
+  private final JsonMapper mapper;
+
+  LoopService(WorkflowClient client, LoopsProperties properties, GitWorkspace workspace, Environment environment, JsonMapper mapper) {
+    this.client = client;
+    this.mapper = mapper;
+    this.properties = properties;
+    this.workspace = workspace;
+    this.namespace = environment.getProperty("spring.temporal.namespace", "default");
+  }
+
+  /** Starts a loop; the id is derived from the spec's name, suffixed when taken. */
+  StartResponse start(LoopSpec spec) {
+    LoopSpec normalized = spec.normalized();
+    for (int i = 1; i <= MAX_SUFFIX; i++) {
+      String id = "loop-" + spec.name() + (i == 1 ? "" : "-" + i);
+      WorkflowOptions options =
+          WorkflowOptions.newBuilder()
+              .setWorkflowId(id)
+              .setTaskQueue(properties.taskQueue())
+              .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+              .setStaticSummary(truncate(normalized.goal(), 400))
+              .setStaticDetails(staticDetails(normalized))
+              .setMemo(Map.of("goal", truncate(normalized.goal(), 400)))
+              .setTypedSearchAttributes(
+                  SearchAttributes.newBuilder()
+                      .set(LoopSearchAttributes.STATUS, LoopStatus.RUNNING.name())
+                      .set(LoopSearchAttributes.REPOSITORY, truncate(normalized.workspace().repository(), 1000))
+                      .build())
+              .build();
+      LoopWorkflow loop = client.newWorkflowStub(LoopWorkflow.class, options);
+      try {
+        WorkflowExecution execution = WorkflowClient.start(loop::run, new LoopInput(normalized, null));
+        return new StartResponse(id, execution.getRunId(), links(id));
+      } catch (WorkflowExecutionAlreadyStarted taken) {
+        // Try the next suffix.
+      }
+    }
+    throw new LoopConflictException("loop ids loop-" + spec.name() + " to loop-" + spec.name() + "-" + MAX_SUFFIX + " are all taken");
+  }
+
+  /** The loop's state with links and the Temporal execution status. */
+  Map<String, Object> get(String id) {
+    WorkflowExecutionDescription description = describe(id);
+    LoopState state = client.newWorkflowStub(LoopWorkflow.class, id).state();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> body = new LinkedHashMap<>(mapper.convertValue(state, Map.class));
+    WorkflowExecutionStatus temporal = description.getStatus();
+    body.put("id", id);
+    body.put("temporalStatus", shortStatus(temporal));
+    if (temporal == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED
+        || temporal == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TIMED_OUT) {
+      body.put("status", LoopStatus.FAILED.name());
+      body.put("stopReason", "the workflow was " + shortStatus(temporal).toLowerCase() + " in Temporal");
+    } else if (temporal == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CANCELED) {
+      body.put("status", LoopStatus.CANCELLED.name());
+    }
+    body.put("links", links(id));
+    return body;
+  }
+
+  /** Loops from visibility, newest first, optionally only those with {@code status}. */
+  List<LoopSummary> list(LoopStatus status) {
+    String query = "WorkflowType = 'LoopWorkflow'" + (status == null ? "" : " AND LoopStatus = '" + status.name() + "'");
+    return client.listExecutions(query).limit(MAX_LIST).map(this::summary).toList();
+  }
+
+  private LoopSummary summary(WorkflowExecutionMetadata m) {
+    SearchAttributes sa = m.getTypedSearchAttributes();
+    String id = m.getExecution().getWorkflowId();
+    String status = sa.get(LoopSearchAttributes.STATUS);
+    WorkflowExecutionStatus temporal = m.getStatus();
+    if (temporal == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED
+        || temporal == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TIMED_OUT) {
+      status = LoopStatus.FAILED.name();
+    } else if (temporal == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CANCELED) {
+      status = LoopStatus.CANCELLED.name();
+    }
+    return new LoopSummary(
+        id, status, sa.get(LoopSearchAttributes.ITERATION), sa.get(LoopSearchAttributes.COST_USD),
+        sa.get(LoopSearchAttributes.REPOSITORY), m.getMemo("goal", String.class, String.class), instant(m.getStartTime()),
+        instant(m.getCloseTime()), shortStatus(temporal), links(id));
+  }
+
+  /** Sends the {@code decide} Update; a refused decision is a {@link LoopConflictException}. */
+  DecisionResult decide(String id, Decision decision) {
+    describe(id);
+    try {
+      return client.newWorkflowStub(LoopWorkflow.class, id).decide(decision);
+    } catch (WorkflowUpdateException e) {
+      throw new LoopConflictException(failureMessage(e));
+    } catch (WorkflowNotFoundException e) {
+      throw new LoopConflictException("loop " + id + " has ended; no decision can be sent");
+    }
+  }
+
+  void pause(String id) {
+    running(id).pause();
+  }
+
+  void resume(String id) {
+    running(id).resume();
+  }
+
+  void addNote(String id, NoteRequest note) {
+    running(id).addNote(new Note(note.text(), note.author(), null));
+  }
+
+  void cancel(String id) {
+    running(id);
+    client.newUntypedWorkflowStub(id).cancel();
+  }
+
+  /** The diff of checkpoint {@code n} against its parent (the previous checkpoint or the base). */
+  String checkpointDiff(String id, int n) {
+    describe(id);
+    LoopState state = client.newWorkflowStub(LoopWorkflow.class, id).state();
+    List<Checkpoint> cps = state.checkpoints();
+    Checkpoint cp = cps.stream().filter(c -> c.number() == n).findFirst()
+        .orElseThrow(() -> new LoopNotFoundException("loop " + id + " has no checkpoint " + n));
+    String parent = cps.stream().filter(c -> c.number() == n - 1).map(Checkpoint::commit).findFirst().orElse(state.baseCommit());
+    try {
+      return workspace.diff(id, parent, cp.commit()).text();
+    } catch (IllegalArgumentException e) {
+      throw new LoopNotFoundException(e.getMessage());
+    }
+  }
+
+  Map<String, String> links(String id) {
+    Map<String, String> links = new LinkedHashMap<>();
+    links.put("self", "/api/loops/" + id);
+    links.put("web", "/loop.html?id=" + URLEncoder.encode(id, StandardCharsets.UTF_8));
+    links.put("temporal", properties.temporalUiUrl() + "/namespaces/" + namespace + "/workflows/" + id);
+    return links;
+  }
+
+  private LoopWorkflow running(String id) {
+    WorkflowExecutionDescription d = describe(id);
+    if (d.getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+      throw new LoopConflictException("loop " + id + " has ended (" + shortStatus(d.getStatus()) + ")");
+    }
+    return client.newWorkflowStub(LoopWorkflow.class, id);
+  }
+
+  private WorkflowExecutionDescription describe(String id) {
+    try {
+      return client.newUntypedWorkflowStub(id).describe();
+    } catch (WorkflowNotFoundException e) {
+      throw new LoopNotFoundException("no loop with id " + id);
+    } catch (io.grpc.StatusRuntimeException e) {
+      if (e.getStatus().getCode() == io.grpc.Status.Code.NOT_FOUND) {
+        throw new LoopNotFoundException("no loop with id " + id);
+      }
+      throw e;
+    }
+  }
+
+  private static String failureMessage(WorkflowUpdateException e) {
+    Throwable cause = e.getCause();
+    while (cause != null) {
+      if (cause instanceof ApplicationFailure app) {
+        return app.getOriginalMessage();
+      }
+      if (cause instanceof TemporalFailure tf && tf.getCause() == null) {
+        return tf.getOriginalMessage();
+      }
+      cause = cause.getCause();
+    }
+    return "the loop refused the decision";
+  }
+
+  private static String staticDetails(LoopSpec spec) {
+    return "repository: " + spec.workspace().repository()
+        + "\n\nmaker: `" + truncate(spec.make().command(), 300) + "`"
+        + "\n\nchecks: " + String.join(", ", spec.checks().stream().map(c -> c.name()).toList())
+        + "\n\napproval: " + spec.gate().approval() + " (timeout " + spec.gate().approvalTimeout() + ", then "
+        + spec.gate().onApprovalTimeout() + ")"
+        + "\n\ncaps: " + spec.caps().maxIterations() + " iterations, " + spec.caps().maxDuration()
+        + (spec.caps().maxCostUsd() == null ? "" : ", $" + spec.caps().maxCostUsd())
+        + ", stall after " + spec.caps().maxRepeatedFailures() + " repeated failures"
+        + "\n\nTo approve from this UI: send signal `decision` with "
+        + "`{\"decision\": \"APPROVE\", \"diffHash\": \"<pendingDecision.diffHash from query state>\"}`.";
+  }
+
+  private static String shortStatus(WorkflowExecutionStatus status) {
+    return status.name().replace("WORKFLOW_EXECUTION_STATUS_", "");
+  }
+
+  private static String instant(Instant instant) {
+    return instant == null ? null : instant.toString();
+  }
+
+  private static String truncate(String text, int max) {
+    return text == null || text.length() <= max ? text : text.substring(0, max - 1) + "…";
+  }
+}

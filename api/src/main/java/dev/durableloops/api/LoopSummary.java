@@ -1,0 +1,30 @@
+package dev.durableloops.api;
+
+import java.util.Map;
+
+/**
+ * One row of {@code GET /api/loops}, from Temporal visibility.
+ *
+ * @param id the loop id
+ * @param status the {@code LoopStatus} search attribute (or the Temporal status when a loop was
+ *     terminated outside the app)
+ * @param iteration iterations started
+ * @param costUsd USD used
+ * @param repository the repository
+ * @param goal the goal (the workflow's static summary)
+ * @param startedAt ISO-8601 instant
+ * @param closedAt ISO-8601 instant, or {@code null} while running
+ * @param temporalStatus the workflow execution status, e.g. {@code RUNNING}, {@code COMPLETED}
+ * @param links {@code self}, {@code web}, {@code temporal}
+ */
+record LoopSummary(
+    String id,
+    String status,
+    Long iteration,
+    Double costUsd,
+    String repository,
+    String goal,
+    String startedAt,
+    String closedAt,
+    String temporalStatus,
+    Map<String, String> links) {}

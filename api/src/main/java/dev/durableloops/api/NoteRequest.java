@@ -1,0 +1,12 @@
+package dev.durableloops.api;
+
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Size;
+
+/**
+ * The body of {@code POST /api/loops/{id}/notes}.
+ *
+ * @param text the note or rule, at most 10,000 characters
+ * @param author optional
+ */
+record NoteRequest(@NotBlank @Size(max = 10_000) String text, @Size(max = 200) String author) {}

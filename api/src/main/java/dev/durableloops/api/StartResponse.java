@@ -1,0 +1,12 @@
+package dev.durableloops.api;
+
+import java.util.Map;
+
+/**
+ * The answer of {@code POST /api/loops}.
+ *
+ * @param id the loop id ({@code loop-<name>}, suffixed when taken)
+ * @param runId the Temporal run id
+ * @param links {@code self} (API), {@code web} (the page), {@code temporal} (the Temporal UI)
+ */
+record StartResponse(String id, String runId, Map<String, String> links) {}

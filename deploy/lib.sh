@@ -1,0 +1,36 @@
+# Shared by run.sh and test.sh: tool checks and the Temporal CLI install. Source it; do not run it.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TEMPORAL_CLI_VERSION="v1.5.1"
+TOOLS_BIN="${DURABLE_LOOPS_TOOLS:-$HOME/.local/share/durable-loops/bin}"
+TEMPORAL_BIN="$TOOLS_BIN/temporal"
+
+need() {
+  for tool in "$@"; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+      echo "durable-loops: '$tool' is required but not on PATH" >&2
+      exit 1
+    fi
+  done
+}
+
+# Installs the Temporal CLI (the dev server) from its Go module into $TOOLS_BIN once.
+# Newer tags carry a 'replace' directive and cannot be 'go install'ed, hence the pin.
+ensure_temporal() {
+  if [ -x "$TEMPORAL_BIN" ]; then
+    return
+  fi
+  need go
+  echo "durable-loops: installing the Temporal CLI $TEMPORAL_CLI_VERSION into $TOOLS_BIN (a few minutes, once)"
+  mkdir -p "$TOOLS_BIN"
+  GOBIN="$TOOLS_BIN" GOFLAGS=-mod=mod go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"
+  echo "durable-loops: installed $("$TEMPORAL_BIN" --version)"
+}
+
+# The loop search attributes the dev server registers at start (see LoopSearchAttributes.java).
+SEARCH_ATTRIBUTES=(
+  --search-attribute LoopStatus=Keyword
+  --search-attribute LoopIteration=Int
+  --search-attribute LoopCostUsd=Double
+  --search-attribute LoopRepository=Keyword
+)

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Runs the platform locally with a real loop:
+#   1. installs the Temporal CLI if missing, builds the app,
+#   2. starts the Temporal dev server persisted to SQLite under the data directory (WAL on,
+#      30-day retention, loop search attributes registered) with its UI on port 8233,
+#   3. starts the app (API + web page + worker) on port 8080,
+#   4. starts the shipped example loop (examples/slugify) and follows it to its end,
+#   5. keeps everything running until Ctrl-C, which stops what it started.
+# Running it again reuses the data directory: earlier loops are still there.
+#
+# Environment: DURABLE_LOOPS_DATA_DIR (default ./.data), PORT (8080), TEMPORAL_PORT (7233),
+# TEMPORAL_UI_PORT (8233), DEMO_APPROVE=manual to approve yourself instead of the script,
+# NO_EXAMPLE=1 to start no loop, EXIT_AFTER_EXAMPLE=1 to stop once the example loop has ended.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+need java mvn git python3 curl
+ensure_temporal
+
+DATA="${DURABLE_LOOPS_DATA_DIR:-$ROOT/.data}"
+PORT="${PORT:-8080}"
+TEMPORAL_PORT="${TEMPORAL_PORT:-7233}"
+TEMPORAL_UI_PORT="${TEMPORAL_UI_PORT:-8233}"
+mkdir -p "$DATA"
+DATA="$(cd "$DATA" && pwd)"
+
+echo "durable-loops: building"
+(cd "$ROOT" && mvn -q -B -ntp -DskipTests package)
+JAR="$ROOT/api/target/durable-loops.jar"
+
+PIDS=()
+cleanup() {
+  trap - EXIT INT TERM
+  echo
+  echo "durable-loops: stopping"
+  for ((i=${#PIDS[@]}-1; i>=0; i--)); do
+    kill "${PIDS[$i]}" 2>/dev/null || true
+    wait "${PIDS[$i]}" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT INT TERM
+
+echo "durable-loops: starting the Temporal dev server (state in $DATA/temporal.db)"
+"$TEMPORAL_BIN" server start-dev \
+  --db-filename "$DATA/temporal.db" \
+  --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
+  --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
+  "${SEARCH_ATTRIBUTES[@]}" --log-level warn >"$DATA/temporal.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 120); do
+  if "$TEMPORAL_BIN" operator cluster health --address "127.0.0.1:$TEMPORAL_PORT" >/dev/null 2>&1; then break; fi
+  sleep 0.5
+done
+"$TEMPORAL_BIN" operator cluster health --address "127.0.0.1:$TEMPORAL_PORT" >/dev/null
+# Closed loops stay inspectable for 30 days instead of the dev server's 24 h default.
+"$TEMPORAL_BIN" operator namespace update --address "127.0.0.1:$TEMPORAL_PORT" --retention 720h default >/dev/null
+
+echo "durable-loops: starting the app (log in $DATA/app.log)"
+DURABLE_LOOPS_DATA_DIR="$DATA" PORT="$PORT" TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT" \
+  TEMPORAL_UI_URL="http://localhost:$TEMPORAL_UI_PORT" \
+  java -jar "$JAR" >"$DATA/app.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 120); do
+  if curl -fs "http://127.0.0.1:$PORT/api/loops" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "${PIDS[1]}" 2>/dev/null; then echo "the app exited; see $DATA/app.log" >&2; tail -20 "$DATA/app.log" >&2; exit 1; fi
+  sleep 1
+done
+
+cat <<URLS
+
+  API          http://127.0.0.1:$PORT/api/loops
+  Web page     http://127.0.0.1:$PORT/
+  Temporal UI  http://localhost:$TEMPORAL_UI_PORT/namespaces/default/workflows
+
+URLS
+
+if [ "${NO_EXAMPLE:-}" != "1" ]; then
+  python3 "$ROOT/deploy/example.py" --api "http://127.0.0.1:$PORT" --data "$DATA" --example "$ROOT/examples/slugify"
+fi
+if [ "${EXIT_AFTER_EXAMPLE:-}" = "1" ]; then
+  exit 0
+fi
+echo "durable-loops: running; Ctrl-C stops the app and the Temporal server"
+wait "${PIDS[1]}"
