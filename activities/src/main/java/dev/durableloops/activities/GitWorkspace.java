@@ -111,7 +111,7 @@ public final class GitWorkspace {
 
   private static void reconcile(Git git, String commit) throws IOException, GitAPIException {
     Repository repo = git.getRepository();
-    ObjectId id = repo.resolve(commit + "^{commit}");
+    ObjectId id = resolveCommit(repo, commit);
     if (id == null) {
       throw ApplicationFailure.newNonRetryableFailure(
           "commit " + commit + " is not in the workspace " + repo.getWorkTree(), LoopErrorType.WORKSPACE_BROKEN.name());
@@ -156,7 +156,7 @@ public final class GitWorkspace {
   String checkpoint(String loopId, int number, String commit) {
     try (Git git = open(loopId)) {
       Repository repo = git.getRepository();
-      ObjectId id = repo.resolve(commit + "^{commit}");
+      ObjectId id = resolveCommit(repo, commit);
       if (id == null) {
         throw ApplicationFailure.newNonRetryableFailure(
             "attempt commit " + commit + " is not in the workspace", LoopErrorType.WORKSPACE_BROKEN.name());
@@ -267,6 +267,15 @@ public final class GitWorkspace {
     }
     ObjectId remote = repo.resolve(Constants.R_REMOTES + "origin/" + branch + "^{commit}");
     return remote != null ? remote : repo.resolve(Constants.R_HEADS + branch + "^{commit}");
+  }
+
+  /** The commit {@code name} names, or {@code null} when the repository does not have it. */
+  private static ObjectId resolveCommit(Repository repo, String name) throws IOException {
+    try {
+      return name == null ? null : repo.resolve(name + "^{commit}");
+    } catch (org.eclipse.jgit.errors.MissingObjectException | org.eclipse.jgit.errors.IncorrectObjectTypeException e) {
+      return null;
+    }
   }
 
   private static void setRef(Repository repo, String name, ObjectId id) throws IOException {

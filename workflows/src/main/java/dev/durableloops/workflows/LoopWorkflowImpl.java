@@ -83,19 +83,26 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     try {
       return loop();
     } catch (CanceledFailure e) {
-      status = LoopStatus.CANCELLED;
-      phase = Phase.DONE;
-      stopReason = "cancelled";
-      pending = null;
-      publish();
-      throw e;
+      throw cancelled(e);
     } catch (ActivityFailure e) {
+      if (e.getCause() instanceof CanceledFailure canceled) {
+        throw cancelled(canceled);
+      }
       status = LoopStatus.FAILED;
       phase = Phase.DONE;
       stopReason = describe(e);
       publish();
       throw ApplicationFailure.newNonRetryableFailure(stopReason, "LoopFailed");
     }
+  }
+
+  private CanceledFailure cancelled(CanceledFailure e) {
+    status = LoopStatus.CANCELLED;
+    phase = Phase.DONE;
+    stopReason = "cancelled";
+    pending = null;
+    publish();
+    return e;
   }
 
   private LoopOutcome loop() {

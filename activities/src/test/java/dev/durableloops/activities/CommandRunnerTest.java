@@ -1,0 +1,82 @@
+package dev.durableloops.activities;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CommandRunnerTest {
+
+  @TempDir Path tmp;
+  final CommandRunner runner = new CommandRunner();
+
+  private CommandRunner.Run run(String command, Duration timeout, CommandRunner.Progress progress) {
+    return runner.run(command, tmp, Map.of("GREETING", "hi there"), timeout, tmp.resolve("out.log"), null, tmp.resolve("pid"), progress);
+  }
+
+  @Test
+  void reportsExitCodeOutputAndEnvironment() {
+    CommandRunner.Run r = run("echo \"$GREETING\"; echo oops >&2; exit 3", Duration.ofSeconds(30), CommandRunner.Progress.NONE);
+    assertThat(r.exitCode()).isEqualTo(3);
+    assertThat(r.timedOut()).isFalse();
+    assertThat(r.tail()).isEqualTo("hi there\noops");
+    assertThat(tmp.resolve("pid")).doesNotExist();
+  }
+
+  @Test
+  void aTimeoutKillsTheWholeProcessGroup() throws Exception {
+    // The shell starts a background grandchild that would outlive a plain kill of the shell.
+    CommandRunner.Run r =
+        run("(sleep 30; echo late > late.txt) & echo $! > child.pid; sleep 30", Duration.ofSeconds(1), CommandRunner.Progress.NONE);
+    assertThat(r.timedOut()).isTrue();
+    assertThat(r.exitCode()).isEqualTo(-1);
+    long child = Long.parseLong(Files.readString(tmp.resolve("child.pid")).trim());
+    waitGone(child);
+    assertThat(ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    assertThat(r.tail()).contains("killed after the step timeout of PT1S");
+  }
+
+  @Test
+  void aHeartbeatThatThrowsCancelsAndKillsTheGroup() throws Exception {
+    AtomicInteger beats = new AtomicInteger();
+    assertThatThrownBy(
+            () -> run("echo $$ > shell.pid; sleep 60", Duration.ofMinutes(1), detail -> {
+              if (beats.incrementAndGet() >= 1) {
+                throw new IllegalStateException("cancelled");
+              }
+            }))
+        .hasMessage("cancelled");
+    long shell = Long.parseLong(Files.readString(tmp.resolve("shell.pid")).trim());
+    waitGone(shell);
+    assertThat(ProcessHandle.of(shell).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+  }
+
+  @Test
+  void aGroupLeftByADeadWorkerIsReapedBeforeTheNextCommand() throws Exception {
+    Process leftover = new ProcessBuilder("setsid", "sleep", "60").start();
+    Files.writeString(tmp.resolve("pid"), leftover.pid() + " " + leftover.toHandle().info().startInstant().orElseThrow());
+    CommandRunner.Run r = run("true", Duration.ofSeconds(10), CommandRunner.Progress.NONE);
+    assertThat(r.exitCode()).isZero();
+    assertThat(leftover.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
+  void stdoutCanBeKeptApart() {
+    runner.run("echo task-1; echo noise >&2", tmp, Map.of(), Duration.ofSeconds(10), tmp.resolve("err.log"), tmp.resolve("out.txt"),
+        tmp.resolve("pid"), CommandRunner.Progress.NONE);
+    assertThat(LoopActivitiesImpl.read(tmp.resolve("out.txt"))).isEqualTo("task-1\n");
+    assertThat(LoopActivitiesImpl.read(tmp.resolve("err.log"))).isEqualTo("noise\n");
+  }
+
+  private static void waitGone(long pid) throws InterruptedException {
+    for (int i = 0; i < 50 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false); i++) {
+      Thread.sleep(100);
+    }
+  }
+}

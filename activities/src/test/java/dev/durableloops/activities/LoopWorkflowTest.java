@@ -1,0 +1,278 @@
+package dev.durableloops.activities;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.durableloops.workflows.Approval;
+import dev.durableloops.workflows.ApprovalTimeoutAction;
+import dev.durableloops.workflows.Caps;
+import dev.durableloops.workflows.CheckSpec;
+import dev.durableloops.workflows.Decision;
+import dev.durableloops.workflows.DecisionKind;
+import dev.durableloops.workflows.GateSpec;
+import dev.durableloops.workflows.IterationRecord;
+import dev.durableloops.workflows.LoopInput;
+import dev.durableloops.workflows.LoopOutcome;
+import dev.durableloops.workflows.LoopSearchAttributes;
+import dev.durableloops.workflows.LoopSpec;
+import dev.durableloops.workflows.LoopState;
+import dev.durableloops.workflows.LoopStatus;
+import dev.durableloops.workflows.LoopWorkflow;
+import dev.durableloops.workflows.LoopWorkflowImpl;
+import dev.durableloops.workflows.Phase;
+import dev.durableloops.workflows.StepSpec;
+import dev.durableloops.workflows.Verdict;
+import dev.durableloops.workflows.WorkspaceSpec;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.client.WorkflowUpdateException;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.testing.TestWorkflowExtension;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The loop workflow on Temporal's time-skipping test server, with the real activities: real git
+ * repositories and real processes. Timers (approval timeouts, the deadline) cost nothing here.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class LoopWorkflowTest {
+
+  static final Path DATA;
+
+  static {
+    try {
+      DATA = Files.createTempDirectory("loop-workflow-test");
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @RegisterExtension
+  static final TestWorkflowExtension temporal = register(
+      TestWorkflowExtension.newBuilder()
+          .registerWorkflowImplementationTypes(LoopWorkflowImpl.class)
+          .setActivityImplementations(new LoopActivitiesImpl(DATA)));
+
+  private static TestWorkflowExtension register(TestWorkflowExtension.Builder builder) {
+    LoopSearchAttributes.ALL.forEach(builder::registerSearchAttribute);
+    return builder.build();
+  }
+
+  @AfterAll
+  static void cleanUp() {
+    GitWorkspace.deleteTree(DATA);
+  }
+
+  private static Path repo(String name, Map<String, String> files) throws Exception {
+    return TestRepos.create(DATA.resolve("origins").resolve(name), files);
+  }
+
+  private static LoopSpec spec(Path repo, String make, List<CheckSpec> checks, GateSpec gate, Caps caps) {
+    return new LoopSpec("t", "Make it pass", new WorkspaceSpec(repo.toString(), "main"), null, null,
+        new StepSpec(make, "PT1M"), checks, null, null, gate, caps);
+  }
+
+  private static CheckSpec check(String command) {
+    return new CheckSpec("check", command, null, "PT1M", true, null);
+  }
+
+  private static LoopWorkflow start(WorkflowClient client, WorkflowOptions options, String id, LoopSpec spec) {
+    LoopWorkflow loop = client.newWorkflowStub(LoopWorkflow.class, WorkflowOptions.newBuilder(options).setWorkflowId(id).build());
+    WorkflowClient.start(loop::run, new LoopInput(spec, null));
+    return loop;
+  }
+
+  private static LoopOutcome result(WorkflowClient client, String id) {
+    return client.newUntypedWorkflowStub(id).getResult(LoopOutcome.class);
+  }
+
+  private static LoopState awaitState(LoopWorkflow loop, Predicate<LoopState> condition) throws InterruptedException {
+    for (int i = 0; i < 600; i++) {
+      LoopState s = loop.state();
+      if (condition.test(s)) {
+        return s;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("state never reached the condition; last: " + loop.state());
+  }
+
+  @Test
+  void capsByIterations(WorkflowClient client, WorkflowOptions options) throws Exception {
+    Path repo = repo("iterations", Map.of("a.txt", "a\n"));
+    LoopSpec spec = spec(repo, "echo $LOOP_ITERATION >> a.txt", List.of(check("exit 1")), null, new Caps(3, "P1D", null, 100));
+    LoopWorkflow loop = start(client, options, "loop-iterations", spec);
+    LoopOutcome outcome = result(client, "loop-iterations");
+    assertThat(outcome.status()).isEqualTo(LoopStatus.CAPPED);
+    assertThat(outcome.stopReason()).isEqualTo("reached maxIterations=3");
+    assertThat(outcome.iterations()).isEqualTo(3);
+    LoopState state = loop.state();
+    assertThat(state.checkpoints()).isEmpty();
+    assertThat(state.reflections()).hasSize(3);
+    assertThat(state.iterations()).extracting(IterationRecord::verdict).containsOnly(Verdict.REJECT);
+    // Every rejected attempt was discarded: the workspace is back at the base commit.
+    assertThat(Files.readString(DATA.resolve("loops/loop-iterations/workspace/a.txt"))).isEqualTo("a\n");
+  }
+
+  @Test
+  void capsByAThreeDayDeadlineWhileNobodyAnswersApprovals(TestWorkflowEnvironment env, WorkflowClient client, WorkflowOptions options)
+      throws Exception {
+    Path repo = repo("deadline", Map.of("a.txt", "a\n"));
+    long start = env.currentTimeMillis();
+    LoopSpec spec = spec(repo, "echo x >> a.txt", List.of(check("true")),
+        new GateSpec(Approval.EVERY_ITERATION, "PT20H", ApprovalTimeoutAction.REJECT), new Caps(100, "P3D", null, 100));
+    LoopWorkflow loop = start(client, options, "loop-deadline", spec);
+    LoopOutcome outcome = result(client, "loop-deadline");
+    assertThat(outcome.status()).isEqualTo(LoopStatus.CAPPED);
+    assertThat(outcome.stopReason()).startsWith("reached maxDuration=P3D");
+    assertThat(outcome.iterations()).isEqualTo(4);
+    assertThat(env.currentTimeMillis() - start).isGreaterThanOrEqualTo(Duration.ofDays(3).toMillis());
+    List<IterationRecord> timeline = loop.state().iterations();
+    assertThat(timeline.get(0).reason()).isEqualTo("no decision within approvalTimeout PT20H for iteration 1; attempt rejected (onApprovalTimeout=REJECT)");
+    assertThat(timeline.get(3).reason()).startsWith("the loop's maxDuration P3D ended while waiting for approval of iteration 4");
+  }
+
+  @Test
+  void capsByCostReportedByTheMaker(WorkflowClient client, WorkflowOptions options) throws Exception {
+    Path repo = repo("cost", Map.of("a.txt", "a\n"));
+    String maker = "echo $LOOP_ITERATION >> a.txt; printf '{\"summary\":\"tried\",\"costUsd\":0.6,\"tokens\":1000}' > \"$LOOP_RESULT_FILE\"";
+    LoopSpec spec = spec(repo, maker, List.of(check("exit 1")), null, new Caps(10, "P1D", 1.0, 100));
+    LoopWorkflow loop = start(client, options, "loop-cost", spec);
+    LoopOutcome outcome = result(client, "loop-cost");
+    assertThat(outcome.status()).isEqualTo(LoopStatus.CAPPED);
+    assertThat(outcome.stopReason()).isEqualTo("reached maxCostUsd=1.00 (used 1.20)");
+    assertThat(outcome.iterations()).isEqualTo(2);
+    assertThat(loop.state().budget().tokens()).isEqualTo(2000);
+    assertThat(loop.state().iterations().get(0).makerSummary()).isEqualTo("tried");
+  }
+
+  @Test
+  void stallsOnTheSameFailureAndABadCommandFailsOnlyItsLoop(WorkflowClient client, WorkflowOptions options) throws Exception {
+    Path repo = repo("stall", Map.of("a.txt", "a\n"));
+    LoopSpec spec = spec(repo, "no-such-agent-command --fix", List.of(check("exit 1")), null, new Caps(10, "P1D", null, 3));
+    LoopWorkflow loop = start(client, options, "loop-stall", spec);
+    LoopOutcome outcome = result(client, "loop-stall");
+    assertThat(outcome.status()).isEqualTo(LoopStatus.STALLED);
+    assertThat(outcome.iterations()).isEqualTo(3);
+    assertThat(outcome.stopReason()).contains("repeated 3 times in a row (maxRepeatedFailures=3)");
+    LoopState state = loop.state();
+    assertThat(state.reflections().get(0).text()).contains("Maker: exit 127").contains("not found");
+    assertThat(state.reflections()).extracting(r -> r.repeated()).containsExactly(false, true, true);
+  }
+
+  @Test
+  void reflectionsReachTheNextIterationAndTheLoopSucceeds(WorkflowClient client, WorkflowOptions options) throws Exception {
+    Path repo = TestRepos.slugify(DATA.resolve("origins/slugify"));
+    String maker = "python3 " + TestRepos.exampleDir().resolve("maker.py");
+    CheckSpec tests = new CheckSpec("tests", "python3 -m pytest -q -p no:cacheprovider --junitxml=.loop/reports/tests.xml",
+        ".loop/reports/*.xml", "PT2M", true, null);
+    LoopSpec spec = spec(repo, maker, List.of(tests), null, new Caps(6, "P1D", null, 3));
+    LoopWorkflow loop = start(client, options, "loop-slugify", spec);
+    LoopOutcome outcome = result(client, "loop-slugify");
+    assertThat(outcome.status()).isEqualTo(LoopStatus.SUCCEEDED);
+    assertThat(outcome.iterations()).isEqualTo(3);
+    assertThat(outcome.checkpoints()).isEqualTo(1);
+    LoopState state = loop.state();
+    assertThat(state.reflections().get(0).text())
+        .contains("`test_slugify.test_transliterates_accents`: AssertionError")
+        .contains("1 of 7 tests failing");
+    assertThat(state.lastEvidence().get(0).testsRun()).isEqualTo(7);
+    Path ws = DATA.resolve("loops/loop-slugify/workspace");
+    assertThat(Files.readString(ws.resolve(".loop/REFLECTIONS.md"))).contains("## Iteration 1").contains("## Iteration 2");
+    assertThat(Files.readString(ws.resolve("slugify.py"))).contains("unicodedata.normalize");
+  }
+
+  @Test
+  void approvalByUpdateBindsToTheDiffHash(WorkflowClient client, WorkflowOptions options) throws Exception {
+    Path repo = repo("approve", Map.of("a.txt", "a\n"));
+    LoopSpec spec = spec(repo, "echo fixed > a.txt", List.of(check("grep -q fixed a.txt")),
+        new GateSpec(Approval.ON_PASS, "PT24H", ApprovalTimeoutAction.REJECT), null);
+    LoopWorkflow loop = start(client, options, "loop-approve", spec);
+    LoopState waiting = awaitState(loop, s -> s.status() == LoopStatus.AWAITING_APPROVAL);
+    assertThat(waiting.phase()).isEqualTo(Phase.APPROVAL);
+    assertThat(waiting.pendingDecision().diffStat()).isEqualTo("1 file changed, +1 -1");
+
+    assertThatThrownBy(() -> loop.decide(new Decision(DecisionKind.APPROVE, "not-the-hash", null, "ann")))
+        .isInstanceOf(WorkflowUpdateException.class)
+        .rootCause().hasMessageContaining("the pending attempt of iteration 1 has diff " + waiting.pendingDecision().diffHash());
+
+    var answer = loop.decide(new Decision(DecisionKind.APPROVE, waiting.pendingDecision().diffHash(), "ship it", "ann"));
+    assertThat(answer.iteration()).isEqualTo(1);
+    LoopOutcome outcome = result(client, "loop-approve");
+    assertThat(outcome.status()).isEqualTo(LoopStatus.SUCCEEDED);
+    LoopState state = loop.state();
+    assertThat(state.checkpoints()).hasSize(1);
+    assertThat(state.checkpoints().get(0).tag()).isEqualTo("loops/loop-approve/cp-1");
+    assertThat(state.iterations().get(0).reason()).isEqualTo("approved by ann: ship it");
+    assertThat(state.pendingDecision()).isNull();
+  }
+
+  @Test
+  void approvalTimeoutRejectsAndSaysSo(WorkflowClient client, WorkflowOptions options) throws Exception {
+    Path repo = repo("timeout", Map.of("a.txt", "a\n"));
+    LoopSpec spec = spec(repo, "echo fixed > a.txt", List.of(check("true")),
+        new GateSpec(Approval.ON_PASS, "PT24H", ApprovalTimeoutAction.REJECT), new Caps(1, "P3D", null, 3));
+    LoopWorkflow loop = start(client, options, "loop-timeout", spec);
+    LoopOutcome outcome = result(client, "loop-timeout");
+    assertThat(outcome.status()).isEqualTo(LoopStatus.CAPPED);
+    assertThat(outcome.checkpoints()).isZero();
+    LoopState state = loop.state();
+    assertThat(state.iterations().get(0).verdict()).isEqualTo(Verdict.REJECT);
+    assertThat(state.reflections().get(0).text()).contains("no decision within approvalTimeout PT24H");
+  }
+
+  @Test
+  void approvalTimeoutCanPauseUntilAHumanDecidesBySignal(TestWorkflowEnvironment env, WorkflowClient client, WorkflowOptions options)
+      throws Exception {
+    Path repo = repo("pause", Map.of("a.txt", "a\n"));
+    LoopSpec spec = spec(repo, "echo fixed > a.txt", List.of(check("true")),
+        new GateSpec(Approval.ON_PASS, "PT1H", ApprovalTimeoutAction.PAUSE), null);
+    LoopWorkflow loop = start(client, options, "loop-pause", spec);
+    awaitState(loop, s -> s.status() == LoopStatus.AWAITING_APPROVAL);
+    env.sleep(Duration.ofHours(2));
+    LoopState paused = awaitState(loop, s -> s.status() == LoopStatus.PAUSED);
+    assertThat(paused.pendingDecision().deadline()).isNull();
+    WorkflowStub.fromTyped(loop).signal("decision", new Decision(DecisionKind.APPROVE, paused.pendingDecision().diffHash(), null, null));
+    assertThat(result(client, "loop-pause").status()).isEqualTo(LoopStatus.SUCCEEDED);
+  }
+
+  @Test
+  void aMissingRepositoryFailsTheLoopWithAReadableReason(WorkflowClient client, WorkflowOptions options) {
+    LoopSpec spec = spec(DATA.resolve("origins/does-not-exist"), "true", List.of(check("true")), null, null);
+    LoopWorkflow loop = start(client, options, "loop-missing", spec);
+    assertThatThrownBy(() -> result(client, "loop-missing")).isInstanceOf(WorkflowFailedException.class);
+    LoopState state = loop.state();
+    assertThat(state.status()).isEqualTo(LoopStatus.FAILED);
+    assertThat(state.stopReason()).startsWith("Prepare failed (REPOSITORY_UNAVAILABLE): cannot clone");
+  }
+
+  @Test
+  void cancellingKillsTheRunningMaker(WorkflowClient client, WorkflowOptions options) throws Exception {
+    Path repo = repo("cancel", Map.of("a.txt", "a\n"));
+    LoopSpec spec = spec(repo, "echo $$ > ../maker.pid; sleep 120", List.of(check("true")), null, null);
+    LoopWorkflow loop = start(client, options, "loop-cancel", spec);
+    Path pidFile = DATA.resolve("loops/loop-cancel/maker.pid");
+    awaitState(loop, s -> s.phase() == Phase.MAKE && Files.exists(pidFile));
+    Thread.sleep(300);
+    long pid = Long.parseLong(Files.readString(pidFile).trim());
+    WorkflowStub.fromTyped(loop).cancel();
+    assertThatThrownBy(() -> result(client, "loop-cancel")).isInstanceOf(WorkflowFailedException.class);
+    for (int i = 0; i < 100 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false); i++) {
+      Thread.sleep(100);
+    }
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    assertThat(loop.state().status()).isEqualTo(LoopStatus.CANCELLED);
+  }
+}
