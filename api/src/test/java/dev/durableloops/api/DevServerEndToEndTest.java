@@ -1,0 +1,150 @@
+package dev.durableloops.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.jayway.jsonpath.JsonPath;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.client.WorkflowClient;
+import io.temporal.testing.TemporalDevServer;
+import io.temporal.testing.TemporalDevServerOptions;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+import org.eclipse.jgit.api.Git;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * End to end: the real Temporal CLI dev server (a child process, started by the SDK's
+ * {@link TemporalDevServer} from the binary deploy/test.sh installs), the whole app on a random
+ * port, and the shipped slugify example loop driven only through HTTP — rejected iterations with
+ * reflections, an approval, a checkpoint, SUCCEEDED — then Temporal's own history is read to check
+ * the six loop activities are there by name.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@Timeout(300)
+class DevServerEndToEndTest {
+
+  @TempDir static Path tmp;
+  static TemporalDevServer server;
+
+  @LocalServerPort int port;
+  @Autowired WorkflowClient client;
+  final HttpClient http = HttpClient.newHttpClient();
+
+  /** The Temporal CLI: $DURABLE_LOOPS_TEMPORAL_CLI, else where deploy/lib.sh installs it. */
+  static Path temporalCli() {
+    String env = System.getenv("DURABLE_LOOPS_TEMPORAL_CLI");
+    return env != null && !env.isBlank() ? Path.of(env)
+        : Path.of(System.getProperty("user.home"), ".local/share/durable-loops/bin/temporal");
+  }
+
+  @DynamicPropertySource
+  static void properties(DynamicPropertyRegistry registry) {
+    Path cli = temporalCli();
+    assumeTrue(Files.isExecutable(cli), "the Temporal CLI is not installed at " + cli + "; deploy/test.sh installs it");
+    server = TemporalDevServer.start(
+        TemporalDevServerOptions.newBuilder()
+            .setExistingPath(cli.toString())
+            .setDatabaseFilename(tmp.resolve("temporal.db").toString())
+            .setUiEnabled(false)
+            .setLogLevel("warn")
+            .build());
+    registry.add("spring.temporal.connection.target", server::getTarget);
+    registry.add("durable-loops.data-dir", () -> tmp.resolve("data").toString());
+  }
+
+  @AfterAll
+  static void stopServer() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private String call(String method, String path, String body) throws Exception {
+    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30))
+        .header("Content-Type", "application/json");
+    req.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    HttpResponse<String> response = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(method + " " + path + ": " + response.body()).isLessThan(300);
+    return response.body();
+  }
+
+  private String awaitStatus(String id, Set<String> statuses) throws Exception {
+    for (int i = 0; i < 1200; i++) {
+      String state = call("GET", "/api/loops/" + id, null);
+      if (statuses.contains(JsonPath.<String>read(state, "$.status"))) {
+        return state;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError(id + " never reached " + statuses);
+  }
+
+  @Test
+  void theExampleLoopRunsEndToEndThroughTheApi() throws Exception {
+    Path example = Path.of("..", "examples", "slugify").toAbsolutePath().normalize();
+    Path repo = tmp.resolve("slugify-repo");
+    Files.createDirectories(repo);
+    TreeMap<String, String> files = new TreeMap<>();
+    try (var list = Files.list(example.resolve("repo"))) {
+      for (Path p : list.toList()) {
+        Files.copy(p, repo.resolve(p.getFileName()));
+      }
+    }
+    try (Git git = Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
+      git.add().addFilepattern(".").call();
+      git.commit().setMessage("import").setAuthor("t", "t@example.invalid").setCommitter("t", "t@example.invalid").call();
+    }
+    String spec = Files.readString(example.resolve("loop.json"))
+        .replace("${REPOSITORY}", repo.toString()).replace("${EXAMPLE_DIR}", example.toString());
+
+    String id = JsonPath.read(call("POST", "/api/loops", spec), "$.id");
+    assertThat(id).isEqualTo("loop-fix-slugify");
+
+    String waiting = awaitStatus(id, Set.of("AWAITING_APPROVAL", "FAILED", "STALLED", "CAPPED"));
+    assertThat(JsonPath.<String>read(waiting, "$.status")).isEqualTo("AWAITING_APPROVAL");
+    assertThat(JsonPath.<List<String>>read(waiting, "$.reflections[*].text")).hasSize(2)
+        .allSatisfy(text -> assertThat(text).contains("tests failing"));
+    String diffHash = JsonPath.read(waiting, "$.pendingDecision.diffHash");
+    call("POST", "/api/loops/" + id + "/decision", "{\"decision\": \"APPROVE\", \"diffHash\": \"" + diffHash + "\", \"by\": \"e2e\"}");
+
+    String done = awaitStatus(id, Set.of("SUCCEEDED", "FAILED", "STALLED", "CAPPED"));
+    assertThat(JsonPath.<String>read(done, "$.status")).isEqualTo("SUCCEEDED");
+    assertThat(JsonPath.<Integer>read(done, "$.checkpoints.length()")).isEqualTo(1);
+    assertThat(call("GET", "/api/loops/" + id + "/checkpoints/1/diff", null)).contains("+import unicodedata");
+
+    // The loop is listed from visibility with its search attributes (visibility lags a little).
+    String listed = "";
+    for (int i = 0; i < 100 && !listed.contains("SUCCEEDED"); i++) {
+      listed = call("GET", "/api/loops?status=SUCCEEDED", null);
+      Thread.sleep(100);
+    }
+    assertThat(JsonPath.<List<String>>read(listed, "$[*].id")).contains(id);
+
+    // Temporal's history reads as the loop.
+    List<String> activityTypes = client.fetchHistory(id).getEvents().stream()
+        .filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+        .map(HistoryEvent::getActivityTaskScheduledEventAttributes)
+        .map(a -> a.getActivityType().getName())
+        .toList();
+    assertThat(activityTypes).contains("Discover", "Plan", "Make", "Check", "Gate", "Reflect", "Checkpoint", "Discard");
+    assertThat(activityTypes.stream().filter("Make"::equals).count()).isEqualTo(3);
+  }
+}

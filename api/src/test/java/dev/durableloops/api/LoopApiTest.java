@@ -1,0 +1,167 @@
+package dev.durableloops.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.header;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
+
+import com.jayway.jsonpath.JsonPath;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.eclipse.jgit.api.Git;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
+import org.springframework.context.annotation.Import;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.servlet.MockMvc;
+
+/**
+ * The HTTP API in the whole app, against Temporal's in-memory test server with the real worker:
+ * problem+json errors naming fields, and the life of a loop through the endpoints.
+ */
+@SpringBootTest(properties = "spring.temporal.test-server.enabled=true")
+@AutoConfigureMockMvc
+@Import(TestServerSearchAttributes.class)
+@Timeout(120)
+class LoopApiTest {
+
+  @TempDir static Path tmp;
+  static Path repo;
+
+  @Autowired MockMvc mvc;
+
+  @DynamicPropertySource
+  static void properties(DynamicPropertyRegistry registry) {
+    registry.add("durable-loops.data-dir", () -> tmp.resolve("data").toString());
+  }
+
+  @BeforeAll
+  static void createRepository() throws Exception {
+    repo = tmp.resolve("origin");
+    Files.createDirectories(repo);
+    Files.writeString(repo.resolve("a.txt"), "a\n");
+    try (Git git = Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
+      git.add().addFilepattern(".").call();
+      git.commit().setMessage("initial").setAuthor("t", "t@example.invalid").setCommitter("t", "t@example.invalid").call();
+    }
+  }
+
+  private static String spec(String name, String make) {
+    return """
+        {"name": "%s", "goal": "Write a line", "workspace": {"repository": "%s"},
+         "make": {"command": "%s", "timeout": "PT1M"},
+         "checks": [{"name": "tests", "command": "grep -q fixed a.txt"}],
+         "gate": {"approval": "on_pass", "approvalTimeout": "PT1H"}}
+        """.formatted(name, repo, make);
+  }
+
+  @Test
+  void invalidSpecsAreProblemsNamingEachField() throws Exception {
+    mvc.perform(post("/api/loops").contentType(MediaType.APPLICATION_JSON).content("""
+            {"name": "Bad Name!", "goal": "", "workspace": {"repository": "/x"},
+             "make": {"command": "true", "timeout": "30 minutes"},
+             "checks": [], "caps": {"maxIterations": 0}}
+            """))
+        .andExpect(status().isBadRequest())
+        .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
+        .andExpect(jsonPath("$.type").value("https://durable-loops.dev/problems/invalid-request"))
+        .andExpect(jsonPath("$.errors[*].field").value(org.hamcrest.Matchers.containsInAnyOrder(
+            "caps.maxIterations", "checks", "goal", "make.timeout", "name")))
+        .andExpect(jsonPath("$.detail").value("caps.maxIterations: must be greater than 0 (and 4 more)"));
+  }
+
+  @Test
+  void unknownFieldsWrongTypesAndBrokenJsonAreProblemsToo() throws Exception {
+    mvc.perform(post("/api/loops").contentType(MediaType.APPLICATION_JSON).content(spec("x", "true").replace("\"goal\"", "\"gaol\"")))
+        .andExpect(status().isBadRequest())
+        .andExpect(jsonPath("$.errors[0].field").value("gaol"))
+        .andExpect(jsonPath("$.errors[0].message").value("unknown field"));
+    mvc.perform(post("/api/loops").contentType(MediaType.APPLICATION_JSON).content(spec("x", "true").replace("\"on_pass\"", "\"sometimes\"")))
+        .andExpect(status().isBadRequest())
+        .andExpect(jsonPath("$.errors[0].field").value("gate.approval"));
+    mvc.perform(post("/api/loops").contentType(MediaType.APPLICATION_JSON).content("{\"name\": "))
+        .andExpect(status().isBadRequest())
+        .andExpect(jsonPath("$.title").value("Unreadable request body"))
+        .andExpect(jsonPath("$.detail").value(org.hamcrest.Matchers.not(org.hamcrest.Matchers.containsString("Exception"))));
+  }
+
+  @Test
+  void unknownLoopsAre404() throws Exception {
+    mvc.perform(get("/api/loops/loop-nope"))
+        .andExpect(status().isNotFound())
+        .andExpect(jsonPath("$.detail").value("no loop with id loop-nope"));
+  }
+
+  @Test
+  void aLoopThroughTheApi() throws Exception {
+    String body = mvc.perform(post("/api/loops").contentType(MediaType.APPLICATION_JSON).content(spec("api-life", "sleep 2; echo fixed > a.txt")))
+        .andExpect(status().isCreated())
+        .andExpect(header().string("Location", "/api/loops/loop-api-life"))
+        .andExpect(jsonPath("$.links.temporal").value("http://localhost:8233/namespaces/default/workflows/loop-api-life"))
+        .andReturn().getResponse().getContentAsString();
+    assertThat(JsonPath.<String>read(body, "$.id")).isEqualTo("loop-api-life");
+
+    // A second loop with the same name gets a suffix.
+    mvc.perform(post("/api/loops").contentType(MediaType.APPLICATION_JSON).content(spec("api-life", "sleep 60")))
+        .andExpect(status().isCreated())
+        .andExpect(jsonPath("$.id").value("loop-api-life-2"));
+
+    // Nothing is pending while the maker runs: 409 with the reason.
+    mvc.perform(post("/api/loops/loop-api-life/decision").contentType(MediaType.APPLICATION_JSON)
+            .content("{\"decision\": \"APPROVE\", \"diffHash\": \"abc\"}"))
+        .andExpect(status().isConflict())
+        .andExpect(jsonPath("$.detail").value("no decision is pending"));
+
+    mvc.perform(post("/api/loops/loop-api-life/notes").contentType(MediaType.APPLICATION_JSON).content("{\"text\": \"prefer small diffs\"}"))
+        .andExpect(status().isAccepted());
+
+    String diffHash = null;
+    for (int i = 0; i < 300 && diffHash == null; i++) {
+      String state = mvc.perform(get("/api/loops/loop-api-life")).andReturn().getResponse().getContentAsString();
+      if ("AWAITING_APPROVAL".equals(JsonPath.read(state, "$.status"))) {
+        diffHash = JsonPath.read(state, "$.pendingDecision.diffHash");
+      } else {
+        Thread.sleep(100);
+      }
+    }
+    assertThat(diffHash).isNotNull();
+    mvc.perform(post("/api/loops/loop-api-life/decision").contentType(MediaType.APPLICATION_JSON)
+            .content("{\"decision\": \"APPROVE\", \"diffHash\": \"" + diffHash + "\", \"by\": \"tester\"}"))
+        .andExpect(status().isOk())
+        .andExpect(jsonPath("$.decision").value("APPROVE"));
+
+    String status = null;
+    for (int i = 0; i < 300 && !"SUCCEEDED".equals(status); i++) {
+      Thread.sleep(100);
+      status = JsonPath.read(mvc.perform(get("/api/loops/loop-api-life")).andReturn().getResponse().getContentAsString(), "$.status");
+    }
+    mvc.perform(get("/api/loops/loop-api-life"))
+        .andExpect(jsonPath("$.status").value("SUCCEEDED"))
+        .andExpect(jsonPath("$.notes[0].text").value("prefer small diffs"))
+        .andExpect(jsonPath("$.checkpoints[0].tag").value("loops/loop-api-life/cp-1"))
+        .andExpect(jsonPath("$.temporalStatus").value("COMPLETED"));
+    mvc.perform(get("/api/loops/loop-api-life/checkpoints/1/diff"))
+        .andExpect(status().isOk())
+        .andExpect(content().string(org.hamcrest.Matchers.containsString("+fixed")));
+    mvc.perform(get("/api/loops/loop-api-life/checkpoints/7/diff")).andExpect(status().isNotFound());
+    mvc.perform(post("/api/loops/loop-api-life/pause")).andExpect(status().isConflict());
+
+    mvc.perform(post("/api/loops/loop-api-life-2/cancel")).andExpect(status().isAccepted());
+    for (int i = 0; i < 100 && !"CANCELLED".equals(status); i++) {
+      Thread.sleep(100);
+      status = JsonPath.read(mvc.perform(get("/api/loops/loop-api-life-2")).andReturn().getResponse().getContentAsString(), "$.status");
+    }
+    assertThat(status).isEqualTo("CANCELLED");
+    mvc.perform(post("/api/loops/loop-api-life/rollback")).andExpect(status().isNotImplemented());
+  }
+}
