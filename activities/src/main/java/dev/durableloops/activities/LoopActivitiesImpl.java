@@ -240,6 +240,8 @@ public class LoopActivitiesImpl implements LoopActivities {
 
   private CommandRunner.Run run(StepContext ctx, StepSpec step, String name, Path stdout, Map<String, String> extra) {
     Path ws = paths.workspace(ctx.loopId());
+    // The memory directory is ignored by git and may not exist yet (a fresh clone, a moved worker).
+    createDirectories(ws.resolve(MemoryFiles.DIR));
     Map<String, String> env = new LinkedHashMap<>();
     env.put("LOOP_ID", ctx.loopId());
     env.put("LOOP_ITERATION", Integer.toString(ctx.iteration()));

@@ -1,0 +1,191 @@
+package dev.durableloops.activities;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.durableloops.workflows.Approval;
+import dev.durableloops.workflows.ApprovalTimeoutAction;
+import dev.durableloops.workflows.Budget;
+import dev.durableloops.workflows.Caps;
+import dev.durableloops.workflows.CheckInput;
+import dev.durableloops.workflows.CheckResult;
+import dev.durableloops.workflows.CheckSpec;
+import dev.durableloops.workflows.DiscoverInput;
+import dev.durableloops.workflows.DiscoverResult;
+import dev.durableloops.workflows.GateInput;
+import dev.durableloops.workflows.GateResult;
+import dev.durableloops.workflows.GateSpec;
+import dev.durableloops.workflows.LoopActivities;
+import dev.durableloops.workflows.LoopStatus;
+import dev.durableloops.workflows.MakeInput;
+import dev.durableloops.workflows.MakeResult;
+import dev.durableloops.workflows.MemoryView;
+import dev.durableloops.workflows.MetricGoal;
+import dev.durableloops.workflows.MetricSpec;
+import dev.durableloops.workflows.Note;
+import dev.durableloops.workflows.PlanInput;
+import dev.durableloops.workflows.PrepareInput;
+import dev.durableloops.workflows.PrepareResult;
+import dev.durableloops.workflows.ReflectInput;
+import dev.durableloops.workflows.ReflectResult;
+import dev.durableloops.workflows.Reflection;
+import dev.durableloops.workflows.StepContext;
+import dev.durableloops.workflows.StepSpec;
+import dev.durableloops.workflows.Verdict;
+import dev.durableloops.workflows.WorkspaceSpec;
+import io.temporal.testing.TestActivityEnvironment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The activities through Temporal's activity test environment, on real repositories and processes. */
+class LoopActivitiesImplTest {
+
+  @TempDir Path tmp;
+  TestActivityEnvironment env;
+  LoopActivities activities;
+  PrepareResult prepared;
+  Path ws;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    Path origin = TestRepos.create(tmp.resolve("origin"), Map.of("a.txt", "a\n", "score.sh", "echo score: 0.75\n"));
+    env = TestActivityEnvironment.newInstance();
+    env.registerActivitiesImplementations(new LoopActivitiesImpl(tmp.resolve("data")));
+    activities = env.newActivityStub(LoopActivities.class);
+    prepared = activities.prepare(new PrepareInput("loop-t", new WorkspaceSpec(origin.toString(), "main"), null));
+    ws = Path.of(prepared.workspacePath());
+  }
+
+  @AfterEach
+  void tearDown() {
+    env.close();
+  }
+
+  private StepContext at(int iteration, String commit) {
+    return new StepContext("loop-t", iteration, "the goal", commit);
+  }
+
+  @Test
+  void aRetriedMakeStartsAgainFromTheSameCheckpoint() throws Exception {
+    StepSpec maker = new StepSpec("echo \"$(cat a.txt)-changed\" > a.txt; echo \"$LOOP_GOAL\" > goal.txt", "PT1M");
+    MakeResult first = activities.make(new MakeInput(at(1, prepared.commit()), maker));
+    // A retry after a crash finds the workspace wherever the first try left it.
+    Files.writeString(ws.resolve("a.txt"), "half-written by a dead maker");
+    MakeResult retry = activities.make(new MakeInput(at(1, prepared.commit()), maker));
+    assertThat(retry.diffHash()).isEqualTo(first.diffHash());
+    assertThat(retry.diffStat()).isEqualTo("2 files changed, +2 -1");
+    assertThat(Files.readString(ws.resolve("a.txt"))).isEqualTo("a-changed\n");
+    assertThat(Files.readString(ws.resolve("goal.txt"))).isEqualTo("the goal\n");
+    assertThat(retry.attemptRef()).isEqualTo("refs/loops/loop-t/attempts/1");
+  }
+
+  @Test
+  void theMakerReportsCostAndTimeoutsAreEvidenceNotFailures() {
+    MakeResult reported = activities.make(new MakeInput(at(1, prepared.commit()),
+        new StepSpec("printf '{\"summary\": \"did it\", \"costUsd\": 0.42, \"tokens\": 1234}' > \"$LOOP_RESULT_FILE\"", "PT1M")));
+    assertThat(reported.summary()).isEqualTo("did it");
+    assertThat(reported.costUsd()).isEqualTo(0.42);
+    assertThat(reported.tokens()).isEqualTo(1234);
+    assertThat(reported.changed()).isFalse();
+
+    MakeResult slow = activities.make(new MakeInput(at(2, prepared.commit()), new StepSpec("echo start; sleep 30", "PT1S")));
+    assertThat(slow.timedOut()).isTrue();
+    assertThat(slow.exitCode()).isEqualTo(-1);
+    assertThat(slow.outputTail()).startsWith("start");
+  }
+
+  @Test
+  void checksParseReportsMetricsAndSignFailures() throws Exception {
+    MakeResult made = activities.make(new MakeInput(at(1, prepared.commit()), new StepSpec("echo b > b.txt", "PT1M")));
+    String report = "mkdir -p .loop/reports; printf '<testsuite><testcase classname=\"t\" name=\"one\"><failure message=\"boom\"/></testcase>"
+        + "<testcase classname=\"t\" name=\"two\"/></testsuite>' > .loop/reports/r.xml; exit 1";
+    List<CheckSpec> checks = List.of(
+        new CheckSpec("unit", report, ".loop/reports/*.xml", "PT1M", true, null),
+        new CheckSpec("bench", "sh score.sh", null, "PT1M", false, new MetricSpec("score: ([0-9.]+)", MetricGoal.MAXIMIZE, null)));
+    CheckResult r = activities.check(new CheckInput(at(1, made.attemptCommit()), checks));
+    assertThat(r.requiredPassed()).isFalse();
+    assertThat(r.metric()).isEqualTo(0.75);
+    assertThat(r.evidence().get(0).testsRun()).isEqualTo(2);
+    assertThat(r.evidence().get(0).failedTests().get(0).id()).isEqualTo("t.one");
+    assertThat(r.failureSignature()).hasSize(12);
+    // The same failures give the same signature: that is what the stall breaker counts.
+    assertThat(activities.check(new CheckInput(at(2, made.attemptCommit()), checks)).failureSignature()).isEqualTo(r.failureSignature());
+    assertThat(Path.of(r.evidence().get(0).logPath())).hasFileName("iter-0001-check-unit.log");
+  }
+
+  @Test
+  void discoverReadsLinesOrJsonAndNoOutputMeansNoWork() {
+    DiscoverResult lines = activities.discover(new DiscoverInput(at(1, prepared.commit()), new StepSpec("printf 'fix a\\n\\nfix b\\n'", "PT1M")));
+    assertThat(lines.tasks()).containsExactly("fix a", "fix b");
+    assertThat(lines.task()).isEqualTo("fix a");
+    DiscoverResult json = activities.discover(new DiscoverInput(at(1, prepared.commit()),
+        new StepSpec("echo '[{\"title\": \"first\"}, \"second\"]'", "PT1M")));
+    assertThat(json.tasks()).containsExactly("first", "second");
+    assertThat(activities.discover(new DiscoverInput(at(1, prepared.commit()), new StepSpec("true", "PT1M"))).task()).isNull();
+    // A failing discover command with no output is not proof that the work is done.
+    assertThat(activities.discover(new DiscoverInput(at(1, prepared.commit()), new StepSpec("exit 2", "PT1M"))).task()).isEqualTo("the goal");
+    assertThat(activities.discover(new DiscoverInput(at(1, prepared.commit()), null)).task()).isEqualTo("the goal");
+  }
+
+  @Test
+  void planWritesTheSameMemoryFilesFromTheSameState() throws Exception {
+    MemoryView memory = new MemoryView(LoopStatus.RUNNING, List.of(),
+        List.of(new Reflection(1, "tests failed: `t.one` boom", "abc", false)),
+        List.of(new Note("never touch tests", "ann", "2026-01-01T00:00:00Z")), List.of(),
+        new Budget(Caps.DEFAULT, 2, 0.5, 10, "2026-01-01T00:00:00Z", "2026-01-04T00:00:00Z"));
+    PlanInput input = new PlanInput(at(2, prepared.commit()), "fix it", null, memory);
+    activities.plan(input);
+    String state = Files.readString(ws.resolve(".loop/STATE.md"));
+    String prompt = Files.readString(ws.resolve(".loop/PROMPT.md"));
+    activities.plan(input);
+    assertThat(Files.readString(ws.resolve(".loop/STATE.md"))).isEqualTo(state);
+    assertThat(Files.readString(ws.resolve(".loop/PROMPT.md"))).isEqualTo(prompt);
+    assertThat(prompt).contains("# Task for iteration 2\n\nfix it").contains("never touch tests (ann)").contains("tests failed: `t.one` boom");
+    assertThat(Files.readString(ws.resolve(".loop/REFLECTIONS.md"))).contains("## Iteration 1");
+    assertThat(state).contains("- iteration: 2 of at most 10");
+  }
+
+  @Test
+  void aReviewerCanVetoAndSeesTheDiff() {
+    MakeResult made = activities.make(new MakeInput(at(1, prepared.commit()), new StepSpec("echo b > b.txt", "PT1M")));
+    CheckResult passed = activities.check(new CheckInput(at(1, made.attemptCommit()), List.of(new CheckSpec("ok", "true", null, "PT1M", true, null))));
+    GateSpec never = new GateSpec(Approval.NEVER, "PT1H", ApprovalTimeoutAction.REJECT);
+    GateResult vetoed = activities.gate(new GateInput(at(1, made.attemptCommit()), never,
+        new StepSpec("grep -q '+b' \"$LOOP_DIFF_FILE\" && exit 4", "PT1M"), made, passed, null, null));
+    assertThat(vetoed.verdict()).isEqualTo(Verdict.REJECT);
+    assertThat(vetoed.reason()).isEqualTo("the reviewer did not approve (exit 4)");
+    GateResult approved = activities.gate(new GateInput(at(1, made.attemptCommit()), never, new StepSpec("true", "PT1M"), made, passed, null, null));
+    assertThat(approved.verdict()).isEqualTo(Verdict.ACCEPT);
+    assertThat(approved.reviewExitCode()).isZero();
+  }
+
+  @Test
+  void aReflectCommandReplacesTheBuiltInNoteAndFallsBackWhenItFails() {
+    MakeResult made = activities.make(new MakeInput(at(1, prepared.commit()), new StepSpec("exit 3", "PT1M")));
+    CheckResult failed = activities.check(new CheckInput(at(1, made.attemptCommit()), List.of(new CheckSpec("ok", "echo nope; exit 1", null, "PT1M", true, null))));
+    GateResult gate = new GateResult(Verdict.REJECT, false, "the maker exited 3", null);
+    ReflectInput base = new ReflectInput(at(1, prepared.commit()), null, "the task", made, failed, gate, "the maker exited 3", null, false, 1);
+
+    ReflectResult builtIn = activities.reflect(base);
+    assertThat(builtIn.fromCommand()).isFalse();
+    assertThat(builtIn.text()).startsWith("Iteration 1 was rejected: the maker exited 3.").contains("Check ok failed with exit 1").contains("nope");
+
+    ReflectResult custom = activities.reflect(withReflect(base, "python3 -c \"import json,os; e=json.load(open(os.environ['LOOP_EVIDENCE_FILE'])); print('maker said', e['make']['exitCode'])\""));
+    assertThat(custom.fromCommand()).isTrue();
+    assertThat(custom.text()).isEqualTo("maker said 3");
+
+    ReflectResult fallback = activities.reflect(withReflect(base, "exit 9"));
+    assertThat(fallback.fromCommand()).isFalse();
+    assertThat(fallback.text()).contains("(The reflect command exited 9 with no output; this is the built-in note.)");
+  }
+
+  private static ReflectInput withReflect(ReflectInput in, String command) {
+    return new ReflectInput(in.context(), new StepSpec(command, "PT1M"), in.task(), in.make(), in.check(), in.gate(),
+        in.verdictReason(), in.humanComment(), in.repeated(), in.repeatCount());
+  }
+}
