@@ -172,6 +172,25 @@ public final class GitWorkspace {
   }
 
   /**
+   * Moves the work branch back to {@code commit} and reconciles the workspace to it. Tags and
+   * attempt refs of later checkpoints stay, so their commits remain reachable for inspection.
+   */
+  void rollback(String loopId, String commit) {
+    try (Git git = open(loopId)) {
+      Repository repo = git.getRepository();
+      ObjectId id = resolveCommit(repo, commit);
+      if (id == null) {
+        throw ApplicationFailure.newNonRetryableFailure(
+            "checkpoint commit " + commit + " is not in the workspace", LoopErrorType.WORKSPACE_BROKEN.name());
+      }
+      reconcile(git, id.name());
+      setRef(repo, Constants.R_HEADS + workBranch(loopId), id);
+    } catch (IOException | GitAPIException e) {
+      throw new IllegalStateException("cannot roll back to " + commit + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * A unified diff and its stat line.
    *
    * @param text the unified diff, empty when the trees are equal
@@ -243,7 +262,7 @@ public final class GitWorkspace {
     try {
       Files.createDirectories(dir.getParent());
       var clone = Git.cloneRepository().setURI(spec.repository()).setDirectory(tmp.toFile()).setNoCheckout(false);
-      if (spec.branch() != null && !spec.branch().isBlank()) {
+      if (spec.branch() != null && !spec.branch().isBlank() && !spec.branch().startsWith("refs/")) {
         clone.setBranch(spec.branch());
       }
       try (Git ignored = clone.call()) {
@@ -261,6 +280,19 @@ public final class GitWorkspace {
   }
 
   private static ObjectId baseTip(Repository repo, String branch) throws IOException {
+    if (branch != null && branch.startsWith("refs/")) {
+      // A full ref such as a checkpoint tag (forks start from one); fetched when the clone lacks it.
+      ObjectId direct = resolveCommit(repo, branch);
+      if (direct == null) {
+        try (Git git = new Git(repo)) {
+          git.fetch().setRemote("origin").setRefSpecs(new org.eclipse.jgit.transport.RefSpec("+" + branch + ":" + branch)).call();
+        } catch (GitAPIException e) {
+          return null;
+        }
+        direct = resolveCommit(repo, branch);
+      }
+      return direct;
+    }
     if (branch == null || branch.isBlank()) {
       ObjectId remoteHead = repo.resolve("refs/remotes/origin/HEAD^{commit}");
       return remoteHead != null ? remoteHead : repo.resolve("HEAD^{commit}");

@@ -25,6 +25,7 @@ import dev.durableloops.workflows.PrepareInput;
 import dev.durableloops.workflows.PrepareResult;
 import dev.durableloops.workflows.ReflectInput;
 import dev.durableloops.workflows.ReflectResult;
+import dev.durableloops.workflows.RollbackInput;
 import dev.durableloops.workflows.StepContext;
 import dev.durableloops.workflows.StepSpec;
 import io.temporal.activity.Activity;
@@ -206,6 +207,11 @@ public class LoopActivitiesImpl implements LoopActivities {
   @Override
   public void discard(DiscardInput input) {
     git.reconcile(input.loopId(), input.checkpointCommit());
+  }
+
+  @Override
+  public void rollback(RollbackInput input) {
+    git.rollback(input.loopId(), input.commit());
   }
 
   @Override

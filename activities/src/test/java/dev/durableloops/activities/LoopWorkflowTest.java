@@ -90,7 +90,7 @@ class LoopWorkflowTest {
 
   private static LoopWorkflow start(WorkflowClient client, WorkflowOptions options, String id, LoopSpec spec) {
     LoopWorkflow loop = client.newWorkflowStub(LoopWorkflow.class, WorkflowOptions.newBuilder(options).setWorkflowId(id).build());
-    WorkflowClient.start(loop::run, new LoopInput(spec, null));
+    WorkflowClient.start(loop::run, new LoopInput(spec));
     return loop;
   }
 
@@ -274,5 +274,42 @@ class LoopWorkflowTest {
     }
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
     assertThat(loop.state().status()).isEqualTo(LoopStatus.CANCELLED);
+  }
+
+  @Test
+  void rollbackMovesStateAndWorkspaceBackTogether(WorkflowClient client, WorkflowOptions options) throws Exception {
+    Path repo = repo("rollback", Map.of("log.txt", ""));
+    CheckSpec score = new CheckSpec("score", "echo score: $LOOP_ITERATION", null, "PT1M", true,
+        new dev.durableloops.workflows.MetricSpec("score: ([0-9]+)", dev.durableloops.workflows.MetricGoal.MAXIMIZE, null));
+    LoopSpec spec = spec(repo, "sleep 0.3; echo $LOOP_ITERATION >> log.txt", List.of(score), null, new Caps(30, "P1D", null, 3));
+    LoopWorkflow loop = start(client, options, "loop-rollback", spec);
+    awaitState(loop, s -> s.checkpoints().size() >= 3);
+
+    assertThatThrownBy(() -> loop.rollback(new dev.durableloops.workflows.RollbackRequest(99, "no")))
+        .isInstanceOf(WorkflowUpdateException.class).rootCause().hasMessageContaining("there is no checkpoint 99");
+
+    var result = loop.rollback(new dev.durableloops.workflows.RollbackRequest(1, "cp-2 broke the API"));
+    assertThat(result.checkpoint()).isEqualTo(1);
+    assertThat(result.rolledBack()).contains(2, 3);
+    LoopState after = loop.state();
+    var cp1 = after.checkpoints().get(0);
+    assertThat(result.commit()).isEqualTo(cp1.commit());
+    assertThat(after.checkpoints()).filteredOn(c -> c.number() > 1 && c.number() <= 3).allMatch(c -> c.rolledBack());
+    assertThat(after.reflections()).anySatisfy(r -> assertThat(r.text()).startsWith("Rolled back to checkpoint 1").contains("cp-2 broke the API"));
+    assertThat(after.iteration()).isGreaterThanOrEqualTo(3);
+
+    // The next checkpoint grows from cp-1's files, and its number is new.
+    LoopState next = awaitState(loop, s -> s.checkpoints().stream().anyMatch(c -> !c.rolledBack() && c.number() > result.rolledBack().get(result.rolledBack().size() - 1)));
+    var fresh = next.checkpoints().stream().filter(c -> !c.rolledBack() && c.number() > 1).findFirst().orElseThrow();
+    WorkflowStub.fromTyped(loop).cancel();
+    try (var git = org.eclipse.jgit.api.Git.open(DATA.resolve("loops/loop-rollback/workspace").toFile())) {
+      var repository = git.getRepository();
+      try (var walk = new org.eclipse.jgit.revwalk.RevWalk(repository)) {
+        var commit = walk.parseCommit(repository.resolve(fresh.commit()));
+        assertThat(commit.getParent(0).name()).isEqualTo(cp1.commit());
+      }
+      // Abandoned checkpoints stay reachable through their tags.
+      assertThat(repository.resolve("refs/tags/loops/loop-rollback/cp-2")).isNotNull();
+    }
   }
 }

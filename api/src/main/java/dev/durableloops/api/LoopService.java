@@ -83,7 +83,7 @@ class LoopService {
               .build();
       LoopWorkflow loop = client.newWorkflowStub(LoopWorkflow.class, options);
       try {
-        WorkflowExecution execution = WorkflowClient.start(loop::run, new LoopInput(normalized, null));
+        WorkflowExecution execution = WorkflowClient.start(loop::run, new LoopInput(normalized));
         return new StartResponse(id, execution.getRunId(), links(id));
       } catch (WorkflowExecutionAlreadyStarted taken) {
         // Try the next suffix.

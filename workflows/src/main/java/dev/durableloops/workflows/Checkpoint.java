@@ -12,6 +12,22 @@ package dev.durableloops.workflows;
  * @param costUsd budget used when it was taken, USD
  * @param reflections how many reflections existed when it was taken
  * @param metric the metric of the attempt, when a check has one
+ * @param rolledBack whether a rollback to an earlier checkpoint abandoned it; its commit stays
+ *     reachable through its tag
  */
 public record Checkpoint(
-    int number, int iteration, String commit, String tag, String createdAt, double costUsd, int reflections, Double metric) {}
+    int number,
+    int iteration,
+    String commit,
+    String tag,
+    String createdAt,
+    double costUsd,
+    int reflections,
+    Double metric,
+    boolean rolledBack) {
+
+  /** This checkpoint marked as abandoned by a rollback. */
+  public Checkpoint withRolledBack() {
+    return new Checkpoint(number, iteration, commit, tag, createdAt, costUsd, reflections, metric, true);
+  }
+}

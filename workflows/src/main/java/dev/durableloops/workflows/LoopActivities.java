@@ -6,7 +6,7 @@ import io.temporal.activity.ActivityMethod;
 /**
  * The contract between the loop workflow and its side effects. Activity type names are the method
  * names capitalized ({@code Discover}, {@code Plan}, {@code Make}, {@code Check}, {@code Gate},
- * {@code Reflect}, plus {@code Prepare}, {@code Checkpoint} and {@code Discard}), so the Temporal
+ * {@code Reflect}, plus {@code Prepare}, {@code Checkpoint}, {@code Discard} and {@code Rollback}), so the Temporal
  * UI history reads as the loop.
  *
  * <p>Every method is idempotent: each first reconciles the workspace to the commit its input names,
@@ -49,6 +49,13 @@ public interface LoopActivities {
   /** Resets the workspace to the last checkpoint (hard reset and clean). */
   @ActivityMethod(name = "Discard")
   void discard(DiscardInput input);
+
+  /**
+   * Moves the work branch back to a checkpoint commit and reconciles the workspace to it; later
+   * checkpoints keep their tags and attempt refs.
+   */
+  @ActivityMethod(name = "Rollback")
+  void rollback(RollbackInput input);
 
   /** Writes the Reflexion note for a rejected iteration (or runs the reflect command). */
   @ActivityMethod(name = "Reflect")

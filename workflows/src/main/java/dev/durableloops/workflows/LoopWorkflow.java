@@ -44,6 +44,28 @@ public interface LoopWorkflow {
   @UpdateValidatorMethod(updateName = "decide")
   void validateDecide(Decision decision);
 
+  /** The loop spec as normalized at start. */
+  @QueryMethod(name = "spec")
+  LoopSpec spec();
+
+  /**
+   * Moves the loop back to checkpoint N, workflow state and workspace together: the running
+   * iteration (if any) is cancelled and its processes killed, the work branch and workspace go to
+   * cp-N's commit, later checkpoints are marked rolled back, and a reflection records why.
+   * Iterations and budget used are kept. Answers once it is done.
+   */
+  @UpdateMethod(name = "rollback")
+  RollbackResult rollback(RollbackRequest request);
+
+  /**
+   * Refuses a rollback to a checkpoint that does not exist or was itself rolled back, or while
+   * another rollback is in progress.
+   *
+   * @throws IllegalArgumentException with the reason
+   */
+  @UpdateValidatorMethod(updateName = "rollback")
+  void validateRollback(RollbackRequest request);
+
   /** The Signal form of {@link #decide}; an invalid decision is logged and ignored. */
   @SignalMethod(name = "decision")
   void decision(Decision decision);

@@ -1,5 +1,6 @@
 package dev.durableloops.workflows;
 
+import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.common.SearchAttributeUpdate;
@@ -8,6 +9,7 @@ import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.failure.TimeoutFailure;
+import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,8 +30,20 @@ public class LoopWorkflowImpl implements LoopWorkflow {
   /** Time added to a command's own timeout for the activity around it (clone, restore, commit). */
   static final Duration STEP_MARGIN = Duration.ofMinutes(2);
 
-  /** At most this many iteration records and evidence entries are kept in state. */
+  /** At most this many iteration records are kept in state (older ones are in the history). */
   static final int MAX_TIMELINE = 200;
+
+  /** At most this many checkpoints are kept in state; older ones keep their tags. */
+  static final int MAX_CHECKPOINTS = 200;
+
+  /** Reflections kept whole when state is carried over; older ones are folded into a summary. */
+  static final int KEEP_REFLECTIONS = 20;
+
+  /** Continue-as-new once a run's history has this many events, even unsuggested. */
+  static final int MAX_HISTORY_EVENTS = 10_000;
+
+  /** Signature of the reflection that summarizes folded older reflections. */
+  static final String SUMMARY_SIGNATURE = "summary";
 
   private static final Logger log = Workflow.getLogger(LoopWorkflowImpl.class);
 
@@ -66,6 +80,13 @@ public class LoopWorkflowImpl implements LoopWorkflow {
   private Double bestMetric;
   private String stopReason;
   private boolean paused;
+  private Integer iterationsPerRun;
+  private int runStartIteration;
+  private CancellationScope iterationScope;
+  private RollbackRequest rollbackRequest;
+  private int rollbacksRequested;
+  private int rollbacksApplied;
+  private RollbackResult lastRollback;
   private LoopStatus upsertedStatus;
   private long upsertedIteration = -1;
   private double upsertedCost = -1;
@@ -74,9 +95,14 @@ public class LoopWorkflowImpl implements LoopWorkflow {
   public LoopOutcome run(LoopInput input) {
     loopId = Workflow.getInfo().getWorkflowId();
     spec = input.spec().normalized();
-    if (input.carried() != null) {
+    iterationsPerRun = input.iterationsPerRun();
+    if (input.carried() != null && input.carried().budget() != null) {
       restore(input.carried());
     } else {
+      if (input.carried() != null) {
+        // A fork: state seeded from another loop's checkpoint, with a budget of its own.
+        restore(input.carried());
+      }
       startedAtMillis = Workflow.currentTimeMillis();
       deadlineMillis = startedAtMillis + spec.caps().maxDurationValue().toMillis();
     }
@@ -117,7 +143,11 @@ public class LoopWorkflowImpl implements LoopWorkflow {
       stub("Prepare · reconcile workspace to " + shortId(headCommit), Duration.ofMinutes(30), false)
           .prepare(new PrepareInput(loopId, spec.workspace(), headCommit));
     }
+    runStartIteration = iteration;
     while (true) {
+      if (rollbackRequest != null) {
+        applyRollback();
+      }
       String capReason = capReached();
       if (capReason != null) {
         return stop(capReason.startsWith("stalled") ? LoopStatus.STALLED : LoopStatus.CAPPED, capReason);
@@ -125,19 +155,100 @@ public class LoopWorkflowImpl implements LoopWorkflow {
       if (paused) {
         status = LoopStatus.PAUSED;
         publish();
-        Workflow.await(() -> !paused);
+        Workflow.await(() -> !paused || rollbackRequest != null);
         status = LoopStatus.RUNNING;
+        if (rollbackRequest != null) {
+          continue;
+        }
       }
       iteration++;
-      LoopOutcome outcome = iterate();
-      if (outcome != null) {
-        return outcome;
+      LoopOutcome[] outcome = new LoopOutcome[1];
+      iterationScope = Workflow.newCancellationScope(() -> outcome[0] = iterate());
+      try {
+        iterationScope.run();
+      } catch (CanceledFailure | ActivityFailure e) {
+        if (rollbackRequest == null || CancellationScope.current().isCancelRequested()) {
+          throw e;
+        }
+        // The iteration was cancelled for a rollback; applyRollback records it at the loop's top.
+        abandoned();
+        continue;
+      } finally {
+        iterationScope = null;
       }
-      if (Workflow.getInfo().isContinueAsNewSuggested()) {
+      if (outcome[0] != null) {
+        return outcome[0];
+      }
+      if (shouldContinueAsNew()) {
         Workflow.await(Workflow::isEveryHandlerFinished);
-        log.info("continue-as-new after iteration {}", iteration);
-        Workflow.continueAsNew(new LoopInput(spec, snapshot()));
+        if (rollbackRequest == null) {
+          compact();
+          log.info("continue-as-new after iteration {}", iteration);
+          Workflow.continueAsNew(new LoopInput(spec, snapshot(), iterationsPerRun));
+        }
       }
+    }
+  }
+
+  private boolean shouldContinueAsNew() {
+    return Workflow.getInfo().isContinueAsNewSuggested()
+        || Workflow.getInfo().getHistoryLength() > MAX_HISTORY_EVENTS
+        || (iterationsPerRun != null && iteration - runStartIteration >= iterationsPerRun);
+  }
+
+  /** Records an iteration that a rollback cancelled; its attempt is thrown away. */
+  private void abandoned() {
+    pending = null;
+    humanDecision = null;
+    status = paused ? LoopStatus.PAUSED : LoopStatus.RUNNING;
+    timeline.add(new IterationRecord(iteration, null, null, null, 0, null, 0, List.of(), Verdict.REJECT,
+        "abandoned: rollback to checkpoint " + rollbackRequest.checkpoint() + " requested", null));
+    trimTimeline();
+  }
+
+  private void applyRollback() {
+    RollbackRequest request = rollbackRequest;
+    int target = request.checkpoint();
+    Checkpoint to = target == 0 ? null : checkpoints.stream().filter(c -> c.number() == target).findFirst().orElseThrow();
+    String commit = to == null ? baseCommit : to.commit();
+    phase(Phase.ROLLBACK);
+    stub("Rollback · to " + (to == null ? "the base commit " : "cp-" + target + " ") + shortId(commit), STEP_MARGIN, false)
+        .rollback(new RollbackInput(loopId, commit));
+    List<Integer> marked = new ArrayList<>();
+    for (int i = 0; i < checkpoints.size(); i++) {
+      Checkpoint c = checkpoints.get(i);
+      if (c.number() > target && !c.rolledBack()) {
+        checkpoints.set(i, c.withRolledBack());
+        marked.add(c.number());
+      }
+    }
+    headCommit = commit;
+    bestMetric = to == null ? null : to.metric();
+    repeatedFailures = 0;
+    lastSignature = null;
+    String why = request.reason() == null || request.reason().isBlank() ? "no reason given" : request.reason().strip();
+    reflections.add(new Reflection(iteration,
+        "Rolled back to " + (to == null ? "the base commit" : "checkpoint " + target) + " (" + shortId(commit) + "): " + why + "."
+            + (marked.isEmpty() ? "" : " Checkpoints " + marked + " were abandoned; what was learned on that path is kept above."),
+        null, false));
+    lastRollback = new RollbackResult(target, commit, List.copyOf(marked), iteration);
+    rollbackRequest = null;
+    rollbacksApplied++;
+    log.info("rolled back to checkpoint {} ({}): {}", target, commit, why);
+    phase(Phase.DISCOVER);
+  }
+
+  /** Folds old reflections into one summary so the state carried by continue-as-new stays bounded. */
+  private void compact() {
+    if (reflections.size() > KEEP_REFLECTIONS) {
+      List<Reflection> old = new ArrayList<>(reflections.subList(0, reflections.size() - KEEP_REFLECTIONS));
+      List<Reflection> recent = new ArrayList<>(reflections.subList(reflections.size() - KEEP_REFLECTIONS, reflections.size()));
+      reflections.clear();
+      reflections.add(Compaction.summarize(old));
+      reflections.addAll(recent);
+    }
+    while (checkpoints.size() > MAX_CHECKPOINTS) {
+      checkpoints.remove(0);
     }
   }
 
@@ -199,7 +310,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     Integer checkpointNumber = null;
     if (verdict == Verdict.ACCEPT) {
       phase(Phase.CHECKPOINT);
-      int number = checkpoints.size() + 1;
+      int number = nextCheckpointNumber();
       CheckpointResult cp =
           stub(n + "Checkpoint · cp-" + number + " at " + shortId(made.attemptCommit()), STEP_MARGIN, false)
               .checkpoint(new CheckpointInput(loopId, number, made.attemptCommit()));
@@ -208,7 +319,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
         bestMetric = checked.metric();
       }
       checkpoints.add(
-          new Checkpoint(number, iteration, cp.commit(), cp.tag(), now(), costUsd, reflections.size(), checked.metric()));
+          new Checkpoint(number, iteration, cp.commit(), cp.tag(), now(), costUsd, reflections.size(), checked.metric(), false));
       checkpointNumber = number;
       repeatedFailures = 0;
       lastSignature = null;
@@ -218,6 +329,10 @@ public class LoopWorkflowImpl implements LoopWorkflow {
           .discard(new DiscardInput(loopId, headCommit));
     }
     record(discovered.task(), made, checked, verdict, reason, checkpointNumber);
+    if (rollbackRequest != null) {
+      // A rollback arrived while this iteration finished; it is applied before the next one.
+      return null;
+    }
 
     if (verdict == Verdict.ACCEPT) {
       boolean verified =
@@ -356,6 +471,46 @@ public class LoopWorkflowImpl implements LoopWorkflow {
   }
 
   @Override
+  public LoopSpec spec() {
+    return spec;
+  }
+
+  @Override
+  public RollbackResult rollback(RollbackRequest request) {
+    rollbackRequest = request;
+    int ticket = ++rollbacksRequested;
+    if (iterationScope != null) {
+      iterationScope.cancel("rollback to checkpoint " + request.checkpoint());
+    }
+    Workflow.await(() -> rollbacksApplied >= ticket);
+    return lastRollback;
+  }
+
+  @Override
+  public void validateRollback(RollbackRequest request) {
+    if (request == null || request.checkpoint() == null || request.checkpoint() < 0) {
+      throw new IllegalArgumentException("a rollback needs \"checkpoint\": 0 (the base commit) or a checkpoint number");
+    }
+    if (status.isTerminal()) {
+      throw new IllegalArgumentException("the loop has ended (" + status + ")");
+    }
+    if (rollbackRequest != null) {
+      throw new IllegalArgumentException("a rollback to checkpoint " + rollbackRequest.checkpoint() + " is already in progress");
+    }
+    int n = request.checkpoint();
+    if (n > 0) {
+      Checkpoint cp = checkpoints.stream().filter(c -> c.number() == n).findFirst().orElse(null);
+      if (cp == null) {
+        throw new IllegalArgumentException("there is no checkpoint " + n + "; the loop has " + checkpoints.stream()
+            .filter(c -> !c.rolledBack()).map(c -> "cp-" + c.number()).toList());
+      }
+      if (cp.rolledBack()) {
+        throw new IllegalArgumentException("checkpoint " + n + " was itself rolled back");
+      }
+    }
+  }
+
+  @Override
   public void pause() {
     paused = true;
   }
@@ -415,9 +570,18 @@ public class LoopWorkflowImpl implements LoopWorkflow {
         new IterationRecord(
             iteration, truncate(task, 300), made.attemptCommit(), made.diffStat(), made.exitCode(),
             truncate(made.summary(), 500), made.costUsd(), checks, verdict, truncate(reason, 500), cp));
-    if (timeline.size() > MAX_TIMELINE) {
+    trimTimeline();
+  }
+
+  private void trimTimeline() {
+    while (timeline.size() > MAX_TIMELINE) {
       timeline.remove(0);
     }
+  }
+
+  /** Checkpoint numbers are never reused, so a rolled-back checkpoint's tag keeps its commit. */
+  private int nextCheckpointNumber() {
+    return checkpoints.isEmpty() ? 1 : checkpoints.get(checkpoints.size() - 1).number() + 1;
   }
 
   private MemoryView memory() {
@@ -448,10 +612,17 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     notes.addAll(s.notes());
     timeline.addAll(s.iterations());
     lastEvidence = s.lastEvidence() == null ? List.of() : s.lastEvidence();
+    restoreHistory(s);
+    if (s.budget() == null) {
+      return;
+    }
     costUsd = s.budget().costUsd();
     tokens = s.budget().tokens();
     startedAtMillis = Instant.parse(s.budget().startedAt()).toEpochMilli();
     deadlineMillis = Instant.parse(s.budget().deadline()).toEpochMilli();
+  }
+
+  private void restoreHistory(LoopState s) {
     repeatedFailures = s.repeatedFailures();
     bestMetric = s.bestMetric();
     if (!reflections.isEmpty() && repeatedFailures > 0) {
@@ -489,6 +660,9 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     if (heartbeats) {
       options.setHeartbeatTimeout(HEARTBEAT_TIMEOUT);
     }
+    // A cancelled step (rollback, cancel) is waited for until its process group is dead, so the
+    // next step never runs beside a dying maker.
+    options.setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED);
     return Workflow.newActivityStub(LoopActivities.class, options.build());
   }
 

@@ -12,5 +12,6 @@ public enum Phase {
   CHECKPOINT,
   DISCARD,
   REFLECT,
+  ROLLBACK,
   DONE
 }

@@ -1,0 +1,96 @@
+package dev.durableloops.activities;
+
+import dev.durableloops.workflows.CheckEvidence;
+import dev.durableloops.workflows.CheckInput;
+import dev.durableloops.workflows.CheckResult;
+import dev.durableloops.workflows.CheckpointInput;
+import dev.durableloops.workflows.CheckpointResult;
+import dev.durableloops.workflows.DiscardInput;
+import dev.durableloops.workflows.DiscoverInput;
+import dev.durableloops.workflows.DiscoverResult;
+import dev.durableloops.workflows.GateInput;
+import dev.durableloops.workflows.GatePolicy;
+import dev.durableloops.workflows.GateResult;
+import dev.durableloops.workflows.LoopActivities;
+import dev.durableloops.workflows.MakeInput;
+import dev.durableloops.workflows.MakeResult;
+import dev.durableloops.workflows.PlanInput;
+import dev.durableloops.workflows.PlanResult;
+import dev.durableloops.workflows.PrepareInput;
+import dev.durableloops.workflows.PrepareResult;
+import dev.durableloops.workflows.ReflectInput;
+import dev.durableloops.workflows.ReflectResult;
+import dev.durableloops.workflows.RollbackInput;
+import io.temporal.activity.Activity;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * In-memory activities for the workflow's long-run test only (thousands of iterations in seconds):
+ * no git, no processes. Every other workflow test uses the real {@link LoopActivitiesImpl}. The gate
+ * is the real {@link GatePolicy}. Checks fail with a signature that alternates between two values,
+ * so the stall breaker never fires; it records the run ids it served.
+ */
+class FastActivities implements LoopActivities {
+
+  static final String BASE = "0".repeat(40);
+
+  final Set<String> runIds = ConcurrentHashMap.newKeySet();
+
+  private void seen() {
+    runIds.add(Activity.getExecutionContext().getInfo().getRunId());
+  }
+
+  @Override
+  public PrepareResult prepare(PrepareInput input) {
+    seen();
+    return new PrepareResult("/nowhere", "loops/" + input.loopId(), BASE, input.commit() == null ? BASE : input.commit());
+  }
+
+  @Override
+  public DiscoverResult discover(DiscoverInput input) {
+    seen();
+    return new DiscoverResult(List.of(input.context().goal()), input.context().goal(), 0, null);
+  }
+
+  @Override
+  public PlanResult plan(PlanInput input) {
+    return new PlanResult("/nowhere/PROMPT.md", "p", 1, 0);
+  }
+
+  @Override
+  public MakeResult make(MakeInput input) {
+    int n = input.context().iteration();
+    return new MakeResult(String.format("%040d", n), "refs/x/" + n, true, "hash-" + n, "1 file changed, +1 -0",
+        0, false, 1, "made " + n, 0.001, 10, "", "/nowhere/log");
+  }
+
+  @Override
+  public CheckResult check(CheckInput input) {
+    int n = input.context().iteration();
+    CheckEvidence e = new CheckEvidence("tests", true, 1, false, 1, 0, List.of(), "failed", "/nowhere/log", null);
+    return new CheckResult(List.of(e), false, n % 2 == 0 ? "even" : "odd", null);
+  }
+
+  @Override
+  public GateResult gate(GateInput input) {
+    return GatePolicy.decide(input, null);
+  }
+
+  @Override
+  public CheckpointResult checkpoint(CheckpointInput input) {
+    return new CheckpointResult(input.attemptCommit(), "cp-" + input.number());
+  }
+
+  @Override
+  public void discard(DiscardInput input) {}
+
+  @Override
+  public void rollback(RollbackInput input) {}
+
+  @Override
+  public ReflectResult reflect(ReflectInput input) {
+    return new ReflectResult("Iteration " + input.context().iteration() + " failed: " + input.verdictReason(), false);
+  }
+}

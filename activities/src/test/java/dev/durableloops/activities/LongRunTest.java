@@ -1,0 +1,90 @@
+package dev.durableloops.activities;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.durableloops.workflows.Approval;
+import dev.durableloops.workflows.ApprovalTimeoutAction;
+import dev.durableloops.workflows.Caps;
+import dev.durableloops.workflows.CheckSpec;
+import dev.durableloops.workflows.GateSpec;
+import dev.durableloops.workflows.LoopInput;
+import dev.durableloops.workflows.LoopOutcome;
+import dev.durableloops.workflows.LoopSearchAttributes;
+import dev.durableloops.workflows.LoopSpec;
+import dev.durableloops.workflows.LoopState;
+import dev.durableloops.workflows.LoopStatus;
+import dev.durableloops.workflows.LoopWorkflow;
+import dev.durableloops.workflows.LoopWorkflowImpl;
+import dev.durableloops.workflows.StepSpec;
+import dev.durableloops.workflows.WorkspaceSpec;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryRequest;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.testing.TestWorkflowExtension;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A loop of 2,000 iterations over more than 3 simulated days: it must continue-as-new so that no
+ * run's history grows without bound, carry its state across runs, and keep that state bounded
+ * (reflections folded into a summary).
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class LongRunTest {
+
+  static final FastActivities ACTIVITIES = new FastActivities();
+
+  @RegisterExtension
+  static final TestWorkflowExtension temporal = register(
+      TestWorkflowExtension.newBuilder()
+          .registerWorkflowImplementationTypes(LoopWorkflowImpl.class)
+          .setActivityImplementations(ACTIVITIES));
+
+  private static TestWorkflowExtension register(TestWorkflowExtension.Builder builder) {
+    LoopSearchAttributes.ALL.forEach(builder::registerSearchAttribute);
+    return builder.build();
+  }
+
+  @Test
+  void twoThousandIterationsOverThreeDaysStayBounded(TestWorkflowEnvironment env, WorkflowClient client, WorkflowOptions options) {
+    LoopSpec spec = new LoopSpec("long", "Run for days", new WorkspaceSpec("/nowhere", null), null, null,
+        new StepSpec("agent", "PT1M"), List.of(new CheckSpec("tests", "test", null, "PT1M", true, null)), null, null,
+        // Every attempt waits for a human who never comes: 130 s a time, 2,000 times, is 72.2 hours.
+        new GateSpec(Approval.EVERY_ITERATION, "PT130S", ApprovalTimeoutAction.REJECT), new Caps(2000, "P4D", null, 3));
+    LoopWorkflow loop = client.newWorkflowStub(LoopWorkflow.class, WorkflowOptions.newBuilder(options).setWorkflowId("loop-long").build());
+    long start = env.currentTimeMillis();
+    long wall = System.nanoTime();
+    LoopOutcome outcome = loop.run(new LoopInput(spec, null, 250));
+
+    assertThat(outcome.status()).isEqualTo(LoopStatus.CAPPED);
+    assertThat(outcome.stopReason()).isEqualTo("reached maxIterations=2000");
+    assertThat(outcome.iterations()).isEqualTo(2000);
+    assertThat(env.currentTimeMillis() - start).isGreaterThan(Duration.ofDays(3).toMillis());
+    assertThat(outcome.costUsd()).isCloseTo(2.0, org.assertj.core.data.Offset.offset(1e-6));
+
+    assertThat(ACTIVITIES.runIds).hasSizeGreaterThanOrEqualTo(8);
+    long maxEvents = 0;
+    for (String runId : ACTIVITIES.runIds) {
+      long events = client.getWorkflowServiceStubs().blockingStub().getWorkflowExecutionHistory(
+          GetWorkflowExecutionHistoryRequest.newBuilder().setNamespace(client.getOptions().getNamespace())
+              .setExecution(WorkflowExecution.newBuilder().setWorkflowId("loop-long").setRunId(runId)).build())
+          .getHistory().getEventsCount();
+      maxEvents = Math.max(maxEvents, events);
+    }
+    assertThat(maxEvents).isLessThan(10_000);
+
+    LoopState state = client.newWorkflowStub(LoopWorkflow.class, "loop-long").state();
+    assertThat(state.reflections().size()).isLessThanOrEqualTo(21 + 250);
+    assertThat(state.reflections().get(0).signature()).isEqualTo("summary");
+    assertThat(state.reflections().get(0).text()).startsWith("Summary of ");
+    assertThat(state.iterations()).hasSize(200);
+    System.out.printf("long run: 2000 iterations, %d runs, at most %d events per run, %.1f s wall%n",
+        ACTIVITIES.runIds.size(), maxEvents, (System.nanoTime() - wall) / 1e9);
+  }
+}
