@@ -49,6 +49,11 @@ public final class GitWorkspace {
     this.paths = paths;
   }
 
+  /** The directory of a loop's clone on this worker. */
+  public Path workspaceDir(String loopId) {
+    return paths.workspace(loopId);
+  }
+
   /** The work branch of a loop: {@code loops/<loopId>}. */
   static String workBranch(String loopId) {
     return "loops/" + loopId;

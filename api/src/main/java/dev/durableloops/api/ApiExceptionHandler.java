@@ -97,6 +97,12 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     return ResponseEntity.status(HttpStatus.CONFLICT).body(problem(HttpStatus.CONFLICT, "conflict", "Conflict", ex.getMessage()));
   }
 
+  @ExceptionHandler(WorkerUnavailableException.class)
+  ResponseEntity<ProblemDetail> noWorker(WorkerUnavailableException ex) {
+    return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+        .body(problem(HttpStatus.SERVICE_UNAVAILABLE, "no-worker", "No worker", ex.getMessage()));
+  }
+
   @ExceptionHandler(Exception.class)
   ResponseEntity<ProblemDetail> unexpected(Exception ex) {
     log.error("unexpected error answering a request", ex);

@@ -4,13 +4,14 @@ import dev.durableloops.workflows.Decision;
 import dev.durableloops.workflows.DecisionResult;
 import dev.durableloops.workflows.LoopSpec;
 import dev.durableloops.workflows.LoopStatus;
+import dev.durableloops.workflows.RollbackRequest;
+import dev.durableloops.workflows.RollbackResult;
 import jakarta.validation.Valid;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -63,19 +64,34 @@ class LoopController {
     return events.subscribe(id);
   }
 
-  /** Approves or rejects the pending attempt (the {@code decide} Update). */
+  /**
+   * Approves or rejects the pending attempt (the {@code decide} Update): 200 with the result. When
+   * no worker is up it is sent as the {@code decision} Signal instead: 202.
+   */
   @PostMapping(path = "/{id}/decision", consumes = MediaType.APPLICATION_JSON_VALUE)
-  DecisionResult decide(@PathVariable String id, @Valid @RequestBody Decision decision) {
-    return loops.decide(id, decision);
+  ResponseEntity<?> decide(@PathVariable String id, @Valid @RequestBody Decision decision) {
+    DecisionResult result = loops.decide(id, decision);
+    if (result == null) {
+      return accepted(id, "no worker is up; the decision was sent as the 'decision' signal and applies when a worker "
+          + "returns (it is ignored if it does not name the pending attempt)");
+    }
+    return ResponseEntity.ok(result);
   }
 
-  /** Rolls back to a checkpoint: not built yet, answered 501. */
-  @PostMapping("/{id}/rollback")
-  ResponseEntity<ProblemDetail> rollback(@PathVariable String id) {
-    ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_IMPLEMENTED, "rollback is not available yet");
-    problem.setType(URI.create(ApiExceptionHandler.TYPE_BASE + "not-implemented"));
-    problem.setTitle("Not implemented");
-    return ResponseEntity.status(HttpStatus.NOT_IMPLEMENTED).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
+  /**
+   * Rolls the loop back to checkpoint N (the {@code rollback} Update): 200 once the workspace and
+   * state are back; 409 when the checkpoint does not exist or the loop has ended.
+   */
+  @PostMapping(path = "/{id}/rollback", consumes = MediaType.APPLICATION_JSON_VALUE)
+  RollbackResult rollback(@PathVariable String id, @Valid @RequestBody RollbackRequest request) {
+    return loops.rollback(id, request);
+  }
+
+  /** Starts a new loop from checkpoint N of this one: 201 like a start. */
+  @PostMapping(path = "/{id}/fork", consumes = MediaType.APPLICATION_JSON_VALUE)
+  ResponseEntity<StartResponse> fork(@PathVariable String id, @Valid @RequestBody ForkRequest request) {
+    StartResponse started = loops.fork(id, request);
+    return ResponseEntity.created(URI.create(started.links().get("self"))).body(started);
   }
 
   /** Pauses the loop before its next iteration: 202. */

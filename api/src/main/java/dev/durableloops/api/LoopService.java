@@ -11,6 +11,13 @@ import dev.durableloops.workflows.LoopState;
 import dev.durableloops.workflows.LoopStatus;
 import dev.durableloops.workflows.LoopWorkflow;
 import dev.durableloops.workflows.Note;
+import dev.durableloops.workflows.Reflection;
+import dev.durableloops.workflows.RollbackRequest;
+import dev.durableloops.workflows.RollbackResult;
+import dev.durableloops.workflows.WorkspaceSpec;
+import io.temporal.api.enums.v1.TaskQueueType;
+import io.temporal.api.taskqueue.v1.TaskQueue;
+import io.temporal.api.workflowservice.v1.DescribeTaskQueueRequest;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
@@ -42,6 +49,12 @@ import org.springframework.stereotype.Service;
 @Service
 class LoopService {
 
+  /**
+   * A poller seen this recently means a worker is up. Pollers long-poll for up to 60 s (Temporal's
+   * default poll timeout), so a live worker is always seen within that plus a margin.
+   */
+  static final java.time.Duration POLLER_FRESHNESS = java.time.Duration.ofSeconds(75);
+
   /** Loop ids tried for one name: {@code loop-<name>}, then {@code -2} … {@code -100}. */
   static final int MAX_SUFFIX = 100;
 
@@ -64,6 +77,10 @@ class LoopService {
 
   /** Starts a loop; the id is derived from the spec's name, suffixed when taken. */
   StartResponse start(LoopSpec spec) {
+    return start(spec, null);
+  }
+
+  private StartResponse start(LoopSpec spec, LoopState seed) {
     LoopSpec normalized = spec.normalized();
     for (int i = 1; i <= MAX_SUFFIX; i++) {
       String id = "loop-" + spec.name() + (i == 1 ? "" : "-" + i);
@@ -83,7 +100,7 @@ class LoopService {
               .build();
       LoopWorkflow loop = client.newWorkflowStub(LoopWorkflow.class, options);
       try {
-        WorkflowExecution execution = WorkflowClient.start(loop::run, new LoopInput(normalized));
+        WorkflowExecution execution = WorkflowClient.start(loop::run, new LoopInput(normalized, seed, null));
         return new StartResponse(id, execution.getRunId(), links(id));
       } catch (WorkflowExecutionAlreadyStarted taken) {
         // Try the next suffix.
@@ -92,13 +109,32 @@ class LoopService {
     throw new LoopConflictException("loop ids loop-" + spec.name() + " to loop-" + spec.name() + "-" + MAX_SUFFIX + " are all taken");
   }
 
-  /** The loop's state with links and the Temporal execution status. */
+  /**
+   * The loop's state with links and the Temporal execution status. When no worker polls the task
+   * queue (so the state Query cannot be answered) the body is built from the execution's
+   * description and search attributes, with {@code live: false}.
+   */
   Map<String, Object> get(String id) {
     WorkflowExecutionDescription description = describe(id);
-    LoopState state = client.newWorkflowStub(LoopWorkflow.class, id).state();
-    @SuppressWarnings("unchecked")
-    Map<String, Object> body = new LinkedHashMap<>(mapper.convertValue(state, Map.class));
     WorkflowExecutionStatus temporal = description.getStatus();
+    Map<String, Object> body;
+    if (workersUp()) {
+      LoopState state = client.newWorkflowStub(LoopWorkflow.class, id).state();
+      @SuppressWarnings("unchecked")
+      Map<String, Object> live = new LinkedHashMap<>(mapper.convertValue(state, Map.class));
+      body = live;
+      body.put("live", true);
+    } else {
+      SearchAttributes sa = description.getTypedSearchAttributes();
+      body = new LinkedHashMap<>();
+      body.put("loopId", id);
+      body.put("status", sa.get(LoopSearchAttributes.STATUS));
+      body.put("iteration", sa.get(LoopSearchAttributes.ITERATION));
+      body.put("costUsd", sa.get(LoopSearchAttributes.COST_USD));
+      body.put("live", false);
+      body.put("message", "no worker is polling task queue " + properties.taskQueue()
+          + "; this is the last state recorded in Temporal's search attributes");
+    }
     body.put("id", id);
     body.put("temporalStatus", shortStatus(temporal));
     if (temporal == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED
@@ -135,9 +171,20 @@ class LoopService {
         instant(m.getCloseTime()), shortStatus(temporal), links(id));
   }
 
-  /** Sends the {@code decide} Update; a refused decision is a {@link LoopConflictException}. */
+  /**
+   * Sends the {@code decide} Update; a refused decision is a {@link LoopConflictException}. When no
+   * worker is up, the decision is sent as the {@code decision} Signal instead and {@code null} is
+   * returned: it is applied (or ignored, if it names another attempt) once a worker is back.
+   */
   DecisionResult decide(String id, Decision decision) {
-    describe(id);
+    WorkflowExecutionDescription d = describe(id);
+    if (d.getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+      throw new LoopConflictException("loop " + id + " has ended (" + shortStatus(d.getStatus()) + "); no decision can be sent");
+    }
+    if (!workersUp()) {
+      client.newUntypedWorkflowStub(id).signal("decision", decision);
+      return null;
+    }
     try {
       return client.newWorkflowStub(LoopWorkflow.class, id).decide(decision);
     } catch (WorkflowUpdateException e) {
@@ -145,6 +192,56 @@ class LoopService {
     } catch (WorkflowNotFoundException e) {
       throw new LoopConflictException("loop " + id + " has ended; no decision can be sent");
     }
+  }
+
+  /** Sends the {@code rollback} Update and waits for it to be applied. */
+  RollbackResult rollback(String id, RollbackRequest request) {
+    LoopWorkflow loop = running(id);
+    requireWorker("a rollback");
+    try {
+      return loop.rollback(request);
+    } catch (WorkflowUpdateException e) {
+      throw new LoopConflictException(failureMessage(e));
+    }
+  }
+
+  /**
+   * Starts a new loop from checkpoint N of an existing one: its own workspace (cloned from the
+   * source loop's workspace at the checkpoint's tag) and work branch, the source's spec, and the
+   * reflections and notes the source had at that checkpoint.
+   */
+  StartResponse fork(String id, ForkRequest request) {
+    describe(id);
+    requireWorker("a fork");
+    LoopWorkflow source = client.newWorkflowStub(LoopWorkflow.class, id);
+    LoopState state = source.state();
+    LoopSpec spec = source.spec();
+    int n = request.checkpoint();
+    WorkspaceSpec from;
+    String commit;
+    List<Reflection> reflections;
+    if (n == 0) {
+      from = spec.workspace();
+      commit = state.baseCommit();
+      reflections = List.of();
+    } else {
+      Checkpoint cp = state.checkpoints().stream().filter(c -> c.number() == n).findFirst()
+          .orElseThrow(() -> new LoopConflictException("loop " + id + " has no checkpoint " + n));
+      from = new WorkspaceSpec(workspace.workspaceDir(id).toString(), "refs/tags/" + cp.tag());
+      commit = cp.commit();
+      reflections = state.reflections().subList(0, Math.min(cp.reflections(), state.reflections().size()));
+    }
+    List<Reflection> carried = new java.util.ArrayList<>(reflections);
+    carried.add(new Reflection(0, "Forked from loop " + id + " at " + (n == 0 ? "its base commit" : "checkpoint " + n)
+        + " (" + commit + ").", null, false));
+    String name = request.name() != null ? request.name() : truncate(spec.name() + "-fork", 40).replace("…", "");
+    LoopSpec forked = new LoopSpec(name, spec.goal(), from, spec.discover(), spec.plan(), spec.make(), spec.checks(),
+        spec.review(), spec.reflect(), spec.gate(), spec.caps());
+    Double metric = n == 0 ? null
+        : state.checkpoints().stream().filter(c -> c.number() == n).map(Checkpoint::metric).findFirst().orElse(null);
+    LoopState seed = new LoopState(null, spec.goal(), LoopStatus.RUNNING, null, 0, commit, commit, List.of(), carried,
+        state.notes(), null, null, List.of(), List.of(), 0, metric, null);
+    return start(forked, seed);
   }
 
   void pause(String id) {
@@ -185,6 +282,33 @@ class LoopService {
     links.put("web", "/loop.html?id=" + URLEncoder.encode(id, StandardCharsets.UTF_8));
     links.put("temporal", properties.temporalUiUrl() + "/namespaces/" + namespace + "/workflows/" + id);
     return links;
+  }
+
+  /**
+   * Whether any worker polled the loop task queue within the last {@link #POLLER_FRESHNESS}. A
+   * server that cannot say (the in-memory test server) is taken to have one.
+   */
+  boolean workersUp() {
+    try {
+      var response = client.getWorkflowServiceStubs().blockingStub().describeTaskQueue(
+          DescribeTaskQueueRequest.newBuilder()
+              .setNamespace(namespace)
+              .setTaskQueue(TaskQueue.newBuilder().setName(properties.taskQueue()))
+              .setTaskQueueType(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW)
+              .build());
+      long now = System.currentTimeMillis();
+      return response.getPollersList().stream()
+          .anyMatch(p -> now - p.getLastAccessTime().getSeconds() * 1000 < POLLER_FRESHNESS.toMillis());
+    } catch (RuntimeException e) {
+      return true;
+    }
+  }
+
+  private void requireWorker(String what) {
+    if (!workersUp()) {
+      throw new WorkerUnavailableException("no worker is polling task queue " + properties.taskQueue() + "; " + what
+          + " needs one. Start a worker and try again.");
+    }
   }
 
   private LoopWorkflow running(String id) {

@@ -162,6 +162,56 @@ class LoopApiTest {
       status = JsonPath.read(mvc.perform(get("/api/loops/loop-api-life-2")).andReturn().getResponse().getContentAsString(), "$.status");
     }
     assertThat(status).isEqualTo("CANCELLED");
-    mvc.perform(post("/api/loops/loop-api-life/rollback")).andExpect(status().isNotImplemented());
+    mvc.perform(post("/api/loops/loop-api-life/rollback").contentType(MediaType.APPLICATION_JSON).content("{\"checkpoint\": 1}"))
+        .andExpect(status().isConflict());
+  }
+
+  @Test
+  void rollbackAndForkThroughTheApi() throws Exception {
+    String spec = """
+        {"name": "metric", "goal": "Raise the score", "workspace": {"repository": "%s"},
+         "make": {"command": "sleep 0.3; echo $LOOP_ITERATION >> log.txt"},
+         "checks": [{"name": "score", "command": "echo score: $LOOP_ITERATION", "metric": {"pattern": "score: ([0-9]+)"}}],
+         "caps": {"maxIterations": 40}}
+        """.formatted(repo);
+    mvc.perform(post("/api/loops").contentType(MediaType.APPLICATION_JSON).content(spec)).andExpect(status().isCreated());
+    for (int i = 0; i < 300; i++) {
+      String state = mvc.perform(get("/api/loops/loop-metric")).andReturn().getResponse().getContentAsString();
+      if (JsonPath.<Integer>read(state, "$.checkpoints.length()") >= 2) {
+        break;
+      }
+      Thread.sleep(100);
+    }
+    mvc.perform(post("/api/loops/loop-metric/rollback").contentType(MediaType.APPLICATION_JSON).content("{\"checkpoint\": -1}"))
+        .andExpect(status().isBadRequest())
+        .andExpect(jsonPath("$.errors[0].field").value("checkpoint"));
+    mvc.perform(post("/api/loops/loop-metric/rollback").contentType(MediaType.APPLICATION_JSON).content("{\"checkpoint\": 1, \"reason\": \"too far\"}"))
+        .andExpect(status().isOk())
+        .andExpect(jsonPath("$.checkpoint").value(1))
+        .andExpect(jsonPath("$.rolledBack[0]").value(2));
+
+    mvc.perform(post("/api/loops/loop-metric/fork").contentType(MediaType.APPLICATION_JSON).content("{\"checkpoint\": 1}"))
+        .andExpect(status().isCreated())
+        .andExpect(jsonPath("$.id").value("loop-metric-fork"));
+    String forked = null;
+    for (int i = 0; i < 300; i++) {
+      forked = mvc.perform(get("/api/loops/loop-metric-fork")).andReturn().getResponse().getContentAsString();
+      if (JsonPath.<Integer>read(forked, "$.checkpoints.length()") >= 1) {
+        break;
+      }
+      Thread.sleep(100);
+    }
+    assertThat(JsonPath.<String>read(forked, "$.reflections[0].text")).startsWith("Forked from loop loop-metric at checkpoint 1");
+    mvc.perform(post("/api/loops/loop-metric/cancel")).andExpect(status().isAccepted());
+    mvc.perform(post("/api/loops/loop-metric-fork/cancel")).andExpect(status().isAccepted());
+    // The fork's first checkpoint grew from the source's checkpoint 1.
+    Path forkWs = tmp.resolve("data/loops/loop-metric-fork/workspace");
+    String cp1 = JsonPath.read(forked, "$.checkpoints[0].commit");
+    try (Git git = Git.open(forkWs.toFile()); var walk = new org.eclipse.jgit.revwalk.RevWalk(git.getRepository());
+        var tree = org.eclipse.jgit.treewalk.TreeWalk.forPath(git.getRepository(), "log.txt", walk.parseCommit(git.getRepository().resolve(cp1)).getTree())) {
+      String log = new String(git.getRepository().open(tree.getObjectId(0)).getBytes());
+      // The source's line 1, then only the fork's own iteration: nothing of the source's later path.
+      assertThat(log).isEqualTo("1\n" + JsonPath.<Integer>read(forked, "$.checkpoints[0].iteration") + "\n");
+    }
   }
 }
