@@ -37,7 +37,7 @@ import org.eclipse.jgit.revwalk.RevWalk;
  */
 public final class GitWorkspace {
 
-  /** Author and committer of attempt commits. */
+  /** Author and committer of attempt commits (stamped with the time of each commit). */
   static final PersonIdent IDENT = new PersonIdent("durable-loops", "loops@durable-loops.invalid");
 
   private final LoopPaths paths;
@@ -143,7 +143,8 @@ public final class GitWorkspace {
     try (Git git = open(loopId)) {
       git.add().addFilepattern(".").call();
       git.add().addFilepattern(".").setUpdate(true).call();
-      RevCommit commit = git.commit().setAllowEmpty(true).setAuthor(IDENT).setCommitter(IDENT).setMessage(message).call();
+      PersonIdent now = new PersonIdent(IDENT, java.time.Instant.now());
+      RevCommit commit = git.commit().setAllowEmpty(true).setAuthor(now).setCommitter(now).setMessage(message).call();
       String ref = attemptRef(loopId, iteration);
       setRef(git.getRepository(), ref, commit);
       Diff diff = diff(git.getRepository(), baseCommit, commit.name());

@@ -55,6 +55,15 @@ class LoopService {
    */
   static final java.time.Duration POLLER_FRESHNESS = java.time.Duration.ofSeconds(75);
 
+  /** How long a Query or Update waits for a worker before the API falls back; 5 s. */
+  static final java.time.Duration WORKER_WAIT = java.time.Duration.ofSeconds(5);
+
+  private final java.util.concurrent.ExecutorService waiter = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "worker-wait");
+    t.setDaemon(true);
+    return t;
+  });
+
   /** Loop ids tried for one name: {@code loop-<name>}, then {@code -2} … {@code -100}. */
   static final int MAX_SUFFIX = 100;
 
@@ -118,8 +127,8 @@ class LoopService {
     WorkflowExecutionDescription description = describe(id);
     WorkflowExecutionStatus temporal = description.getStatus();
     Map<String, Object> body;
-    if (workersUp()) {
-      LoopState state = client.newWorkflowStub(LoopWorkflow.class, id).state();
+    LoopState state = workersUp() ? withinWorkerWait(() -> client.newWorkflowStub(LoopWorkflow.class, id).state()) : null;
+    if (state != null) {
       @SuppressWarnings("unchecked")
       Map<String, Object> live = new LinkedHashMap<>(mapper.convertValue(state, Map.class));
       body = live;
@@ -181,17 +190,22 @@ class LoopService {
     if (d.getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
       throw new LoopConflictException("loop " + id + " has ended (" + shortStatus(d.getStatus()) + "); no decision can be sent");
     }
-    if (!workersUp()) {
+    DecisionResult result = null;
+    if (workersUp()) {
+      try {
+        result = withinWorkerWait(() -> client.newWorkflowStub(LoopWorkflow.class, id).decide(decision));
+      } catch (WorkflowUpdateException e) {
+        throw new LoopConflictException(failureMessage(e));
+      } catch (WorkflowNotFoundException e) {
+        throw new LoopConflictException("loop " + id + " has ended; no decision can be sent");
+      }
+    }
+    if (result == null) {
+      // No worker answered: the Signal is durably recorded now and handled when one is back. Should
+      // the Update still reach the workflow later, the second of the two is refused by validation.
       client.newUntypedWorkflowStub(id).signal("decision", decision);
-      return null;
     }
-    try {
-      return client.newWorkflowStub(LoopWorkflow.class, id).decide(decision);
-    } catch (WorkflowUpdateException e) {
-      throw new LoopConflictException(failureMessage(e));
-    } catch (WorkflowNotFoundException e) {
-      throw new LoopConflictException("loop " + id + " has ended; no decision can be sent");
-    }
+    return result;
   }
 
   /** Sends the {@code rollback} Update and waits for it to be applied. */
@@ -301,6 +315,31 @@ class LoopService {
           .anyMatch(p -> now - p.getLastAccessTime().getSeconds() * 1000 < POLLER_FRESHNESS.toMillis());
     } catch (RuntimeException e) {
       return true;
+    }
+  }
+
+  /**
+   * Runs a Query or Update that needs a worker, giving up after {@link #WORKER_WAIT}: a worker that
+   * died recently still looks alive to {@link #workersUp()} for up to {@link #POLLER_FRESHNESS}.
+   *
+   * @return its result, or {@code null} when no worker answered in time
+   */
+  private <T> T withinWorkerWait(java.util.function.Supplier<T> call) {
+    java.util.concurrent.Future<T> future = waiter.submit(call::get);
+    try {
+      return future.get(WORKER_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      future.cancel(true);
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      future.cancel(true);
+      return null;
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException(e.getCause());
     }
   }
 

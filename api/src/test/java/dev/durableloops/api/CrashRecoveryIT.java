@@ -1,0 +1,229 @@
+package dev.durableloops.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.jayway.jsonpath.JsonPath;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.treewalk.TreeWalk;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Crash and reset guarantees against real processes: the packaged app and the Temporal CLI dev
+ * server are child processes killed with SIGKILL and started again on the same data. Each test fails
+ * if its guarantee is broken. Figures (recovery time) are printed, not asserted tightly.
+ */
+@Timeout(value = 6, unit = TimeUnit.MINUTES)
+class CrashRecoveryIT {
+
+  @TempDir static Path tmp;
+  static Platform platform;
+
+  @BeforeAll
+  static void start() throws Exception {
+    assumeTrue(Platform.available(), "needs the Temporal CLI (deploy/test.sh installs it) and the packaged app jar (mvn verify)");
+    platform = new Platform(tmp);
+    platform.startServer();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (platform != null) {
+      platform.close();
+    }
+  }
+
+  private static String spec(String name, Path repo, String make, String approval) {
+    return """
+        {"name": "%s", "goal": "Fix a.txt", "workspace": {"repository": "%s"},
+         "make": {"command": "%s", "timeout": "PT5M"},
+         "checks": [{"name": "fixed", "command": "grep -q fixed a.txt", "timeout": "PT1M"}],
+         "gate": {"approval": "%s"}, "caps": {"maxIterations": 3}}
+        """.formatted(name, repo, make, approval);
+  }
+
+  private static long readPid(Path file) throws Exception {
+    for (int i = 0; i < 600; i++) {
+      if (Files.exists(file)) {
+        String text = Files.readString(file).trim();
+        if (!text.isEmpty()) {
+          return Long.parseLong(text);
+        }
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no pid in " + file);
+  }
+
+  private static boolean alive(long pid) {
+    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+  }
+
+  @Test
+  void appKilledDuringMakeResumesFromTheSameCheckpointWithoutOrphans() throws Exception {
+    Platform.App app = platform.startApp(true);
+    Path repo = platform.repository("worker-crash", Map.of("a.txt", "a\n"));
+    Path pidFile = tmp.resolve("data/loops/loop-worker-crash/maker.pid");
+    // The maker appends to a.txt before sleeping: a retry that did not start from the checkpoint
+    // would see the first try's line too.
+    String make = "echo $$ > ../maker.pid; echo attempt >> a.txt; sleep 6; echo fixed >> a.txt";
+    app.call("POST", "/api/loops", spec("worker-crash", repo, make, "NEVER"));
+    long first = readPid(pidFile);
+    Files.delete(pidFile);
+
+    Platform.kill(app.process);
+    assertThat(alive(first)).as("the maker survives the worker's SIGKILL until it is reaped").isTrue();
+
+    long restart = System.nanoTime();
+    Platform.App again = platform.startApp(true);
+    long second = readPid(pidFile);
+    double recovery = (System.nanoTime() - restart) / 1e9;
+    System.out.printf("worker crash: Make running again %.1f s after the app restart (heartbeat timeout 10 s)%n", recovery);
+    assertThat(second).isNotEqualTo(first);
+    assertThat(recovery).as("moving again within seconds, far below the 5-minute step timeout").isLessThan(60);
+    for (int i = 0; i < 50 && alive(first); i++) {
+      Thread.sleep(100);
+    }
+    assertThat(alive(first)).as("the orphaned maker was killed").isFalse();
+
+    String done = again.awaitState("loop-worker-crash", Set.of("SUCCEEDED", "FAILED", "CAPPED", "STALLED"), Duration.ofMinutes(2));
+    assertThat(JsonPath.<String>read(done, "$.status")).isEqualTo("SUCCEEDED");
+    assertThat(JsonPath.<Integer>read(done, "$.checkpoints.length()")).isEqualTo(1);
+    assertThat(JsonPath.<Integer>read(done, "$.iterations.length()")).isEqualTo(1);
+    assertThat(fileAt(tmp.resolve("data/loops/loop-worker-crash/workspace"), JsonPath.read(done, "$.headCommit"), "a.txt"))
+        .isEqualTo("a\nattempt\nfixed\n");
+    Platform.kill(again.process);
+  }
+
+  @Test
+  void serverKilledMidLoopContinuesFromItsSqliteFile() throws Exception {
+    Platform.App app = platform.startApp(true);
+    Path repo = platform.repository("server-crash", Map.of("a.txt", "a\n"));
+    Path pidFile = tmp.resolve("data/loops/loop-server-crash/maker.pid");
+    app.call("POST", "/api/loops", spec("server-crash", repo, "echo $$ > ../maker.pid; sleep 4; echo fixed > a.txt", "NEVER"));
+    readPid(pidFile);
+
+    Platform.kill(platform.server);
+    Thread.sleep(2000);
+    platform.startServer();
+
+    String done = app.awaitState("loop-server-crash", Set.of("SUCCEEDED", "FAILED", "CAPPED", "STALLED"), Duration.ofMinutes(3));
+    assertThat(JsonPath.<String>read(done, "$.status")).isEqualTo("SUCCEEDED");
+    assertThat(JsonPath.<Integer>read(done, "$.checkpoints.length()")).isEqualTo(1);
+    Platform.kill(app.process);
+  }
+
+  @Test
+  void decisionsSentWhileNoWorkerIsUpAreNotLost() throws Exception {
+    Platform.App app = platform.startApp(true);
+    Path repo = platform.repository("no-worker", Map.of("a.txt", "a\n"));
+    app.call("POST", "/api/loops", spec("no-worker", repo, "echo fixed > a.txt", "ON_PASS"));
+    String waiting = app.awaitState("loop-no-worker", Set.of("AWAITING_APPROVAL"), Duration.ofMinutes(1));
+    String diffHash = JsonPath.read(waiting, "$.pendingDecision.diffHash");
+    Platform.kill(app.process);
+
+    Platform.App apiOnly = platform.startApp(false);
+    String offline = apiOnly.call("GET", "/api/loops/loop-no-worker", null);
+    assertThat(JsonPath.<Boolean>read(offline, "$.live")).isFalse();
+    assertThat(JsonPath.<String>read(offline, "$.status")).isEqualTo("AWAITING_APPROVAL");
+    var decided = apiOnly.send("POST", "/api/loops/loop-no-worker/decision",
+        "{\"decision\": \"APPROVE\", \"diffHash\": \"" + diffHash + "\", \"by\": \"offline\"}");
+    assertThat(decided.statusCode()).as(decided.body()).isEqualTo(202);
+    assertThat(apiOnly.status("POST", "/api/loops/loop-no-worker/notes", "{\"text\": \"sent while no worker was up\"}")).isEqualTo(202);
+
+    Platform.App worker = platform.startApp(true);
+    String done = worker.awaitState("loop-no-worker", Set.of("SUCCEEDED", "FAILED", "CAPPED", "STALLED"), Duration.ofMinutes(2));
+    assertThat(JsonPath.<String>read(done, "$.status")).isEqualTo("SUCCEEDED");
+    assertThat(JsonPath.<String>read(done, "$.iterations[0].reason")).isEqualTo("approved by offline");
+    assertThat(JsonPath.<String>read(done, "$.notes[0].text")).isEqualTo("sent while no worker was up");
+
+    // A decision for an attempt that is no longer pending is a clear 409.
+    var late = worker.send("POST", "/api/loops/loop-no-worker/decision", "{\"decision\": \"APPROVE\", \"diffHash\": \"" + diffHash + "\"}");
+    assertThat(late.statusCode()).isEqualTo(409);
+    Platform.kill(apiOnly.process);
+    Platform.kill(worker.process);
+  }
+
+  @Test
+  void aTemporalResetAfterACheckpointYieldsAConsistentLoop() throws Exception {
+    Platform.App app = platform.startApp(true);
+    Path repo = platform.repository("reset", Map.of("log.txt", ""));
+    String spec = """
+        {"name": "reset", "goal": "Raise the score to 3", "workspace": {"repository": "%s"},
+         "make": {"command": "echo $LOOP_ITERATION >> log.txt"},
+         "checks": [{"name": "score", "command": "echo score: $LOOP_ITERATION", "metric": {"pattern": "score: ([0-9]+)", "target": 3}}],
+         "caps": {"maxIterations": 6}}
+        """.formatted(repo);
+    app.call("POST", "/api/loops", spec);
+    String done = app.awaitState("loop-reset", Set.of("SUCCEEDED", "FAILED", "CAPPED", "STALLED"), Duration.ofMinutes(2));
+    assertThat(JsonPath.<Integer>read(done, "$.checkpoints.length()")).isEqualTo(3);
+
+    // Reset to the workflow task completed right after checkpoint 1: the workspace is at cp-3 now,
+    // but the reset run's state names cp-1, and the next step must reconcile the files to it.
+    long resetTo = firstWorkflowTaskAfterCheckpoint("loop-reset");
+    Process reset = new ProcessBuilder(platform.cli.toString(), "workflow", "reset", "--address", platform.target(),
+        "--workflow-id", "loop-reset", "--event-id", Long.toString(resetTo), "--reason", "test reset")
+        .redirectErrorStream(true).redirectOutput(tmp.resolve("reset.log").toFile()).start();
+    assertThat(reset.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(reset.exitValue()).as(Files.readString(tmp.resolve("reset.log"))).isZero();
+
+    String again = null;
+    for (int i = 0; i < 600; i++) {
+      again = app.call("GET", "/api/loops/loop-reset", null);
+      if ("COMPLETED".equals(JsonPath.read(again, "$.temporalStatus")) && JsonPath.<Integer>read(again, "$.checkpoints.length()") == 3
+          && !JsonPath.<String>read(again, "$.checkpoints[1].createdAt").equals(JsonPath.read(done, "$.checkpoints[1].createdAt"))) {
+        break;
+      }
+      Thread.sleep(200);
+    }
+    assertThat(JsonPath.<String>read(again, "$.status")).isEqualTo("SUCCEEDED");
+    assertThat(JsonPath.<List<Integer>>read(again, "$.checkpoints[*].number")).containsExactly(1, 2, 3);
+    Path ws = tmp.resolve("data/loops/loop-reset/workspace");
+    assertThat(fileAt(ws, JsonPath.read(again, "$.headCommit"), "log.txt")).isEqualTo("1\n2\n3\n");
+    assertThat(Files.readString(ws.resolve("log.txt"))).isEqualTo("1\n2\n3\n");
+    Platform.kill(app.process);
+  }
+
+  private long firstWorkflowTaskAfterCheckpoint(String id) throws Exception {
+    Process show = new ProcessBuilder(platform.cli.toString(), "workflow", "show", "--address", platform.target(),
+        "--workflow-id", id, "--output", "json").redirectOutput(tmp.resolve(id + ".json").toFile()).start();
+    assertThat(show.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String history = Files.readString(tmp.resolve(id + ".json"));
+    List<Map<String, Object>> events = JsonPath.read(history, "$.events");
+    Map<String, String> scheduledType = new java.util.HashMap<>();
+    boolean afterCheckpoint = false;
+    for (Map<String, Object> e : events) {
+      String type = String.valueOf(e.get("eventType"));
+      String eventId = String.valueOf(e.get("eventId"));
+      if (type.equals("EVENT_TYPE_ACTIVITY_TASK_SCHEDULED") || type.equals("ActivityTaskScheduled")) {
+        scheduledType.put(eventId, JsonPath.read(e, "$.activityTaskScheduledEventAttributes.activityType.name"));
+      } else if (type.equals("EVENT_TYPE_ACTIVITY_TASK_COMPLETED") || type.equals("ActivityTaskCompleted")) {
+        String scheduled = String.valueOf(JsonPath.<Object>read(e, "$.activityTaskCompletedEventAttributes.scheduledEventId"));
+        afterCheckpoint |= "Checkpoint".equals(scheduledType.get(scheduled));
+      } else if (afterCheckpoint && (type.equals("EVENT_TYPE_WORKFLOW_TASK_COMPLETED") || type.equals("WorkflowTaskCompleted"))) {
+        return Long.parseLong(eventId);
+      }
+    }
+    throw new AssertionError("no checkpoint in the history of " + id);
+  }
+
+  private static String fileAt(Path repo, String commit, String path) throws Exception {
+    try (Git git = Git.open(repo.toFile());
+        RevWalk walk = new RevWalk(git.getRepository());
+        TreeWalk tree = TreeWalk.forPath(git.getRepository(), path, walk.parseCommit(git.getRepository().resolve(commit)).getTree())) {
+      return new String(git.getRepository().open(tree.getObjectId(0)).getBytes());
+    }
+  }
+}

@@ -1,0 +1,180 @@
+package dev.durableloops.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.jayway.jsonpath.JsonPath;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jgit.api.Git;
+
+/**
+ * The real platform as child processes for crash tests: the Temporal CLI dev server on a SQLite
+ * file and the packaged app ({@code durable-loops.jar}), each of which can be killed with SIGKILL
+ * and started again on the same data.
+ */
+final class Platform implements AutoCloseable {
+
+  final Path dir;
+  final Path cli;
+  final Path jar;
+  final int temporalPort;
+  Process server;
+  final List<Process> apps = new ArrayList<>();
+  final HttpClient http = HttpClient.newHttpClient();
+
+  Platform(Path dir) throws IOException {
+    this.dir = dir;
+    this.cli = DevServerEndToEndTest.temporalCli();
+    this.jar = Path.of(System.getProperty("durable-loops.app-jar", "target/durable-loops.jar"));
+    this.temporalPort = freePort();
+  }
+
+  static boolean available() {
+    return Files.isExecutable(DevServerEndToEndTest.temporalCli())
+        && Files.isRegularFile(Path.of(System.getProperty("durable-loops.app-jar", "target/durable-loops.jar")));
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  String target() {
+    return "127.0.0.1:" + temporalPort;
+  }
+
+  void startServer() throws Exception {
+    server = new ProcessBuilder(cli.toString(), "server", "start-dev", "--headless", "--ip", "127.0.0.1",
+        "--port", Integer.toString(temporalPort), "--db-filename", dir.resolve("temporal.db").toString(),
+        "--sqlite-pragma", "journal_mode=wal", "--log-level", "error",
+        "--search-attribute", "LoopStatus=Keyword", "--search-attribute", "LoopIteration=Int",
+        "--search-attribute", "LoopCostUsd=Double", "--search-attribute", "LoopRepository=Keyword")
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("temporal.log").toFile())).start();
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      Process health = new ProcessBuilder(cli.toString(), "operator", "cluster", "health", "--address", target())
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      if (health.waitFor(10, TimeUnit.SECONDS) && health.exitValue() == 0) {
+        return;
+      }
+      Thread.sleep(300);
+    }
+    throw new IllegalStateException("the dev server did not become healthy; see " + dir.resolve("temporal.log"));
+  }
+
+  /** Starts the app; {@code worker=false} starts the API alone (no Temporal worker). */
+  App startApp(boolean worker) throws Exception {
+    int port = freePort();
+    ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString())
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("app-" + port + ".log").toFile()));
+    pb.environment().putAll(Map.of(
+        "PORT", Integer.toString(port),
+        "TEMPORAL_ADDRESS", target(),
+        "DURABLE_LOOPS_DATA_DIR", dir.resolve("data").toString(),
+        "SPRING_TEMPORAL_START_WORKERS", Boolean.toString(worker)));
+    Process process = pb.start();
+    apps.add(process);
+    App app = new App(process, port);
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("the app exited; see " + dir.resolve("app-" + port + ".log"));
+      }
+      try {
+        if (app.status("GET", "/api/loops", null) == 200) {
+          return app;
+        }
+      } catch (IOException e) {
+        // Not listening yet.
+      }
+      Thread.sleep(300);
+    }
+    throw new IllegalStateException("the app did not start");
+  }
+
+  static void kill(Process p) throws InterruptedException {
+    p.destroyForcibly();
+    p.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /** A git repository with {@code files} on branch main. */
+  Path repository(String name, Map<String, String> files) throws Exception {
+    Path repo = dir.resolve("origins").resolve(name);
+    Files.createDirectories(repo);
+    for (var f : files.entrySet()) {
+      Files.writeString(repo.resolve(f.getKey()), f.getValue());
+    }
+    try (Git git = Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
+      git.add().addFilepattern(".").call();
+      git.commit().setMessage("initial").setAuthor("t", "t@example.invalid").setCommitter("t", "t@example.invalid").call();
+    }
+    return repo;
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (Process app : apps) {
+      kill(app);
+    }
+    if (server != null) {
+      kill(server);
+    }
+  }
+
+  /** One running app process and its HTTP API. */
+  final class App {
+    final Process process;
+    final int port;
+
+    App(Process process, int port) {
+      this.process = process;
+      this.port = port;
+    }
+
+    HttpResponse<String> send(String method, String path, String body) throws IOException, InterruptedException {
+      HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(60))
+          .header("Content-Type", "application/json")
+          .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build();
+      return http.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    int status(String method, String path, String body) throws IOException, InterruptedException {
+      return send(method, path, body).statusCode();
+    }
+
+    String call(String method, String path, String body) throws IOException, InterruptedException {
+      HttpResponse<String> response = send(method, path, body);
+      assertThat(response.statusCode()).as(method + " " + path + ": " + response.body()).isLessThan(300);
+      return response.body();
+    }
+
+    String awaitState(String id, Set<String> statuses, Duration timeout) throws Exception {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      String state = null;
+      while (System.nanoTime() < deadline) {
+        HttpResponse<String> r = send("GET", "/api/loops/" + id, null);
+        if (r.statusCode() == 200) {
+          state = r.body();
+          if (statuses.contains(JsonPath.<String>read(state, "$.status"))) {
+            return state;
+          }
+        }
+        Thread.sleep(200);
+      }
+      throw new AssertionError(id + " never reached " + statuses + "; last state " + state);
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package dev.durableloops.workflows;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.temporal.testing.WorkflowReplayer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Replays every history recorded from real dev-server runs ({@code src/test/resources/histories},
+ * recorded by {@code HistoryRecordingIT}) against the current {@link LoopWorkflowImpl}. A change to
+ * the workflow that alters its command sequence without {@code Workflow.getVersion} fails here with
+ * a non-determinism error.
+ */
+class HistoryReplayTest {
+
+  static Stream<Path> histories() throws IOException {
+    Path dir = Path.of("src/test/resources/histories");
+    try (Stream<Path> files = Files.list(dir)) {
+      var list = files.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+      assertThat(list).hasSizeGreaterThanOrEqualTo(5);
+      return list.stream();
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("histories")
+  void replays(Path history) throws Exception {
+    WorkflowReplayer.replayWorkflowExecution(history.toFile(), LoopWorkflowImpl.class);
+  }
+}
