@@ -34,3 +34,21 @@ SEARCH_ATTRIBUTES=(
   --search-attribute LoopCostUsd=Double
   --search-attribute LoopRepository=Keyword
 )
+
+# Installs what the browser test needs: Debian's Chromium (as root, through apt-get) and the npm
+# packages of web/e2e. Without them the browser test skips itself and says why.
+ensure_browser() {
+  if [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+      echo "durable-loops: installing Debian's chromium for the browser test"
+      apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+        || echo "durable-loops: could not install chromium; the browser test will skip" >&2
+    else
+      echo "durable-loops: /usr/bin/chromium is missing (apt-get install chromium); the browser test will skip" >&2
+    fi
+  fi
+  if command -v npm >/dev/null 2>&1; then
+    (cd "$ROOT/web/e2e" && npm ci --no-audit --no-fund --silent) \
+      || echo "durable-loops: npm ci in web/e2e failed; the browser test will skip" >&2
+  fi
+}

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit, workflow (time-skipping test server), activity (real git and
-# processes), API, and the end-to-end test against the real Temporal dev server.
+# processes), API, the end-to-end test and the browser test against the real Temporal dev server,
+# replay of recorded histories, and the crash tests (app and dev server killed with SIGKILL).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need java mvn git python3
 ensure_temporal
+ensure_browser
 python3 -c "import pytest" 2>/dev/null || python3 -m pip install --quiet pytest
 cd "$ROOT"
 export DURABLE_LOOPS_TEMPORAL_CLI="$TEMPORAL_BIN"

@@ -248,6 +248,19 @@ public final class GitWorkspace {
     return new Diff(out.toString(StandardCharsets.UTF_8), stat);
   }
 
+  /**
+   * The first parent of a commit of a loop's workspace.
+   *
+   * @throws IllegalStateException when the commit is not there or has no parent
+   */
+  public String firstParentOf(String loopId, String commit) {
+    String parent = firstParent(loopId, commit);
+    if (parent == null) {
+      throw new IllegalStateException(commit + " has no parent");
+    }
+    return parent;
+  }
+
   /** The first parent of {@code commit}, or {@code null} for a root commit. */
   String firstParent(String loopId, String commit) {
     try (Git git = open(loopId);

@@ -128,6 +128,12 @@ class LoopController {
     return loops.checkpointDiff(id, n);
   }
 
+  /** The diff of iteration N's attempt against the checkpoint it started from, as {@code text/x-diff}. */
+  @GetMapping(path = "/{id}/attempts/{n}/diff", produces = "text/x-diff")
+  String attemptDiff(@PathVariable String id, @PathVariable int n) {
+    return loops.attemptDiff(id, n);
+  }
+
   private static ResponseEntity<Map<String, String>> accepted(String id, String message) {
     return ResponseEntity.status(HttpStatus.ACCEPTED).body(Map.of("id", id, "message", message));
   }

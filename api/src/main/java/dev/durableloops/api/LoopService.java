@@ -254,7 +254,7 @@ class LoopService {
     Double metric = n == 0 ? null
         : state.checkpoints().stream().filter(c -> c.number() == n).map(Checkpoint::metric).findFirst().orElse(null);
     LoopState seed = new LoopState(null, spec.goal(), LoopStatus.RUNNING, null, 0, commit, commit, List.of(), carried,
-        state.notes(), null, null, List.of(), List.of(), 0, metric, null);
+        state.notes(), null, null, List.of(), List.of(), 0, metric, null, null);
     return start(forked, seed);
   }
 
@@ -285,6 +285,35 @@ class LoopService {
     String parent = cps.stream().filter(c -> c.number() == n - 1).map(Checkpoint::commit).findFirst().orElse(state.baseCommit());
     try {
       return workspace.diff(id, parent, cp.commit()).text();
+    } catch (IllegalArgumentException e) {
+      throw new LoopNotFoundException(e.getMessage());
+    }
+  }
+
+  /**
+   * The diff of iteration {@code n}'s attempt against the checkpoint it started from: for the
+   * pending attempt, exactly the diff its {@code diffHash} names.
+   */
+  String attemptDiff(String id, int n) {
+    describe(id);
+    requireWorker("reading an attempt");
+    LoopState state = client.newWorkflowStub(LoopWorkflow.class, id).state();
+    if (state.pendingDecision() != null && state.pendingDecision().iteration() == n) {
+      return diffOrNotFound(id, state.headCommit(), state.pendingDecision().attemptCommit());
+    }
+    String attempt = state.iterations().stream().filter(r -> r.iteration() == n && r.attemptCommit() != null)
+        .map(r -> r.attemptCommit()).findFirst()
+        .orElseThrow(() -> new LoopNotFoundException("loop " + id + " has no attempt of iteration " + n));
+    try {
+      return diffOrNotFound(id, workspace.firstParentOf(id, attempt), attempt);
+    } catch (IllegalStateException e) {
+      throw new LoopNotFoundException("the attempt of iteration " + n + " is not in this worker's workspace");
+    }
+  }
+
+  private String diffOrNotFound(String id, String from, String to) {
+    try {
+      return workspace.diff(id, from, to).text();
     } catch (IllegalArgumentException e) {
       throw new LoopNotFoundException(e.getMessage());
     }

@@ -23,6 +23,7 @@ import java.util.List;
  * @param repeatedFailures how many rejected iterations in a row had the current failure signature
  * @param bestMetric the best checkpoint's metric, or {@code null}
  * @param stopReason why the loop ended, or {@code null} while it runs
+ * @param phaseSince ISO-8601 instant (workflow time) the current phase began
  */
 public record LoopState(
     String loopId,
@@ -41,4 +42,5 @@ public record LoopState(
     List<IterationRecord> iterations,
     int repeatedFailures,
     Double bestMetric,
-    String stopReason) {}
+    String stopReason,
+    String phaseSince) {}

@@ -80,6 +80,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
   private Double bestMetric;
   private String stopReason;
   private boolean paused;
+  private long phaseSinceMillis;
   private Integer iterationsPerRun;
   private int runStartIteration;
   private CancellationScope iterationScope;
@@ -559,6 +560,9 @@ public class LoopWorkflowImpl implements LoopWorkflow {
   }
 
   private void phase(Phase next) {
+    if (phase != next) {
+      phaseSinceMillis = Workflow.currentTimeMillis();
+    }
     phase = next;
     publish();
   }
@@ -598,7 +602,8 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     return new LoopState(
         loopId, spec == null ? null : spec.goal(), status, phase, iteration, baseCommit, headCommit,
         List.copyOf(checkpoints), List.copyOf(reflections), List.copyOf(notes), pending,
-        spec == null ? null : budget(), lastEvidence, List.copyOf(timeline), repeatedFailures, bestMetric, stopReason);
+        spec == null ? null : budget(), lastEvidence, List.copyOf(timeline), repeatedFailures, bestMetric, stopReason,
+        phaseSinceMillis == 0 ? null : Instant.ofEpochMilli(phaseSinceMillis).toString());
   }
 
   private void restore(LoopState s) {
