@@ -29,8 +29,25 @@ import org.slf4j.LoggerFactory;
  */
 final class CommandRunner {
 
-  /** Heartbeat and poll interval while a command runs. */
+  /** Heartbeat interval while a command runs. */
   static final Duration POLL = Duration.ofSeconds(2);
+
+  /** How often the output size is checked against the cap. */
+  static final Duration SIZE_CHECK = Duration.ofMillis(200);
+
+  private final long outputCapBytes;
+
+  /**
+   * @param outputCapBytes bytes of output a command may write before it is killed
+   */
+  CommandRunner(long outputCapBytes) {
+    this.outputCapBytes = outputCapBytes;
+  }
+
+  /** A runner with {@link CommandPolicy#DEFAULT_OUTPUT_CAP}. */
+  CommandRunner() {
+    this(CommandPolicy.DEFAULT_OUTPUT_CAP);
+  }
 
   /** Characters of output tail carried in results. */
   static final int TAIL_CHARS = 2_000;
@@ -66,7 +83,7 @@ final class CommandRunner {
    *
    * @param command the shell command line
    * @param cwd the working directory
-   * @param env variables added to the inherited environment
+   * @param env the whole environment of the command (nothing else is inherited)
    * @param timeout how long it may run
    * @param logFile where stdout and stderr go (truncated first)
    * @param stdoutFile where stdout goes alone, or {@code null} to put it in {@code logFile}
@@ -85,6 +102,7 @@ final class CommandRunner {
       Progress progress) {
     reapLeftover(pidFile);
     ProcessBuilder pb = new ProcessBuilder(List.of("setsid", "sh", "-c", command)).directory(cwd.toFile());
+    pb.environment().clear();
     pb.environment().putAll(env);
     pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     Process process;
@@ -106,18 +124,27 @@ final class CommandRunner {
     }
     long started = System.nanoTime();
     long deadline = started + timeout.toNanos();
+    long nextBeat = started + POLL.toNanos();
     boolean done = false;
+    boolean capped = false;
     try {
       while (true) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           break;
         }
-        if (process.waitFor(Math.min(left, POLL.toNanos()), TimeUnit.NANOSECONDS)) {
+        if (process.waitFor(Math.min(left, SIZE_CHECK.toNanos()), TimeUnit.NANOSECONDS)) {
           done = true;
           break;
         }
-        progress.beat("running " + Duration.ofNanos(System.nanoTime() - started).toSeconds() + " s");
+        if (size(logFile) + size(stdoutFile) > outputCapBytes) {
+          capped = true;
+          break;
+        }
+        if (System.nanoTime() >= nextBeat) {
+          nextBeat += POLL.toNanos();
+          progress.beat("running " + Duration.ofNanos(System.nanoTime() - started).toSeconds() + " s");
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -133,6 +160,12 @@ final class CommandRunner {
       deleteQuietly(pidFile);
     }
     long millis = Duration.ofNanos(System.nanoTime() - started).toMillis();
+    if (capped) {
+      truncate(logFile, outputCapBytes);
+      truncate(stdoutFile, outputCapBytes);
+      appendQuietly(logFile, "\n[durable-loops] killed: output passed the cap of " + outputCapBytes + " bytes\n");
+      return new Run(-1, false, millis, logFile);
+    }
     if (!done) {
       appendQuietly(logFile, "\n[durable-loops] killed after the step timeout of " + timeout + "\n");
       return new Run(-1, true, millis, logFile);
@@ -214,6 +247,26 @@ final class CommandRunner {
           java.nio.file.StandardOpenOption.APPEND);
     } catch (IOException e) {
       log.debug("could not append to {}: {}", file, e.getMessage());
+    }
+  }
+
+  private static long size(Path file) {
+    try {
+      return file == null || !Files.exists(file) ? 0 : Files.size(file);
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  /** Cuts a runaway command's output back to the cap, so the disk keeps no more than that. */
+  private static void truncate(Path file, long max) {
+    if (file == null || size(file) <= max) {
+      return;
+    }
+    try (var channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+      channel.truncate(max);
+    } catch (IOException e) {
+      log.warn("could not truncate {}: {}", file, e.getMessage());
     }
   }
 

@@ -72,14 +72,23 @@ public class LoopActivitiesImpl implements LoopActivities {
 
   private final LoopPaths paths;
   private final GitWorkspace git;
-  private final CommandRunner runner = new CommandRunner();
+  private final CommandRunner runner;
+  private final CommandPolicy policy;
 
   /**
    * @param dataDir the data directory holding every loop's workspace and logs
+   * @param policy what commands may see and write
    */
-  public LoopActivitiesImpl(Path dataDir) {
+  public LoopActivitiesImpl(Path dataDir, CommandPolicy policy) {
     this.paths = new LoopPaths(dataDir);
     this.git = new GitWorkspace(paths);
+    this.policy = policy;
+    this.runner = new CommandRunner(policy.outputCapBytes());
+  }
+
+  /** Activities with {@link CommandPolicy#DEFAULT}. */
+  public LoopActivitiesImpl(Path dataDir) {
+    this(dataDir, CommandPolicy.DEFAULT);
   }
 
   @Override
@@ -248,7 +257,7 @@ public class LoopActivitiesImpl implements LoopActivities {
     Path ws = paths.workspace(ctx.loopId());
     // The memory directory is ignored by git and may not exist yet (a fresh clone, a moved worker).
     createDirectories(ws.resolve(MemoryFiles.DIR));
-    Map<String, String> env = new LinkedHashMap<>();
+    Map<String, String> env = new LinkedHashMap<>(policy.environment(System.getenv(), ctx.passEnv(), ctx.env()));
     env.put("LOOP_ID", ctx.loopId());
     env.put("LOOP_ITERATION", Integer.toString(ctx.iteration()));
     env.put("LOOP_WORKSPACE", ws.toString());

@@ -74,6 +74,25 @@ class CommandRunnerTest {
     assertThat(LoopActivitiesImpl.read(tmp.resolve("err.log"))).isEqualTo("noise\n");
   }
 
+  @Test
+  void aRunawayWriterIsKilledAtTheOutputCap() throws Exception {
+    CommandRunner capped = new CommandRunner(1 << 20);
+    CommandRunner.Run r = capped.run("yes durable-loops", tmp, Map.of("PATH", "/usr/bin:/bin"), Duration.ofMinutes(1),
+        tmp.resolve("out.log"), null, tmp.resolve("pid"), CommandRunner.Progress.NONE);
+    assertThat(r.exitCode()).isEqualTo(-1);
+    assertThat(r.timedOut()).isFalse();
+    assertThat(r.durationMillis()).isLessThan(30_000);
+    assertThat(Files.size(tmp.resolve("out.log"))).isLessThan((1 << 20) + 200);
+    assertThat(r.tail()).endsWith("killed: output passed the cap of 1048576 bytes");
+  }
+
+  @Test
+  void commandsSeeOnlyTheEnvironmentTheyAreGiven() throws Exception {
+    run("env > env.txt", Duration.ofSeconds(10), CommandRunner.Progress.NONE);
+    assertThat(Files.readAllLines(tmp.resolve("env.txt"))).filteredOn(l -> !l.startsWith("PWD=") && !l.startsWith("SHLVL=") && !l.startsWith("_="))
+        .containsExactly("GREETING=hi there");
+  }
+
   private static void waitGone(long pid) throws InterruptedException {
     for (int i = 0; i < 50 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false); i++) {
       Thread.sleep(100);

@@ -184,6 +184,27 @@ class LoopActivitiesImplTest {
     assertThat(fallback.text()).contains("(The reflect command exited 9 with no output; this is the built-in note.)");
   }
 
+  @Test
+  void secretsResolveAtRunTimeAndTheWorkerEnvironmentIsScrubbed() throws Exception {
+    TestActivityEnvironment secretEnv = TestActivityEnvironment.newInstance();
+    try {
+      secretEnv.registerActivitiesImplementations(new LoopActivitiesImpl(tmp.resolve("data"),
+          new CommandPolicy(1 << 20, CommandPolicy.DEFAULT_INHERITED, Map.of("token", "s3cr3t"))));
+      LoopActivities withSecrets = secretEnv.newActivityStub(LoopActivities.class);
+      StepContext ctx = new StepContext("loop-t", 1, "goal", prepared.commit(), Map.of("API_TOKEN", "Bearer ${secret:token}"), List.of());
+      withSecrets.make(new MakeInput(ctx, new StepSpec("echo \"$API_TOKEN\" > ../token.txt; env > ../env.txt", "PT1M")));
+      assertThat(Files.readString(tmp.resolve("data/loops/loop-t/token.txt"))).isEqualTo("Bearer s3cr3t\n");
+      String hidden = System.getenv().keySet().stream().filter(k -> !CommandPolicy.DEFAULT_INHERITED.contains(k)).findFirst().orElseThrow();
+      assertThat(Files.readString(tmp.resolve("data/loops/loop-t/env.txt"))).doesNotContain(hidden + "=").contains("LOOP_ID=loop-t");
+
+      StepContext missing = new StepContext("loop-t", 2, "goal", prepared.commit(), Map.of("X", "${secret:nope}"), List.of());
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> withSecrets.make(new MakeInput(missing, new StepSpec("true", "PT1M"))))
+          .rootCause().hasMessageContaining("names secret 'nope', which is not configured");
+    } finally {
+      secretEnv.close();
+    }
+  }
+
   private static ReflectInput withReflect(ReflectInput in, String command) {
     return new ReflectInput(in.context(), new StepSpec(command, "PT1M"), in.task(), in.make(), in.check(), in.gate(),
         in.verdictReason(), in.humanComment(), in.repeated(), in.repeatCount());

@@ -250,7 +250,7 @@ class LoopService {
         + " (" + commit + ").", null, false));
     String name = request.name() != null ? request.name() : truncate(spec.name() + "-fork", 40).replace("…", "");
     LoopSpec forked = new LoopSpec(name, spec.goal(), from, spec.discover(), spec.plan(), spec.make(), spec.checks(),
-        spec.review(), spec.reflect(), spec.gate(), spec.caps());
+        spec.review(), spec.reflect(), spec.gate(), spec.caps(), spec.env(), spec.passEnv());
     Double metric = n == 0 ? null
         : state.checkpoints().stream().filter(c -> c.number() == n).map(Checkpoint::metric).findFirst().orElse(null);
     LoopState seed = new LoopState(null, spec.goal(), LoopStatus.RUNNING, null, 0, commit, commit, List.of(), carried,

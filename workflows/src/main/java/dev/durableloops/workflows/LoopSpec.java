@@ -7,6 +7,7 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A user's definition of a loop: the request body of {@code POST /api/loops} and the input of
@@ -27,6 +28,12 @@ import java.util.List;
  * @param reflect optional command whose stdout replaces the built-in Reflexion note
  * @param gate the approval policy; default {@link GateSpec#DEFAULT}
  * @param caps the budget; default {@link Caps#DEFAULT}
+ * @param env extra environment variables for every command (at most 50; names
+ *     {@code [A-Z_][A-Z0-9_]*}, not {@code LOOP_*}); a value may name configured secrets as
+ *     {@code ${secret:NAME}}, resolved by the worker when the command runs, so the value never enters
+ *     Temporal history
+ * @param passEnv names of the worker's own environment variables passed through to commands (the
+ *     environment is otherwise scrubbed down to PATH, HOME, locale and the like)
  */
 public record LoopSpec(
     @NotBlank
@@ -42,7 +49,19 @@ public record LoopSpec(
     @Valid StepSpec review,
     @Valid StepSpec reflect,
     @Valid GateSpec gate,
-    @Valid Caps caps) {
+    @Valid Caps caps,
+    @Size(max = 50)
+        Map<@Pattern(regexp = "(?!LOOP_)[A-Z_][A-Z0-9_]{0,63}", message = "must be an environment variable name [A-Z_][A-Z0-9_]*, not LOOP_*") String,
+            @NotNull @Size(max = 4_000) String> env,
+    @Size(max = 50)
+        List<@Pattern(regexp = "(?!LOOP_)[A-Z_][A-Z0-9_]{0,63}", message = "must be an environment variable name [A-Z_][A-Z0-9_]*, not LOOP_*") String> passEnv) {
+
+  /** A spec with no extra environment. */
+  public LoopSpec(
+      String name, String goal, WorkspaceSpec workspace, StepSpec discover, StepSpec plan, StepSpec make,
+      List<CheckSpec> checks, StepSpec review, StepSpec reflect, GateSpec gate, Caps caps) {
+    this(name, goal, workspace, discover, plan, make, checks, review, reflect, gate, caps, null, null);
+  }
 
   /**
    * Returns this spec with every optional part that has a default filled in: {@code gate},
@@ -61,6 +80,8 @@ public record LoopSpec(
         review == null ? null : review.withDefaultTimeout(StepSpec.DEFAULT_TIMEOUT),
         reflect == null ? null : reflect.withDefaultTimeout(StepSpec.DEFAULT_TIMEOUT),
         gate == null ? GateSpec.DEFAULT : gate.normalized(),
-        caps == null ? Caps.DEFAULT : caps.normalized());
+        caps == null ? Caps.DEFAULT : caps.normalized(),
+        env == null ? Map.of() : env,
+        passEnv == null ? List.of() : passEnv);
   }
 }

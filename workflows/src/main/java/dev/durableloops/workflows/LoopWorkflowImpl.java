@@ -256,7 +256,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
   /** One iteration; returns an outcome when the loop is done. */
   private LoopOutcome iterate() {
     String n = "iteration " + iteration + " · ";
-    StepContext atHead = new StepContext(loopId, iteration, spec.goal(), headCommit);
+    StepContext atHead = context(headCommit);
 
     phase(Phase.DISCOVER);
     DiscoverResult discovered =
@@ -278,7 +278,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     tokens += made.tokens();
 
     phase(Phase.CHECK);
-    StepContext atAttempt = new StepContext(loopId, iteration, spec.goal(), made.attemptCommit());
+    StepContext atAttempt = context(made.attemptCommit());
     Duration checksTimeout =
         spec.checks().stream().map(CheckSpec::timeoutDuration).reduce(STEP_MARGIN, Duration::plus);
     CheckResult checked =
@@ -356,7 +356,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
                 stepTimeout(spec.reflect()), true)
             .reflect(
                 new ReflectInput(
-                    new StepContext(loopId, iteration, spec.goal(), headCommit),
+                    context(headCommit),
                     spec.reflect(),
                     discovered.task(),
                     made,
@@ -586,6 +586,10 @@ public class LoopWorkflowImpl implements LoopWorkflow {
   /** Checkpoint numbers are never reused, so a rolled-back checkpoint's tag keeps its commit. */
   private int nextCheckpointNumber() {
     return checkpoints.isEmpty() ? 1 : checkpoints.get(checkpoints.size() - 1).number() + 1;
+  }
+
+  private StepContext context(String commit) {
+    return new StepContext(loopId, iteration, spec.goal(), commit, spec.env(), spec.passEnv());
   }
 
   private MemoryView memory() {

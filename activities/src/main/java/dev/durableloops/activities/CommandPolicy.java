@@ -1,0 +1,77 @@
+package dev.durableloops.activities;
+
+import dev.durableloops.workflows.LoopErrorType;
+import io.temporal.failure.ApplicationFailure;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What step commands may see and produce. Commands start from an empty environment plus the
+ * {@link #inherited} names of the worker's own environment, the names a spec lists in
+ * {@code passEnv}, the spec's {@code env} (with {@code ${secret:NAME}} resolved from
+ * {@link #secrets} here, at activity time, so secret values never enter Temporal history) and the
+ * {@code LOOP_*} variables. Output beyond {@link #outputCapBytes} kills the command.
+ *
+ * @param outputCapBytes bytes of output (log and stdout files together) a command may write before
+ *     it is killed; default {@value #DEFAULT_OUTPUT_CAP}
+ * @param inherited names passed from the worker's environment to every command; default
+ *     {@link #DEFAULT_INHERITED}
+ * @param secrets secret values by name, from configuration ({@code durable-loops.secrets.*})
+ */
+public record CommandPolicy(long outputCapBytes, List<String> inherited, Map<String, String> secrets) {
+
+  /** 64 MiB. */
+  public static final long DEFAULT_OUTPUT_CAP = 64L << 20;
+
+  /** What a shell and the usual agent CLIs need to run, and nothing secret. */
+  public static final List<String> DEFAULT_INHERITED =
+      List.of("PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "TZ", "TMPDIR");
+
+  /** {@code ${secret:NAME}} in an env value. */
+  public static final Pattern SECRET = Pattern.compile("\\$\\{secret:([A-Za-z0-9_.-]+)}");
+
+  /** The defaults, with no secrets. */
+  public static final CommandPolicy DEFAULT = new CommandPolicy(DEFAULT_OUTPUT_CAP, DEFAULT_INHERITED, Map.of());
+
+  /**
+   * The environment of a command, before the {@code LOOP_*} variables.
+   *
+   * @throws ApplicationFailure {@code BAD_SPEC}, non-retryable, naming a secret that is not configured
+   */
+  Map<String, String> environment(Map<String, String> worker, List<String> passEnv, Map<String, String> specEnv) {
+    Map<String, String> env = new LinkedHashMap<>();
+    for (String name : inherited) {
+      if (worker.containsKey(name)) {
+        env.put(name, worker.get(name));
+      }
+    }
+    for (String name : passEnv == null ? List.<String>of() : passEnv) {
+      if (worker.containsKey(name)) {
+        env.put(name, worker.get(name));
+      }
+    }
+    if (specEnv != null) {
+      specEnv.forEach((name, value) -> env.put(name, resolve(name, value)));
+    }
+    return env;
+  }
+
+  private String resolve(String name, String value) {
+    Matcher m = SECRET.matcher(value);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String secret = secrets.get(m.group(1));
+      if (secret == null) {
+        throw ApplicationFailure.newNonRetryableFailure(
+            "env " + name + " names secret '" + m.group(1) + "', which is not configured (durable-loops.secrets." + m.group(1) + ")",
+            LoopErrorType.BAD_SPEC.name());
+      }
+      m.appendReplacement(out, Matcher.quoteReplacement(secret));
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+}
