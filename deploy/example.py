@@ -21,7 +21,8 @@ import urllib.request
 def call(api, method, path, body=None):
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(api + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json", "Accept": "application/json"})
+                                 headers={"Content-Type": "application/json", "Accept": "application/json",
+                                          "Authorization": "Bearer " + os.environ.get("API_TOKEN", "")})
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
             text = resp.read().decode()
@@ -76,8 +77,9 @@ def main():
         if state["status"] == "AWAITING_APPROVAL" and pending:
             print("iteration %d awaits approval: %s, diff %s" % (pending["iteration"], pending["diffStat"], pending["diffHash"][:12]))
             if manual:
-                print("  approve it: curl -X POST %s/api/loops/%s/decision -H 'Content-Type: application/json' "
-                      "-d '{\"decision\":\"APPROVE\",\"diffHash\":\"%s\"}'" % (args.api, loop_id, pending["diffHash"]))
+                print("  approve it in the web page, or: curl -X POST %s/api/loops/%s/decision -H 'Content-Type: application/json' "
+                      "-H \"Authorization: Bearer $(cat %s/api-token)\" " % (args.api, loop_id, args.data) +
+                      "-d '{\"decision\":\"APPROVE\",\"diffHash\":\"%s\"}'" % pending["diffHash"])
                 while call(args.api, "GET", "/api/loops/" + loop_id).get("pendingDecision"):
                     time.sleep(2)
             else:

@@ -59,8 +59,10 @@ DURABLE_LOOPS_DATA_DIR="$DATA" PORT="$PORT" TEMPORAL_ADDRESS="127.0.0.1:$TEMPORA
   TEMPORAL_UI_URL="http://localhost:$TEMPORAL_UI_PORT" \
   java -jar "$JAR" >"$DATA/app.log" 2>&1 &
 PIDS+=($!)
+TOKEN_FILE="$DATA/api-token"
+token() { if [ -n "${DURABLE_LOOPS_API_TOKEN:-}" ]; then echo "$DURABLE_LOOPS_API_TOKEN"; else cat "$TOKEN_FILE" 2>/dev/null; fi; }
 for _ in $(seq 1 120); do
-  if curl -fs "http://127.0.0.1:$PORT/api/loops" >/dev/null 2>&1; then break; fi
+  if curl -fs -H "Authorization: Bearer $(token)" "http://127.0.0.1:$PORT/api/loops" >/dev/null 2>&1; then break; fi
   if ! kill -0 "${PIDS[1]}" 2>/dev/null; then echo "the app exited; see $DATA/app.log" >&2; tail -20 "$DATA/app.log" >&2; exit 1; fi
   sleep 1
 done
@@ -68,13 +70,14 @@ done
 cat <<URLS
 
   API          http://127.0.0.1:$PORT/api/loops
-  Web page     http://127.0.0.1:$PORT/
+               curl -H "Authorization: Bearer \$(cat $TOKEN_FILE)" http://127.0.0.1:$PORT/api/loops
+  Web page     http://127.0.0.1:$PORT/#token=$(token)
   Temporal UI  http://localhost:$TEMPORAL_UI_PORT/namespaces/default/workflows
 
 URLS
 
 if [ "${NO_EXAMPLE:-}" != "1" ]; then
-  python3 "$ROOT/deploy/example.py" --api "http://127.0.0.1:$PORT" --data "$DATA" --example "$ROOT/examples/slugify"
+  API_TOKEN="$(token)" python3 "$ROOT/deploy/example.py" --api "http://127.0.0.1:$PORT" --data "$DATA" --example "$ROOT/examples/slugify"
 fi
 if [ "${EXIT_AFTER_EXAMPLE:-}" = "1" ]; then
   exit 0

@@ -4,6 +4,7 @@
 //   REPOSITORY   a git repository whose a.txt the test loop fixes
 //   SCREENSHOTS  where to save screenshots (build artifacts)
 //   CHROMIUM     the browser binary (default /usr/bin/chromium)
+//   API_TOKEN    the app's bearer token
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
@@ -26,7 +27,8 @@ after(async () => {
 
 test("start a loop from the form, approve it live, see it succeed", async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  await page.goto(`${BASE}/`);
+  // The token travels in the fragment, which the browser keeps and never sends to a server.
+  await page.goto(`${BASE}/#token=${process.env.API_TOKEN}`);
   await page.getByLabel("Name").fill("browser");
   await page.getByLabel("Repository").fill(process.env.REPOSITORY);
   await page.getByLabel("Goal").fill("Write fixed into a.txt");
@@ -53,7 +55,7 @@ test("start a loop from the form, approve it live, see it succeed", async () => 
 
 test("a bad form shows errors next to the fields", async () => {
   const page = await browser.newPage();
-  await page.goto(`${BASE}/`);
+  await page.goto(`${BASE}/#token=${process.env.API_TOKEN}`);
   await page.getByLabel("Name").fill("Not A Slug");
   await page.getByLabel("Repository").fill("/tmp/x");
   await page.getByLabel("Goal").fill("g");

@@ -6,9 +6,40 @@ const TEMPORAL_UI = (() => {
   return `http://${host}:8233`;
 })();
 
+// The API token: taken from the address fragment (#token=…, which browsers never send to a
+// server), kept in this browser's localStorage, and sent as a bearer header. No cookies are used,
+// so another site's pages cannot make requests that carry it.
+(() => {
+  const match = location.hash.match(/token=([^&]+)/);
+  if (match) {
+    localStorage.setItem("durable-loops-token", decodeURIComponent(match[1]));
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+})();
+
+function authHeaders(extra) {
+  const token = localStorage.getItem("durable-loops-token");
+  return Object.assign(token ? {Authorization: `Bearer ${token}`} : {}, extra || {});
+}
+
+function askForToken() {
+  const token = prompt("This server needs its API token (printed at start; in <data dir>/api-token):");
+  if (token) {
+    localStorage.setItem("durable-loops-token", token.trim());
+    location.reload();
+  }
+}
+
+/** Fetches with the bearer token; a 401 asks for the token. */
+async function authFetch(path, options) {
+  const response = await fetch(path, Object.assign({}, options, {headers: authHeaders((options || {}).headers)}));
+  if (response.status === 401) askForToken();
+  return response;
+}
+
 /** Calls the API; resolves to the parsed body, rejects with an Error carrying the problem. */
 async function api(method, path, body) {
-  const response = await fetch(path, {
+  const response = await authFetch(path, {
     method,
     headers: body === undefined ? {Accept: "application/json"} : {"Content-Type": "application/json", Accept: "application/json"},
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -65,3 +96,32 @@ document.addEventListener("DOMContentLoaded", () => {
   const link = document.getElementById("temporal-link");
   if (link) link.href = `${TEMPORAL_UI}/namespaces/default/workflows`;
 });
+
+/**
+ * Reads a server-sent event stream with fetch (EventSource cannot send a bearer header) and calls
+ * onEvent(name, data) for each event; resolves when the stream ends.
+ */
+async function readEvents(path, onEvent, signal) {
+  const response = await authFetch(path, {headers: {Accept: "text/event-stream"}, signal});
+  if (!response.ok || !response.body) throw new Error(`events: ${response.status}`);
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const {value, done} = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, {stream: true});
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let name = "message";
+      const data = [];
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event:")) name = line.slice(6).trim();
+        else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+      }
+      if (data.length) onEvent(name, data.join("\n"));
+    }
+  }
+}

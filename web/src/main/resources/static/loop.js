@@ -4,7 +4,6 @@
 const loopId = new URLSearchParams(location.search).get("id");
 let current = null;
 let shownDiffHash = null;
-let source = null;
 
 function fail(message) {
   const box = document.getElementById("error");
@@ -85,7 +84,7 @@ async function renderDecision(state) {
     pre.textContent = "Loading the diff…";
     const base = state.headCommit;
     try {
-      const r = await fetch(`/api/loops/${encodeURIComponent(loopId)}/attempts/${pending.iteration}/diff`);
+      const r = await authFetch(`/api/loops/${encodeURIComponent(loopId)}/attempts/${pending.iteration}/diff`);
       pre.textContent = r.ok ? await r.text() : `(diff unavailable: ${r.status})`;
     } catch (e) {
       pre.textContent = `(diff unavailable: ${e.message}; base ${base})`;
@@ -152,7 +151,7 @@ async function showDiff(n) {
   const pre = document.getElementById("checkpoint-diff");
   pre.hidden = false;
   pre.textContent = "Loading…";
-  const r = await fetch(`/api/loops/${encodeURIComponent(loopId)}/checkpoints/${n}/diff`);
+  const r = await authFetch(`/api/loops/${encodeURIComponent(loopId)}/checkpoints/${n}/diff`);
   pre.textContent = r.ok ? await r.text() || "(no changes)" : `(diff unavailable: ${r.status})`;
   pre.focus();
 }
@@ -176,15 +175,21 @@ async function decide(decision) {
   if (r) say(r.message);
 }
 
-function connect() {
-  if (source) source.close();
-  source = new EventSource(`/api/loops/${encodeURIComponent(loopId)}/events`);
-  source.addEventListener("state", (event) => render(JSON.parse(event.data)));
-  source.onerror = () => {
-    // The stream ends when the loop ends, and EventSource reconnects by itself otherwise; a last
-    // plain read keeps the page right either way.
-    api("GET", `/api/loops/${encodeURIComponent(loopId)}`).then(render).catch((e) => fail(e.message));
-  };
+async function connect() {
+  // The stream ends when the loop ends (then one plain read shows the final state) or after its
+  // maximum age (then it is opened again).
+  for (;;) {
+    try {
+      await readEvents(`/api/loops/${encodeURIComponent(loopId)}/events`, (name, data) => {
+        if (name === "state") render(JSON.parse(data));
+      });
+    } catch (e) {
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+    const state = await api("GET", `/api/loops/${encodeURIComponent(loopId)}`).catch(() => null);
+    if (state) render(state);
+    if (state && state.temporalStatus && state.temporalStatus !== "RUNNING") return;
+  }
 }
 
 document.addEventListener("DOMContentLoaded", () => {

@@ -58,6 +58,12 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
       HttpMessageNotReadableException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
     String field = null;
     String reason = "the body is not valid JSON";
+    for (Throwable t = ex; t != null; t = t.getCause()) {
+      if (t instanceof ApiSecurityFilter.BodyTooLargeException tooLarge) {
+        return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE)
+            .body(problem(HttpStatus.CONTENT_TOO_LARGE, "too-large", "Request body too large", tooLarge.getMessage()));
+      }
+    }
     for (Throwable t = ex.getCause(); t != null; t = t.getCause()) {
       if (t instanceof JacksonException je) {
         field = path(je);
@@ -84,6 +90,13 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     ProblemDetail problem =
         problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", ex.getName() + ": invalid value");
     problem.setProperty("errors", List.of(Map.of("field", ex.getName(), "message", "invalid value")));
+    return ResponseEntity.badRequest().body(problem);
+  }
+
+  @ExceptionHandler(SpecRejectedException.class)
+  ResponseEntity<ProblemDetail> rejected(SpecRejectedException ex) {
+    ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", ex.field() + ": " + ex.getMessage());
+    problem.setProperty("errors", List.of(Map.of("field", ex.field(), "message", ex.getMessage())));
     return ResponseEntity.badRequest().body(problem);
   }
 

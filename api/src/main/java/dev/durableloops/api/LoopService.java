@@ -75,9 +75,12 @@ class LoopService {
   private final GitWorkspace workspace;
   private final String namespace;
   private final JsonMapper mapper;
+  private final SpecPolicy policy;
 
-  LoopService(WorkflowClient client, LoopsProperties properties, GitWorkspace workspace, Environment environment, JsonMapper mapper) {
+  LoopService(WorkflowClient client, LoopsProperties properties, GitWorkspace workspace, Environment environment, JsonMapper mapper,
+      SpecPolicy policy) {
     this.client = client;
+    this.policy = policy;
     this.mapper = mapper;
     this.properties = properties;
     this.workspace = workspace;
@@ -86,6 +89,7 @@ class LoopService {
 
   /** Starts a loop; the id is derived from the spec's name, suffixed when taken. */
   StartResponse start(LoopSpec spec) {
+    policy.check(spec);
     return start(spec, null);
   }
 
@@ -387,7 +391,12 @@ class LoopService {
     return client.newWorkflowStub(LoopWorkflow.class, id);
   }
 
+  private static final java.util.regex.Pattern LOOP_ID = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
+
   private WorkflowExecutionDescription describe(String id) {
+    if (id == null || !LOOP_ID.matcher(id).matches()) {
+      throw new LoopNotFoundException("no loop with that id");
+    }
     try {
       return client.newUntypedWorkflowStub(id).describe();
     } catch (WorkflowNotFoundException e) {

@@ -1,8 +1,11 @@
 package dev.durableloops.api;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The project's own settings, {@code durable-loops.*}. Temporal's connection is
@@ -14,10 +17,33 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param temporalUiUrl base URL of the Temporal UI for links; default {@code http://localhost:8233}
  * @param registerSearchAttributes whether the app registers the loop search attributes on the
  *     namespace at start when they are missing; default {@code true}
+ * @param apiToken the bearer token every API call must carry ({@code DURABLE_LOOPS_API_TOKEN});
+ *     default: generated at first start into {@code <dataDir>/api-token}, owner-only
+ * @param allowedRoots directories (besides the data directory) under which local repositories may
+ *     sit ({@code DURABLE_LOOPS_ALLOWED_ROOTS}, comma-separated); default none
+ * @param allowedRemoteHosts hosts remote repository URLs may name; default none (remote URLs are
+ *     refused)
+ * @param allowedRemoteSchemes URL schemes allowed for remote repositories; default {@code https},
+ *     {@code ssh}
+ * @param maxBodySize largest request body accepted; default 256KB; larger is 413
+ * @param outputCap output a step command may write before it is killed; default 64MB
+ * @param inheritedEnv worker environment variables every command sees; default PATH, HOME, USER,
+ *     LOGNAME, SHELL, LANG, LC_ALL, LC_CTYPE, TERM, TZ, TMPDIR
+ * @param secrets secret values by name for {@code ${secret:NAME}} in a spec's {@code env}
+ *     ({@code durable-loops.secrets.NAME}); never written to Temporal history
  */
 @ConfigurationProperties("durable-loops")
 record LoopsProperties(
     @DefaultValue(".data") Path dataDir,
     @DefaultValue("durable-loops") String taskQueue,
     @DefaultValue("http://localhost:8233") String temporalUiUrl,
-    @DefaultValue("true") boolean registerSearchAttributes) {}
+    @DefaultValue("true") boolean registerSearchAttributes,
+    String apiToken,
+    @DefaultValue({}) List<Path> allowedRoots,
+    @DefaultValue({}) List<String> allowedRemoteHosts,
+    @DefaultValue({"https", "ssh"}) List<String> allowedRemoteSchemes,
+    @DefaultValue("256KB") DataSize maxBodySize,
+    @DefaultValue("64MB") DataSize outputCap,
+    @DefaultValue({"PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "TZ", "TMPDIR"})
+        List<String> inheritedEnv,
+    @DefaultValue({}) Map<String, String> secrets) {}

@@ -1,5 +1,6 @@
 package dev.durableloops.api;
 
+import dev.durableloops.activities.CommandPolicy;
 import dev.durableloops.activities.GitWorkspace;
 import dev.durableloops.activities.LoopActivitiesImpl;
 import dev.durableloops.activities.LoopPaths;
@@ -15,7 +16,8 @@ class WorkerConfiguration {
 
   @Bean
   LoopActivitiesImpl loopActivities(LoopsProperties properties) {
-    return new LoopActivitiesImpl(properties.dataDir());
+    return new LoopActivitiesImpl(properties.dataDir(),
+        new CommandPolicy(properties.outputCap().toBytes(), properties.inheritedEnv(), properties.secrets()));
   }
 
   @Bean

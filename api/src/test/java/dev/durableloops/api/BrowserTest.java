@@ -46,6 +46,8 @@ class BrowserTest {
         .setUiEnabled(false).setLogLevel("error").build());
     registry.add("spring.temporal.connection.target", server::getTarget);
     registry.add("durable-loops.data-dir", () -> tmp.resolve("data").toString());
+    registry.add("durable-loops.allowed-roots", () -> tmp.toString());
+    registry.add("durable-loops.api-token", () -> TestAuth.TOKEN);
   }
 
   @AfterAll
@@ -68,6 +70,7 @@ class BrowserTest {
     ProcessBuilder pb = new ProcessBuilder("node", "--test", "--test-reporter=spec", "browser.test.mjs")
         .directory(E2E.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("BASE_URL", "http://127.0.0.1:" + port);
+    pb.environment().put("API_TOKEN", TestAuth.TOKEN);
     pb.environment().put("REPOSITORY", repo.toString());
     pb.environment().put("SCREENSHOTS", shots.toString());
     pb.environment().put("CHROMIUM", CHROMIUM.toString());

@@ -68,6 +68,8 @@ class DevServerEndToEndTest {
             .build());
     registry.add("spring.temporal.connection.target", server::getTarget);
     registry.add("durable-loops.data-dir", () -> tmp.resolve("data").toString());
+    registry.add("durable-loops.allowed-roots", () -> tmp.toString());
+    registry.add("durable-loops.api-token", () -> TestAuth.TOKEN);
   }
 
   @AfterAll
@@ -79,7 +81,7 @@ class DevServerEndToEndTest {
 
   private String call(String method, String path, String body) throws Exception {
     HttpRequest.Builder req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30))
-        .header("Content-Type", "application/json");
+        .header("Content-Type", "application/json").header("Authorization", "Bearer " + TestAuth.TOKEN);
     req.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     HttpResponse<String> response = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(method + " " + path + ": " + response.body()).isLessThan(300);

@@ -29,9 +29,9 @@ import org.springframework.test.web.servlet.MockMvc;
  * The HTTP API in the whole app, against Temporal's in-memory test server with the real worker:
  * problem+json errors naming fields, and the life of a loop through the endpoints.
  */
-@SpringBootTest(properties = "spring.temporal.test-server.enabled=true")
+@SpringBootTest(properties = {"spring.temporal.test-server.enabled=true", "durable-loops.api-token=" + TestAuth.TOKEN})
 @AutoConfigureMockMvc
-@Import(TestServerSearchAttributes.class)
+@Import({TestServerSearchAttributes.class, TestAuth.class})
 @Timeout(120)
 class LoopApiTest {
 
@@ -43,6 +43,7 @@ class LoopApiTest {
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
     registry.add("durable-loops.data-dir", () -> tmp.resolve("data").toString());
+    registry.add("durable-loops.allowed-roots", () -> tmp.toString());
   }
 
   @BeforeAll

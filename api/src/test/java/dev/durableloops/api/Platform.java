@@ -84,7 +84,9 @@ final class Platform implements AutoCloseable {
         "PORT", Integer.toString(port),
         "TEMPORAL_ADDRESS", target(),
         "DURABLE_LOOPS_DATA_DIR", dir.resolve("data").toString(),
-        "SPRING_TEMPORAL_START_WORKERS", Boolean.toString(worker)));
+        "SPRING_TEMPORAL_START_WORKERS", Boolean.toString(worker),
+        "DURABLE_LOOPS_API_TOKEN", TestAuth.TOKEN,
+        "DURABLE_LOOPS_ALLOWED_ROOTS", dir.toString()));
     Process process = pb.start();
     apps.add(process);
     App app = new App(process, port);
@@ -146,7 +148,7 @@ final class Platform implements AutoCloseable {
 
     HttpResponse<String> send(String method, String path, String body) throws IOException, InterruptedException {
       HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(60))
-          .header("Content-Type", "application/json")
+          .header("Content-Type", "application/json").header("Authorization", "Bearer " + TestAuth.TOKEN)
           .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build();
       return http.send(request, HttpResponse.BodyHandlers.ofString());
     }

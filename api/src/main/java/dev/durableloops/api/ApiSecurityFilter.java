@@ -1,0 +1,137 @@
+package dev.durableloops.api;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Guards {@code /api/**}: every request must carry {@code Authorization: Bearer <token>}
+ * ({@link ApiToken}); failures are 401 problem+json with {@code WWW-Authenticate: Bearer} and are
+ * logged without the token. Bodies larger than {@code durable-loops.max-body-size} are 413, whether
+ * announced by {@code Content-Length} or found while reading a chunked body.
+ *
+ * <p>The web pages are static and carry no data; they send the token from the page's address
+ * fragment ({@code #token=…}, never sent to a server) as a header. No cookie is ever accepted, so
+ * a cross-site form or request carries no credentials and is refused.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 10)
+class ApiSecurityFilter extends OncePerRequestFilter {
+
+  private static final Logger log = LoggerFactory.getLogger(ApiSecurityFilter.class);
+
+  private final ApiToken token;
+  private final long maxBody;
+
+  ApiSecurityFilter(ApiToken token, LoopsProperties properties) {
+    this.token = token;
+    this.maxBody = properties.maxBodySize().toBytes();
+  }
+
+  @Override
+  protected boolean shouldNotFilter(HttpServletRequest request) {
+    return !request.getRequestURI().startsWith("/api/");
+  }
+
+  @Override
+  protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+      throws ServletException, IOException {
+    String header = request.getHeader("Authorization");
+    String presented = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).strip() : null;
+    if (!token.matches(presented)) {
+      log.warn("refused {} {} from {}: {}", request.getMethod(), request.getRequestURI(), request.getRemoteAddr(),
+          presented == null ? "no bearer token" : "wrong bearer token");
+      response.setHeader("WWW-Authenticate", "Bearer");
+      problem(response, HttpStatus.UNAUTHORIZED, "unauthorized", "Unauthorized",
+          "this API needs 'Authorization: Bearer <token>'; the token is in <data dir>/api-token unless configured");
+      return;
+    }
+    if (request.getContentLengthLong() > maxBody) {
+      problem(response, HttpStatus.CONTENT_TOO_LARGE, "too-large", "Request body too large",
+          "the body is " + request.getContentLengthLong() + " bytes; at most " + maxBody + " are accepted");
+      return;
+    }
+    chain.doFilter(new CappedBodyRequest(request, maxBody), response);
+  }
+
+  static void problem(HttpServletResponse response, HttpStatus status, String type, String title, String detail) throws IOException {
+    response.setStatus(status.value());
+    response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+    response.setCharacterEncoding("UTF-8");
+    String body = "{\"type\":\"" + ApiExceptionHandler.TYPE_BASE + type + "\",\"title\":\"" + title + "\",\"status\":" + status.value()
+        + ",\"detail\":\"" + detail.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}";
+    response.getOutputStream().write(body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Thrown while reading a body past the cap; answered 413 by {@link ApiExceptionHandler}. */
+  static final class BodyTooLargeException extends IOException {
+    BodyTooLargeException(long max) {
+      super("the body is larger than " + max + " bytes");
+    }
+  }
+
+  /** Counts the bytes of a body without a Content-Length and stops at the cap. */
+  private static final class CappedBodyRequest extends HttpServletRequestWrapper {
+    private final long max;
+
+    CappedBodyRequest(HttpServletRequest request, long max) {
+      super(request);
+      this.max = max;
+    }
+
+    @Override
+    public ServletInputStream getInputStream() throws IOException {
+      ServletInputStream in = super.getInputStream();
+      return new ServletInputStream() {
+        long read;
+
+        @Override
+        public int read() throws IOException {
+          int b = in.read();
+          if (b >= 0 && ++read > max) {
+            throw new BodyTooLargeException(max);
+          }
+          return b;
+        }
+
+        @Override
+        public int read(byte[] buffer, int off, int len) throws IOException {
+          int n = in.read(buffer, off, len);
+          if (n > 0 && (read += n) > max) {
+            throw new BodyTooLargeException(max);
+          }
+          return n;
+        }
+
+        @Override
+        public boolean isFinished() {
+          return in.isFinished();
+        }
+
+        @Override
+        public boolean isReady() {
+          return in.isReady();
+        }
+
+        @Override
+        public void setReadListener(ReadListener listener) {
+          in.setReadListener(listener);
+        }
+      };
+    }
+  }
+}
