@@ -49,6 +49,18 @@ class SpecPolicy {
 
   /** @throws SpecRejectedException naming the field at fault */
   void check(LoopSpec spec) {
+    noNul("goal", spec.goal());
+    noNul("make.command", spec.make().command());
+    for (int i = 0; i < spec.checks().size(); i++) {
+      noNul("checks[" + i + "].command", spec.checks().get(i).command());
+    }
+    for (var step : Map.of("discover", java.util.Optional.ofNullable(spec.discover()), "plan", java.util.Optional.ofNullable(spec.plan()),
+        "review", java.util.Optional.ofNullable(spec.review()), "reflect", java.util.Optional.ofNullable(spec.reflect())).entrySet()) {
+      step.getValue().ifPresent(s -> noNul(step.getKey() + ".command", s.command()));
+    }
+    if (spec.env() != null) {
+      spec.env().forEach((k, v) -> noNul("env." + k, v));
+    }
     checkRepository(spec.workspace().repository());
     String branch = spec.workspace().branch();
     if (branch != null && !branch.isEmpty()
@@ -79,6 +91,13 @@ class SpecPolicy {
           }
         }
       }
+    }
+  }
+
+  /** Text that reaches a process as an argument or environment value cannot hold NUL. */
+  private static void noNul(String field, String value) {
+    if (value != null && value.indexOf('\0') >= 0) {
+      throw new SpecRejectedException(field, "must not contain the NUL character");
     }
   }
 
