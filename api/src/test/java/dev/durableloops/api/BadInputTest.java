@@ -20,6 +20,7 @@ import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -38,7 +39,8 @@ import org.springframework.test.context.DynamicPropertySource;
 @Timeout(180)
 class BadInputTest {
 
-  @TempDir static Path tmp;
+  // Not deleted by JUnit: the app (a cached Spring context) and its worker outlive this class.
+  @TempDir(cleanup = CleanupMode.NEVER) static Path tmp;
   static Path repo;
 
   @LocalServerPort int port;
@@ -235,6 +237,7 @@ class BadInputTest {
     }
     assertThat(JsonPath.<String>read(after, "$.notes[0].text")).isEqualTo(hostile);
 
+    send("POST", "/api/loops/loop-survivor/cancel", null);
     System.out.printf("bad input: %d inputs tried, %d answered as expected (the right 4xx, or accepted and harmless), %d crashes%n", tried, correct, crashes);
     assertThat(wrong).isEmpty();
     assertThat(crashes).isZero();

@@ -12,6 +12,7 @@ import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -31,7 +32,8 @@ class BrowserTest {
   static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
   static final Path E2E = Path.of("..", "web", "e2e").toAbsolutePath().normalize();
 
-  @TempDir static Path tmp;
+  // Not deleted by JUnit: the app (a cached Spring context) and its worker outlive this class.
+  @TempDir(cleanup = CleanupMode.NEVER) static Path tmp;
   static TemporalDevServer server;
 
   @LocalServerPort int port;

@@ -23,6 +23,7 @@ import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -41,7 +42,8 @@ import org.springframework.test.context.DynamicPropertySource;
 @Timeout(300)
 class DevServerEndToEndTest {
 
-  @TempDir static Path tmp;
+  // Not deleted by JUnit: the app (a cached Spring context) and its worker outlive this class.
+  @TempDir(cleanup = CleanupMode.NEVER) static Path tmp;
   static TemporalDevServer server;
 
   @LocalServerPort int port;

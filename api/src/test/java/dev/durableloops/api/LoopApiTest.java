@@ -15,6 +15,7 @@ import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -35,7 +36,8 @@ import org.springframework.test.web.servlet.MockMvc;
 @Timeout(120)
 class LoopApiTest {
 
-  @TempDir static Path tmp;
+  // Not deleted by JUnit: the app (a cached Spring context) and its worker outlive this class.
+  @TempDir(cleanup = CleanupMode.NEVER) static Path tmp;
   static Path repo;
 
   @Autowired MockMvc mvc;

@@ -1,0 +1,297 @@
+package dev.durableloops.bench;
+
+import dev.durableloops.activities.GitBench;
+import dev.durableloops.activities.LoopActivitiesImpl;
+import dev.durableloops.workflows.Approval;
+import dev.durableloops.workflows.ApprovalTimeoutAction;
+import dev.durableloops.workflows.Caps;
+import dev.durableloops.workflows.CheckSpec;
+import dev.durableloops.workflows.GateSpec;
+import dev.durableloops.workflows.LoopInput;
+import dev.durableloops.workflows.LoopOutcome;
+import dev.durableloops.workflows.LoopSpec;
+import dev.durableloops.workflows.LoopWorkflow;
+import dev.durableloops.workflows.LoopWorkflowImpl;
+import dev.durableloops.workflows.StepSpec;
+import dev.durableloops.workflows.WorkspaceSpec;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.common.WorkflowExecutionHistory;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerFactoryOptions;
+import io.temporal.worker.WorkerOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Runs every benchmark against a running dev server and prints a Markdown table. Each figure is a
+ * median over repeated runs with min and max; every ratio compares figures measured in this run.
+ *
+ * <p>Usage: {@code Bench --target 127.0.0.1:7233 --data DIR [--smoke] [--langgraph-python PATH]}.
+ */
+public final class Bench {
+
+  static final String QUEUE = "bench";
+
+  private final WorkflowClient client;
+  private final Path data;
+  private final boolean smoke;
+  private final String langgraphPython;
+  private final Path benchDir;
+  private final List<String> rows = new ArrayList<>();
+
+  private Bench(WorkflowClient client, Path data, boolean smoke, String langgraphPython, Path benchDir) {
+    this.client = client;
+    this.data = data;
+    this.smoke = smoke;
+    this.langgraphPython = langgraphPython;
+    this.benchDir = benchDir;
+  }
+
+  public static void main(String[] args) throws Exception {
+    String target = "127.0.0.1:7233";
+    Path data = Files.createTempDirectory("bench");
+    boolean smoke = false;
+    String python = null;
+    Path benchDir = Path.of("bench");
+    List<String> only = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--target" -> target = args[++i];
+        case "--data" -> data = Path.of(args[++i]);
+        case "--smoke" -> smoke = true;
+        case "--langgraph-python" -> python = args[++i];
+        case "--bench-dir" -> benchDir = Path.of(args[++i]);
+        case "--only" -> only.add(args[++i]);
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+      }
+    }
+    WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget(target).build());
+    WorkflowClient client = WorkflowClient.newInstance(stubs);
+    WorkerFactory factory = WorkerFactory.newInstance(client, WorkerFactoryOptions.newBuilder().setWorkflowCacheSize(2_000).build());
+    Worker worker = factory.newWorker(QUEUE, WorkerOptions.newBuilder()
+        .setMaxConcurrentActivityExecutionSize(1_200)
+        .setMaxConcurrentWorkflowTaskExecutionSize(200)
+        .setMaxConcurrentActivityTaskPollers(8)
+        .setMaxConcurrentWorkflowTaskPollers(8)
+        .build());
+    worker.registerWorkflowImplementationTypes(LoopWorkflowImpl.class, Bare.BareWorkflowImpl.class);
+    worker.registerActivitiesImplementations(new LoopActivitiesImpl(data.resolve("loops-data")), new Bare.NoopActivitiesImpl());
+    factory.start();
+    Bench bench = new Bench(client, data, smoke, python, benchDir);
+    try {
+      if (only.isEmpty() || only.contains("overhead")) {
+        bench.overhead();
+      }
+      if (only.isEmpty() || only.contains("git")) {
+        bench.git();
+      }
+      if (only.isEmpty() || only.contains("scale")) {
+        bench.scale();
+      }
+    } finally {
+      factory.shutdownNow();
+      factory.awaitTermination(10, TimeUnit.SECONDS);
+      stubs.shutdownNow();
+    }
+    System.out.println();
+    System.out.println("| benchmark | figure | median | min | max | note |");
+    System.out.println("|---|---|---|---|---|---|");
+    bench.rows.forEach(System.out::println);
+  }
+
+  // ---- overhead per iteration ----
+
+  private void overhead() throws Exception {
+    int iterations = smoke ? 5 : 30;
+    int repeats = smoke ? 1 : 5;
+    List<Double> ours = new ArrayList<>();
+    List<Double> floor = new ArrayList<>();
+    List<Double> bash = new ArrayList<>();
+    List<Double> langgraph = new ArrayList<>();
+    WorkflowExecutionHistory lastHistory = null;
+    String lastId = null;
+    for (int r = 0; r < repeats; r++) {
+      Path repo = TestRepo.create(data.resolve("repos/overhead-" + r), 10);
+      String id = "loop-bench-" + UUID.randomUUID().toString().substring(0, 8);
+      LoopSpec spec = new LoopSpec("bench", "no-op", new WorkspaceSpec(repo.toString(), "main"),
+          new StepSpec("true", null), new StepSpec("true", null), new StepSpec("true", null),
+          List.of(new CheckSpec("noop", "exit 1", null, null, true, null)), new StepSpec("true", null),
+          new StepSpec("echo reflected", null), new GateSpec(Approval.NEVER, null, ApprovalTimeoutAction.REJECT),
+          new Caps(iterations, "P1D", null, iterations + 1));
+      LoopWorkflow loop = client.newWorkflowStub(LoopWorkflow.class, WorkflowOptions.newBuilder().setWorkflowId(id).setTaskQueue(QUEUE).build());
+      long start = System.nanoTime();
+      LoopOutcome outcome = loop.run(new LoopInput(spec));
+      ours.add(ms(start) / outcome.iterations());
+      lastHistory = client.fetchHistory(id);
+      lastId = id;
+
+      Bare.BareWorkflow bare = client.newWorkflowStub(Bare.BareWorkflow.class,
+          WorkflowOptions.newBuilder().setWorkflowId("bare-" + UUID.randomUUID()).setTaskQueue(QUEUE).build());
+      start = System.nanoTime();
+      bare.run(iterations);
+      floor.add(ms(start) / iterations);
+
+      bash.add(Double.parseDouble(run(List.of("bash", benchDir.resolve("bash_loop.sh").toString(), Integer.toString(iterations)))));
+      if (langgraphPython != null) {
+        langgraph.add(Double.parseDouble(run(List.of(langgraphPython, benchDir.resolve("langgraph_loop.py").toString(),
+            Integer.toString(iterations)))));
+      }
+    }
+    double oursMedian = median(ours);
+    row("overhead: durable-loops loop, six no-op steps + discard", "ms/iteration", ours, iterations + " iterations × " + repeats);
+    row("overhead: bare Temporal workflow, six no-op activities (floor)", "ms/iteration", floor,
+        String.format(Locale.ROOT, "ours/floor = %.2f", oursMedian / median(floor)));
+    row("overhead: bash while loop, six `sh -c true` + git commit", "ms/iteration", bash,
+        String.format(Locale.ROOT, "ours/bash = %.2f", oursMedian / median(bash)));
+    if (!langgraph.isEmpty()) {
+      row("overhead: LangGraph + SqliteSaver, six `sh -c true` nodes", "ms/iteration", langgraph,
+          String.format(Locale.ROOT, "ours/langgraph = %.2f", oursMedian / median(langgraph)));
+    } else {
+      rows.add("| overhead: LangGraph + SqliteSaver | ms/iteration | – | – | – | not run: pass --langgraph-python |");
+    }
+    long events = lastHistory.getEvents().size();
+    long bytes = lastHistory.toProtoText(false).length();
+    double perIteration = (double) events / iterations;
+    rows.add(String.format(Locale.ROOT, "| history: events per iteration | events | %.1f | | | %d events in %s |", perIteration, events, lastId));
+    rows.add(String.format(Locale.ROOT, "| history: bytes per iteration | bytes | %.0f | | | protobuf text size / iterations |",
+        (double) bytes / iterations));
+    rows.add(String.format(Locale.ROOT,
+        "| history: iterations per run | iterations | %.0f | | | before continue-as-new at %d events (Temporal's hard limit: 51,200 events, 50 MB) |",
+        10_000 / perIteration, 10_000));
+    Stats delays = delays(List.of(lastHistory));
+    rows.add(String.format(Locale.ROOT, "| overhead: step completed → next step started | ms | %.1f | %.1f | %.1f | p50; max is p99 |",
+        delays.p50, delays.min, delays.p99));
+  }
+
+  // ---- git cost ----
+
+  private void git() throws Exception {
+    int files = smoke ? 1_000 : 10_000;
+    int repeats = smoke ? 3 : 7;
+    Path repo = TestRepo.create(data.resolve("repos/git-" + files), files);
+    List<Double> jgit = GitBench.jgit(data.resolve("git-jgit"), repo, repeats);
+    List<Double> cli = GitBench.cli(data.resolve("git-cli"), repo, repeats);
+    row("git: attempt commit + checkpoint + discard, JGit (ours)", "ms", jgit, files + " files, 10 changed");
+    row("git: the same with the git command line", "ms", cli,
+        String.format(Locale.ROOT, "JGit/git = %.2f", median(jgit) / median(cli)));
+  }
+
+  // ---- scale ----
+
+  private void scale() throws Exception {
+    int[] sizes = smoke ? new int[] {10} : new int[] {100, 500, 1000};
+    for (int n : sizes) {
+      Path repo = TestRepo.create(data.resolve("repos/scale-" + n), 5);
+      int iterations = 3;
+      LoopSpec spec = new LoopSpec("scale", "sleep", new WorkspaceSpec(repo.toString(), "main"), null, null,
+          new StepSpec("sleep 1", null), List.of(new CheckSpec("c", "exit 1", null, null, true, null)), null, null,
+          null, new Caps(iterations, "P1D", null, iterations + 1));
+      AtomicLong heap = new AtomicLong();
+      Thread sampler = new Thread(() -> {
+        while (!Thread.currentThread().isInterrupted()) {
+          Runtime rt = Runtime.getRuntime();
+          heap.accumulateAndGet(rt.totalMemory() - rt.freeMemory(), Math::max);
+          try {
+            Thread.sleep(200);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      });
+      sampler.start();
+      List<String> ids = new ArrayList<>();
+      long start = System.nanoTime();
+      for (int i = 0; i < n; i++) {
+        String id = "loop-scale-" + n + "-" + i + "-" + UUID.randomUUID().toString().substring(0, 6);
+        ids.add(id);
+        LoopWorkflow loop = client.newWorkflowStub(LoopWorkflow.class, WorkflowOptions.newBuilder().setWorkflowId(id).setTaskQueue(QUEUE).build());
+        WorkflowClient.start(loop::run, new LoopInput(spec));
+      }
+      for (String id : ids) {
+        client.newUntypedWorkflowStub(id).getResult(30, TimeUnit.MINUTES, LoopOutcome.class);
+      }
+      double seconds = ms(start) / 1000;
+      sampler.interrupt();
+      List<WorkflowExecutionHistory> histories = new ArrayList<>();
+      for (String id : ids) {
+        histories.add(client.fetchHistory(id));
+      }
+      long timeouts = histories.stream().flatMap(h -> h.getEvents().stream())
+          .filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT
+              || e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT)
+          .count();
+      Stats d = delays(histories);
+      rows.add(String.format(Locale.ROOT, "| scale: %d concurrent loops (maker `sleep 1`, %d iterations each) | iterations/s | %.1f | | | %.0f s wall; %d heartbeat/workflow-task timeouts |",
+          n, iterations, n * iterations / seconds, seconds, timeouts));
+      rows.add(String.format(Locale.ROOT, "| scale: %d loops, step completed → next step started | ms | %.0f | %.0f | %.0f | p50; max is p99 |",
+          n, d.p50, d.min, d.p99));
+      rows.add(String.format(Locale.ROOT, "| scale: %d loops, worker heap used at most | MiB | %.0f | | | JVM -Xmx%d MiB |",
+          n, heap.get() / 1048576.0, Runtime.getRuntime().maxMemory() / 1048576));
+    }
+  }
+
+  // ---- helpers ----
+
+  record Stats(double p50, double p99, double min) {}
+
+  /** Delay from each activity's completion to the next activity's start in the same history. */
+  static Stats delays(List<WorkflowExecutionHistory> histories) {
+    List<Double> delays = new ArrayList<>();
+    for (WorkflowExecutionHistory h : histories) {
+      Long completed = null;
+      for (HistoryEvent e : h.getEvents()) {
+        long t = e.getEventTime().getSeconds() * 1000 + e.getEventTime().getNanos() / 1_000_000;
+        if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) {
+          completed = t;
+        } else if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED && completed != null) {
+          delays.add((double) (t - completed));
+          completed = null;
+        }
+      }
+    }
+    Collections.sort(delays);
+    if (delays.isEmpty()) {
+      return new Stats(0, 0, 0);
+    }
+    return new Stats(delays.get(delays.size() / 2), delays.get((int) Math.min(delays.size() - 1, Math.ceil(delays.size() * 0.99) - 1)),
+        delays.get(0));
+  }
+
+  private void row(String name, String unit, List<Double> values, String note) {
+    rows.add(String.format(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.1f | %s |", name, unit, median(values),
+        Collections.min(values), Collections.max(values), note));
+  }
+
+  static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    Collections.sort(sorted);
+    int n = sorted.size();
+    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+  }
+
+  static double ms(long startNanos) {
+    return (System.nanoTime() - startNanos) / 1e6;
+  }
+
+  static String run(List<String> command) throws Exception {
+    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    String out = new String(p.getInputStream().readAllBytes()).strip();
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException(command + " exited " + p.exitValue());
+    }
+    return out.lines().reduce((a, b) -> b).orElse("");
+  }
+}
