@@ -2,7 +2,7 @@
 # Runs every benchmark against a fresh Temporal dev server and prints a Markdown table:
 #   overhead per iteration (ours vs a bare Temporal workflow vs a bash while loop vs LangGraph with
 #   its SQLite checkpointer), history budget, git cost (JGit vs the git CLI), and scale (100, 500
-#   and 1,000 concurrent loops on one worker). Crash recovery time is measured by CrashRecoveryIT.
+#   and 1,000 concurrent loops on one worker), and crash recovery time (the app SIGKILLed mid-step).
 # Usage: bench/run.sh [--smoke] [--only overhead|git|scale]...
 #   --smoke  a short version (seconds, not minutes) that CI runs so the benchmarks cannot rot.
 set -euo pipefail
@@ -22,10 +22,11 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import langgraph.chec
   "$VENV/bin/pip" install --quiet langgraph==1.2.22 langgraph-checkpoint-sqlite==3.1.2
 fi
 
-(cd "$ROOT" && mvn -q -B -ntp -Pbench -DskipTests -pl bench -am install)
+(cd "$ROOT" && mvn -q -B -ntp -Pbench -DskipTests -pl bench,api -am install)
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 "$TEMPORAL_BIN" server start-dev --headless --ip 127.0.0.1 --port "$PORT" --db-filename "$WORK/temporal.db" \
-  --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal "${SEARCH_ATTRIBUTES[@]}" --log-level error >"$WORK/temporal.log" 2>&1 &
+  --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal "${SEARCH_ATTRIBUTES[@]}" "${DEV_SERVER_TUNING[@]}" \
+  --log-level error >"$WORK/temporal.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 120); do
   "$TEMPORAL_BIN" operator cluster health --address "127.0.0.1:$PORT" >/dev/null 2>&1 && break
@@ -34,4 +35,5 @@ done
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(java -version 2>&1 | head -1)"
 java -Xmx4g -cp "$ROOT/bench/target/classes:$(cat "$ROOT/bench/target/classpath.txt")" dev.durableloops.bench.Bench \
-  --target "127.0.0.1:$PORT" --data "$WORK/data" --bench-dir "$ROOT/bench" --langgraph-python "$VENV/bin/python" "$@"
+  --target "127.0.0.1:$PORT" --data "$WORK/data" --bench-dir "$ROOT/bench" --langgraph-python "$VENV/bin/python" \
+  --app-jar "$ROOT/api/target/durable-loops.jar" "$@"

@@ -27,6 +27,12 @@ ensure_temporal() {
   echo "durable-loops: installed $("$TEMPORAL_BIN" --version)"
 }
 
+# Dev server settings the benchmarks measured as better (BENCHMARKS.md): eager activity execution
+# hands a loop's next step to the worker in the same round trip that schedules it.
+DEV_SERVER_TUNING=(
+  --dynamic-config-value system.enableActivityEagerExecution=true
+)
+
 # The loop search attributes the dev server registers at start (see LoopSearchAttributes.java).
 SEARCH_ATTRIBUTES=(
   --search-attribute LoopStatus=Keyword

@@ -44,7 +44,7 @@ echo "durable-loops: starting the Temporal dev server (state in $DATA/temporal.d
   --db-filename "$DATA/temporal.db" \
   --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
   --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
-  "${SEARCH_ATTRIBUTES[@]}" --log-level warn >"$DATA/temporal.log" 2>&1 &
+  "${SEARCH_ATTRIBUTES[@]}" "${DEV_SERVER_TUNING[@]}" --log-level warn >"$DATA/temporal.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 120); do
   if "$TEMPORAL_BIN" operator cluster health --address "127.0.0.1:$TEMPORAL_PORT" >/dev/null 2>&1; then break; fi

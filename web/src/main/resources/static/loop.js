@@ -119,7 +119,7 @@ function renderTimeline(state) {
     el("td", {}, (r.checks || []).join(" ")),
     el("td", {}, r.verdict),
     el("td", {}, r.reason || ""),
-    el("td", {}, r.checkpoint ? `cp-${r.checkpoint}` : "")));
+    el("td", {}, r.checkpoint ? `cp-${r.checkpoint}` : "", " ", temporalLink(loopId, "history"))));
   if (current && current.phase && !current.stopReason) {
     rows.unshift(el("tr", {class: "running"}, el("td", {class: "num"}, current.iteration),
       el("td", {colspan: 6}, el("span", {class: "spinner", "aria-hidden": "true"}), ` ${current.phase} in progress `,

@@ -8,10 +8,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.List;
-import java.util.UUID;
 import java.util.stream.Stream;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.ResetCommand;
@@ -82,7 +80,7 @@ public final class GitWorkspace {
    */
   Prepared prepare(String loopId, WorkspaceSpec spec, String commit) {
     Path dir = paths.workspace(loopId);
-    if (!Files.isDirectory(dir.resolve(".git"))) {
+    if (!isCloned(dir, loopId)) {
       cloneInto(dir, spec);
     }
     try (Git git = Git.open(dir.toFile())) {
@@ -141,8 +139,8 @@ public final class GitWorkspace {
    */
   Attempt commitAttempt(String loopId, int iteration, String baseCommit, String message) {
     try (Git git = open(loopId)) {
-      git.add().addFilepattern(".").call();
-      git.add().addFilepattern(".").setUpdate(true).call();
+      // One pass in '--all' mode stages additions, changes and deletions alike.
+      git.add().addFilepattern(".").setAll(true).call();
       PersonIdent now = new PersonIdent(IDENT, java.time.Instant.now());
       RevCommit commit = git.commit().setAllowEmpty(true).setAuthor(now).setCommitter(now).setMessage(message).call();
       String ref = attemptRef(loopId, iteration);
@@ -155,7 +153,8 @@ public final class GitWorkspace {
   }
 
   /**
-   * Moves the work branch to {@code commit} and tags it {@code loops/<id>/cp-<n>}. Re-running it
+   * Moves the work branch to {@code commit} and tags it {@code loops/<id>/cp-<n>}; refs only, the
+   * files are left as they are. Re-running it
    * finds the tag in place and changes nothing; after a Temporal Reset the tag is moved to the
    * commit the workflow now names, because workflow state is the source of truth.
    */
@@ -170,9 +169,10 @@ public final class GitWorkspace {
       String tag = checkpointTag(loopId, number);
       setRef(repo, Constants.R_TAGS + tag, id);
       setRef(repo, Constants.R_HEADS + workBranch(loopId), id);
-      reconcile(git, id.name());
+      // No reconcile here: the files are the attempt's already, and every later workspace step
+      // reconciles to the commit the workflow names first anyway.
       return tag;
-    } catch (IOException | GitAPIException e) {
+    } catch (IOException e) {
       throw new IllegalStateException("cannot take checkpoint " + number + ": " + e.getMessage(), e);
     }
   }
@@ -276,24 +276,44 @@ public final class GitWorkspace {
     return Git.open(paths.workspace(loopId).toFile());
   }
 
+  /** Written into {@code .git} once a clone is complete; a clone without it is half made. */
+  static final String CLONED_MARKER = "durable-loops-cloned";
+
+  /** A complete clone: marked so, or already carrying the loop's work branch (made after a clone). */
+  private static boolean isCloned(Path dir, String loopId) {
+    if (Files.exists(dir.resolve(".git").resolve(CLONED_MARKER))) {
+      return true;
+    }
+    if (!Files.isDirectory(dir.resolve(".git"))) {
+      return false;
+    }
+    try (Git git = Git.open(dir.toFile())) {
+      return git.getRepository().exactRef(Constants.R_HEADS + workBranch(loopId)) != null;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
   private static void cloneInto(Path dir, WorkspaceSpec spec) {
-    Path tmp = dir.resolveSibling("workspace.tmp-" + UUID.randomUUID());
+    // A clone a crashed worker left half made is thrown away and made again. Cloning happens in
+    // place: JGit may still be collecting garbage in the background after the clone returns, so the
+    // directory must not be moved.
+    deleteTree(dir);
     try {
       Files.createDirectories(dir.getParent());
-      var clone = Git.cloneRepository().setURI(spec.repository()).setDirectory(tmp.toFile()).setNoCheckout(false);
+      var clone = Git.cloneRepository().setURI(spec.repository()).setDirectory(dir.toFile());
       if (spec.branch() != null && !spec.branch().isBlank() && !spec.branch().startsWith("refs/")) {
         clone.setBranch(spec.branch());
       }
       try (Git ignored = clone.call()) {
-        // Cloned into a temporary directory and moved, so a crash never leaves half a clone behind.
+        Files.writeString(dir.resolve(".git").resolve(CLONED_MARKER), spec.repository() + "\n");
       }
-      Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
     } catch (GitAPIException | RuntimeException e) {
-      deleteTree(tmp);
+      deleteTree(dir);
       throw ApplicationFailure.newNonRetryableFailureWithCause(
           "cannot clone " + spec.repository() + ": " + e.getMessage(), LoopErrorType.REPOSITORY_UNAVAILABLE.name(), e);
     } catch (IOException e) {
-      deleteTree(tmp);
+      deleteTree(dir);
       throw new IllegalStateException("cannot create workspace " + dir + ": " + e.getMessage(), e);
     }
   }

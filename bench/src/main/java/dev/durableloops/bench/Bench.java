@@ -67,6 +67,7 @@ public final class Bench {
     String python = null;
     Path benchDir = Path.of("bench");
     List<String> only = new ArrayList<>();
+    Path appJar = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--target" -> target = args[++i];
@@ -75,18 +76,21 @@ public final class Bench {
         case "--langgraph-python" -> python = args[++i];
         case "--bench-dir" -> benchDir = Path.of(args[++i]);
         case "--only" -> only.add(args[++i]);
+        case "--app-jar" -> appJar = Path.of(args[++i]);
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
     WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget(target).build());
     WorkflowClient client = WorkflowClient.newInstance(stubs);
     WorkerFactory factory = WorkerFactory.newInstance(client, WorkerFactoryOptions.newBuilder().setWorkflowCacheSize(2_000).build());
-    Worker worker = factory.newWorker(QUEUE, WorkerOptions.newBuilder()
-        .setMaxConcurrentActivityExecutionSize(1_200)
-        .setMaxConcurrentWorkflowTaskExecutionSize(200)
-        .setMaxConcurrentActivityTaskPollers(8)
-        .setMaxConcurrentWorkflowTaskPollers(8)
-        .build());
+    WorkerOptions options = System.getenv("BENCH_DEFAULT_WORKER") != null ? WorkerOptions.getDefaultInstance()
+        : WorkerOptions.newBuilder()
+            .setMaxConcurrentActivityExecutionSize(1_200)
+            .setMaxConcurrentWorkflowTaskExecutionSize(200)
+            .setMaxConcurrentActivityTaskPollers(8)
+            .setMaxConcurrentWorkflowTaskPollers(8)
+            .build();
+    Worker worker = factory.newWorker(QUEUE, options);
     worker.registerWorkflowImplementationTypes(LoopWorkflowImpl.class, Bare.BareWorkflowImpl.class);
     worker.registerActivitiesImplementations(new LoopActivitiesImpl(data.resolve("loops-data")), new Bare.NoopActivitiesImpl());
     factory.start();
@@ -100,6 +104,11 @@ public final class Bench {
       }
       if (only.isEmpty() || only.contains("scale")) {
         bench.scale();
+      }
+      if ((only.isEmpty() || only.contains("recovery")) && appJar != null) {
+        List<Double> recovery = Recovery.trials(appJar, target, data.resolve("recovery"), smoke ? 1 : 5);
+        bench.row("crash recovery: app SIGKILLed during Make → Make running again", "s", recovery,
+            recovery.size() + " trials; includes the new JVM's start; heartbeat timeout 10 s");
       }
     } finally {
       factory.shutdownNow();
@@ -127,7 +136,7 @@ public final class Bench {
       Path repo = TestRepo.create(data.resolve("repos/overhead-" + r), 10);
       String id = "loop-bench-" + UUID.randomUUID().toString().substring(0, 8);
       LoopSpec spec = new LoopSpec("bench", "no-op", new WorkspaceSpec(repo.toString(), "main"),
-          new StepSpec("true", null), new StepSpec("true", null), new StepSpec("true", null),
+          new StepSpec("echo task", null), new StepSpec("true", null), new StepSpec("true", null),
           List.of(new CheckSpec("noop", "exit 1", null, null, true, null)), new StepSpec("true", null),
           new StepSpec("echo reflected", null), new GateSpec(Approval.NEVER, null, ApprovalTimeoutAction.REJECT),
           new Caps(iterations, "P1D", null, iterations + 1));

@@ -1,0 +1,105 @@
+package dev.durableloops.bench;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Crash recovery time: the packaged app runs a loop whose maker sleeps; the app is killed with
+ * SIGKILL while Make runs and started again; the figure is the time from the restart to the
+ * interrupted step running again (its maker writing a new pid). The time the new JVM takes to start
+ * is part of it, as it is for a person restarting the app.
+ */
+final class Recovery {
+
+  private Recovery() {}
+
+  static List<Double> trials(Path jar, String target, Path data, int trials) throws Exception {
+    List<Double> seconds = new ArrayList<>();
+    String token = "bench-token-0123456789";
+    Path repo = TestRepo.create(data.resolve("repo"), 5);
+    HttpClient http = HttpClient.newHttpClient();
+    for (int t = 0; t < trials; t++) {
+      int port;
+      try (ServerSocket s = new ServerSocket(0)) {
+        port = s.getLocalPort();
+      }
+      Map<String, String> env = Map.of("PORT", Integer.toString(port), "TEMPORAL_ADDRESS", target,
+          "DURABLE_LOOPS_DATA_DIR", data.resolve("app").toString(), "DURABLE_LOOPS_API_TOKEN", token,
+          "DURABLE_LOOPS_ALLOWED_ROOTS", data.toString());
+      Process app = start(jar, env, data.resolve("app-" + t + ".log"));
+      awaitUp(http, port, token);
+      String name = "recovery-" + t;
+      String spec = """
+          {"name": "%s", "goal": "g", "workspace": {"repository": "%s"},
+           "make": {"command": "echo $$ > ../maker.pid; sleep 5"}, "checks": [{"name": "c", "command": "true"}]}
+          """.formatted(name, repo);
+      post(http, port, token, "/api/loops", spec);
+      Path pid = data.resolve("app/loops/loop-" + name + "/maker.pid");
+      String first = awaitPid(pid, null);
+      app.destroyForcibly();
+      app.waitFor(30, TimeUnit.SECONDS);
+      long restart = System.nanoTime();
+      Process again = start(jar, env, data.resolve("app-" + t + "-again.log"));
+      awaitPid(pid, first);
+      seconds.add((System.nanoTime() - restart) / 1e9);
+      again.destroyForcibly();
+      again.waitFor(30, TimeUnit.SECONDS);
+    }
+    return seconds;
+  }
+
+  private static Process start(Path jar, Map<String, String> env, Path log) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString())
+        .redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().putAll(env);
+    return pb.start();
+  }
+
+  private static void awaitUp(HttpClient http, int port, String token) throws Exception {
+    for (int i = 0; i < 300; i++) {
+      try {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/loops"))
+            .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) {
+          return;
+        }
+      } catch (java.io.IOException e) {
+        // Not listening yet.
+      }
+      Thread.sleep(200);
+    }
+    throw new IllegalStateException("the app did not start");
+  }
+
+  private static void post(HttpClient http, int port, String token, String path, String body) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() >= 300) {
+      throw new IllegalStateException(path + " -> " + r.statusCode() + " " + r.body());
+    }
+  }
+
+  private static String awaitPid(Path file, String not) throws Exception {
+    for (int i = 0; i < 1200; i++) {
+      if (Files.exists(file)) {
+        String pid = Files.readString(file).trim();
+        if (!pid.isEmpty() && !pid.equals(not)) {
+          return pid;
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new IllegalStateException("no new maker pid in " + file);
+  }
+}
