@@ -52,7 +52,7 @@ for _ in $(seq 1 120); do
 done
 "$TEMPORAL_BIN" operator cluster health --address "127.0.0.1:$TEMPORAL_PORT" >/dev/null
 # Closed loops stay inspectable for 30 days instead of the dev server's 24 h default.
-"$TEMPORAL_BIN" operator namespace update --address "127.0.0.1:$TEMPORAL_PORT" --retention 720h default >/dev/null
+"$TEMPORAL_BIN" operator namespace update --address "127.0.0.1:$TEMPORAL_PORT" --retention 720h -n default >/dev/null
 
 echo "durable-loops: starting the app (log in $DATA/app.log)"
 DURABLE_LOOPS_DATA_DIR="$DATA" PORT="$PORT" TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT" \
