@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -58,12 +57,7 @@ class BadInputTest {
 
   @BeforeAll
   static void createRepository() throws Exception {
-    repo = Files.createDirectories(tmp.resolve("allowed/repo"));
-    Files.writeString(repo.resolve("a.txt"), "a\n");
-    try (Git git = Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
-      git.add().addFilepattern(".").call();
-      git.commit().setMessage("initial").setAuthor("t", "t@example.invalid").setCommitter("t", "t@example.invalid").call();
-    }
+    repo = DevServers.repository(tmp.resolve("allowed/repo"), java.util.Map.of("a.txt", "a\n"));
     Files.createDirectories(tmp.resolve("outside"));
     Files.createSymbolicLink(tmp.resolve("allowed/escape"), tmp.resolve("outside"));
   }

@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.temporal.testing.TemporalDevServer;
-import io.temporal.testing.TemporalDevServerOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -42,14 +40,7 @@ class BrowserTest {
   static void properties(DynamicPropertyRegistry registry) {
     assumeTrue(Files.isExecutable(CHROMIUM), "Chromium is not installed at " + CHROMIUM + " (apt-get install chromium)");
     assumeTrue(Files.isDirectory(E2E.resolve("node_modules/playwright-core")), "run 'npm ci' in web/e2e (deploy/test.sh does)");
-    Path cli = DevServerEndToEndTest.temporalCli();
-    assumeTrue(Files.isExecutable(cli), "the Temporal CLI is not installed at " + cli);
-    server = TemporalDevServer.start(TemporalDevServerOptions.newBuilder().setExistingPath(cli.toString())
-        .setUiEnabled(false).setLogLevel("error").build());
-    registry.add("spring.temporal.connection.target", server::getTarget);
-    registry.add("durable-loops.data-dir", () -> tmp.resolve("data").toString());
-    registry.add("durable-loops.allowed-roots", () -> tmp.toString());
-    registry.add("durable-loops.api-token", () -> TestAuth.TOKEN);
+    server = DevServers.start(tmp, registry);
   }
 
   @AfterAll
@@ -61,12 +52,7 @@ class BrowserTest {
 
   @Test
   void thePagesWorkInARealBrowser() throws Exception {
-    Path repo = Files.createDirectories(tmp.resolve("repo"));
-    Files.writeString(repo.resolve("a.txt"), "broken\n");
-    try (Git git = Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
-      git.add().addFilepattern(".").call();
-      git.commit().setMessage("initial").setAuthor("t", "t@example.invalid").setCommitter("t", "t@example.invalid").call();
-    }
+    Path repo = DevServers.repository(tmp.resolve("repo"), java.util.Map.of("a.txt", "broken\n"));
     Path shots = Files.createDirectories(Path.of("target", "screenshots").toAbsolutePath());
     Path log = tmp.resolve("browser.log");
     ProcessBuilder pb = new ProcessBuilder("node", "--test", "--test-reporter=spec", "browser.test.mjs")

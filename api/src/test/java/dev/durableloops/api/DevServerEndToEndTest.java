@@ -1,14 +1,12 @@
 package dev.durableloops.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.jayway.jsonpath.JsonPath;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
 import io.temporal.testing.TemporalDevServer;
-import io.temporal.testing.TemporalDevServerOptions;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,7 +17,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
-import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -50,28 +47,9 @@ class DevServerEndToEndTest {
   @Autowired WorkflowClient client;
   final HttpClient http = HttpClient.newHttpClient();
 
-  /** The Temporal CLI: $DURABLE_LOOPS_TEMPORAL_CLI, else where deploy/lib.sh installs it. */
-  static Path temporalCli() {
-    String env = System.getenv("DURABLE_LOOPS_TEMPORAL_CLI");
-    return env != null && !env.isBlank() ? Path.of(env)
-        : Path.of(System.getProperty("user.home"), ".local/share/durable-loops/bin/temporal");
-  }
-
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    Path cli = temporalCli();
-    assumeTrue(Files.isExecutable(cli), "the Temporal CLI is not installed at " + cli + "; deploy/test.sh installs it");
-    server = TemporalDevServer.start(
-        TemporalDevServerOptions.newBuilder()
-            .setExistingPath(cli.toString())
-            .setDatabaseFilename(tmp.resolve("temporal.db").toString())
-            .setUiEnabled(false)
-            .setLogLevel("warn")
-            .build());
-    registry.add("spring.temporal.connection.target", server::getTarget);
-    registry.add("durable-loops.data-dir", () -> tmp.resolve("data").toString());
-    registry.add("durable-loops.allowed-roots", () -> tmp.toString());
-    registry.add("durable-loops.api-token", () -> TestAuth.TOKEN);
+    server = DevServers.start(tmp, registry);
   }
 
   @AfterAll
@@ -104,18 +82,13 @@ class DevServerEndToEndTest {
   @Test
   void theExampleLoopRunsEndToEndThroughTheApi() throws Exception {
     Path example = Path.of("..", "examples", "slugify").toAbsolutePath().normalize();
-    Path repo = tmp.resolve("slugify-repo");
-    Files.createDirectories(repo);
     TreeMap<String, String> files = new TreeMap<>();
     try (var list = Files.list(example.resolve("repo"))) {
       for (Path p : list.toList()) {
-        Files.copy(p, repo.resolve(p.getFileName()));
+        files.put(p.getFileName().toString(), Files.readString(p));
       }
     }
-    try (Git git = Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
-      git.add().addFilepattern(".").call();
-      git.commit().setMessage("import").setAuthor("t", "t@example.invalid").setCommitter("t", "t@example.invalid").call();
-    }
+    Path repo = DevServers.repository(tmp.resolve("slugify-repo"), files);
     String spec = Files.readString(example.resolve("loop.json"))
         .replace("${REPOSITORY}", repo.toString()).replace("${EXAMPLE_DIR}", example.toString());
 

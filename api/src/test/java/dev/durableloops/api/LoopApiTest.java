@@ -9,7 +9,6 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 import com.jayway.jsonpath.JsonPath;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,13 +49,7 @@ class LoopApiTest {
 
   @BeforeAll
   static void createRepository() throws Exception {
-    repo = tmp.resolve("origin");
-    Files.createDirectories(repo);
-    Files.writeString(repo.resolve("a.txt"), "a\n");
-    try (Git git = Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
-      git.add().addFilepattern(".").call();
-      git.commit().setMessage("initial").setAuthor("t", "t@example.invalid").setCommitter("t", "t@example.invalid").call();
-    }
+    repo = DevServers.repository(tmp.resolve("origin"), java.util.Map.of("a.txt", "a\n"));
   }
 
   private static String spec(String name, String make) {

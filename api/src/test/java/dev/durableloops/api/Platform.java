@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.jgit.api.Git;
 
 /**
  * The real platform as child processes for crash tests: the Temporal CLI dev server on a SQLite
@@ -36,13 +35,13 @@ final class Platform implements AutoCloseable {
 
   Platform(Path dir) throws IOException {
     this.dir = dir;
-    this.cli = DevServerEndToEndTest.temporalCli();
+    this.cli = DevServers.temporalCli();
     this.jar = Path.of(System.getProperty("durable-loops.app-jar", "target/durable-loops.jar"));
     this.temporalPort = freePort();
   }
 
   static boolean available() {
-    return Files.isExecutable(DevServerEndToEndTest.temporalCli())
+    return Files.isExecutable(DevServers.temporalCli())
         && Files.isRegularFile(Path.of(System.getProperty("durable-loops.app-jar", "target/durable-loops.jar")));
   }
 
@@ -114,16 +113,7 @@ final class Platform implements AutoCloseable {
 
   /** A git repository with {@code files} on branch main. */
   Path repository(String name, Map<String, String> files) throws Exception {
-    Path repo = dir.resolve("origins").resolve(name);
-    Files.createDirectories(repo);
-    for (var f : files.entrySet()) {
-      Files.writeString(repo.resolve(f.getKey()), f.getValue());
-    }
-    try (Git git = Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
-      git.add().addFilepattern(".").call();
-      git.commit().setMessage("initial").setAuthor("t", "t@example.invalid").setCommitter("t", "t@example.invalid").call();
-    }
-    return repo;
+    return DevServers.repository(dir.resolve("origins").resolve(name), files);
   }
 
   @Override
