@@ -37,7 +37,7 @@ cleanup() {
     wait "${PIDS[$i]}" 2>/dev/null || true
   done
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT INT TERM HUP PIPE
 
 echo "durable-loops: starting the Temporal dev server (state in $DATA/temporal.db)"
 "$TEMPORAL_BIN" server start-dev \

@@ -136,12 +136,12 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     publish();
     if (baseCommit == null) {
       PrepareResult prepared =
-          stub("Prepare · clone " + spec.workspace().repository(), Duration.ofMinutes(30), false)
+          stub("clone " + spec.workspace().repository(), Duration.ofMinutes(30), false)
               .prepare(new PrepareInput(loopId, spec.workspace(), null));
       baseCommit = prepared.baseCommit();
       headCommit = prepared.commit();
     } else {
-      stub("Prepare · reconcile workspace to " + shortId(headCommit), Duration.ofMinutes(30), false)
+      stub("reconcile workspace to " + shortId(headCommit), Duration.ofMinutes(30), false)
           .prepare(new PrepareInput(loopId, spec.workspace(), headCommit));
     }
     runStartIteration = iteration;
@@ -213,7 +213,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     Checkpoint to = target == 0 ? null : checkpoints.stream().filter(c -> c.number() == target).findFirst().orElseThrow();
     String commit = to == null ? baseCommit : to.commit();
     phase(Phase.ROLLBACK);
-    stub("Rollback · to " + (to == null ? "the base commit " : "cp-" + target + " ") + shortId(commit), STEP_MARGIN, false)
+    stub("to " + (to == null ? "the base commit " : "cp-" + target + " ") + shortId(commit), STEP_MARGIN, false)
         .rollback(new RollbackInput(loopId, commit));
     List<Integer> marked = new ArrayList<>();
     for (int i = 0; i < checkpoints.size(); i++) {
@@ -260,19 +260,19 @@ public class LoopWorkflowImpl implements LoopWorkflow {
 
     phase(Phase.DISCOVER);
     DiscoverResult discovered =
-        stub(n + "Discover · " + commandOr(spec.discover(), "the goal is the task"), stepTimeout(spec.discover()), true)
+        stub(n + commandOr(spec.discover(), "the goal is the task"), stepTimeout(spec.discover()), true)
             .discover(new DiscoverInput(atHead, spec.discover()));
     if (discovered.task() == null) {
       return stop(LoopStatus.SUCCEEDED, "discover found no work left");
     }
 
     phase(Phase.PLAN);
-    stub(n + "Plan · " + commandOr(spec.plan(), "built-in prompt"), stepTimeout(spec.plan()), true)
+    stub(n + commandOr(spec.plan(), "built-in prompt"), stepTimeout(spec.plan()), true)
         .plan(new PlanInput(atHead, discovered.task(), spec.plan(), memory()));
 
     phase(Phase.MAKE);
     MakeResult made =
-        stub(n + "Make · " + spec.make().command(), spec.make().timeoutDuration().plus(STEP_MARGIN), true)
+        stub(n + spec.make().command(), spec.make().timeoutDuration().plus(STEP_MARGIN), true)
             .make(new MakeInput(atHead, spec.make()));
     costUsd += made.costUsd();
     tokens += made.tokens();
@@ -282,14 +282,14 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     Duration checksTimeout =
         spec.checks().stream().map(CheckSpec::timeoutDuration).reduce(STEP_MARGIN, Duration::plus);
     CheckResult checked =
-        stub(n + "Check · " + String.join(", ", spec.checks().stream().map(CheckSpec::name).toList()), checksTimeout, true)
+        stub(n + String.join(", ", spec.checks().stream().map(CheckSpec::name).toList()), checksTimeout, true)
             .check(new CheckInput(atAttempt, spec.checks()));
     lastEvidence = checked.evidence();
 
     phase(Phase.GATE);
     MetricSpec metric = metricSpec();
     GateResult gated =
-        stub(n + "Gate · " + spec.gate().approval() + (spec.review() == null ? "" : " · review " + spec.review().command()),
+        stub(n + spec.gate().approval() + (spec.review() == null ? "" : " · review " + spec.review().command()),
                 stepTimeout(spec.review()), true)
             .gate(new GateInput(atAttempt, spec.gate(), spec.review(), made, checked, metric, bestMetric));
 
@@ -313,7 +313,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
       phase(Phase.CHECKPOINT);
       int number = nextCheckpointNumber();
       CheckpointResult cp =
-          stub(n + "Checkpoint · cp-" + number + " at " + shortId(made.attemptCommit()), STEP_MARGIN, false)
+          stub(n + "cp-" + number + " at " + shortId(made.attemptCommit()), STEP_MARGIN, false)
               .checkpoint(new CheckpointInput(loopId, number, made.attemptCommit()));
       headCommit = cp.commit();
       if (checked.metric() != null && metric != null) {
@@ -326,7 +326,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
       lastSignature = null;
     } else {
       phase(Phase.DISCARD);
-      stub(n + "Discard · back to " + shortId(headCommit), STEP_MARGIN, false)
+      stub(n + "back to " + shortId(headCommit), STEP_MARGIN, false)
           .discard(new DiscardInput(loopId, headCommit));
     }
     record(discovered.task(), made, checked, verdict, reason, checkpointNumber);
@@ -352,7 +352,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     repeatedFailures = repeated ? repeatedFailures + 1 : 1;
     lastSignature = signature;
     ReflectResult note =
-        stub(n + "Reflect · " + commandOr(spec.reflect(), "built-in note") + (repeated ? " · repeated failure" : ""),
+        stub(n + commandOr(spec.reflect(), "built-in note") + (repeated ? " · repeated failure" : ""),
                 stepTimeout(spec.reflect()), true)
             .reflect(
                 new ReflectInput(
