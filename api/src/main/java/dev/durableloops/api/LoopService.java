@@ -149,12 +149,9 @@ class LoopService {
     }
     body.put("id", id);
     body.put("temporalStatus", shortStatus(temporal));
-    if (temporal == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED
-        || temporal == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TIMED_OUT) {
-      body.put("status", LoopStatus.FAILED.name());
+    body.put("status", loopStatus(temporal, (String) body.get("status")));
+    if (endedOutsideTheLoop(temporal)) {
       body.put("stopReason", "the workflow was " + shortStatus(temporal).toLowerCase() + " in Temporal");
-    } else if (temporal == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CANCELED) {
-      body.put("status", LoopStatus.CANCELLED.name());
     }
     body.put("links", links(id));
     return body;
@@ -169,14 +166,8 @@ class LoopService {
   private LoopSummary summary(WorkflowExecutionMetadata m) {
     SearchAttributes sa = m.getTypedSearchAttributes();
     String id = m.getExecution().getWorkflowId();
-    String status = sa.get(LoopSearchAttributes.STATUS);
     WorkflowExecutionStatus temporal = m.getStatus();
-    if (temporal == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED
-        || temporal == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TIMED_OUT) {
-      status = LoopStatus.FAILED.name();
-    } else if (temporal == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CANCELED) {
-      status = LoopStatus.CANCELLED.name();
-    }
+    String status = loopStatus(temporal, sa.get(LoopSearchAttributes.STATUS));
     return new LoopSummary(
         id, status, sa.get(LoopSearchAttributes.ITERATION), sa.get(LoopSearchAttributes.COST_USD),
         sa.get(LoopSearchAttributes.REPOSITORY), m.getMemo("goal", String.class, String.class), instant(m.getStartTime()),
@@ -433,6 +424,23 @@ class LoopService {
         + ", stall after " + spec.caps().maxRepeatedFailures() + " repeated failures"
         + "\n\nTo approve from this UI: send signal `decision` with "
         + "`{\"decision\": \"APPROVE\", \"diffHash\": \"<pendingDecision.diffHash from query state>\"}`.";
+  }
+
+  /**
+   * The loop status to show: the loop's own ({@code recorded}) unless Temporal ended the workflow
+   * from outside the loop — terminated or timed out is {@code FAILED}, cancelled is
+   * {@code CANCELLED} — where the loop never got to record it.
+   */
+  private static String loopStatus(WorkflowExecutionStatus temporal, String recorded) {
+    if (endedOutsideTheLoop(temporal)) {
+      return LoopStatus.FAILED.name();
+    }
+    return temporal == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CANCELED ? LoopStatus.CANCELLED.name() : recorded;
+  }
+
+  private static boolean endedOutsideTheLoop(WorkflowExecutionStatus temporal) {
+    return temporal == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED
+        || temporal == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TIMED_OUT;
   }
 
   private static String shortStatus(WorkflowExecutionStatus status) {
