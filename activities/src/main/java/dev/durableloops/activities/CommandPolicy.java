@@ -1,7 +1,5 @@
 package dev.durableloops.activities;
 
-import dev.durableloops.workflows.LoopErrorType;
-import io.temporal.failure.ApplicationFailure;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +37,7 @@ public record CommandPolicy(long outputCapBytes, List<String> inherited, Map<Str
   /**
    * The environment of a command, before the {@code LOOP_*} variables.
    *
-   * @throws ApplicationFailure {@code BAD_SPEC}, non-retryable, naming a secret that is not configured
+   * @throws StepException {@code BAD_SPEC} naming a secret that is not configured
    */
   Map<String, String> environment(Map<String, String> worker, List<String> passEnv, Map<String, String> specEnv) {
     Map<String, String> env = new LinkedHashMap<>();
@@ -65,9 +63,8 @@ public record CommandPolicy(long outputCapBytes, List<String> inherited, Map<Str
     while (m.find()) {
       String secret = secrets.get(m.group(1));
       if (secret == null) {
-        throw ApplicationFailure.newNonRetryableFailure(
-            "env " + name + " names secret '" + m.group(1) + "', which is not configured (durable-loops.secrets." + m.group(1) + ")",
-            LoopErrorType.BAD_SPEC.name());
+        throw new StepException(StepException.Kind.BAD_SPEC,
+            "env " + name + " names secret '" + m.group(1) + "', which is not configured (durable-loops.secrets." + m.group(1) + ")");
       }
       m.appendReplacement(out, Matcher.quoteReplacement(secret));
     }

@@ -1,7 +1,5 @@
 package dev.durableloops.activities;
 
-import dev.durableloops.workflows.LoopErrorType;
-import io.temporal.failure.ApplicationFailure;
 import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -89,7 +87,7 @@ final class CommandRunner {
    * @param stdoutFile where stdout goes alone, or {@code null} to put it in {@code logFile}
    * @param pidFile where the running group is recorded
    * @param progress heartbeat callback
-   * @throws ApplicationFailure {@code COMMAND_START_FAILED} when the process cannot start
+   * @throws StepException {@code COMMAND_START_FAILED} when the process cannot start
    */
   Run run(
       String command,
@@ -119,8 +117,7 @@ final class CommandRunner {
       Files.createDirectories(pidFile.getParent());
       Files.writeString(pidFile, process.pid() + " " + startOf(process.toHandle()).map(Instant::toString).orElse("?"));
     } catch (IOException e) {
-      throw ApplicationFailure.newNonRetryableFailureWithCause(
-          "cannot start '" + command + "' in " + cwd + ": " + e.getMessage(), LoopErrorType.COMMAND_START_FAILED.name(), e);
+      throw new StepException(StepException.Kind.COMMAND_START_FAILED, "cannot start '" + command + "' in " + cwd + ": " + e.getMessage(), e);
     }
     long started = System.nanoTime();
     long deadline = started + timeout.toNanos();

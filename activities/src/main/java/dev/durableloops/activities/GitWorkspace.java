@@ -1,55 +1,56 @@
 package dev.durableloops.activities;
 
-import dev.durableloops.workflows.LoopErrorType;
 import dev.durableloops.workflows.WorkspaceSpec;
-import io.temporal.failure.ApplicationFailure;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.List;
 import java.util.stream.Stream;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.ResetCommand;
 import org.eclipse.jgit.api.errors.GitAPIException;
-import org.eclipse.jgit.diff.DiffEntry;
-import org.eclipse.jgit.diff.DiffFormatter;
-import org.eclipse.jgit.diff.Edit;
-import org.eclipse.jgit.diff.RawTextComparator;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
-import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.transport.RefSpec;
 
 /**
- * The loop's git workspace, with JGit. The workspace's HEAD is always detached: attempts are
- * committed on a detached HEAD, and only {@link #checkpoint} moves the work branch
- * {@code loops/<id>}. Every operation is idempotent; {@link #reconcile} makes the files match a
- * commit whatever state a crashed step left them in. {@code .loop/} is excluded from commits
- * through {@code .git/info/exclude}, so memory files and reports survive resets and cleans.
+ * The loop's git workspace on this worker, with JGit. The workspace's HEAD is always detached:
+ * attempts are committed on a detached HEAD, and only {@link #checkpoint} and {@link #rollback} move
+ * the work branch {@code loops/<id>}. Every operation is idempotent; {@link #reconcile} makes the
+ * files match a commit whatever state a crashed step left them in, fetching the commit from the
+ * {@link GitStore} when this worker has not got it (a moved loop, a fork). Every ref an operation
+ * makes is pushed to the store before it returns. {@code .loop/} is excluded from commits through
+ * {@code .git/info/exclude}, so memory files and reports survive resets and cleans.
+ *
+ * <p>Failures are {@link StepException}s with a kind; nothing here knows of Temporal.
  */
 public final class GitWorkspace {
 
   /** Author and committer of attempt commits (stamped with the time of each commit). */
   static final PersonIdent IDENT = new PersonIdent("durable-loops", "loops@durable-loops.invalid");
 
+  /** Written into {@code .git} once a clone is complete; a clone without it is half made. */
+  static final String CLONED_MARKER = "durable-loops-cloned";
+
   private final LoopPaths paths;
+  private final GitStore store;
 
   /**
    * @param paths the data directory layout
+   * @param store where every attempt and checkpoint is pushed
    */
-  public GitWorkspace(LoopPaths paths) {
+  public GitWorkspace(LoopPaths paths, GitStore store) {
     this.paths = paths;
+    this.store = store;
   }
 
-  /** The directory of a loop's clone on this worker. */
-  public Path workspaceDir(String loopId) {
-    return paths.workspace(loopId);
+  /** A workspace with the default store of the data directory ({@link GitStore#under}). */
+  public GitWorkspace(LoopPaths paths) {
+    this(paths, GitStore.under(paths.dataDir()));
   }
 
   /** The work branch of a loop: {@code loops/<loopId>}. */
@@ -72,13 +73,16 @@ public final class GitWorkspace {
 
   /**
    * Clones the repository into the loop's workspace unless it is already there, creates the work
-   * branch at the base branch's tip, and reconciles the files to {@code commit} (or the work
-   * branch's tip when {@code null}).
+   * branch (at {@code commit}, or at the base branch's tip for a new loop), reconciles the files to
+   * {@code commit} (or the work branch's tip when {@code null}) and pushes the work branch to the
+   * store.
    *
-   * @throws ApplicationFailure {@code REPOSITORY_UNAVAILABLE} when the repository or branch cannot
-   *     be cloned or found
+   * @param forkOf the loop a fork starts from, whose refs in the store hold {@code commit}; or
+   *     {@code null}
+   * @throws StepException {@code REPOSITORY_UNAVAILABLE} when the repository or branch cannot
+   *     be cloned or found, {@code COMMIT_MISSING} when {@code commit} is nowhere
    */
-  Prepared prepare(String loopId, WorkspaceSpec spec, String commit) {
+  Prepared prepare(String loopId, WorkspaceSpec spec, String commit, String forkOf) {
     Path dir = paths.workspace(loopId);
     if (!isCloned(dir, loopId)) {
       cloneInto(dir, spec);
@@ -87,38 +91,39 @@ public final class GitWorkspace {
       Repository repo = git.getRepository();
       ObjectId base = baseTip(repo, spec.branch());
       if (base == null) {
-        throw ApplicationFailure.newNonRetryableFailure(
-            "branch '" + spec.branch() + "' has no commits in " + spec.repository(), LoopErrorType.REPOSITORY_UNAVAILABLE.name());
+        throw new StepException(StepException.Kind.REPOSITORY_UNAVAILABLE,
+            "branch '" + spec.branch() + "' has no commits in " + spec.repository());
+      }
+      if (commit != null && forkOf != null && Diffs.resolveCommit(repo, commit) == null) {
+        store.fetch(repo, forkOf);
       }
       String branchRef = Constants.R_HEADS + workBranch(loopId);
       if (repo.exactRef(branchRef) == null) {
-        setRef(repo, branchRef, base);
+        setRef(repo, branchRef, commit == null ? base : require(repo, loopId, commit));
       }
       excludeLoopDir(repo);
       String target = commit != null ? commit : repo.exactRef(branchRef).getObjectId().name();
-      reconcile(git, target);
+      reconcile(git, loopId, target);
+      store.push(repo, branchRef);
       return new Prepared(dir, base.name(), target);
     } catch (IOException | GitAPIException e) {
-      throw new IllegalStateException("cannot prepare workspace " + dir + ": " + e.getMessage(), e);
+      throw new StepException(StepException.Kind.IO, "cannot prepare workspace " + dir + ": " + e.getMessage(), e);
     }
   }
 
   /** Makes the workspace's files and detached HEAD match {@code commit}: hard reset and clean. */
   void reconcile(String loopId, String commit) {
     try (Git git = open(loopId)) {
-      reconcile(git, commit);
+      reconcile(git, loopId, commit);
     } catch (IOException | GitAPIException e) {
-      throw new IllegalStateException("cannot reset workspace of " + loopId + " to " + commit + ": " + e.getMessage(), e);
+      throw new StepException(StepException.Kind.IO,
+          "cannot reset workspace of " + loopId + " to " + commit + ": " + e.getMessage(), e);
     }
   }
 
-  private static void reconcile(Git git, String commit) throws IOException, GitAPIException {
+  private void reconcile(Git git, String loopId, String commit) throws IOException, GitAPIException {
     Repository repo = git.getRepository();
-    ObjectId id = resolveCommit(repo, commit);
-    if (id == null) {
-      throw ApplicationFailure.newNonRetryableFailure(
-          "commit " + commit + " is not in the workspace " + repo.getWorkTree(), LoopErrorType.WORKSPACE_BROKEN.name());
-    }
+    ObjectId id = require(repo, loopId, commit);
     ObjectId head = repo.resolve(Constants.HEAD);
     if (repo.getFullBranch() != null && repo.getFullBranch().startsWith(Constants.R_HEADS) && head != null) {
       // Detach first, so the hard reset below can never move a branch.
@@ -130,12 +135,33 @@ public final class GitWorkspace {
     git.clean().setCleanDirectories(true).setForce(true).call();
   }
 
+  /**
+   * The commit {@code commit}, fetched from the store when this workspace has not got it.
+   *
+   * @throws StepException {@code COMMIT_MISSING} naming the commit when the store has not got
+   *     it either
+   */
+  private ObjectId require(Repository repo, String loopId, String commit) throws IOException {
+    ObjectId id = Diffs.resolveCommit(repo, commit);
+    if (id == null) {
+      store.fetch(repo, loopId);
+      id = Diffs.resolveCommit(repo, commit);
+    }
+    if (id == null) {
+      throw new StepException(StepException.Kind.COMMIT_MISSING,
+          "commit " + commit + " of loop " + loopId + " is neither in the workspace " + repo.getWorkTree()
+              + " nor in the git store " + store.uri());
+    }
+    return id;
+  }
+
   /** An attempt commit with its diff against the checkpoint. */
   record Attempt(String commit, String ref, boolean changed, String diffHash, String diffStat) {}
 
   /**
    * Commits everything in the workspace (additions, changes, deletions; not ignored files) on top
-   * of the detached HEAD as the attempt of {@code iteration}, and points the attempt ref at it.
+   * of the detached HEAD as the attempt of {@code iteration}, points the attempt ref at it and
+   * pushes that ref to the store.
    */
   Attempt commitAttempt(String loopId, int iteration, String baseCommit, String message) {
     try (Git git = open(loopId)) {
@@ -145,139 +171,87 @@ public final class GitWorkspace {
       RevCommit commit = git.commit().setAllowEmpty(true).setAuthor(now).setCommitter(now).setMessage(message).call();
       String ref = attemptRef(loopId, iteration);
       setRef(git.getRepository(), ref, commit);
-      Diff diff = diff(git.getRepository(), baseCommit, commit.name());
+      Diffs.Diff diff = Diffs.between(git.getRepository(), baseCommit, commit.name());
+      store.push(git.getRepository(), ref);
       return new Attempt(commit.name(), ref, !diff.text().isEmpty(), Hashes.sha256(diff.text()), diff.stat());
     } catch (IOException | GitAPIException e) {
-      throw new IllegalStateException("cannot commit the attempt of iteration " + iteration + ": " + e.getMessage(), e);
+      throw new StepException(StepException.Kind.IO,
+          "cannot commit the attempt of iteration " + iteration + ": " + e.getMessage(), e);
     }
   }
 
   /**
-   * Moves the work branch to {@code commit} and tags it {@code loops/<id>/cp-<n>}; refs only, the
-   * files are left as they are. Re-running it
-   * finds the tag in place and changes nothing; after a Temporal Reset the tag is moved to the
-   * commit the workflow now names, because workflow state is the source of truth.
+   * Moves the work branch to {@code commit}, tags it {@code loops/<id>/cp-<n>} and pushes both to
+   * the store; refs only, the files are left as they are. Re-running it finds the tag in place and
+   * changes nothing; after a Temporal Reset the tag is moved to the commit the workflow now names,
+   * because workflow state is the source of truth.
    */
   String checkpoint(String loopId, int number, String commit) {
     try (Git git = open(loopId)) {
       Repository repo = git.getRepository();
-      ObjectId id = resolveCommit(repo, commit);
-      if (id == null) {
-        throw ApplicationFailure.newNonRetryableFailure(
-            "attempt commit " + commit + " is not in the workspace", LoopErrorType.WORKSPACE_BROKEN.name());
-      }
+      ObjectId id = require(repo, loopId, commit);
       String tag = checkpointTag(loopId, number);
       setRef(repo, Constants.R_TAGS + tag, id);
       setRef(repo, Constants.R_HEADS + workBranch(loopId), id);
+      store.push(repo, Constants.R_TAGS + tag, Constants.R_HEADS + workBranch(loopId));
       // No reconcile here: the files are the attempt's already, and every later workspace step
       // reconciles to the commit the workflow names first anyway.
       return tag;
     } catch (IOException e) {
-      throw new IllegalStateException("cannot take checkpoint " + number + ": " + e.getMessage(), e);
+      throw new StepException(StepException.Kind.IO, "cannot take checkpoint " + number + ": " + e.getMessage(), e);
     }
   }
 
   /**
-   * Moves the work branch back to {@code commit} and reconciles the workspace to it. Tags and
-   * attempt refs of later checkpoints stay, so their commits remain reachable for inspection.
+   * Moves the work branch back to {@code commit}, reconciles the workspace to it and pushes the
+   * branch to the store. Tags and attempt refs of later checkpoints stay, so their commits remain
+   * reachable for inspection.
    */
   void rollback(String loopId, String commit) {
     try (Git git = open(loopId)) {
       Repository repo = git.getRepository();
-      ObjectId id = resolveCommit(repo, commit);
-      if (id == null) {
-        throw ApplicationFailure.newNonRetryableFailure(
-            "checkpoint commit " + commit + " is not in the workspace", LoopErrorType.WORKSPACE_BROKEN.name());
-      }
-      reconcile(git, id.name());
+      ObjectId id = require(repo, loopId, commit);
+      reconcile(git, loopId, id.name());
       setRef(repo, Constants.R_HEADS + workBranch(loopId), id);
+      store.push(repo, Constants.R_HEADS + workBranch(loopId));
     } catch (IOException | GitAPIException e) {
-      throw new IllegalStateException("cannot roll back to " + commit + ": " + e.getMessage(), e);
+      throw new StepException(StepException.Kind.IO, "cannot roll back to " + commit + ": " + e.getMessage(), e);
     }
   }
 
   /**
-   * A unified diff and its stat line.
+   * The unified diff between two commits of a loop's workspace on this worker.
    *
-   * @param text the unified diff, empty when the trees are equal
-   * @param stat e.g. {@code 2 files changed, +10 -3}
+   * @throws StepException {@code COMMIT_MISSING} when the workspace or a commit does not exist
    */
-  public record Diff(String text, String stat) {}
-
-  /**
-   * The unified diff between two commits of a loop's workspace.
-   *
-   * @throws IllegalArgumentException when the workspace or a commit does not exist
-   */
-  public Diff diff(String loopId, String from, String to) {
+  Diffs.Diff diff(String loopId, String from, String to) {
     if (!Files.isDirectory(paths.workspace(loopId).resolve(".git"))) {
-      throw new IllegalArgumentException("loop " + loopId + " has no workspace on this worker");
+      throw new StepException(StepException.Kind.COMMIT_MISSING, "loop " + loopId + " has no workspace on this worker");
     }
     try (Git git = open(loopId)) {
-      return diff(git.getRepository(), from, to);
+      return Diffs.between(git.getRepository(), from, to);
     } catch (IOException e) {
-      throw new IllegalStateException("cannot diff " + from + ".." + to + ": " + e.getMessage(), e);
+      throw new StepException(StepException.Kind.IO, "cannot diff " + from + ".." + to + ": " + e.getMessage(), e);
     }
   }
 
-  private static Diff diff(Repository repo, String from, String to) throws IOException {
-    ObjectId a = repo.resolve(from + "^{tree}");
-    ObjectId b = repo.resolve(to + "^{tree}");
-    if (a == null || b == null) {
-      throw new IllegalArgumentException("unknown commit " + (a == null ? from : to));
-    }
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int files = 0;
-    int added = 0;
-    int removed = 0;
-    try (RevWalk walk = new RevWalk(repo);
-        DiffFormatter formatter = new DiffFormatter(out)) {
-      formatter.setRepository(repo);
-      formatter.setDiffComparator(RawTextComparator.DEFAULT);
-      List<DiffEntry> entries = formatter.scan(walk.parseTree(a), walk.parseTree(b));
-      for (DiffEntry entry : entries) {
-        files++;
-        for (Edit edit : formatter.toFileHeader(entry).toEditList()) {
-          added += edit.getLengthB();
-          removed += edit.getLengthA();
-        }
-      }
-      formatter.format(entries);
-    }
-    String stat = files + (files == 1 ? " file" : " files") + " changed, +" + added + " -" + removed;
-    return new Diff(out.toString(StandardCharsets.UTF_8), stat);
-  }
-
-  /**
-   * The first parent of a commit of a loop's workspace.
-   *
-   * @throws IllegalStateException when the commit is not there or has no parent
-   */
-  public String firstParentOf(String loopId, String commit) {
-    String parent = firstParent(loopId, commit);
-    if (parent == null) {
-      throw new IllegalStateException(commit + " has no parent");
-    }
-    return parent;
-  }
-
-  /** The first parent of {@code commit}, or {@code null} for a root commit. */
+  /** The first parent of {@code commit}, or {@code null} for a root commit or one this workspace lacks. */
   String firstParent(String loopId, String commit) {
-    try (Git git = open(loopId);
-        RevWalk walk = new RevWalk(git.getRepository())) {
-      RevCommit c = walk.parseCommit(git.getRepository().resolve(commit + "^{commit}"));
-      return c.getParentCount() == 0 ? null : c.getParent(0).name();
+    try (Git git = open(loopId)) {
+      return Diffs.firstParent(git.getRepository(), commit);
     } catch (IOException e) {
-      throw new IllegalStateException("cannot read commit " + commit + ": " + e.getMessage(), e);
+      throw new StepException(StepException.Kind.IO, "cannot read commit " + commit + ": " + e.getMessage(), e);
     }
   }
 
   private Git open(String loopId) throws IOException {
-    return Git.open(paths.workspace(loopId).toFile());
+    Path dir = paths.workspace(loopId);
+    if (!Files.isDirectory(dir.resolve(".git"))) {
+      throw new StepException(StepException.Kind.COMMIT_MISSING,
+          "loop " + loopId + " has no workspace on this worker (" + dir + ")");
+    }
+    return Git.open(dir.toFile());
   }
-
-  /** Written into {@code .git} once a clone is complete; a clone without it is half made. */
-  static final String CLONED_MARKER = "durable-loops-cloned";
 
   /** A complete clone: marked so, or already carrying the loop's work branch (made after a clone). */
   private static boolean isCloned(Path dir, String loopId) {
@@ -310,25 +284,26 @@ public final class GitWorkspace {
       }
     } catch (GitAPIException | RuntimeException e) {
       deleteTree(dir);
-      throw ApplicationFailure.newNonRetryableFailureWithCause(
-          "cannot clone " + spec.repository() + ": " + e.getMessage(), LoopErrorType.REPOSITORY_UNAVAILABLE.name(), e);
+      throw new StepException(StepException.Kind.REPOSITORY_UNAVAILABLE,
+          "cannot clone " + spec.repository() + ": " + e.getMessage(), e);
     } catch (IOException e) {
       deleteTree(dir);
-      throw new IllegalStateException("cannot create workspace " + dir + ": " + e.getMessage(), e);
+      throw new StepException(StepException.Kind.IO, "cannot create workspace " + dir + ": " + e.getMessage(), e);
     }
   }
 
   private static ObjectId baseTip(Repository repo, String branch) throws IOException {
     if (branch != null && branch.startsWith("refs/")) {
-      // A full ref such as a checkpoint tag (forks start from one); fetched when the clone lacks it.
-      ObjectId direct = resolveCommit(repo, branch);
+      // A full ref such as a checkpoint tag (forks made before ForkSeed start from one); fetched
+      // when the clone lacks it.
+      ObjectId direct = Diffs.resolveCommit(repo, branch);
       if (direct == null) {
         try (Git git = new Git(repo)) {
-          git.fetch().setRemote("origin").setRefSpecs(new org.eclipse.jgit.transport.RefSpec("+" + branch + ":" + branch)).call();
+          git.fetch().setRemote("origin").setRefSpecs(new RefSpec("+" + branch + ":" + branch)).call();
         } catch (GitAPIException e) {
           return null;
         }
-        direct = resolveCommit(repo, branch);
+        direct = Diffs.resolveCommit(repo, branch);
       }
       return direct;
     }
@@ -338,15 +313,6 @@ public final class GitWorkspace {
     }
     ObjectId remote = repo.resolve(Constants.R_REMOTES + "origin/" + branch + "^{commit}");
     return remote != null ? remote : repo.resolve(Constants.R_HEADS + branch + "^{commit}");
-  }
-
-  /** The commit {@code name} names, or {@code null} when the repository does not have it. */
-  private static ObjectId resolveCommit(Repository repo, String name) throws IOException {
-    try {
-      return name == null ? null : repo.resolve(name + "^{commit}");
-    } catch (org.eclipse.jgit.errors.MissingObjectException | org.eclipse.jgit.errors.IncorrectObjectTypeException e) {
-      return null;
-    }
   }
 
   private static void setRef(Repository repo, String name, ObjectId id) throws IOException {

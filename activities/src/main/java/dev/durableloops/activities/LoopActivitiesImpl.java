@@ -16,7 +16,6 @@ import dev.durableloops.workflows.GateInput;
 import dev.durableloops.workflows.GatePolicy;
 import dev.durableloops.workflows.GateResult;
 import dev.durableloops.workflows.LoopActivities;
-import dev.durableloops.workflows.LoopErrorType;
 import dev.durableloops.workflows.MakeInput;
 import dev.durableloops.workflows.MakeResult;
 import dev.durableloops.workflows.PlanInput;
@@ -30,7 +29,6 @@ import dev.durableloops.workflows.StepContext;
 import dev.durableloops.workflows.StepSpec;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
-import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -43,6 +41,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.function.Supplier;
 import java.util.regex.PatternSyntaxException;
 
 /**
@@ -78,180 +77,217 @@ public class LoopActivitiesImpl implements LoopActivities {
   /**
    * @param dataDir the data directory holding every loop's workspace and logs
    * @param policy what commands may see and write
+   * @param store where every attempt and checkpoint is pushed
    */
-  public LoopActivitiesImpl(Path dataDir, CommandPolicy policy) {
+  public LoopActivitiesImpl(Path dataDir, CommandPolicy policy, GitStore store) {
     this.paths = new LoopPaths(dataDir);
-    this.git = new GitWorkspace(paths);
+    this.git = new GitWorkspace(paths, store);
     this.policy = policy;
     this.runner = new CommandRunner(policy.outputCapBytes());
   }
 
-  /** Activities with {@link CommandPolicy#DEFAULT}. */
+  /** Activities with {@link CommandPolicy#DEFAULT} and the data directory's own store. */
   public LoopActivitiesImpl(Path dataDir) {
-    this(dataDir, CommandPolicy.DEFAULT);
+    this(dataDir, CommandPolicy.DEFAULT, GitStore.under(dataDir));
   }
 
   @Override
   public PrepareResult prepare(PrepareInput input) {
-    GitWorkspace.Prepared prepared = git.prepare(input.loopId(), input.workspace(), input.commit());
-    return new PrepareResult(
-        prepared.dir().toString(), GitWorkspace.workBranch(input.loopId()), prepared.baseCommit(), prepared.commit());
+    return atBoundary(() -> {
+      GitWorkspace.Prepared prepared = git.prepare(input.loopId(), input.workspace(), input.commit(), input.forkOf());
+      return new PrepareResult(
+          prepared.dir().toString(), GitWorkspace.workBranch(input.loopId()), prepared.baseCommit(), prepared.commit());
+    });
   }
 
   @Override
   public DiscoverResult discover(DiscoverInput input) {
-    StepContext ctx = input.context();
-    if (input.discover() == null) {
-      return new DiscoverResult(List.of(ctx.goal()), ctx.goal(), 0, null);
-    }
-    git.reconcile(ctx.loopId(), ctx.commit());
-    Path stdout = paths.log(ctx.loopId(), ctx.iteration(), "discover.out");
-    CommandRunner.Run run = run(ctx, input.discover(), "discover", stdout, Map.of());
-    List<String> tasks = parseTasks(read(stdout));
-    String task = tasks.isEmpty() ? null : tasks.get(0);
-    if (task == null && (run.exitCode() != 0)) {
-      // A failing discover command is not proof that no work is left.
-      task = ctx.goal();
-    }
-    return new DiscoverResult(tasks, task, run.exitCode(), run.log().toString());
+    return atBoundary(() -> {
+      StepContext ctx = input.context();
+      if (input.discover() == null) {
+        return new DiscoverResult(List.of(ctx.goal()), ctx.goal(), 0, null);
+      }
+      git.reconcile(ctx.loopId(), ctx.commit());
+      Path stdout = paths.log(ctx.loopId(), ctx.iteration(), "discover.out");
+      CommandRunner.Run run = run(ctx, input.discover(), "discover", stdout, Map.of());
+      List<String> tasks = parseTasks(read(stdout));
+      String task = tasks.isEmpty() ? null : tasks.get(0);
+      if (task == null && (run.exitCode() != 0)) {
+        // A failing discover command is not proof that no work is left.
+        task = ctx.goal();
+      }
+      return new DiscoverResult(tasks, task, run.exitCode(), run.log().toString());
+    });
   }
 
   @Override
   public PlanResult plan(PlanInput input) {
-    StepContext ctx = input.context();
-    Path ws = paths.workspace(ctx.loopId());
-    git.reconcile(ctx.loopId(), ctx.commit());
-    write(ws.resolve(MemoryFiles.STATE), MemoryFiles.state(ctx, input.task(), input.memory()));
-    write(ws.resolve(MemoryFiles.REFLECTIONS), MemoryFiles.reflections(input.memory().reflections()));
-    Path prompt = ws.resolve(MemoryFiles.PROMPT);
-    write(prompt, MemoryFiles.prompt(ctx, input.task(), input.memory()));
-    int exit = 0;
-    if (input.plan() != null) {
-      exit = run(ctx, input.plan(), "plan", null, Map.of("LOOP_TASK", input.task())).exitCode();
-    }
-    String text = read(prompt);
-    return new PlanResult(prompt.toString(), Hashes.sha256(text), text.length(), exit);
+    return atBoundary(() -> {
+      StepContext ctx = input.context();
+      Path ws = paths.workspace(ctx.loopId());
+      git.reconcile(ctx.loopId(), ctx.commit());
+      write(ws.resolve(MemoryFiles.STATE), MemoryFiles.state(ctx, input.task(), input.memory()));
+      write(ws.resolve(MemoryFiles.REFLECTIONS), MemoryFiles.reflections(input.memory().reflections()));
+      Path prompt = ws.resolve(MemoryFiles.PROMPT);
+      write(prompt, MemoryFiles.prompt(ctx, input.task(), input.memory()));
+      int exit = 0;
+      if (input.plan() != null) {
+        exit = run(ctx, input.plan(), "plan", null, Map.of("LOOP_TASK", input.task())).exitCode();
+      }
+      String text = read(prompt);
+      return new PlanResult(prompt.toString(), Hashes.sha256(text), text.length(), exit);
+    });
   }
 
   @Override
   public MakeResult make(MakeInput input) {
-    StepContext ctx = input.context();
-    Path ws = paths.workspace(ctx.loopId());
-    git.reconcile(ctx.loopId(), ctx.commit());
-    Path result = ws.resolve(MemoryFiles.RESULT);
-    deleteIfExists(result);
-    CommandRunner.Run run = run(ctx, input.make(), "make", null, Map.of());
-    MakerReport report = MakerReport.read(result);
-    GitWorkspace.Attempt attempt =
-        git.commitAttempt(
-            ctx.loopId(),
-            ctx.iteration(),
-            ctx.commit(),
-            "loop " + ctx.loopId() + " iteration " + ctx.iteration() + " attempt\n\n"
-                + (report.summary() == null ? "maker exited " + run.exitCode() : report.summary()) + "\n");
-    return new MakeResult(
-        attempt.commit(), attempt.ref(), attempt.changed(), attempt.diffHash(), attempt.diffStat(),
-        run.exitCode(), run.timedOut(), run.durationMillis(), report.summary(), report.costUsd(), report.tokens(),
-        run.tail(), run.log().toString());
+    return atBoundary(() -> {
+      StepContext ctx = input.context();
+      Path ws = paths.workspace(ctx.loopId());
+      git.reconcile(ctx.loopId(), ctx.commit());
+      Path result = ws.resolve(MemoryFiles.RESULT);
+      deleteIfExists(result);
+      CommandRunner.Run run = run(ctx, input.make(), "make", null, Map.of());
+      MakerReport report = MakerReport.read(result);
+      GitWorkspace.Attempt attempt =
+          git.commitAttempt(
+              ctx.loopId(),
+              ctx.iteration(),
+              ctx.commit(),
+              "loop " + ctx.loopId() + " iteration " + ctx.iteration() + " attempt\n\n"
+                  + (report.summary() == null ? "maker exited " + run.exitCode() : report.summary()) + "\n");
+      return new MakeResult(
+          attempt.commit(), attempt.ref(), attempt.changed(), attempt.diffHash(), attempt.diffStat(),
+          run.exitCode(), run.timedOut(), run.durationMillis(), report.summary(), report.costUsd(), report.tokens(),
+          run.tail(), run.log().toString());
+    });
   }
 
   @Override
   public CheckResult check(CheckInput input) {
-    StepContext ctx = input.context();
-    Path ws = paths.workspace(ctx.loopId());
-    git.reconcile(ctx.loopId(), ctx.commit());
-    List<CheckEvidence> evidence = new ArrayList<>();
-    TreeSet<String> failures = new TreeSet<>();
-    Double metric = null;
-    for (CheckSpec check : input.checks()) {
-      GitWorkspace.deleteTree(ws.resolve(MemoryFiles.REPORTS));
-      createDirectories(ws.resolve(MemoryFiles.REPORTS));
-      CommandRunner.Run run = run(ctx, new StepSpec(check.command(), check.timeout()), "check-" + check.name(), null, Map.of());
-      JUnitReports.Summary reports = readReports(ws, check.reports());
-      Double value = check.metric() == null ? null : readMetric(run.log(), check.metric().pattern());
-      if (metric == null) {
-        metric = value;
+    return atBoundary(() -> {
+      StepContext ctx = input.context();
+      Path ws = paths.workspace(ctx.loopId());
+      git.reconcile(ctx.loopId(), ctx.commit());
+      List<CheckEvidence> evidence = new ArrayList<>();
+      TreeSet<String> failures = new TreeSet<>();
+      Double metric = null;
+      for (CheckSpec check : input.checks()) {
+        GitWorkspace.deleteTree(ws.resolve(MemoryFiles.REPORTS));
+        createDirectories(ws.resolve(MemoryFiles.REPORTS));
+        CommandRunner.Run run = run(ctx, new StepSpec(check.command(), check.timeout()), "check-" + check.name(), null, Map.of());
+        JUnitReports.Summary reports = readReports(ws, check.reports());
+        Double value = check.metric() == null ? null : readMetric(run.log(), check.metric().pattern());
+        if (metric == null) {
+          metric = value;
+        }
+        String tail = run.tail();
+        if (!reports.unreadable().isEmpty()) {
+          tail = tail + "\n[durable-loops] unreadable reports: " + String.join("; ", reports.unreadable());
+        }
+        CheckEvidence e =
+            new CheckEvidence(
+                check.name(), check.requiredOrDefault(), run.exitCode(), run.timedOut(), run.durationMillis(),
+                reports.testsRun(), reports.failed(), tail, run.log().toString(), value);
+        evidence.add(e);
+        if (!e.passed()) {
+          failures.add("check:" + e.name() + ":" + (e.timedOut() ? "timeout" : e.exitCode()));
+          e.failedTests().forEach(t -> failures.add("test:" + t.id()));
+        }
       }
-      String tail = run.tail();
-      if (!reports.unreadable().isEmpty()) {
-        tail = tail + "\n[durable-loops] unreadable reports: " + String.join("; ", reports.unreadable());
-      }
-      CheckEvidence e =
-          new CheckEvidence(
-              check.name(), check.requiredOrDefault(), run.exitCode(), run.timedOut(), run.durationMillis(),
-              reports.testsRun(), reports.failed(), tail, run.log().toString(), value);
-      evidence.add(e);
-      if (!e.passed()) {
-        failures.add("check:" + e.name() + ":" + (e.timedOut() ? "timeout" : e.exitCode()));
-        e.failedTests().forEach(t -> failures.add("test:" + t.id()));
-      }
-    }
-    boolean requiredPassed = evidence.stream().allMatch(e -> !e.required() || e.passed());
-    String signature = failures.isEmpty() ? null : Hashes.sha256(String.join("\n", failures)).substring(0, 12);
-    return new CheckResult(evidence, requiredPassed, signature, metric);
+      boolean requiredPassed = evidence.stream().allMatch(e -> !e.required() || e.passed());
+      String signature = failures.isEmpty() ? null : Hashes.sha256(String.join("\n", failures)).substring(0, 12);
+      return new CheckResult(evidence, requiredPassed, signature, metric);
+    });
   }
 
   @Override
   public GateResult gate(GateInput input) {
-    GateResult deterministic = GatePolicy.decide(input, null);
-    if (input.review() == null || !deterministic.passed()) {
-      return deterministic;
-    }
-    StepContext ctx = input.context();
-    Path ws = paths.workspace(ctx.loopId());
-    git.reconcile(ctx.loopId(), ctx.commit());
-    Path diffFile = ws.resolve(MemoryFiles.DIR).resolve("ATTEMPT.diff");
-    String parent = parentOf(ctx);
-    write(diffFile, parent == null ? "" : git.diff(ctx.loopId(), parent, ctx.commit()).text());
-    CommandRunner.Run review = run(ctx, input.review(), "review", null, Map.of("LOOP_DIFF_FILE", diffFile.toString()));
-    return GatePolicy.decide(input, review.timedOut() ? -1 : review.exitCode());
+    return atBoundary(() -> {
+      GateResult deterministic = GatePolicy.decide(input, null);
+      if (input.review() == null || !deterministic.passed()) {
+        return deterministic;
+      }
+      StepContext ctx = input.context();
+      Path ws = paths.workspace(ctx.loopId());
+      git.reconcile(ctx.loopId(), ctx.commit());
+      Path diffFile = ws.resolve(MemoryFiles.DIR).resolve("ATTEMPT.diff");
+      String parent = parentOf(ctx);
+      write(diffFile, parent == null ? "" : git.diff(ctx.loopId(), parent, ctx.commit()).text());
+      CommandRunner.Run review = run(ctx, input.review(), "review", null, Map.of("LOOP_DIFF_FILE", diffFile.toString()));
+      return GatePolicy.decide(input, review.timedOut() ? -1 : review.exitCode());
+    });
   }
 
   @Override
   public CheckpointResult checkpoint(CheckpointInput input) {
-    String tag = git.checkpoint(input.loopId(), input.number(), input.attemptCommit());
-    return new CheckpointResult(input.attemptCommit(), tag);
+    return atBoundary(() -> {
+      String tag = git.checkpoint(input.loopId(), input.number(), input.attemptCommit());
+      return new CheckpointResult(input.attemptCommit(), tag);
+    });
   }
 
   @Override
   public void discard(DiscardInput input) {
-    git.reconcile(input.loopId(), input.checkpointCommit());
+    atBoundary(() -> {
+      git.reconcile(input.loopId(), input.checkpointCommit());
+      return null;
+    });
   }
 
   @Override
   public void rollback(RollbackInput input) {
-    git.rollback(input.loopId(), input.commit());
+    atBoundary(() -> {
+      git.rollback(input.loopId(), input.commit());
+      return null;
+    });
   }
 
   @Override
   public ReflectResult reflect(ReflectInput input) {
-    String builtIn = Reflections.builtIn(input);
-    if (input.reflect() == null) {
-      return new ReflectResult(cap(builtIn), false);
-    }
-    StepContext ctx = input.context();
-    Path ws = paths.workspace(ctx.loopId());
-    git.reconcile(ctx.loopId(), ctx.commit());
-    Path evidence = ws.resolve(MemoryFiles.DIR).resolve("EVIDENCE.json");
-    try {
-      write(evidence, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(input));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    Path stdout = paths.log(ctx.loopId(), ctx.iteration(), "reflect.out");
-    CommandRunner.Run run =
-        run(ctx, input.reflect(), "reflect", stdout, Map.of("LOOP_EVIDENCE_FILE", evidence.toString(), "LOOP_TASK", input.task()));
-    String text = read(stdout).strip();
-    if (run.exitCode() != 0 || text.isEmpty()) {
-      return new ReflectResult(
-          cap(builtIn + "\n\n(The reflect command " + (run.timedOut() ? "timed out" : "exited " + run.exitCode())
-              + (text.isEmpty() ? " with no output" : "") + "; this is the built-in note.)"),
-          false);
-    }
-    return new ReflectResult(cap(text), true);
+    return atBoundary(() -> {
+      String builtIn = Reflections.builtIn(input);
+      if (input.reflect() == null) {
+        return new ReflectResult(cap(builtIn), false);
+      }
+      StepContext ctx = input.context();
+      Path ws = paths.workspace(ctx.loopId());
+      git.reconcile(ctx.loopId(), ctx.commit());
+      Path evidence = ws.resolve(MemoryFiles.DIR).resolve("EVIDENCE.json");
+      try {
+        write(evidence, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(input));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      Path stdout = paths.log(ctx.loopId(), ctx.iteration(), "reflect.out");
+      CommandRunner.Run run =
+          run(ctx, input.reflect(), "reflect", stdout, Map.of("LOOP_EVIDENCE_FILE", evidence.toString(), "LOOP_TASK", input.task()));
+      String text = read(stdout).strip();
+      if (run.exitCode() != 0 || text.isEmpty()) {
+        return new ReflectResult(
+            cap(builtIn + "\n\n(The reflect command " + (run.timedOut() ? "timed out" : "exited " + run.exitCode())
+                + (text.isEmpty() ? " with no output" : "") + "; this is the built-in note.)"),
+            false);
+      }
+      return new ReflectResult(cap(text), true);
+    });
   }
 
   // ---- helpers ----
+
+  /**
+   * The activity boundary: runs a step, turning the plain exceptions of the code below into
+   * Temporal failures typed by {@code LoopErrorType} ({@link Failures}).
+   */
+  private static <T> T atBoundary(Supplier<T> step) {
+    try {
+      return step.get();
+    } catch (StepException e) {
+      throw Failures.of(e);
+    } catch (UncheckedIOException e) {
+      throw Failures.of(new StepException(StepException.Kind.IO, e.getCause().getMessage(), e.getCause()));
+    }
+  }
 
   private CommandRunner.Run run(StepContext ctx, StepSpec step, String name, Path stdout, Map<String, String> extra) {
     Path ws = paths.workspace(ctx.loopId());
@@ -306,8 +342,7 @@ public class LoopActivitiesImpl implements LoopActivities {
     try {
       compiled = Pattern.compile(pattern);
     } catch (PatternSyntaxException e) {
-      throw ApplicationFailure.newNonRetryableFailure(
-          "metric pattern '" + pattern + "' is not a regular expression: " + e.getDescription(), LoopErrorType.BAD_SPEC.name());
+      throw new StepException(StepException.Kind.BAD_SPEC, "metric pattern '" + pattern + "' is not a regular expression: " + e.getDescription());
     }
     String text = read(log);
     if (text.length() > METRIC_WINDOW) {

@@ -1,7 +1,5 @@
 package dev.durableloops.activities;
 
-import dev.durableloops.workflows.LoopErrorType;
-import io.temporal.failure.ApplicationFailure;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
 
@@ -30,13 +28,11 @@ public final class LoopPaths {
   /**
    * The directory of one loop.
    *
-   * @throws ApplicationFailure ({@code BAD_SPEC}, non-retryable) when the id could escape the
-   *     data directory
+   * @throws StepException {@code BAD_ID} when the id could escape the data directory
    */
   public Path loopDir(String loopId) {
     if (loopId == null || !SAFE_ID.matcher(loopId).matches() || loopId.contains("..")) {
-      throw ApplicationFailure.newNonRetryableFailure(
-          "loop id '" + loopId + "' is not usable as a directory name", LoopErrorType.BAD_SPEC.name());
+      throw new StepException(StepException.Kind.BAD_ID, "loop id '" + loopId + "' is not usable as a directory name");
     }
     return dataDir.resolve("loops").resolve(loopId);
   }

@@ -36,7 +36,7 @@ class GitWorkspaceTest {
 
   @Test
   void prepareClonesCreatesTheWorkBranchAndLeavesTheOriginAlone() throws Exception {
-    GitWorkspace.Prepared p = workspace.prepare("loop-a", new WorkspaceSpec(origin.toString(), "main"), null);
+    GitWorkspace.Prepared p = workspace.prepare("loop-a", new WorkspaceSpec(origin.toString(), "main"), null, null);
     assertThat(p.baseCommit()).isEqualTo(originHead());
     assertThat(p.commit()).isEqualTo(originHead());
     try (Git git = Git.open(p.dir().toFile())) {
@@ -48,24 +48,25 @@ class GitWorkspaceTest {
       assertThat(git.getRepository().getRefDatabase().getRefsByPrefix("refs/heads/loops")).isEmpty();
     }
     // Idempotent: a retried Prepare finds the clone and answers the same.
-    assertThat(workspace.prepare("loop-a", new WorkspaceSpec(origin.toString(), "main"), null)).isEqualTo(p);
+    assertThat(workspace.prepare("loop-a", new WorkspaceSpec(origin.toString(), "main"), null, null)).isEqualTo(p);
   }
 
   @Test
   void aMissingRepositoryOrBranchIsANonRetryableFailure() {
-    assertThatThrownBy(() -> workspace.prepare("loop-b", new WorkspaceSpec(tmp.resolve("nope").toString(), null), null))
-        .isInstanceOfSatisfying(ApplicationFailure.class, f -> {
+    assertThatThrownBy(() -> workspace.prepare("loop-b", new WorkspaceSpec(tmp.resolve("nope").toString(), null), null, null))
+        .isInstanceOfSatisfying(StepException.class, e -> {
+          ApplicationFailure f = Failures.of(e);
           assertThat(f.getType()).isEqualTo("REPOSITORY_UNAVAILABLE");
           assertThat(f.isNonRetryable()).isTrue();
         });
-    assertThatThrownBy(() -> workspace.prepare("loop-c", new WorkspaceSpec(origin.toString(), "no-such-branch"), null))
-        .isInstanceOf(ApplicationFailure.class);
+    assertThatThrownBy(() -> workspace.prepare("loop-c", new WorkspaceSpec(origin.toString(), "no-such-branch"), null, null))
+        .isInstanceOfSatisfying(StepException.class, e -> assertThat(Failures.of(e).getType()).isEqualTo("REPOSITORY_UNAVAILABLE"));
     assertThat(Files.exists(paths.workspace("loop-b"))).isFalse();
   }
 
   @Test
   void attemptCheckpointAndDiscard() throws Exception {
-    GitWorkspace.Prepared p = workspace.prepare("loop-a", new WorkspaceSpec(origin.toString(), "main"), null);
+    GitWorkspace.Prepared p = workspace.prepare("loop-a", new WorkspaceSpec(origin.toString(), "main"), null, null);
     Path ws = p.dir();
     Files.writeString(ws.resolve("a.txt"), "one\nmore\n");
     Files.delete(ws.resolve("dir/b.txt"));
@@ -112,7 +113,7 @@ class GitWorkspaceTest {
 
   @Test
   void anUnchangedAttemptIsAnEmptyCommit() throws Exception {
-    GitWorkspace.Prepared p = workspace.prepare("loop-a", new WorkspaceSpec(origin.toString(), null), null);
+    GitWorkspace.Prepared p = workspace.prepare("loop-a", new WorkspaceSpec(origin.toString(), null), null, null);
     GitWorkspace.Attempt attempt = workspace.commitAttempt("loop-a", 1, p.baseCommit(), "nothing");
     assertThat(attempt.changed()).isFalse();
     assertThat(attempt.commit()).isNotEqualTo(p.baseCommit());
@@ -121,14 +122,16 @@ class GitWorkspaceTest {
 
   @Test
   void reconcileToAnUnknownCommitIsWorkspaceBroken() throws Exception {
-    workspace.prepare("loop-a", new WorkspaceSpec(origin.toString(), null), null);
+    workspace.prepare("loop-a", new WorkspaceSpec(origin.toString(), null), null, null);
     assertThatThrownBy(() -> workspace.reconcile("loop-a", "0123456789012345678901234567890123456789"))
-        .isInstanceOfSatisfying(ApplicationFailure.class, f -> assertThat(f.getType()).isEqualTo("WORKSPACE_BROKEN"));
+        .isInstanceOfSatisfying(StepException.class, e -> assertThat(Failures.of(e).getType()).isEqualTo("WORKSPACE_BROKEN"));
   }
 
   @Test
   void loopIdsThatCouldEscapeTheDataDirectoryAreRefused() {
-    assertThatThrownBy(() -> paths.loopDir("../etc")).isInstanceOf(ApplicationFailure.class);
-    assertThatThrownBy(() -> paths.loopDir("a/b")).isInstanceOf(ApplicationFailure.class);
+    assertThatThrownBy(() -> paths.loopDir("../etc"))
+        .isInstanceOfSatisfying(StepException.class, e -> assertThat(Failures.of(e).getType()).isEqualTo("BAD_SPEC"));
+    assertThatThrownBy(() -> paths.loopDir("a/b"))
+        .isInstanceOfSatisfying(StepException.class, e -> assertThat(Failures.of(e).getType()).isEqualTo("BAD_SPEC"));
   }
 }

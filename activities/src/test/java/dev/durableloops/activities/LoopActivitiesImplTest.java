@@ -189,7 +189,7 @@ class LoopActivitiesImplTest {
     TestActivityEnvironment secretEnv = TestActivityEnvironment.newInstance();
     try {
       secretEnv.registerActivitiesImplementations(new LoopActivitiesImpl(tmp.resolve("data"),
-          new CommandPolicy(1 << 20, CommandPolicy.DEFAULT_INHERITED, Map.of("token", "s3cr3t"))));
+          new CommandPolicy(1 << 20, CommandPolicy.DEFAULT_INHERITED, Map.of("token", "s3cr3t")), GitStore.under(tmp.resolve("data"))));
       LoopActivities withSecrets = secretEnv.newActivityStub(LoopActivities.class);
       StepContext ctx = new StepContext("loop-t", 1, "goal", prepared.commit(), Map.of("API_TOKEN", "Bearer ${secret:token}"), List.of());
       withSecrets.make(new MakeInput(ctx, new StepSpec("echo \"$API_TOKEN\" > ../token.txt; env > ../env.txt", "PT1M")));

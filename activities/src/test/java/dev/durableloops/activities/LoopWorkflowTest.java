@@ -2,6 +2,7 @@ package dev.durableloops.activities;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.durableloops.workflows.Approval;
 import dev.durableloops.workflows.ApprovalTimeoutAction;
@@ -98,15 +99,8 @@ class LoopWorkflowTest {
     return client.newUntypedWorkflowStub(id).getResult(LoopOutcome.class);
   }
 
-  private static LoopState awaitState(LoopWorkflow loop, Predicate<LoopState> condition) throws InterruptedException {
-    for (int i = 0; i < 600; i++) {
-      LoopState s = loop.state();
-      if (condition.test(s)) {
-        return s;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("state never reached the condition; last: " + loop.state());
+  private static LoopState awaitState(LoopWorkflow loop, Predicate<LoopState> condition) {
+    return await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(loop::state, condition);
   }
 
   @Test
@@ -269,10 +263,7 @@ class LoopWorkflowTest {
     long pid = Long.parseLong(Files.readString(pidFile).trim());
     WorkflowStub.fromTyped(loop).cancel();
     assertThatThrownBy(() -> result(client, "loop-cancel")).isInstanceOf(WorkflowFailedException.class);
-    for (int i = 0; i < 100 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false); i++) {
-      Thread.sleep(100);
-    }
-    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
     assertThat(loop.state().status()).isEqualTo(LoopStatus.CANCELLED);
   }
 

@@ -1,5 +1,6 @@
 package dev.durableloops.api;
 
+import dev.durableloops.activities.StepException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,10 +29,10 @@ import tools.jackson.core.JacksonException;
  * reaches a client; unexpected errors are logged here and answered with a generic 500.
  */
 @RestControllerAdvice
-class ApiExceptionHandler extends ResponseEntityExceptionHandler {
+public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
   /** Prefix of every problem type. */
-  static final String TYPE_BASE = "https://durable-loops.dev/problems/";
+  public static final String TYPE_BASE = "https://durable-loops.dev/problems/";
 
   private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
 
@@ -59,7 +60,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     String field = null;
     String reason = "the body is not valid JSON";
     for (Throwable t = ex; t != null; t = t.getCause()) {
-      if (t instanceof ApiSecurityFilter.BodyTooLargeException tooLarge) {
+      if (t instanceof BodyTooLargeException tooLarge) {
         return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE)
             .body(problem(HttpStatus.CONTENT_TOO_LARGE, "too-large", "Request body too large", tooLarge.getMessage()));
       }
@@ -114,6 +115,17 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
   ResponseEntity<ProblemDetail> noWorker(WorkerUnavailableException ex) {
     return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
         .body(problem(HttpStatus.SERVICE_UNAVAILABLE, "no-worker", "No worker", ex.getMessage()));
+  }
+
+  @ExceptionHandler(StepException.class)
+  ResponseEntity<ProblemDetail> store(StepException ex) {
+    if (ex.kind() == StepException.Kind.COMMIT_MISSING) {
+      return ResponseEntity.status(HttpStatus.NOT_FOUND).body(problem(HttpStatus.NOT_FOUND, "not-found", "Not found", ex.getMessage()));
+    }
+    log.warn("git store: {}", ex.getMessage());
+    return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+        .body(problem(HttpStatus.SERVICE_UNAVAILABLE, "store-unavailable", "Git store unavailable",
+            "the git store cannot be read right now; try again"));
   }
 
   @ExceptionHandler(Exception.class)

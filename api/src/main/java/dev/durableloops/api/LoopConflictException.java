@@ -1,8 +1,8 @@
 package dev.durableloops.api;
 
 /** A request the loop's current state refuses (nothing pending, loop ended); answered 409. */
-class LoopConflictException extends RuntimeException {
-  LoopConflictException(String message) {
+public final class LoopConflictException extends RuntimeException {
+  public LoopConflictException(String message) {
     super(message);
   }
 }

@@ -1,8 +1,8 @@
 package dev.durableloops.api;
 
 /** A loop id (or checkpoint) that does not exist; answered 404. */
-class LoopNotFoundException extends RuntimeException {
-  LoopNotFoundException(String message) {
+public final class LoopNotFoundException extends RuntimeException {
+  public LoopNotFoundException(String message) {
     super(message);
   }
 }

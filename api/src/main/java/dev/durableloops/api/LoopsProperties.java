@@ -29,11 +29,14 @@ import org.springframework.util.unit.DataSize;
  * @param outputCap output a step command may write before it is killed; default 64MB
  * @param inheritedEnv worker environment variables every command sees; default PATH, HOME, USER,
  *     LOGNAME, SHELL, LANG, LC_ALL, LC_CTYPE, TERM, TZ, TMPDIR
+ * @param gitStore the git store every attempt and checkpoint is pushed to: a path on storage every
+ *     worker and the API share, or a URL JGit can push to ({@code DURABLE_LOOPS_GIT_STORE}); default
+ *     {@code <dataDir>/store.git}, created on first use
  * @param secrets secret values by name for {@code ${secret:NAME}} in a spec's {@code env}
  *     ({@code durable-loops.secrets.NAME}); never written to Temporal history
  */
 @ConfigurationProperties("durable-loops")
-record LoopsProperties(
+public record LoopsProperties(
     @DefaultValue(".data") Path dataDir,
     @DefaultValue("durable-loops") String taskQueue,
     @DefaultValue("http://localhost:8233") String temporalUiUrl,
@@ -46,4 +49,5 @@ record LoopsProperties(
     @DefaultValue("64MB") DataSize outputCap,
     @DefaultValue({"PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "TZ", "TMPDIR"})
         List<String> inheritedEnv,
-    @DefaultValue({}) Map<String, String> secrets) {}
+    @DefaultValue({}) Map<String, String> secrets,
+    String gitStore) {}

@@ -1,16 +1,16 @@
 package dev.durableloops.api;
 
 /** A loop spec that is well-formed but not allowed here; answered 400 naming the field. */
-class SpecRejectedException extends RuntimeException {
+public final class SpecRejectedException extends RuntimeException {
 
   private final String field;
 
-  SpecRejectedException(String field, String message) {
+  public SpecRejectedException(String field, String message) {
     super(message);
     this.field = field;
   }
 
-  String field() {
+  public String field() {
     return field;
   }
 }

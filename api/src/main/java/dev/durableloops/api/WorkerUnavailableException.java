@@ -1,8 +1,8 @@
 package dev.durableloops.api;
 
 /** No worker polls the loop task queue, and the request cannot be answered without one; 503. */
-class WorkerUnavailableException extends RuntimeException {
-  WorkerUnavailableException(String message) {
+public final class WorkerUnavailableException extends RuntimeException {
+  public WorkerUnavailableException(String message) {
     super(message);
   }
 }

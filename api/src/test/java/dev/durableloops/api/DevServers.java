@@ -11,12 +11,12 @@ import org.eclipse.jgit.api.Git;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
 /** Shared setup of the tests that run the whole app against the real Temporal CLI dev server. */
-final class DevServers {
+public final class DevServers {
 
   private DevServers() {}
 
   /** The Temporal CLI: $DURABLE_LOOPS_TEMPORAL_CLI, else where deploy/lib.sh installs it. */
-  static Path temporalCli() {
+  public static Path temporalCli() {
     String env = System.getenv("DURABLE_LOOPS_TEMPORAL_CLI");
     return env != null && !env.isBlank() ? Path.of(env)
         : Path.of(System.getProperty("user.home"), ".local/share/durable-loops/bin/temporal");
@@ -27,7 +27,7 @@ final class DevServers {
    * {@link TemporalDevServer}, and points the app at it, with its data directory, allowed roots
    * and API token under {@code tmp}. Skips the test, saying why, when the CLI is not installed.
    */
-  static TemporalDevServer start(Path tmp, DynamicPropertyRegistry registry) {
+  public static TemporalDevServer start(Path tmp, DynamicPropertyRegistry registry) {
     Path cli = temporalCli();
     assumeTrue(Files.isExecutable(cli), "the Temporal CLI is not installed at " + cli + "; deploy/test.sh installs it");
     TemporalDevServer server = TemporalDevServer.start(
@@ -45,7 +45,7 @@ final class DevServers {
   }
 
   /** A git repository at {@code dir} on branch main with one commit of {@code files}. */
-  static Path repository(Path dir, Map<String, String> files) throws Exception {
+  public static Path repository(Path dir, Map<String, String> files) throws Exception {
     Files.createDirectories(dir);
     for (var f : files.entrySet()) {
       Files.writeString(dir.resolve(f.getKey()), f.getValue());

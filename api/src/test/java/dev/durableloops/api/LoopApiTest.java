@@ -1,6 +1,7 @@
 package dev.durableloops.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
@@ -10,6 +11,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 
 import com.jayway.jsonpath.JsonPath;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,6 +61,15 @@ class LoopApiTest {
          "checks": [{"name": "tests", "command": "grep -q fixed a.txt"}],
          "gate": {"approval": "on_pass", "approvalTimeout": "PT1H"}}
         """.formatted(name, repo, make);
+  }
+
+  private String state(String id) throws Exception {
+    return mvc.perform(get("/api/loops/" + id)).andReturn().getResponse().getContentAsString();
+  }
+
+  private static String sha256(String text) throws Exception {
+    return java.util.HexFormat.of().formatHex(
+        java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
   }
 
   @Test
@@ -121,26 +132,21 @@ class LoopApiTest {
     mvc.perform(post("/api/loops/loop-api-life/notes").contentType(MediaType.APPLICATION_JSON).content("{\"text\": \"prefer small diffs\"}"))
         .andExpect(status().isAccepted());
 
-    String diffHash = null;
-    for (int i = 0; i < 300 && diffHash == null; i++) {
-      String state = mvc.perform(get("/api/loops/loop-api-life")).andReturn().getResponse().getContentAsString();
-      if ("AWAITING_APPROVAL".equals(JsonPath.read(state, "$.status"))) {
-        diffHash = JsonPath.read(state, "$.pendingDecision.diffHash");
-      } else {
-        Thread.sleep(100);
-      }
-    }
+    String waiting = await().atMost(Duration.ofSeconds(30)).until(() -> state("loop-api-life"),
+        s -> "AWAITING_APPROVAL".equals(JsonPath.read(s, "$.status")));
+    String diffHash = JsonPath.read(waiting, "$.pendingDecision.diffHash");
     assertThat(diffHash).isNotNull();
+    // The pending attempt's diff comes from the git store, and its hash is the one to approve.
+    String attemptDiff = mvc.perform(get("/api/loops/loop-api-life/attempts/1/diff"))
+        .andExpect(status().isOk()).andReturn().getResponse().getContentAsString();
+    assertThat(attemptDiff).contains("+fixed");
+    assertThat(sha256(attemptDiff)).isEqualTo(diffHash);
     mvc.perform(post("/api/loops/loop-api-life/decision").contentType(MediaType.APPLICATION_JSON)
             .content("{\"decision\": \"APPROVE\", \"diffHash\": \"" + diffHash + "\", \"by\": \"tester\"}"))
         .andExpect(status().isOk())
         .andExpect(jsonPath("$.decision").value("APPROVE"));
 
-    String status = null;
-    for (int i = 0; i < 300 && !"SUCCEEDED".equals(status); i++) {
-      Thread.sleep(100);
-      status = JsonPath.read(mvc.perform(get("/api/loops/loop-api-life")).andReturn().getResponse().getContentAsString(), "$.status");
-    }
+    await().atMost(Duration.ofSeconds(30)).until(() -> JsonPath.read(state("loop-api-life"), "$.status"), "SUCCEEDED"::equals);
     mvc.perform(get("/api/loops/loop-api-life"))
         .andExpect(jsonPath("$.status").value("SUCCEEDED"))
         .andExpect(jsonPath("$.notes[0].text").value("prefer small diffs"))
@@ -152,12 +158,19 @@ class LoopApiTest {
     mvc.perform(get("/api/loops/loop-api-life/checkpoints/7/diff")).andExpect(status().isNotFound());
     mvc.perform(post("/api/loops/loop-api-life/pause")).andExpect(status().isConflict());
 
+    // A fork of a loop without a metric (this one) starts like any other.
+    mvc.perform(post("/api/loops/loop-api-life/fork").contentType(MediaType.APPLICATION_JSON).content("{\"checkpoint\": 1, \"name\": \"plain-fork\"}"))
+        .andExpect(status().isCreated())
+        .andExpect(jsonPath("$.id").value("loop-plain-fork"));
+    String plainFork = await().atMost(Duration.ofSeconds(30)).until(() -> state("loop-plain-fork"),
+        s -> JsonPath.<Integer>read(s, "$.iteration") >= 1);
+    assertThat(JsonPath.<String>read(plainFork, "$.reflections[0].text")).startsWith("Forked from loop loop-api-life at checkpoint 1");
+    assertThat(JsonPath.<String>read(plainFork, "$.notes[0].text")).isEqualTo("prefer small diffs");
+    assertThat(JsonPath.<Object>read(plainFork, "$.bestMetric")).isNull();
+    mvc.perform(post("/api/loops/loop-plain-fork/cancel")).andExpect(status().isAccepted());
+
     mvc.perform(post("/api/loops/loop-api-life-2/cancel")).andExpect(status().isAccepted());
-    for (int i = 0; i < 100 && !"CANCELLED".equals(status); i++) {
-      Thread.sleep(100);
-      status = JsonPath.read(mvc.perform(get("/api/loops/loop-api-life-2")).andReturn().getResponse().getContentAsString(), "$.status");
-    }
-    assertThat(status).isEqualTo("CANCELLED");
+    await().atMost(Duration.ofSeconds(30)).until(() -> JsonPath.read(state("loop-api-life-2"), "$.status"), "CANCELLED"::equals);
     mvc.perform(post("/api/loops/loop-api-life/rollback").contentType(MediaType.APPLICATION_JSON).content("{\"checkpoint\": 1}"))
         .andExpect(status().isConflict());
   }
@@ -171,13 +184,7 @@ class LoopApiTest {
          "caps": {"maxIterations": 40}}
         """.formatted(repo);
     mvc.perform(post("/api/loops").contentType(MediaType.APPLICATION_JSON).content(spec)).andExpect(status().isCreated());
-    for (int i = 0; i < 300; i++) {
-      String state = mvc.perform(get("/api/loops/loop-metric")).andReturn().getResponse().getContentAsString();
-      if (JsonPath.<Integer>read(state, "$.checkpoints.length()") >= 2) {
-        break;
-      }
-      Thread.sleep(100);
-    }
+    await().atMost(Duration.ofSeconds(30)).until(() -> state("loop-metric"), s -> JsonPath.<Integer>read(s, "$.checkpoints.length()") >= 2);
     mvc.perform(post("/api/loops/loop-metric/rollback").contentType(MediaType.APPLICATION_JSON).content("{\"checkpoint\": -1}"))
         .andExpect(status().isBadRequest())
         .andExpect(jsonPath("$.errors[0].field").value("checkpoint"));
@@ -189,14 +196,8 @@ class LoopApiTest {
     mvc.perform(post("/api/loops/loop-metric/fork").contentType(MediaType.APPLICATION_JSON).content("{\"checkpoint\": 1}"))
         .andExpect(status().isCreated())
         .andExpect(jsonPath("$.id").value("loop-metric-fork"));
-    String forked = null;
-    for (int i = 0; i < 300; i++) {
-      forked = mvc.perform(get("/api/loops/loop-metric-fork")).andReturn().getResponse().getContentAsString();
-      if (JsonPath.<Integer>read(forked, "$.checkpoints.length()") >= 1) {
-        break;
-      }
-      Thread.sleep(100);
-    }
+    String forked = await().atMost(Duration.ofSeconds(30)).until(() -> state("loop-metric-fork"),
+        s -> JsonPath.<Integer>read(s, "$.checkpoints.length()") >= 1);
     assertThat(JsonPath.<String>read(forked, "$.reflections[0].text")).startsWith("Forked from loop loop-metric at checkpoint 1");
     mvc.perform(post("/api/loops/loop-metric/cancel")).andExpect(status().isAccepted());
     mvc.perform(post("/api/loops/loop-metric-fork/cancel")).andExpect(status().isAccepted());

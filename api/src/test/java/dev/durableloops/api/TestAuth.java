@@ -8,10 +8,10 @@ import org.springframework.context.annotation.Bean;
 
 /** Every MockMvc request of a test carries the test's bearer token ({@link #TOKEN}). */
 @TestConfiguration(proxyBeanMethods = false)
-class TestAuth {
+public class TestAuth {
 
   /** The token tests configure as {@code durable-loops.api-token}. */
-  static final String TOKEN = "test-token-1234567890";
+  public static final String TOKEN = "test-token-1234567890";
 
   @Bean
   MockMvcBuilderCustomizer bearerToken() {

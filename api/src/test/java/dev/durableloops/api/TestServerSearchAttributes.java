@@ -8,7 +8,7 @@ import org.springframework.context.annotation.Bean;
 
 /** Registers the loop search attributes on the in-memory test server, as the dev server's flags do. */
 @TestConfiguration(proxyBeanMethods = false)
-class TestServerSearchAttributes {
+public class TestServerSearchAttributes {
 
   @Bean
   TemporalOptionsCustomizer<TestEnvironmentOptions.Builder> loopSearchAttributes() {

@@ -10,7 +10,8 @@ package dev.durableloops.workflows;
  * @param tag the tag name
  * @param createdAt ISO-8601 instant (workflow time)
  * @param costUsd budget used when it was taken, USD
- * @param reflections how many reflections existed when it was taken
+ * @param reflections how many reflections the loop had written when it was taken (the count of
+ *     {@link LoopState#reflectionsWritten()}, which compaction does not lower)
  * @param metric the metric of the attempt, when a check has one
  * @param rolledBack whether a rollback to an earlier checkpoint abandoned it; its commit stays
  *     reachable through its tag

@@ -13,10 +13,18 @@ import java.util.stream.Collectors;
  */
 final class Compaction {
 
+  /** Signature of the reflection that summarizes folded older reflections. */
+  static final String SUMMARY_SIGNATURE = "summary";
+
   /** Characters of a summary reflection at most. */
   static final int MAX_CHARS = 4_000;
 
   private Compaction() {}
+
+  /** Whether {@code reflection} is a summary of folded older ones. */
+  static boolean isSummary(Reflection reflection) {
+    return SUMMARY_SIGNATURE.equals(reflection.signature());
+  }
 
   static Reflection summarize(List<Reflection> old) {
     StringBuilder text = new StringBuilder();
@@ -25,7 +33,7 @@ final class Compaction {
     Map<String, Integer> signatures = new LinkedHashMap<>();
     StringBuilder firstLines = new StringBuilder();
     for (Reflection r : old) {
-      if (LoopWorkflowImpl.SUMMARY_SIGNATURE.equals(r.signature())) {
+      if (SUMMARY_SIGNATURE.equals(r.signature())) {
         // An earlier summary: keep its text first, it already covers older iterations.
         text.append(r.text().strip()).append("\n\n");
         continue;
@@ -45,6 +53,6 @@ final class Compaction {
     }
     text.append('\n').append(firstLines);
     String folded = text.length() <= MAX_CHARS ? text.toString() : text.substring(0, MAX_CHARS - 1) + "…";
-    return new Reflection(to, folded, LoopWorkflowImpl.SUMMARY_SIGNATURE, false);
+    return new Reflection(to, folded, SUMMARY_SIGNATURE, false);
   }
 }

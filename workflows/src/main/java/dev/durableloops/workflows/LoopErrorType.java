@@ -1,16 +1,38 @@
 package dev.durableloops.workflows;
 
 /**
- * The one enum of failure types a loop raises, used as {@code ApplicationFailure} types. Every type
- * here is permanent (non-retryable): retrying cannot fix it, so the loop fails fast with the reason.
+ * The one enum of failure types a loop raises, used as {@code ApplicationFailure} types. Most are
+ * permanent (non-retryable): retrying cannot fix them, so the loop fails fast with the reason. The
+ * retryable ones name faults that pass (a store that is down for a while, a full disk), so the step
+ * is retried with backoff before the loop gives up.
  */
 public enum LoopErrorType {
+  /**
+   * The loop itself failed because a step failed permanently: the workflow's own failure type, its
+   * message the loop's {@code stopReason}.
+   */
+  LOOP_FAILED(false),
   /** The spec cannot be run as written (bad duration, bad pattern, duplicate check names). */
-  BAD_SPEC,
+  BAD_SPEC(false),
   /** The repository or branch cannot be cloned or found. */
-  REPOSITORY_UNAVAILABLE,
+  REPOSITORY_UNAVAILABLE(false),
   /** A step command could not be started at all (not a non-zero exit: that is evidence). */
-  COMMAND_START_FAILED,
-  /** The workspace is in a state the loop cannot reconcile (a commit it names is missing). */
-  WORKSPACE_BROKEN
+  COMMAND_START_FAILED(false),
+  /** The workspace is in a state the loop cannot reconcile: a commit it names is nowhere, not even in the git store. */
+  WORKSPACE_BROKEN(false),
+  /** The git store cannot be reached or refused a push or fetch; retried. */
+  STORE_UNAVAILABLE(true),
+  /** Reading or writing the workspace failed (a full disk, a stale lock); retried. */
+  WORKSPACE_IO(true);
+
+  private final boolean retryable;
+
+  LoopErrorType(boolean retryable) {
+    this.retryable = retryable;
+  }
+
+  /** Whether a step that failed with this type is retried. */
+  public boolean isRetryable() {
+    return retryable;
+  }
 }

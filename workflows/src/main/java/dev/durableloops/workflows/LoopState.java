@@ -24,6 +24,10 @@ import java.util.List;
  * @param bestMetric the best checkpoint's metric, or {@code null}
  * @param stopReason why the loop ended, or {@code null} while it runs
  * @param phaseSince ISO-8601 instant (workflow time) the current phase began
+ * @param reflectionsWritten reflections written since the loop began, counting those compaction
+ *     has since folded into a summary; {@link Checkpoint#reflections()} counts the same way, so a
+ *     checkpoint's reflections can be told apart after compaction ({@code 0} in states carried by
+ *     older runs: then it equals the number of reflections listed)
  */
 public record LoopState(
     String loopId,
@@ -43,4 +47,5 @@ public record LoopState(
     int repeatedFailures,
     Double bestMetric,
     String stopReason,
-    String phaseSince) {}
+    String phaseSince,
+    int reflectionsWritten) {}

@@ -49,6 +49,17 @@ public interface LoopWorkflow {
   LoopSpec spec();
 
   /**
+   * What a fork from checkpoint {@code checkpoint} of this loop starts with: the checkpoint's
+   * commit, the reflections written up to it (told apart by count, so continue-as-new compaction
+   * does not shift them), the human notes and the checkpoint's metric. {@code 0} is the base commit,
+   * with no reflections.
+   *
+   * @throws IllegalArgumentException when there is no such checkpoint
+   */
+  @QueryMethod(name = "forkSeed")
+  ForkSeed forkSeed(int checkpoint);
+
+  /**
    * Moves the loop back to checkpoint N, workflow state and workspace together: the running
    * iteration (if any) is cancelled and its processes killed, the work branch and workspace go to
    * cp-N's commit, later checkpoints are marked rolled back, and a reflection records why.

@@ -1,8 +1,11 @@
 package dev.durableloops.workflows;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.temporal.testing.WorkflowReplayer;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,5 +34,25 @@ class HistoryReplayTest {
   @MethodSource("histories")
   void replays(Path history) throws Exception {
     WorkflowReplayer.replayWorkflowExecution(history.toFile(), LoopWorkflowImpl.class);
+  }
+
+  /**
+   * The negative control: the same workflow with one more command (a timer) before its first step
+   * must fail to replay every recorded history, or the test above could not catch a change either.
+   */
+  @ParameterizedTest
+  @MethodSource("histories")
+  void aChangedCommandSequenceFailsToReplay(Path history) {
+    assertThatThrownBy(() -> WorkflowReplayer.replayWorkflowExecution(history.toFile(), TimerFirstLoopWorkflow.class))
+        .hasMessageContaining("[TMPRL1100]").hasMessageContaining("does not match command type");
+  }
+
+  /** {@link LoopWorkflowImpl} with an unversioned timer before everything else. */
+  public static class TimerFirstLoopWorkflow extends LoopWorkflowImpl {
+    @Override
+    public LoopOutcome run(LoopInput input) {
+      Workflow.sleep(Duration.ofSeconds(1));
+      return super.run(input);
+    }
   }
 }

@@ -1,9 +1,8 @@
-package dev.durableloops.api;
+package dev.durableloops.api.loops;
 
 import jakarta.annotation.PreDestroy;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -27,28 +26,28 @@ class LoopEvents {
   /** How long one stream stays open; browsers' EventSource reconnects by itself. */
   static final Duration MAX_STREAM = Duration.ofMinutes(30);
 
-  private final LoopService loops;
+  private final LoopReader loops;
   private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
 
-  LoopEvents(LoopService loops) {
+  LoopEvents(LoopReader loops) {
     this.loops = loops;
   }
 
   SseEmitter subscribe(String id) {
     SseEmitter emitter = new SseEmitter(MAX_STREAM.toMillis());
-    AtomicReference<Map<String, Object>> last = new AtomicReference<>();
+    AtomicReference<LoopView> last = new AtomicReference<>();
     AtomicReference<ScheduledFuture<?>> task = new AtomicReference<>();
     Runnable poll =
         () -> {
           try {
-            Map<String, Object> state = loops.get(id);
+            LoopView state = loops.get(id);
             if (!Objects.equals(state, last.get())) {
               last.set(state);
               emitter.send(SseEmitter.event().name("state").data(state));
             } else {
               emitter.send(SseEmitter.event().comment("unchanged"));
             }
-            if (!"RUNNING".equals(state.get("temporalStatus"))) {
+            if (!"RUNNING".equals(state.temporalStatus())) {
               emitter.complete();
               cancel(task);
             }

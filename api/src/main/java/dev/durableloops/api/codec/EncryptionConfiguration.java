@@ -1,4 +1,4 @@
-package dev.durableloops.api;
+package dev.durableloops.api.codec;
 
 import io.temporal.common.converter.CodecDataConverter;
 import io.temporal.common.converter.DataConverter;

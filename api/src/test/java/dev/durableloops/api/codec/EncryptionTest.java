@@ -1,4 +1,9 @@
-package dev.durableloops.api;
+package dev.durableloops.api.codec;
+
+import dev.durableloops.api.DevServers;
+import dev.durableloops.api.TestAuth;
+import dev.durableloops.api.TestServerSearchAttributes;
+
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

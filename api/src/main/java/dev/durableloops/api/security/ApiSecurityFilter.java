@@ -1,4 +1,8 @@
-package dev.durableloops.api;
+package dev.durableloops.api.security;
+
+import dev.durableloops.api.ApiExceptionHandler;
+import dev.durableloops.api.BodyTooLargeException;
+import dev.durableloops.api.LoopsProperties;
 
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
@@ -75,13 +79,6 @@ class ApiSecurityFilter extends OncePerRequestFilter {
     String body = "{\"type\":\"" + ApiExceptionHandler.TYPE_BASE + type + "\",\"title\":\"" + title + "\",\"status\":" + status.value()
         + ",\"detail\":\"" + detail.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}";
     response.getOutputStream().write(body.getBytes(StandardCharsets.UTF_8));
-  }
-
-  /** Thrown while reading a body past the cap; answered 413 by {@link ApiExceptionHandler}. */
-  static final class BodyTooLargeException extends IOException {
-    BodyTooLargeException(long max) {
-      super("the body is larger than " + max + " bytes");
-    }
   }
 
   /** Counts the bytes of a body without a Content-Length and stops at the cap. */

@@ -1,4 +1,4 @@
-package dev.durableloops.api;
+package dev.durableloops.api.loops;
 
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Size;

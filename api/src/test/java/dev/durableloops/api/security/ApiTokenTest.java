@@ -1,4 +1,7 @@
-package dev.durableloops.api;
+package dev.durableloops.api.security;
+
+import dev.durableloops.api.LoopsProperties;
+
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -17,7 +20,7 @@ class ApiTokenTest {
 
   private LoopsProperties properties(String token) {
     return new LoopsProperties(tmp, "q", "http://ui", false, token, List.of(), List.of(), List.of("https"),
-        DataSize.ofKilobytes(256), DataSize.ofMegabytes(64), List.of("PATH"), Map.of());
+        DataSize.ofKilobytes(256), DataSize.ofMegabytes(64), List.of("PATH"), Map.of(), null);
   }
 
   @Test

@@ -1,4 +1,6 @@
-package dev.durableloops.api;
+package dev.durableloops.api.security;
+
+import dev.durableloops.api.LoopsProperties;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package dev.durableloops.api;
+package dev.durableloops.api.loops;
 
 import dev.durableloops.workflows.Decision;
 import dev.durableloops.workflows.DecisionResult;
@@ -24,43 +24,51 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
  * The loops API ({@code /api/loops}); see DESIGN.md for the table of endpoints. Errors are RFC 9457
- * problem+json ({@link ApiExceptionHandler}).
+ * problem+json ({@link dev.durableloops.api.ApiExceptionHandler}).
  */
 @RestController
 @RequestMapping(path = "/api/loops", produces = MediaType.APPLICATION_JSON_VALUE)
 class LoopController {
 
-  private final LoopService loops;
+  private final LoopStarter starter;
+  private final LoopReader reader;
+  private final LoopCommands commands;
+  private final LoopForks forks;
+  private final LoopDiffs diffs;
   private final LoopEvents events;
 
-  LoopController(LoopService loops, LoopEvents events) {
-    this.loops = loops;
+  LoopController(LoopStarter starter, LoopReader reader, LoopCommands commands, LoopForks forks, LoopDiffs diffs, LoopEvents events) {
+    this.starter = starter;
+    this.reader = reader;
+    this.commands = commands;
+    this.forks = forks;
+    this.diffs = diffs;
     this.events = events;
   }
 
   /** Starts a loop: 201 with the id and links, {@code Location} the loop's URL. */
   @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<StartResponse> start(@Valid @RequestBody LoopSpec spec) {
-    StartResponse started = loops.start(spec);
+    StartResponse started = starter.start(spec);
     return ResponseEntity.created(URI.create(started.links().get("self"))).body(started);
   }
 
   /** Lists loops, newest first; {@code ?status=AWAITING_APPROVAL} filters. */
   @GetMapping
   List<LoopSummary> list(@RequestParam(required = false) LoopStatus status) {
-    return loops.list(status);
+    return reader.list(status);
   }
 
   /** The loop's state. */
   @GetMapping("/{id}")
-  Map<String, Object> get(@PathVariable String id) {
-    return loops.get(id);
+  LoopView get(@PathVariable String id) {
+    return reader.get(id);
   }
 
   /** Server-sent events: a {@code state} event with the whole state whenever it changes. */
   @GetMapping(path = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
   SseEmitter events(@PathVariable String id) {
-    loops.get(id);
+    reader.get(id);
     return events.subscribe(id);
   }
 
@@ -70,7 +78,7 @@ class LoopController {
    */
   @PostMapping(path = "/{id}/decision", consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<?> decide(@PathVariable String id, @Valid @RequestBody Decision decision) {
-    DecisionResult result = loops.decide(id, decision);
+    DecisionResult result = commands.decide(id, decision);
     if (result == null) {
       return accepted(id, "no worker is up; the decision was sent as the 'decision' signal and applies when a worker "
           + "returns (it is ignored if it does not name the pending attempt)");
@@ -84,54 +92,54 @@ class LoopController {
    */
   @PostMapping(path = "/{id}/rollback", consumes = MediaType.APPLICATION_JSON_VALUE)
   RollbackResult rollback(@PathVariable String id, @Valid @RequestBody RollbackRequest request) {
-    return loops.rollback(id, request);
+    return commands.rollback(id, request);
   }
 
   /** Starts a new loop from checkpoint N of this one: 201 like a start. */
   @PostMapping(path = "/{id}/fork", consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<StartResponse> fork(@PathVariable String id, @Valid @RequestBody ForkRequest request) {
-    StartResponse started = loops.fork(id, request);
+    StartResponse started = forks.fork(id, request);
     return ResponseEntity.created(URI.create(started.links().get("self"))).body(started);
   }
 
   /** Pauses the loop before its next iteration: 202. */
   @PostMapping("/{id}/pause")
   ResponseEntity<Map<String, String>> pause(@PathVariable String id) {
-    loops.pause(id);
+    commands.pause(id);
     return accepted(id, "pause requested; the loop pauses before its next iteration");
   }
 
   /** Resumes a paused loop: 202. */
   @PostMapping("/{id}/resume")
   ResponseEntity<Map<String, String>> resume(@PathVariable String id) {
-    loops.resume(id);
+    commands.resume(id);
     return accepted(id, "resume requested");
   }
 
   /** Cancels the loop (Temporal cancellation; the running step's process group is killed): 202. */
   @PostMapping("/{id}/cancel")
   ResponseEntity<Map<String, String>> cancel(@PathVariable String id) {
-    loops.cancel(id);
+    commands.cancel(id);
     return accepted(id, "cancellation requested");
   }
 
   /** Adds a human note to the loop's memory: 202. */
   @PostMapping(path = "/{id}/notes", consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<Map<String, String>> note(@PathVariable String id, @Valid @RequestBody NoteRequest note) {
-    loops.addNote(id, note);
+    commands.addNote(id, note);
     return accepted(id, "note added; it reaches the maker from the next iteration on");
   }
 
   /** The diff of checkpoint N against its parent, as {@code text/x-diff}. */
   @GetMapping(path = "/{id}/checkpoints/{n}/diff", produces = "text/x-diff")
   String diff(@PathVariable String id, @PathVariable int n) {
-    return loops.checkpointDiff(id, n);
+    return diffs.checkpoint(id, n);
   }
 
   /** The diff of iteration N's attempt against the checkpoint it started from, as {@code text/x-diff}. */
   @GetMapping(path = "/{id}/attempts/{n}/diff", produces = "text/x-diff")
   String attemptDiff(@PathVariable String id, @PathVariable int n) {
-    return loops.attemptDiff(id, n);
+    return diffs.attempt(id, n);
   }
 
   private static ResponseEntity<Map<String, String>> accepted(String id, String message) {

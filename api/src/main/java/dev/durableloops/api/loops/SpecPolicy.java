@@ -1,4 +1,7 @@
-package dev.durableloops.api;
+package dev.durableloops.api.loops;
+
+import dev.durableloops.api.LoopsProperties;
+import dev.durableloops.api.SpecRejectedException;
 
 import dev.durableloops.activities.CommandPolicy;
 import dev.durableloops.workflows.LoopSpec;

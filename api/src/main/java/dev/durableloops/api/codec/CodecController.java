@@ -1,4 +1,4 @@
-package dev.durableloops.api;
+package dev.durableloops.api.codec;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;

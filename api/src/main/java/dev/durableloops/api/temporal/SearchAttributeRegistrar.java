@@ -1,4 +1,6 @@
-package dev.durableloops.api;
+package dev.durableloops.api.temporal;
+
+import dev.durableloops.api.LoopsProperties;
 
 import dev.durableloops.workflows.LoopSearchAttributes;
 import io.temporal.api.enums.v1.IndexedValueType;

@@ -1,0 +1,185 @@
+package dev.durableloops.activities;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.transport.PushResult;
+import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.transport.RemoteRefUpdate;
+
+/**
+ * The git store: the bare repository every attempt and checkpoint is pushed to before the activity
+ * that made it completes, so any worker can rebuild a loop's workspace and the API can read diffs
+ * without a worker's disk. Named by {@code durable-loops.git-store}: a path on storage the workers
+ * share, or any URL JGit can push to; the default is {@code <data>/store.git}, created on first use.
+ *
+ * <p>Per loop the store holds {@code refs/heads/loops/<id>} (the work branch),
+ * {@code refs/loops/<id>/attempts/<n>} and {@code refs/tags/loops/<id>/cp-<n>}. Pushes are forced
+ * and so idempotent: a retried activity finds its ref already there ({@code UP_TO_DATE}). A store
+ * that cannot be reached raises {@link StepException.Kind#STORE_UNAVAILABLE}, which the
+ * activity boundary reports as retryable: a step never completes with a checkpoint that exists on
+ * one disk only.
+ */
+public final class GitStore {
+
+  private static final Pattern URL = Pattern.compile("^[a-zA-Z][a-zA-Z0-9+.-]*://.*|^[^/]+@[^/]+:.*");
+
+  private final String uri;
+  private final Path localDir;
+  private final Path cacheDir;
+
+  /**
+   * @param uri a path or a URL JGit can push to
+   * @param cacheDir where a reader keeps a bare copy of a remote store (unused for a local one)
+   */
+  public GitStore(String uri, Path cacheDir) {
+    this.uri = uri;
+    this.localDir = URL.matcher(uri).matches() ? null : Path.of(uri).toAbsolutePath().normalize();
+    this.cacheDir = cacheDir;
+  }
+
+  /** The default store of a data directory: {@code <data>/store.git}. */
+  public static GitStore under(Path dataDir) {
+    Path data = dataDir.toAbsolutePath().normalize();
+    return new GitStore(data.resolve("store.git").toString(), data.resolve("store-cache.git"));
+  }
+
+  /** Where the store is, as configured. */
+  public String uri() {
+    return uri;
+  }
+
+  /** The refspecs of one loop's refs, store to workspace (the work branch is not fetched). */
+  static List<RefSpec> loopRefs(String loopId) {
+    return List.of(
+        new RefSpec("+refs/loops/" + loopId + "/*:refs/loops/" + loopId + "/*"),
+        new RefSpec("+refs/tags/loops/" + loopId + "/*:refs/tags/loops/" + loopId + "/*"),
+        new RefSpec("+refs/heads/loops/" + loopId + ":refs/remotes/store/loops/" + loopId));
+  }
+
+  /**
+   * Pushes {@code refs} (full names) of {@code repo} to the same names in the store, forced.
+   *
+   * @throws StepException {@code STORE_UNAVAILABLE} when the store cannot be reached or refuses
+   */
+  void push(Repository repo, String... refs) {
+    createIfLocal();
+    List<RefSpec> specs = new ArrayList<>();
+    for (String ref : refs) {
+      specs.add(new RefSpec("+" + ref + ":" + ref));
+    }
+    try (Git git = new Git(repo)) {
+      for (PushResult result : git.push().setRemote(uri).setRefSpecs(specs).setAtomic(false).call()) {
+        for (RemoteRefUpdate update : result.getRemoteUpdates()) {
+          RemoteRefUpdate.Status status = update.getStatus();
+          if (status != RemoteRefUpdate.Status.OK && status != RemoteRefUpdate.Status.UP_TO_DATE) {
+            throw new StepException(StepException.Kind.STORE_UNAVAILABLE,
+                "the git store " + uri + " refused " + update.getRemoteName() + ": " + status
+                    + (update.getMessage() == null ? "" : " (" + update.getMessage() + ")"));
+          }
+        }
+      }
+    } catch (GitAPIException | RuntimeException e) {
+      if (e instanceof StepException we) {
+        throw we;
+      }
+      throw new StepException(StepException.Kind.STORE_UNAVAILABLE,
+          "cannot push " + String.join(", ", refs) + " to the git store " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Fetches one loop's refs (and the commits they reach) from the store into {@code repo}. A store
+   * that has nothing of the loop yet is not an error.
+   *
+   * @throws StepException {@code STORE_UNAVAILABLE} when the store cannot be reached
+   */
+  void fetch(Repository repo, String loopId) {
+    if (localDir != null && !Files.isDirectory(localDir)) {
+      return;
+    }
+    try (Git git = new Git(repo)) {
+      git.fetch().setRemote(uri).setRefSpecs(loopRefs(loopId)).setRemoveDeletedRefs(false).call();
+    } catch (GitAPIException | RuntimeException e) {
+      throw new StepException(StepException.Kind.STORE_UNAVAILABLE,
+          "cannot fetch loop " + loopId + " from the git store " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The diff between two commits of a loop, read from the store (through a local bare copy when the
+   * store is remote).
+   *
+   * @throws StepException {@code COMMIT_MISSING} when the store has not got a commit,
+   *     {@code STORE_UNAVAILABLE} when it cannot be read
+   */
+  public Diffs.Diff diff(String loopId, String from, String to) {
+    try (Repository repo = reader(loopId)) {
+      return Diffs.between(repo, from, to);
+    } catch (IOException e) {
+      throw new StepException(StepException.Kind.STORE_UNAVAILABLE, "cannot read the git store " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The diff of the commit {@code ref} names against its first parent (for an attempt or a
+   * checkpoint: the checkpoint it started from), read from the store.
+   *
+   * @param ref a full ref name, e.g. {@code refs/tags/loops/<id>/cp-2}
+   * @throws StepException {@code COMMIT_MISSING} when the store has not got the ref,
+   *     {@code STORE_UNAVAILABLE} when it cannot be read
+   */
+  public Diffs.Diff diffWithParent(String loopId, String ref) {
+    try (Repository repo = reader(loopId)) {
+      ObjectId id = Diffs.resolveCommit(repo, ref);
+      String parent = id == null ? null : Diffs.firstParent(repo, id.name());
+      if (parent == null) {
+        throw new StepException(StepException.Kind.COMMIT_MISSING, "the git store has no " + ref);
+      }
+      return Diffs.between(repo, parent, id.name());
+    } catch (IOException e) {
+      throw new StepException(StepException.Kind.STORE_UNAVAILABLE, "cannot read the git store " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Repository reader(String loopId) throws IOException {
+    if (localDir != null) {
+      createIfLocal();
+      return new FileRepositoryBuilder().setGitDir(localDir.toFile()).setMustExist(true).build();
+    }
+    Repository cache = bareAt(cacheDir);
+    fetch(cache, loopId);
+    return cache;
+  }
+
+  private void createIfLocal() {
+    if (localDir == null || Files.isDirectory(localDir.resolve("objects"))) {
+      return;
+    }
+    try (Repository ignored = bareAt(localDir)) {
+      // Created; closing it is all that is left.
+    } catch (IOException e) {
+      throw new StepException(StepException.Kind.STORE_UNAVAILABLE, "cannot create the git store " + localDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static synchronized Repository bareAt(Path dir) throws IOException {
+    if (Files.isDirectory(dir.resolve("objects"))) {
+      return new FileRepositoryBuilder().setGitDir(dir.toFile()).setMustExist(true).build();
+    }
+    try {
+      Files.createDirectories(dir.getParent());
+      return Git.init().setBare(true).setDirectory(dir.toFile()).call().getRepository();
+    } catch (GitAPIException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,113 @@
+package dev.durableloops.api.loops;
+
+import dev.durableloops.api.LoopConflictException;
+import dev.durableloops.api.LoopNotFoundException;
+import dev.durableloops.api.LoopsProperties;
+import dev.durableloops.workflows.LoopStatus;
+import dev.durableloops.workflows.LoopWorkflow;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionDescription;
+import io.temporal.client.WorkflowNotFoundException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.springframework.core.env.Environment;
+import org.springframework.stereotype.Component;
+
+/**
+ * Finding a loop's workflow execution by id, and the words every answer uses for it: the loop
+ * status to show for a Temporal execution status, and the links.
+ */
+@Component
+class Executions {
+
+  /** A loop id: what {@code loop-<slug>} and its suffixes can be, and never a path. */
+  static final Pattern LOOP_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
+
+  private final WorkflowClient client;
+  private final String temporalUiUrl;
+  private final String namespace;
+
+  Executions(WorkflowClient client, LoopsProperties properties, Environment environment) {
+    this.client = client;
+    this.temporalUiUrl = properties.temporalUiUrl();
+    this.namespace = environment.getProperty("spring.temporal.namespace", "default");
+  }
+
+  /**
+   * The execution of loop {@code id}.
+   *
+   * @throws LoopNotFoundException when the id is malformed or no such workflow exists
+   */
+  WorkflowExecutionDescription describe(String id) {
+    if (id == null || !LOOP_ID.matcher(id).matches()) {
+      throw new LoopNotFoundException("no loop with that id");
+    }
+    try {
+      return client.newUntypedWorkflowStub(id).describe();
+    } catch (WorkflowNotFoundException e) {
+      throw new LoopNotFoundException("no loop with id " + id);
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        throw new LoopNotFoundException("no loop with id " + id);
+      }
+      throw e;
+    }
+  }
+
+  /** A stub of loop {@code id}, which must exist. */
+  LoopWorkflow loop(String id) {
+    describe(id);
+    return client.newWorkflowStub(LoopWorkflow.class, id);
+  }
+
+  /**
+   * A stub of loop {@code id}, which must be running.
+   *
+   * @throws LoopConflictException when it has ended
+   */
+  LoopWorkflow running(String id) {
+    WorkflowExecutionDescription d = describe(id);
+    if (d.getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+      throw new LoopConflictException("loop " + id + " has ended (" + shortStatus(d.getStatus()) + ")");
+    }
+    return client.newWorkflowStub(LoopWorkflow.class, id);
+  }
+
+  /** {@code self} (the API), {@code web} (the page) and {@code temporal} (the Temporal UI). */
+  Map<String, String> links(String id) {
+    Map<String, String> links = new LinkedHashMap<>();
+    links.put("self", "/api/loops/" + id);
+    links.put("web", "/loop.html?id=" + URLEncoder.encode(id, StandardCharsets.UTF_8));
+    links.put("temporal", temporalUiUrl + "/namespaces/" + namespace + "/workflows/" + id);
+    return links;
+  }
+
+  /**
+   * The loop status to show: the loop's own ({@code recorded}) unless Temporal ended the workflow
+   * from outside the loop — terminated or timed out is {@code FAILED}, cancelled is
+   * {@code CANCELLED} — where the loop never got to record it.
+   */
+  static String loopStatus(WorkflowExecutionStatus temporal, String recorded) {
+    if (endedOutsideTheLoop(temporal)) {
+      return LoopStatus.FAILED.name();
+    }
+    return temporal == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CANCELED ? LoopStatus.CANCELLED.name() : recorded;
+  }
+
+  /** Whether Temporal ended the workflow without the loop recording why (terminated, timed out). */
+  static boolean endedOutsideTheLoop(WorkflowExecutionStatus temporal) {
+    return temporal == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED
+        || temporal == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TIMED_OUT;
+  }
+
+  /** {@code RUNNING}, {@code COMPLETED}, … without the enum's prefix. */
+  static String shortStatus(WorkflowExecutionStatus status) {
+    return status.name().replace("WORKFLOW_EXECUTION_STATUS_", "");
+  }
+}

@@ -1,0 +1,64 @@
+package dev.durableloops.api.loops;
+
+import static dev.durableloops.workflows.Texts.truncate;
+
+import dev.durableloops.api.LoopConflictException;
+import dev.durableloops.api.temporal.WorkerProbe;
+import dev.durableloops.workflows.ForkSeed;
+import dev.durableloops.workflows.LoopInput;
+import dev.durableloops.workflows.LoopSpec;
+import dev.durableloops.workflows.LoopWorkflow;
+import io.temporal.client.WorkflowQueryException;
+import io.temporal.failure.ApplicationFailure;
+import org.springframework.stereotype.Service;
+
+/**
+ * Forks: a new loop from checkpoint N of an existing one. The source loop builds the typed
+ * {@link ForkSeed} itself (the {@code forkSeed} Query), so the API reads nothing from any disk; the
+ * new loop keeps the source's spec and repository, and its workers fetch the checkpoint's commit
+ * from the git store.
+ */
+@Service
+class LoopForks {
+
+  private final Executions executions;
+  private final WorkerProbe workers;
+  private final LoopStarter starter;
+
+  LoopForks(Executions executions, WorkerProbe workers, LoopStarter starter) {
+    this.executions = executions;
+    this.workers = workers;
+    this.starter = starter;
+  }
+
+  /**
+   * Starts the fork.
+   *
+   * @throws LoopConflictException when the source has no such checkpoint
+   * @throws dev.durableloops.api.WorkerUnavailableException when no worker can answer the Query
+   */
+  StartResponse fork(String id, ForkRequest request) {
+    LoopWorkflow source = executions.loop(id);
+    workers.require("a fork");
+    ForkSeed seed;
+    try {
+      seed = source.forkSeed(request.checkpoint());
+    } catch (WorkflowQueryException e) {
+      throw new LoopConflictException(reason(e, "loop " + id + " has no checkpoint " + request.checkpoint()));
+    }
+    LoopSpec spec = source.spec();
+    String name = request.name() != null ? request.name() : truncate(spec.name() + "-fork", 40).replace("…", "");
+    LoopSpec forked = new LoopSpec(name, spec.goal(), spec.workspace(), spec.discover(), spec.plan(), spec.make(), spec.checks(),
+        spec.review(), spec.reflect(), spec.gate(), spec.caps(), spec.env(), spec.passEnv());
+    return starter.start(forked, normalized -> LoopInput.forked(normalized, seed));
+  }
+
+  private static String reason(WorkflowQueryException e, String otherwise) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof ApplicationFailure app) {
+        return app.getOriginalMessage();
+      }
+    }
+    return otherwise;
+  }
+}

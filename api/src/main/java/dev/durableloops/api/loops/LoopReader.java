@@ -1,0 +1,86 @@
+package dev.durableloops.api.loops;
+
+import dev.durableloops.api.temporal.WorkerProbe;
+import dev.durableloops.workflows.LoopSearchAttributes;
+import dev.durableloops.workflows.LoopState;
+import dev.durableloops.workflows.LoopStatus;
+import dev.durableloops.workflows.LoopWorkflow;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionDescription;
+import io.temporal.client.WorkflowExecutionMetadata;
+import io.temporal.common.SearchAttributes;
+import java.time.Instant;
+import java.util.List;
+import org.springframework.stereotype.Service;
+
+/**
+ * The typed read model: one loop's {@link LoopView} (the {@code state} Query, or Temporal's
+ * description when no worker answers) and the list of loops from Temporal visibility.
+ */
+@Service
+class LoopReader {
+
+  /** Loops returned by one list call at most. */
+  static final int MAX_LIST = 500;
+
+  private final WorkflowClient client;
+  private final Executions executions;
+  private final WorkerProbe workers;
+
+  LoopReader(WorkflowClient client, Executions executions, WorkerProbe workers) {
+    this.client = client;
+    this.executions = executions;
+    this.workers = workers;
+  }
+
+  /**
+   * The loop's state with links and the Temporal execution status. When no worker answers the
+   * state Query within {@link WorkerProbe#WORKER_WAIT}, the view is built from the execution's
+   * description and search attributes, with {@code live: false}.
+   *
+   * @throws dev.durableloops.api.LoopNotFoundException when there is no such loop
+   */
+  LoopView get(String id) {
+    WorkflowExecutionDescription description = executions.describe(id);
+    WorkflowExecutionStatus temporal = description.getStatus();
+    WorkerProbe.Availability availability = workers.availability();
+    LoopState state = workers.withinWorkerWait(() -> client.newWorkflowStub(LoopWorkflow.class, id).state());
+    String stopReason = Executions.endedOutsideTheLoop(temporal)
+        ? "the workflow was " + Executions.shortStatus(temporal).toLowerCase() + " in Temporal"
+        : state == null ? null : state.stopReason();
+    if (state != null) {
+      return LoopView.live(id, state, availability.name(), Executions.shortStatus(temporal),
+          Executions.loopStatus(temporal, state.status().name()), stopReason, executions.links(id));
+    }
+    SearchAttributes sa = description.getTypedSearchAttributes();
+    String why = availability == WorkerProbe.Availability.UNKNOWN
+        ? "no worker answered within " + WorkerProbe.WORKER_WAIT.toSeconds() + " s and whether one polls task queue "
+            + workers.taskQueue() + " is unknown"
+        : "no worker is polling task queue " + workers.taskQueue();
+    return LoopView.recorded(id, Executions.loopStatus(temporal, sa.get(LoopSearchAttributes.STATUS)),
+        sa.get(LoopSearchAttributes.ITERATION), sa.get(LoopSearchAttributes.COST_USD),
+        why + "; this is the last state recorded in Temporal's search attributes", availability.name(),
+        Executions.shortStatus(temporal), stopReason, executions.links(id));
+  }
+
+  /** Loops from visibility, newest first, optionally only those with {@code status}; at most {@value #MAX_LIST}. */
+  List<LoopSummary> list(LoopStatus status) {
+    String query = "WorkflowType = 'LoopWorkflow'" + (status == null ? "" : " AND LoopStatus = '" + status.name() + "'");
+    return client.listExecutions(query).limit(MAX_LIST).map(this::summary).toList();
+  }
+
+  private LoopSummary summary(WorkflowExecutionMetadata m) {
+    SearchAttributes sa = m.getTypedSearchAttributes();
+    String id = m.getExecution().getWorkflowId();
+    WorkflowExecutionStatus temporal = m.getStatus();
+    return new LoopSummary(
+        id, Executions.loopStatus(temporal, sa.get(LoopSearchAttributes.STATUS)), sa.get(LoopSearchAttributes.ITERATION),
+        sa.get(LoopSearchAttributes.COST_USD), sa.get(LoopSearchAttributes.REPOSITORY), m.getMemo("goal", String.class, String.class),
+        instant(m.getStartTime()), instant(m.getCloseTime()), Executions.shortStatus(temporal), executions.links(id));
+  }
+
+  private static String instant(Instant instant) {
+    return instant == null ? null : instant.toString();
+  }
+}

@@ -1,0 +1,102 @@
+package dev.durableloops.api.loops;
+
+import static dev.durableloops.workflows.Texts.truncate;
+
+import dev.durableloops.api.LoopConflictException;
+import dev.durableloops.api.LoopsProperties;
+import dev.durableloops.workflows.LoopInput;
+import dev.durableloops.workflows.LoopSearchAttributes;
+import dev.durableloops.workflows.LoopSpec;
+import dev.durableloops.workflows.LoopStatus;
+import dev.durableloops.workflows.LoopWorkflow;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.common.SearchAttributes;
+import java.util.Map;
+import java.util.function.Function;
+import org.springframework.stereotype.Service;
+
+/**
+ * Starts loop workflows: the id is {@code loop-<name>}, suffixed {@code -2} … {@code -100} when
+ * taken (Temporal refuses a duplicate id, so two starts never share one); the workflow carries the
+ * goal as its summary, the spec as its details and the loop search attributes.
+ */
+@Service
+class LoopStarter {
+
+  /** Loop ids tried for one name: {@code loop-<name>}, then {@code -2} … {@code -100}. */
+  static final int MAX_SUFFIX = 100;
+
+  private final WorkflowClient client;
+  private final LoopsProperties properties;
+  private final SpecPolicy policy;
+  private final Executions executions;
+
+  LoopStarter(WorkflowClient client, LoopsProperties properties, SpecPolicy policy, Executions executions) {
+    this.client = client;
+    this.properties = properties;
+    this.policy = policy;
+    this.executions = executions;
+  }
+
+  /**
+   * Starts a loop from a spec the user sent; the spec must pass {@link SpecPolicy} first.
+   *
+   * @throws dev.durableloops.api.SpecRejectedException naming the field at fault
+   * @throws LoopConflictException when every id for the name is taken
+   */
+  StartResponse start(LoopSpec spec) {
+    policy.check(spec);
+    return start(spec, LoopInput::new);
+  }
+
+  /**
+   * Starts a loop with the input {@code input} makes of the normalized spec (a fork's seed, say).
+   *
+   * @throws LoopConflictException when every id for the name is taken
+   */
+  StartResponse start(LoopSpec spec, Function<LoopSpec, LoopInput> input) {
+    LoopSpec normalized = spec.normalized();
+    for (int i = 1; i <= MAX_SUFFIX; i++) {
+      String id = "loop-" + spec.name() + (i == 1 ? "" : "-" + i);
+      WorkflowOptions options =
+          WorkflowOptions.newBuilder()
+              .setWorkflowId(id)
+              .setTaskQueue(properties.taskQueue())
+              .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+              .setStaticSummary(truncate(normalized.goal(), 400))
+              .setStaticDetails(staticDetails(normalized))
+              .setMemo(Map.of("goal", truncate(normalized.goal(), 400)))
+              .setTypedSearchAttributes(
+                  SearchAttributes.newBuilder()
+                      .set(LoopSearchAttributes.STATUS, LoopStatus.RUNNING.name())
+                      .set(LoopSearchAttributes.REPOSITORY, truncate(normalized.workspace().repository(), 1000))
+                      .build())
+              .build();
+      LoopWorkflow loop = client.newWorkflowStub(LoopWorkflow.class, options);
+      try {
+        WorkflowExecution execution = WorkflowClient.start(loop::run, input.apply(normalized));
+        return new StartResponse(id, execution.getRunId(), executions.links(id));
+      } catch (WorkflowExecutionAlreadyStarted taken) {
+        // Try the next suffix.
+      }
+    }
+    throw new LoopConflictException("loop ids loop-" + spec.name() + " to loop-" + spec.name() + "-" + MAX_SUFFIX + " are all taken");
+  }
+
+  private static String staticDetails(LoopSpec spec) {
+    return "repository: " + spec.workspace().repository()
+        + "\n\nmaker: `" + truncate(spec.make().command(), 300) + "`"
+        + "\n\nchecks: " + String.join(", ", spec.checks().stream().map(c -> c.name()).toList())
+        + "\n\napproval: " + spec.gate().approval() + " (timeout " + spec.gate().approvalTimeout() + ", then "
+        + spec.gate().onApprovalTimeout() + ")"
+        + "\n\ncaps: " + spec.caps().maxIterations() + " iterations, " + spec.caps().maxDuration()
+        + (spec.caps().maxCostUsd() == null ? "" : ", $" + spec.caps().maxCostUsd())
+        + ", stall after " + spec.caps().maxRepeatedFailures() + " repeated failures"
+        + "\n\nTo approve from this UI: send signal `decision` with "
+        + "`{\"decision\": \"APPROVE\", \"diffHash\": \"<pendingDecision.diffHash from query state>\"}`.";
+  }
+}

@@ -1,0 +1,139 @@
+package dev.durableloops.workflows;
+
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.time.Instant;
+import org.slf4j.Logger;
+
+/**
+ * The approval protocol: the pending decision, the validation of a human's answer, and the wait
+ * with its timeout. A decision must name the pending attempt's diff hash, so nobody approves a diff
+ * they have not seen; it arrives as the {@code decide} Update or the {@code decision} Signal.
+ *
+ * <p>The wait ends at {@code approvalTimeout} or at the loop's {@code maxDuration} deadline,
+ * whichever comes first. On an approval timeout, {@code REJECT} rejects the attempt and
+ * {@code PAUSE} keeps waiting (without a deadline of its own) until a decision or the loop's
+ * deadline.
+ */
+final class Approvals {
+
+  private static final Logger log = Workflow.getLogger(Approvals.class);
+
+  /**
+   * How a wait for a human ended.
+   *
+   * @param decision the human's decision, or {@code null} when a timeout or the deadline rejected
+   *     the attempt
+   * @param reason the sentence recorded in the timeline
+   */
+  record Outcome(Decision decision, String reason) {
+
+    /** The verdict the wait stands for. */
+    Verdict verdict() {
+      return decision != null && decision.decision() == DecisionKind.APPROVE ? Verdict.ACCEPT : Verdict.REJECT;
+    }
+
+    /** The human's comment, or {@code null}. */
+    String comment() {
+      return decision == null ? null : decision.comment();
+    }
+  }
+
+  private PendingDecision pending;
+  private Decision answer;
+  private String lastOutcome;
+
+  /** The attempt waiting for a human, or {@code null}. */
+  PendingDecision pending() {
+    return pending;
+  }
+
+  /** Why {@code decision} cannot be taken now, or {@code null} when it can. */
+  String problem(Decision decision) {
+    if (decision == null || decision.decision() == null) {
+      return "a decision needs \"decision\": APPROVE or REJECT";
+    }
+    if (pending == null || answer != null) {
+      return "no decision is pending" + (lastOutcome == null ? "" : "; the last one was: " + lastOutcome);
+    }
+    if (decision.diffHash() == null || !decision.diffHash().equals(pending.diffHash())) {
+      return "the decision names diff " + decision.diffHash() + " but the pending attempt of iteration "
+          + pending.iteration() + " has diff " + pending.diffHash();
+    }
+    return null;
+  }
+
+  /** Takes a validated decision; the wait sees it at its next check. */
+  DecisionResult take(Decision decision) {
+    answer = decision;
+    return new DecisionResult(
+        pending.iteration(),
+        decision.decision(),
+        decision.decision() == DecisionKind.APPROVE
+            ? "approved; the attempt becomes the next checkpoint"
+            : "rejected; the workspace goes back to the last checkpoint and the loop reflects");
+  }
+
+  /** Forgets the pending decision of an iteration a rollback abandoned. */
+  void abandon() {
+    pending = null;
+    answer = null;
+  }
+
+  /**
+   * Waits for a human's decision on the attempt.
+   *
+   * @param state the loop's state; its status follows the wait ({@code AWAITING_APPROVAL}, then
+   *     {@code PAUSED} on a pausing timeout, then {@code RUNNING})
+   * @param gate the gate spec (approval timeout and what it does)
+   * @param maxDuration the loop's wall-time cap as written, for the reason
+   * @param publish called whenever the status changes
+   */
+  Outcome await(LoopProgress state, MakeResult made, GateResult gated, GateSpec gate, String maxDuration, Runnable publish) {
+    int iteration = state.iteration();
+    Duration timeout = gate.approvalTimeoutDuration();
+    long remaining = state.deadlineMillis() - Workflow.currentTimeMillis();
+    boolean deadlineFirst = remaining < timeout.toMillis();
+    Duration wait = deadlineFirst ? Duration.ofMillis(Math.max(remaining, 0)) : timeout;
+    pending =
+        new PendingDecision(
+            iteration, made.attemptCommit(), made.diffHash(), made.diffStat(), gated.passed(),
+            Instant.ofEpochMilli(Workflow.currentTimeMillis() + wait.toMillis()).toString());
+    answer = null;
+    state.status(LoopStatus.AWAITING_APPROVAL);
+    publish.run();
+    boolean decided = Workflow.await(wait, () -> answer != null);
+    if (!decided && !deadlineFirst && gate.onApprovalTimeout() == ApprovalTimeoutAction.PAUSE) {
+      state.status(LoopStatus.PAUSED);
+      pending = new PendingDecision(
+          pending.iteration(), pending.attemptCommit(), pending.diffHash(), pending.diffStat(), pending.checksPassed(), null);
+      log.info("approval for iteration {} timed out after {}; pausing until a decision", iteration, timeout);
+      publish.run();
+      long left = state.deadlineMillis() - Workflow.currentTimeMillis();
+      decided = Workflow.await(Duration.ofMillis(Math.max(left, 0)), () -> answer != null);
+      deadlineFirst = !decided;
+    }
+    Decision decision = answer;
+    pending = null;
+    answer = null;
+    state.status(LoopStatus.RUNNING);
+    if (decided && decision != null) {
+      String by = decision.by() == null || decision.by().isBlank() ? "a human" : decision.by();
+      lastOutcome =
+          (decision.decision() == DecisionKind.APPROVE ? "approved by " : "rejected by ")
+              + by
+              + (gated.passed() ? "" : " (the gate had failed: " + gated.reason() + ")")
+              + (decision.comment() == null || decision.comment().isBlank() ? "" : ": " + decision.comment());
+      publish.run();
+      return new Outcome(decision, lastOutcome);
+    }
+    lastOutcome =
+        deadlineFirst
+            ? "the loop's maxDuration " + maxDuration + " ended while waiting for approval of iteration " + iteration + "; attempt rejected"
+            : "no decision within approvalTimeout " + gate.approvalTimeout() + " for iteration " + iteration
+                + "; attempt rejected (onApprovalTimeout=REJECT)";
+    log.info(lastOutcome);
+    publish.run();
+    return new Outcome(null, lastOutcome);
+  }
+}

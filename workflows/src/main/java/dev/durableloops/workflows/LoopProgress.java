@@ -1,0 +1,396 @@
+package dev.durableloops.workflows;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The loop's state as one value: what the loop has done and learned, and where it stands. The
+ * workflow changes it only through the named transitions below; {@link #snapshot} is the
+ * {@code state} Query's answer and the state continue-as-new carries, and {@link #restore} reads it
+ * back, so the mapping between the two lives here once.
+ *
+ * <p>Bounded for days of running: at most {@value #MAX_TIMELINE} timeline rows, and, at
+ * continue-as-new, at most {@value #MAX_CHECKPOINTS} checkpoints and {@value #KEEP_REFLECTIONS}
+ * whole reflections (older ones folded into one summary by {@link Compaction}).
+ */
+final class LoopProgress {
+
+  /** At most this many iteration records are kept in state (older ones are in the history). */
+  static final int MAX_TIMELINE = 200;
+
+  /** At most this many checkpoints are kept in state; older ones keep their tags. */
+  static final int MAX_CHECKPOINTS = 200;
+
+  /** Reflections kept whole when state is carried over; older ones are folded into a summary. */
+  static final int KEEP_REFLECTIONS = 20;
+
+  private String loopId;
+  private LoopStatus status = LoopStatus.RUNNING;
+  private Phase phase = Phase.PREPARE;
+  private long phaseSinceMillis;
+  private boolean paused;
+  private int iteration;
+  private String baseCommit;
+  private String headCommit;
+  private final List<Checkpoint> checkpoints = new ArrayList<>();
+  private final List<Reflection> reflections = new ArrayList<>();
+  private int reflectionsWritten;
+  private final List<Note> notes = new ArrayList<>();
+  private final List<IterationRecord> timeline = new ArrayList<>();
+  private List<CheckEvidence> lastEvidence = List.of();
+  private double costUsd;
+  private long tokens;
+  private long startedAtMillis;
+  private long deadlineMillis;
+  private int repeatedFailures;
+  private String lastSignature;
+  private Double bestMetric;
+  private String stopReason;
+  private String forkedFrom;
+
+  private LoopProgress() {}
+
+  /** State before a loop has started (what a Query sees before the first workflow task ran). */
+  static LoopProgress empty() {
+    return new LoopProgress();
+  }
+
+  /**
+   * The state a run starts from: carried over by continue-as-new, seeded by a fork, or fresh.
+   *
+   * @param loopId the workflow id
+   * @param input the run's input
+   * @param maxDurationMillis the loop's wall-time cap, for the deadline of a loop that starts now
+   * @param nowMillis workflow time, epoch milliseconds
+   */
+  static LoopProgress start(String loopId, LoopInput input, long maxDurationMillis, long nowMillis) {
+    LoopProgress p = new LoopProgress();
+    p.loopId = loopId;
+    LoopState carried = input.carried();
+    if (carried != null) {
+      p.restore(carried);
+      if (carried.budget() != null) {
+        return p;
+      }
+      // A fork from before ForkSeed existed: seeded state without a budget; it starts its own.
+    } else if (input.fork() != null) {
+      p.seed(input.fork());
+    }
+    p.startedAtMillis = nowMillis;
+    p.deadlineMillis = nowMillis + maxDurationMillis;
+    return p;
+  }
+
+  private void restore(LoopState s) {
+    paused = s.status() == LoopStatus.PAUSED;
+    status = LoopStatus.RUNNING;
+    iteration = s.iteration();
+    baseCommit = s.baseCommit();
+    headCommit = s.headCommit();
+    checkpoints.addAll(s.checkpoints());
+    reflections.addAll(s.reflections());
+    reflectionsWritten = Math.max(s.reflectionsWritten(), s.reflections().size());
+    notes.addAll(s.notes());
+    timeline.addAll(s.iterations());
+    lastEvidence = s.lastEvidence() == null ? List.of() : s.lastEvidence();
+    repeatedFailures = s.repeatedFailures();
+    bestMetric = s.bestMetric();
+    if (!reflections.isEmpty() && repeatedFailures > 0) {
+      lastSignature = reflections.get(reflections.size() - 1).signature();
+    }
+    if (s.budget() != null) {
+      costUsd = s.budget().costUsd();
+      tokens = s.budget().tokens();
+      startedAtMillis = Instant.parse(s.budget().startedAt()).toEpochMilli();
+      deadlineMillis = Instant.parse(s.budget().deadline()).toEpochMilli();
+    }
+  }
+
+  private void seed(ForkSeed fork) {
+    forkedFrom = fork.sourceLoopId();
+    baseCommit = fork.commit();
+    headCommit = fork.commit();
+    reflections.addAll(fork.reflections());
+    reflections.add(new Reflection(0, "Forked from loop " + fork.sourceLoopId() + " at "
+        + (fork.checkpoint() == 0 ? "its base commit" : "checkpoint " + fork.checkpoint()) + " (" + fork.commit() + ").", null, false));
+    reflectionsWritten = reflections.size();
+    notes.addAll(fork.notes());
+    bestMetric = fork.bestMetric();
+  }
+
+  /**
+   * The state as the immutable record the {@code state} Query answers and continue-as-new carries.
+   *
+   * @param goal the loop's goal, or {@code null} before the spec is known
+   * @param caps the loop's caps, or {@code null} before the spec is known (then there is no budget)
+   * @param pending the attempt waiting for a human, or {@code null}
+   */
+  LoopState snapshot(String goal, Caps caps, PendingDecision pending) {
+    return new LoopState(
+        loopId, goal, status, phase, iteration, baseCommit, headCommit,
+        List.copyOf(checkpoints), List.copyOf(reflections), List.copyOf(notes), pending,
+        caps == null ? null : budget(caps), lastEvidence, List.copyOf(timeline), repeatedFailures, bestMetric, stopReason,
+        phaseSinceMillis == 0 ? null : Instant.ofEpochMilli(phaseSinceMillis).toString(), reflectionsWritten);
+  }
+
+  /** The part of the state projected into the memory files and the prompt. */
+  MemoryView memory(Caps caps) {
+    return new MemoryView(status, List.copyOf(checkpoints), List.copyOf(reflections), List.copyOf(notes), lastEvidence, budget(caps));
+  }
+
+  private Budget budget(Caps caps) {
+    return new Budget(
+        caps, iteration, costUsd, tokens, Instant.ofEpochMilli(startedAtMillis).toString(), Instant.ofEpochMilli(deadlineMillis).toString());
+  }
+
+  // ---- where the loop stands ----
+
+  String loopId() {
+    return loopId;
+  }
+
+  LoopStatus status() {
+    return status;
+  }
+
+  void status(LoopStatus next) {
+    status = next;
+  }
+
+  /** Enters {@code next}; the phase's start time moves only when the phase changes. */
+  void phase(Phase next, long nowMillis) {
+    if (phase != next) {
+      phaseSinceMillis = nowMillis;
+    }
+    phase = next;
+  }
+
+  boolean paused() {
+    return paused;
+  }
+
+  void paused(boolean value) {
+    paused = value;
+  }
+
+  int iteration() {
+    return iteration;
+  }
+
+  /** Starts the next iteration. */
+  void beginIteration() {
+    iteration++;
+  }
+
+  String baseCommit() {
+    return baseCommit;
+  }
+
+  String headCommit() {
+    return headCommit;
+  }
+
+  /**
+   * The loop this run's fork started from, or {@code null}: its refs in the git store hold the
+   * commit the first Prepare starts at. Not carried over: after the first Prepare the fork's own
+   * refs hold it.
+   */
+  String forkedFrom() {
+    return forkedFrom;
+  }
+
+  /** Records the workspace the first Prepare made: the base commit and the commit it is at. */
+  void prepared(String base, String head) {
+    baseCommit = base;
+    headCommit = head;
+  }
+
+  /** Ends the loop. */
+  void end(LoopStatus end, String reason) {
+    status = end;
+    phase = Phase.DONE;
+    stopReason = reason;
+  }
+
+  // ---- budget and breaker ----
+
+  double costUsd() {
+    return costUsd;
+  }
+
+  long deadlineMillis() {
+    return deadlineMillis;
+  }
+
+  int repeatedFailures() {
+    return repeatedFailures;
+  }
+
+  String lastSignature() {
+    return lastSignature;
+  }
+
+  Double bestMetric() {
+    return bestMetric;
+  }
+
+  /** Adds what a maker reported spending. */
+  void spent(double usd, long tokenCount) {
+    costUsd += usd;
+    tokens += tokenCount;
+  }
+
+  /**
+   * Counts a rejected iteration's failure signature for the no-progress breaker.
+   *
+   * @return whether it repeats the previous rejected iteration's signature
+   */
+  boolean failedWith(String signature) {
+    boolean repeated = signature.equals(lastSignature);
+    repeatedFailures = repeated ? repeatedFailures + 1 : 1;
+    lastSignature = signature;
+    return repeated;
+  }
+
+  private void progressMade() {
+    repeatedFailures = 0;
+    lastSignature = null;
+  }
+
+  // ---- evidence, checkpoints, reflections, notes, timeline ----
+
+  void evidence(List<CheckEvidence> evidence) {
+    lastEvidence = evidence;
+  }
+
+  List<Checkpoint> checkpoints() {
+    return checkpoints;
+  }
+
+  /** Checkpoint {@code number}, or {@code null} when there is none. */
+  Checkpoint checkpoint(int number) {
+    return checkpoints.stream().filter(c -> c.number() == number).findFirst().orElse(null);
+  }
+
+  /** Checkpoint numbers are never reused, so a rolled-back checkpoint's tag keeps its commit. */
+  int nextCheckpointNumber() {
+    return checkpoints.isEmpty() ? 1 : checkpoints.get(checkpoints.size() - 1).number() + 1;
+  }
+
+  /**
+   * Records an accepted attempt as checkpoint {@code number}: the head moves to it and the
+   * no-progress breaker resets.
+   *
+   * @param metric the attempt's metric, or {@code null}
+   * @param metricCounts whether the loop has a metric (only then does it become the best)
+   * @param at ISO-8601 instant (workflow time)
+   */
+  void checkpointTaken(int number, CheckpointResult cp, Double metric, boolean metricCounts, String at) {
+    headCommit = cp.commit();
+    if (metric != null && metricCounts) {
+      bestMetric = metric;
+    }
+    checkpoints.add(new Checkpoint(number, iteration, cp.commit(), cp.tag(), at, costUsd, reflectionsWritten, metric, false));
+    progressMade();
+  }
+
+  /** Adds a reflection. */
+  void reflect(Reflection reflection) {
+    reflections.add(reflection);
+    reflectionsWritten++;
+  }
+
+  /** Adds a human note. */
+  void note(Note note) {
+    notes.add(note);
+  }
+
+  /** Appends a timeline row, dropping the oldest beyond {@value #MAX_TIMELINE}. */
+  void record(IterationRecord row) {
+    timeline.add(row);
+    while (timeline.size() > MAX_TIMELINE) {
+      timeline.remove(0);
+    }
+  }
+
+  /**
+   * Moves the state back to checkpoint {@code target} ({@code 0}: the base commit): later
+   * checkpoints are marked rolled back, the best metric is the target's, the breaker resets, and a
+   * reflection records why.
+   *
+   * @param commit the target's commit, already restored in the workspace
+   */
+  RollbackResult rollBackTo(int target, String commit, String reason) {
+    Checkpoint to = target == 0 ? null : checkpoint(target);
+    List<Integer> marked = new ArrayList<>();
+    for (int i = 0; i < checkpoints.size(); i++) {
+      Checkpoint c = checkpoints.get(i);
+      if (c.number() > target && !c.rolledBack()) {
+        checkpoints.set(i, c.withRolledBack());
+        marked.add(c.number());
+      }
+    }
+    headCommit = commit;
+    bestMetric = to == null ? null : to.metric();
+    progressMade();
+    reflect(new Reflection(iteration,
+        "Rolled back to " + (to == null ? "the base commit" : "checkpoint " + target) + " (" + Texts.shortId(commit) + "): " + reason + "."
+            + (marked.isEmpty() ? "" : " Checkpoints " + marked + " were abandoned; what was learned on that path is kept above."),
+        null, false));
+    return new RollbackResult(target, commit, List.copyOf(marked), iteration);
+  }
+
+  /**
+   * Folds old reflections into one summary and drops checkpoints beyond {@value #MAX_CHECKPOINTS},
+   * so the state carried by continue-as-new stays bounded. {@link #reflectionsWritten} is kept, so
+   * checkpoints still know which reflections were theirs.
+   */
+  void compact() {
+    if (reflections.size() > KEEP_REFLECTIONS) {
+      List<Reflection> old = new ArrayList<>(reflections.subList(0, reflections.size() - KEEP_REFLECTIONS));
+      List<Reflection> recent = new ArrayList<>(reflections.subList(reflections.size() - KEEP_REFLECTIONS, reflections.size()));
+      reflections.clear();
+      reflections.add(Compaction.summarize(old));
+      reflections.addAll(recent);
+    }
+    while (checkpoints.size() > MAX_CHECKPOINTS) {
+      checkpoints.remove(0);
+    }
+  }
+
+  /**
+   * What a fork from checkpoint {@code number} starts with.
+   *
+   * @return the seed, or {@code null} when there is no such checkpoint
+   */
+  ForkSeed forkSeed(int number) {
+    if (number == 0) {
+      return new ForkSeed(loopId, 0, baseCommit, List.of(), List.copyOf(notes), null);
+    }
+    Checkpoint cp = checkpoint(number);
+    if (cp == null) {
+      return null;
+    }
+    return new ForkSeed(loopId, number, cp.commit(), reflectionsUpTo(cp.reflections()), List.copyOf(notes), cp.metric());
+  }
+
+  /**
+   * The reflections among the first {@code count} written. The reflection at list index {@code i}
+   * was the {@code reflectionsWritten - (size - 1 - i)}-th written; a compaction summary at index 0
+   * stands for all written before the next one and is kept whenever any of them counts.
+   */
+  List<Reflection> reflectionsUpTo(int count) {
+    List<Reflection> kept = new ArrayList<>();
+    int size = reflections.size();
+    for (int i = 0; i < size; i++) {
+      Reflection r = reflections.get(i);
+      int ordinal = reflectionsWritten - (size - 1 - i);
+      boolean summary = i == 0 && Compaction.isSummary(r);
+      if (ordinal <= count || (summary && count > 0)) {
+        kept.add(r);
+      }
+    }
+    return List.copyOf(kept);
+  }
+}

@@ -1,0 +1,71 @@
+package dev.durableloops.workflows;
+
+import io.temporal.activity.ActivityCancellationType;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.Arrays;
+
+/**
+ * Activity stubs for the loop's steps, one per call, so each carries its own summary (shown in the
+ * Temporal UI's history) and timeouts.
+ *
+ * <p>Retries: 1 s initial interval, doubling, at most 30 s apart, 6 attempts; a
+ * {@link LoopErrorType} is retried only when it says so ({@link LoopErrorType#isRetryable()}). Command-running steps heartbeat every 2 s and time out
+ * after {@link #HEARTBEAT_TIMEOUT} without one, so a dead worker is noticed in seconds.
+ */
+final class Steps {
+
+  /** Heartbeat timeout of command-running activities; they heartbeat every 2 s. */
+  static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(10);
+
+  /** Time added to a command's own timeout for the activity around it (clone, restore, commit). */
+  static final Duration STEP_MARGIN = Duration.ofMinutes(2);
+
+  /** How long cloning or reconciling a workspace may take. */
+  static final Duration PREPARE_TIMEOUT = Duration.ofMinutes(30);
+
+  private static final RetryOptions RETRY =
+      RetryOptions.newBuilder()
+          .setInitialInterval(Duration.ofSeconds(1))
+          .setBackoffCoefficient(2.0)
+          .setMaximumInterval(Duration.ofSeconds(30))
+          .setMaximumAttempts(6)
+          .setDoNotRetry(Arrays.stream(LoopErrorType.values()).filter(t -> !t.isRetryable()).map(Enum::name).toArray(String[]::new))
+          .build();
+
+  private Steps() {}
+
+  /**
+   * A stub for one step.
+   *
+   * @param summary what the Temporal UI shows for the activity; cut to 200 characters
+   * @param startToClose the activity's start-to-close timeout
+   * @param heartbeats whether the step runs a command and so heartbeats
+   */
+  static LoopActivities step(String summary, Duration startToClose, boolean heartbeats) {
+    ActivityOptions.Builder options =
+        ActivityOptions.newBuilder()
+            .setStartToCloseTimeout(startToClose)
+            .setRetryOptions(RETRY)
+            .setSummary(Texts.truncate(summary, 200));
+    if (heartbeats) {
+      options.setHeartbeatTimeout(HEARTBEAT_TIMEOUT);
+    }
+    // A cancelled step (rollback, cancel) is waited for until its process group is dead, so the
+    // next step never runs beside a dying maker.
+    options.setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED);
+    return Workflow.newActivityStub(LoopActivities.class, options.build());
+  }
+
+  /** The activity timeout of an optional command step: its own timeout (or the default) plus the margin. */
+  static Duration timeout(StepSpec step) {
+    return (step == null ? Durations.parse(StepSpec.DEFAULT_TIMEOUT) : step.timeoutDuration()).plus(STEP_MARGIN);
+  }
+
+  /** The command of an optional step for a summary, or what happens without one. */
+  static String commandOr(StepSpec step, String otherwise) {
+    return step == null ? otherwise : step.command();
+  }
+}

@@ -1,0 +1,178 @@
+package dev.durableloops.workflows;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowQueryException;
+import io.temporal.client.WorkflowUpdateException;
+import io.temporal.testing.TestEnvironmentOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntPredicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Every branch of the loop workflow on the time-skipping test server with {@link ScriptedActivities}
+ * (no git, no processes): stops and their typed statuses, the approval protocol, and forks whose
+ * reflections survive continue-as-new compaction. The same workflow runs against real git
+ * repositories and processes in the activities module's {@code LoopWorkflowTest}.
+ */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class LoopWorkflowBranchTest {
+
+  static final String QUEUE = "branches";
+
+  private TestWorkflowEnvironment env;
+
+  @AfterEach
+  void close() {
+    if (env != null) {
+      env.close();
+    }
+  }
+
+  private WorkflowClient start(ScriptedActivities activities) {
+    TestEnvironmentOptions.Builder options = TestEnvironmentOptions.newBuilder();
+    LoopSearchAttributes.ALL.forEach(options::registerSearchAttribute);
+    env = TestWorkflowEnvironment.newInstance(options.build());
+    Worker worker = env.newWorker(QUEUE);
+    worker.registerWorkflowImplementationTypes(LoopWorkflowImpl.class);
+    worker.registerActivitiesImplementations(activities);
+    env.start();
+    return env.getWorkflowClient();
+  }
+
+  private static LoopSpec spec(GateSpec gate, Caps caps, MetricSpec metric) {
+    return new LoopSpec("t", "Make it pass", new WorkspaceSpec("/nowhere", "main"), null, null, new StepSpec("maker", "PT1M"),
+        List.of(new CheckSpec("tests", "check", null, "PT1M", true, metric)), null, null, gate, caps);
+  }
+
+  private static LoopWorkflow loop(WorkflowClient client, String id, LoopInput input) {
+    LoopWorkflow loop = client.newWorkflowStub(LoopWorkflow.class, WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId(id).build());
+    WorkflowClient.start(loop::run, input);
+    return loop;
+  }
+
+  private static LoopOutcome result(WorkflowClient client, String id) {
+    return client.newUntypedWorkflowStub(id).getResult(LoopOutcome.class);
+  }
+
+  private static IntPredicate never() {
+    return n -> false;
+  }
+
+  private static IntPredicate always() {
+    return n -> true;
+  }
+
+  @Test
+  void discoverFindingNoWorkSucceedsAtOnce() {
+    WorkflowClient client = start(new ScriptedActivities(always(), never(), false));
+    loop(client, "loop-idle", new LoopInput(spec(null, null, null)));
+    LoopOutcome outcome = result(client, "loop-idle");
+    assertThat(outcome.status()).isEqualTo(LoopStatus.SUCCEEDED);
+    assertThat(outcome.stopReason()).isEqualTo("discover found no work left");
+    assertThat(outcome.iterations()).isEqualTo(1);
+  }
+
+  @Test
+  void theIterationCapIsCappedAndTheBreakerIsStalled() {
+    WorkflowClient client = start(new ScriptedActivities(never(), always(), false));
+    loop(client, "loop-cap", new LoopInput(spec(null, new Caps(4, "P1D", null, 100), null)));
+    LoopOutcome capped = result(client, "loop-cap");
+    assertThat(capped.status()).isEqualTo(LoopStatus.CAPPED);
+    assertThat(capped.stopReason()).isEqualTo("reached maxIterations=4");
+
+    // Every failure has its own signature here, so the breaker fires only on maxRepeatedFailures=1.
+    loop(client, "loop-stall", new LoopInput(spec(null, new Caps(10, "P1D", null, 1), null)));
+    LoopOutcome stalled = result(client, "loop-stall");
+    assertThat(stalled.status()).isEqualTo(LoopStatus.STALLED);
+    assertThat(stalled.stopReason()).startsWith("stalled: the same failure (sig-1) repeated 1 times");
+    assertThat(stalled.iterations()).isEqualTo(1);
+  }
+
+  @Test
+  void aPassingAttemptWaitsForTheHumanWhoNamesItsDiff() {
+    WorkflowClient client = start(new ScriptedActivities(n -> n == 2, always(), false));
+    LoopWorkflow loop = loop(client, "loop-ask",
+        new LoopInput(spec(new GateSpec(Approval.ON_PASS, "PT24H", ApprovalTimeoutAction.REJECT), null, null)));
+    await().atMost(Duration.ofSeconds(30)).until(() -> loop.state().status() == LoopStatus.AWAITING_APPROVAL);
+    LoopState waiting = loop.state();
+    assertThat(waiting.pendingDecision().iteration()).isEqualTo(2);
+    assertThat(waiting.pendingDecision().diffHash()).isEqualTo("hash-2");
+    assertThatThrownBy(() -> loop.decide(new Decision(DecisionKind.APPROVE, "hash-1", null, "ann")))
+        .isInstanceOf(WorkflowUpdateException.class)
+        .rootCause().hasMessageContaining("the pending attempt of iteration 2 has diff hash-2");
+    DecisionResult answer = loop.decide(new Decision(DecisionKind.APPROVE, "hash-2", "ship it", "ann"));
+    assertThat(answer.iteration()).isEqualTo(2);
+    LoopOutcome outcome = result(client, "loop-ask");
+    assertThat(outcome.status()).isEqualTo(LoopStatus.SUCCEEDED);
+    assertThat(loop.state().iterations().get(1).reason()).isEqualTo("approved by ann: ship it");
+  }
+
+  @Test
+  void aForkAfterContinueAsNewCarriesExactlyTheCheckpointsReflectionsAndTheNotes() {
+    // Iterations 1–24 fail, 25 passes with metric 25 (cp-1), 26–30 fail; a continue-as-new after
+    // every iteration folds all but the newest 20 reflections into a summary.
+    ScriptedActivities activities = new ScriptedActivities(n -> n == 25, always(), true);
+    WorkflowClient client = start(activities);
+    MetricSpec metric = new MetricSpec("score: ([0-9]+)", MetricGoal.MAXIMIZE, null);
+    LoopSpec spec = spec(null, new Caps(30, "P1D", null, 100), metric);
+    LoopWorkflow source = loop(client, "loop-source", new LoopInput(spec, null, 1));
+    source.addNote(new Note("never touch the tests", "ann", null));
+    LoopOutcome outcome = result(client, "loop-source");
+    assertThat(outcome.status()).isEqualTo(LoopStatus.CAPPED);
+
+    LoopState state = source.state();
+    assertThat(state.reflectionsWritten()).isEqualTo(29);
+    assertThat(state.reflections()).hasSize(21);
+    assertThat(state.reflections().get(0).signature()).isEqualTo("summary");
+    assertThat(state.checkpoints().get(0).reflections()).isEqualTo(24);
+
+    ForkSeed seed = source.forkSeed(1);
+    assertThat(seed.commit()).isEqualTo(ScriptedActivities.attempt(25));
+    assertThat(seed.bestMetric()).isEqualTo(25.0);
+    assertThat(seed.notes()).extracting(Note::text).containsExactly("never touch the tests");
+    // The summary of iterations 1–9 and the whole reflections of 10–24; none from after cp-1.
+    assertThat(seed.reflections().get(0).signature()).isEqualTo("summary");
+    assertThat(seed.reflections().subList(1, seed.reflections().size())).extracting(Reflection::iteration)
+        .containsExactly(10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24);
+
+    assertThatThrownBy(() -> source.forkSeed(7)).isInstanceOf(WorkflowQueryException.class)
+        .rootCause().hasMessageContaining("has no checkpoint 7");
+
+    LoopWorkflow fork = loop(client, "loop-fork", LoopInput.forked(spec, seed));
+    await().atMost(Duration.ofSeconds(30)).until(() -> fork.state().iteration() >= 1);
+    LoopState forked = fork.state();
+    assertThat(forked.baseCommit()).isEqualTo(ScriptedActivities.attempt(25));
+    assertThat(forked.bestMetric()).isEqualTo(25.0);
+    assertThat(forked.notes()).extracting(Note::text).containsExactly("never touch the tests");
+    assertThat(forked.reflections().get(16).text()).isEqualTo("Forked from loop loop-source at checkpoint 1 ("
+        + ScriptedActivities.attempt(25) + ").");
+    assertThat(forked.budget().costUsd()).isLessThan(state.budget().costUsd());
+    PrepareInput first = activities.prepared.stream().filter(p -> p.loopId().equals("loop-fork")).findFirst().orElseThrow();
+    assertThat(first.commit()).isEqualTo(ScriptedActivities.attempt(25));
+    assertThat(first.forkOf()).isEqualTo("loop-source");
+  }
+
+  @Test
+  void aForkOfALoopWithoutAMetricHasNoBestMetric() {
+    WorkflowClient client = start(new ScriptedActivities(n -> n == 2, always(), false));
+    LoopWorkflow source = loop(client, "loop-plain", new LoopInput(spec(null, null, null)));
+    assertThat(result(client, "loop-plain").status()).isEqualTo(LoopStatus.SUCCEEDED);
+    ForkSeed seed = source.forkSeed(1);
+    assertThat(seed.bestMetric()).isNull();
+    assertThat(seed.reflections()).extracting(Reflection::text).containsExactly("reflection of iteration 1");
+    ForkSeed base = source.forkSeed(0);
+    assertThat(base.commit()).isEqualTo(ScriptedActivities.BASE);
+    assertThat(base.reflections()).isEmpty();
+  }
+}
