@@ -1,6 +1,6 @@
 package dev.durableloops.activities;
 
-import dev.durableloops.workflows.WorkspaceSpec;
+import dev.durableloops.workflows.spec.WorkspaceSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

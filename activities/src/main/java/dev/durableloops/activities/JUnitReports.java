@@ -1,6 +1,6 @@
 package dev.durableloops.activities;
 
-import dev.durableloops.workflows.FailedTest;
+import dev.durableloops.workflows.state.FailedTest;
 import java.io.IOException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;

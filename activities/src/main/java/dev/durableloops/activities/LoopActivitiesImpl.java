@@ -1,32 +1,34 @@
 package dev.durableloops.activities;
 
+import dev.durableloops.workflows.LoopErrorType;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.durableloops.workflows.CheckEvidence;
-import dev.durableloops.workflows.CheckInput;
-import dev.durableloops.workflows.CheckResult;
-import dev.durableloops.workflows.CheckSpec;
-import dev.durableloops.workflows.CheckpointInput;
-import dev.durableloops.workflows.CheckpointResult;
-import dev.durableloops.workflows.DiscardInput;
-import dev.durableloops.workflows.DiscoverInput;
-import dev.durableloops.workflows.DiscoverResult;
-import dev.durableloops.workflows.FailedTest;
-import dev.durableloops.workflows.GateInput;
-import dev.durableloops.workflows.GatePolicy;
-import dev.durableloops.workflows.GateResult;
-import dev.durableloops.workflows.LoopActivities;
-import dev.durableloops.workflows.MakeInput;
-import dev.durableloops.workflows.MakeResult;
-import dev.durableloops.workflows.PlanInput;
-import dev.durableloops.workflows.PlanResult;
-import dev.durableloops.workflows.PrepareInput;
-import dev.durableloops.workflows.PrepareResult;
-import dev.durableloops.workflows.ReflectInput;
-import dev.durableloops.workflows.ReflectResult;
-import dev.durableloops.workflows.RollbackInput;
-import dev.durableloops.workflows.StepContext;
-import dev.durableloops.workflows.StepSpec;
+import dev.durableloops.workflows.state.CheckEvidence;
+import dev.durableloops.workflows.steps.CheckInput;
+import dev.durableloops.workflows.steps.CheckResult;
+import dev.durableloops.workflows.spec.CheckSpec;
+import dev.durableloops.workflows.steps.CheckpointInput;
+import dev.durableloops.workflows.steps.CheckpointResult;
+import dev.durableloops.workflows.steps.DiscardInput;
+import dev.durableloops.workflows.steps.DiscoverInput;
+import dev.durableloops.workflows.steps.DiscoverResult;
+import dev.durableloops.workflows.state.FailedTest;
+import dev.durableloops.workflows.steps.GateInput;
+import dev.durableloops.workflows.steps.GatePolicy;
+import dev.durableloops.workflows.steps.GateResult;
+import dev.durableloops.workflows.steps.LoopActivities;
+import dev.durableloops.workflows.steps.MakeInput;
+import dev.durableloops.workflows.steps.MakeResult;
+import dev.durableloops.workflows.steps.PlanInput;
+import dev.durableloops.workflows.steps.PlanResult;
+import dev.durableloops.workflows.steps.PrepareInput;
+import dev.durableloops.workflows.steps.PrepareResult;
+import dev.durableloops.workflows.steps.ReflectInput;
+import dev.durableloops.workflows.steps.ReflectResult;
+import dev.durableloops.workflows.steps.RollbackInput;
+import dev.durableloops.workflows.steps.StepContext;
+import dev.durableloops.workflows.spec.StepSpec;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import java.io.IOException;
@@ -73,17 +75,26 @@ public class LoopActivitiesImpl implements LoopActivities {
   private final GitWorkspace git;
   private final CommandRunner runner;
   private final CommandPolicy policy;
+  private final String hostQueue;
 
   /**
    * @param dataDir the data directory holding every loop's workspace and logs
    * @param policy what commands may see and write
    * @param store where every attempt and checkpoint is pushed
+   * @param hostQueue this worker's own task queue, which {@code Prepare} reports so the loop's
+   *     workspace steps come here; {@code null} when the worker has none
    */
-  public LoopActivitiesImpl(Path dataDir, CommandPolicy policy, GitStore store) {
+  public LoopActivitiesImpl(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue) {
     this.paths = new LoopPaths(dataDir);
     this.git = new GitWorkspace(paths, store);
     this.policy = policy;
     this.runner = new CommandRunner(policy.outputCapBytes());
+    this.hostQueue = hostQueue;
+  }
+
+  /** Activities without a worker-specific task queue. */
+  public LoopActivitiesImpl(Path dataDir, CommandPolicy policy, GitStore store) {
+    this(dataDir, policy, store, null);
   }
 
   /** Activities with {@link CommandPolicy#DEFAULT} and the data directory's own store. */
@@ -96,7 +107,7 @@ public class LoopActivitiesImpl implements LoopActivities {
     return atBoundary(() -> {
       GitWorkspace.Prepared prepared = git.prepare(input.loopId(), input.workspace(), input.commit(), input.forkOf());
       return new PrepareResult(
-          prepared.dir().toString(), GitWorkspace.workBranch(input.loopId()), prepared.baseCommit(), prepared.commit());
+          prepared.dir().toString(), GitWorkspace.workBranch(input.loopId()), prepared.baseCommit(), prepared.commit(), hostQueue);
     });
   }
 

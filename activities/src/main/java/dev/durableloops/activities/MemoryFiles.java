@@ -1,12 +1,12 @@
 package dev.durableloops.activities;
 
-import dev.durableloops.workflows.CheckEvidence;
-import dev.durableloops.workflows.Checkpoint;
-import dev.durableloops.workflows.FailedTest;
-import dev.durableloops.workflows.MemoryView;
-import dev.durableloops.workflows.Note;
-import dev.durableloops.workflows.Reflection;
-import dev.durableloops.workflows.StepContext;
+import dev.durableloops.workflows.state.CheckEvidence;
+import dev.durableloops.workflows.state.Checkpoint;
+import dev.durableloops.workflows.state.FailedTest;
+import dev.durableloops.workflows.steps.MemoryView;
+import dev.durableloops.workflows.state.Note;
+import dev.durableloops.workflows.state.Reflection;
+import dev.durableloops.workflows.steps.StepContext;
 import java.util.List;
 import java.util.Locale;
 

@@ -1,9 +1,9 @@
 package dev.durableloops.activities;
 
-import dev.durableloops.workflows.CheckEvidence;
-import dev.durableloops.workflows.FailedTest;
-import dev.durableloops.workflows.MakeResult;
-import dev.durableloops.workflows.ReflectInput;
+import dev.durableloops.workflows.state.CheckEvidence;
+import dev.durableloops.workflows.state.FailedTest;
+import dev.durableloops.workflows.steps.MakeResult;
+import dev.durableloops.workflows.steps.ReflectInput;
 
 /**
  * The built-in Reflexion note (Shinn et al., "Reflexion: Language Agents with Verbal Reinforcement

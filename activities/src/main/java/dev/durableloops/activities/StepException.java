@@ -1,5 +1,7 @@
 package dev.durableloops.activities;
 
+import dev.durableloops.workflows.LoopErrorType;
+
 /**
  * What the code below the activity boundary (git, paths, the store, commands) throws: a plain
  * exception with a {@link Kind}. Only the activity boundary ({@link LoopActivitiesImpl}) turns it

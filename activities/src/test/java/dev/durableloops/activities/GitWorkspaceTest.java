@@ -3,7 +3,7 @@ package dev.durableloops.activities;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.durableloops.workflows.WorkspaceSpec;
+import dev.durableloops.workflows.spec.WorkspaceSpec;
 import io.temporal.failure.ApplicationFailure;
 import java.nio.file.Files;
 import java.nio.file.Path;

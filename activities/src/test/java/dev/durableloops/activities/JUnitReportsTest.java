@@ -2,7 +2,7 @@ package dev.durableloops.activities;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.durableloops.workflows.FailedTest;
+import dev.durableloops.workflows.state.FailedTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -4,26 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.durableloops.workflows.Approval;
-import dev.durableloops.workflows.ApprovalTimeoutAction;
-import dev.durableloops.workflows.Caps;
-import dev.durableloops.workflows.CheckSpec;
-import dev.durableloops.workflows.Decision;
-import dev.durableloops.workflows.DecisionKind;
-import dev.durableloops.workflows.GateSpec;
-import dev.durableloops.workflows.IterationRecord;
+import dev.durableloops.workflows.spec.Approval;
+import dev.durableloops.workflows.spec.ApprovalTimeoutAction;
+import dev.durableloops.workflows.spec.Caps;
+import dev.durableloops.workflows.spec.CheckSpec;
+import dev.durableloops.workflows.state.Decision;
+import dev.durableloops.workflows.state.DecisionKind;
+import dev.durableloops.workflows.spec.GateSpec;
+import dev.durableloops.workflows.state.IterationRecord;
 import dev.durableloops.workflows.LoopInput;
 import dev.durableloops.workflows.LoopOutcome;
 import dev.durableloops.workflows.LoopSearchAttributes;
-import dev.durableloops.workflows.LoopSpec;
-import dev.durableloops.workflows.LoopState;
-import dev.durableloops.workflows.LoopStatus;
+import dev.durableloops.workflows.spec.LoopSpec;
+import dev.durableloops.workflows.state.LoopState;
+import dev.durableloops.workflows.state.LoopStatus;
 import dev.durableloops.workflows.LoopWorkflow;
 import dev.durableloops.workflows.LoopWorkflowImpl;
-import dev.durableloops.workflows.Phase;
-import dev.durableloops.workflows.StepSpec;
-import dev.durableloops.workflows.Verdict;
-import dev.durableloops.workflows.WorkspaceSpec;
+import dev.durableloops.workflows.state.Phase;
+import dev.durableloops.workflows.spec.StepSpec;
+import dev.durableloops.workflows.state.Verdict;
+import dev.durableloops.workflows.spec.WorkspaceSpec;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
@@ -271,15 +271,15 @@ class LoopWorkflowTest {
   void rollbackMovesStateAndWorkspaceBackTogether(WorkflowClient client, WorkflowOptions options) throws Exception {
     Path repo = repo("rollback", Map.of("log.txt", ""));
     CheckSpec score = new CheckSpec("score", "echo score: $LOOP_ITERATION", null, "PT1M", true,
-        new dev.durableloops.workflows.MetricSpec("score: ([0-9]+)", dev.durableloops.workflows.MetricGoal.MAXIMIZE, null));
+        new dev.durableloops.workflows.spec.MetricSpec("score: ([0-9]+)", dev.durableloops.workflows.spec.MetricGoal.MAXIMIZE, null));
     LoopSpec spec = spec(repo, "sleep 0.3; echo $LOOP_ITERATION >> log.txt", List.of(score), null, new Caps(30, "P1D", null, 3));
     LoopWorkflow loop = start(client, options, "loop-rollback", spec);
     awaitState(loop, s -> s.checkpoints().size() >= 3);
 
-    assertThatThrownBy(() -> loop.rollback(new dev.durableloops.workflows.RollbackRequest(99, "no")))
+    assertThatThrownBy(() -> loop.rollback(new dev.durableloops.workflows.state.RollbackRequest(99, "no")))
         .isInstanceOf(WorkflowUpdateException.class).rootCause().hasMessageContaining("there is no checkpoint 99");
 
-    var result = loop.rollback(new dev.durableloops.workflows.RollbackRequest(1, "cp-2 broke the API"));
+    var result = loop.rollback(new dev.durableloops.workflows.state.RollbackRequest(1, "cp-2 broke the API"));
     assertThat(result.checkpoint()).isEqualTo(1);
     assertThat(result.rolledBack()).contains(2, 3);
     LoopState after = loop.state();

@@ -32,6 +32,10 @@ import org.springframework.util.unit.DataSize;
  * @param gitStore the git store every attempt and checkpoint is pushed to: a path on storage every
  *     worker and the API share, or a URL JGit can push to ({@code DURABLE_LOOPS_GIT_STORE}); default
  *     {@code <dataDir>/store.git}, created on first use
+ * @param workerId this worker's id, naming its own task queue {@code <taskQueue>@<workerId>} where
+ *     the steps of the loops whose workspace it holds go ({@code DURABLE_LOOPS_WORKER_ID}); default:
+ *     made once as {@code <host>-<8 hex>} and kept in {@code <dataDir>/worker-id}, so a restarted
+ *     worker with the same disk gets its loops back
  * @param secrets secret values by name for {@code ${secret:NAME}} in a spec's {@code env}
  *     ({@code durable-loops.secrets.NAME}); never written to Temporal history
  */
@@ -50,4 +54,5 @@ public record LoopsProperties(
     @DefaultValue({"PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "TZ", "TMPDIR"})
         List<String> inheritedEnv,
     @DefaultValue({}) Map<String, String> secrets,
-    String gitStore) {}
+    String gitStore,
+    String workerId) {}

@@ -1,5 +1,7 @@
 package dev.durableloops.api;
 
+import dev.durableloops.workflows.state.Checkpoint;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 

@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.jayway.jsonpath.JsonPath;
-import dev.durableloops.workflows.CheckSpec;
+import dev.durableloops.workflows.spec.CheckSpec;
 import dev.durableloops.workflows.LoopInput;
-import dev.durableloops.workflows.LoopSpec;
+import dev.durableloops.workflows.spec.LoopSpec;
 import dev.durableloops.workflows.LoopWorkflow;
-import dev.durableloops.workflows.MetricGoal;
-import dev.durableloops.workflows.MetricSpec;
-import dev.durableloops.workflows.StepSpec;
-import dev.durableloops.workflows.WorkspaceSpec;
+import dev.durableloops.workflows.spec.MetricGoal;
+import dev.durableloops.workflows.spec.MetricSpec;
+import dev.durableloops.workflows.spec.StepSpec;
+import dev.durableloops.workflows.spec.WorkspaceSpec;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
@@ -113,6 +113,9 @@ class HistoryRecordingIT {
   private static void save(WorkflowClient client, Path dir, String id, String runId, String file) throws Exception {
     var history = runId == null ? client.fetchHistory(id) : client.fetchHistory(id, runId);
     assertThat(history.getEvents()).isNotEmpty();
-    Files.writeString(dir.resolve(file), history.toJson(true));
+    // A suffix (-Ddurable-loops.record-suffix=-worker-affinity) records a versioned change's
+    // histories beside the old ones instead of over them.
+    String suffix = System.getProperty("durable-loops.record-suffix", "");
+    Files.writeString(dir.resolve(file.replace(".json", suffix + ".json")), history.toJson(true));
   }
 }

@@ -1,5 +1,7 @@
 package dev.durableloops.api;
 
+import dev.durableloops.workflows.state.LoopStatus;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.jayway.jsonpath.JsonPath;

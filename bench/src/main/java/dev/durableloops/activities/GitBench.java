@@ -1,6 +1,6 @@
 package dev.durableloops.activities;
 
-import dev.durableloops.workflows.WorkspaceSpec;
+import dev.durableloops.workflows.spec.WorkspaceSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,7 +18,7 @@ public final class GitBench {
   /** Milliseconds per round with {@link GitWorkspace}. */
   public static List<Double> jgit(Path data, Path origin, int repeats) throws Exception {
     GitWorkspace ws = new GitWorkspace(new LoopPaths(data));
-    GitWorkspace.Prepared p = ws.prepare("loop-git", new WorkspaceSpec(origin.toString(), "main"), null);
+    GitWorkspace.Prepared p = ws.prepare("loop-git", new WorkspaceSpec(origin.toString(), "main"), null, null);
     String head = p.commit();
     List<Double> times = new ArrayList<>();
     for (int r = 0; r < repeats; r++) {

@@ -1,5 +1,16 @@
 package dev.durableloops.workflows;
 
+import dev.durableloops.workflows.spec.ApprovalTimeoutAction;
+import dev.durableloops.workflows.spec.GateSpec;
+import dev.durableloops.workflows.state.Decision;
+import dev.durableloops.workflows.state.DecisionKind;
+import dev.durableloops.workflows.state.DecisionResult;
+import dev.durableloops.workflows.state.LoopStatus;
+import dev.durableloops.workflows.state.PendingDecision;
+import dev.durableloops.workflows.state.Verdict;
+import dev.durableloops.workflows.steps.GateResult;
+import dev.durableloops.workflows.steps.MakeResult;
+
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.time.Instant;

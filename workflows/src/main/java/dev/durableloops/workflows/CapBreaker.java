@@ -1,5 +1,8 @@
 package dev.durableloops.workflows;
 
+import dev.durableloops.workflows.spec.Caps;
+import dev.durableloops.workflows.state.LoopStatus;
+
 import java.time.Instant;
 
 /**

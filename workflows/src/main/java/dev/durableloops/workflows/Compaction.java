@@ -1,5 +1,7 @@
 package dev.durableloops.workflows;
 
+import dev.durableloops.workflows.state.Reflection;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

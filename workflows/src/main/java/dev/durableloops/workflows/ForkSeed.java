@@ -1,5 +1,8 @@
 package dev.durableloops.workflows;
 
+import dev.durableloops.workflows.state.Note;
+import dev.durableloops.workflows.state.Reflection;
+
 import java.util.List;
 
 /**

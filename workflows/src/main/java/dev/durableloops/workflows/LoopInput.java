@@ -1,5 +1,8 @@
 package dev.durableloops.workflows;
 
+import dev.durableloops.workflows.spec.LoopSpec;
+import dev.durableloops.workflows.state.LoopState;
+
 /**
  * The input of {@link LoopWorkflow#run}.
  *

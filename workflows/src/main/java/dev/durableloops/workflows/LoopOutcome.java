@@ -1,5 +1,7 @@
 package dev.durableloops.workflows;
 
+import dev.durableloops.workflows.state.LoopStatus;
+
 /**
  * The result of a loop that ended without failing.
  *

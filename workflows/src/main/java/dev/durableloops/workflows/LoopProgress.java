@@ -1,5 +1,20 @@
 package dev.durableloops.workflows;
 
+import dev.durableloops.workflows.spec.Caps;
+import dev.durableloops.workflows.state.Budget;
+import dev.durableloops.workflows.state.CheckEvidence;
+import dev.durableloops.workflows.state.Checkpoint;
+import dev.durableloops.workflows.state.IterationRecord;
+import dev.durableloops.workflows.state.LoopState;
+import dev.durableloops.workflows.state.LoopStatus;
+import dev.durableloops.workflows.state.Note;
+import dev.durableloops.workflows.state.PendingDecision;
+import dev.durableloops.workflows.state.Phase;
+import dev.durableloops.workflows.state.Reflection;
+import dev.durableloops.workflows.state.RollbackResult;
+import dev.durableloops.workflows.steps.CheckpointResult;
+import dev.durableloops.workflows.steps.MemoryView;
+
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,7 @@
 package dev.durableloops.workflows;
 
+import dev.durableloops.workflows.state.LoopStatus;
+
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.common.SearchAttributeKey;
 import java.util.Map;

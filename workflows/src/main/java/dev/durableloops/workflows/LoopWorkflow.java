@@ -1,5 +1,13 @@
 package dev.durableloops.workflows;
 
+import dev.durableloops.workflows.spec.LoopSpec;
+import dev.durableloops.workflows.state.Decision;
+import dev.durableloops.workflows.state.DecisionResult;
+import dev.durableloops.workflows.state.LoopState;
+import dev.durableloops.workflows.state.Note;
+import dev.durableloops.workflows.state.RollbackRequest;
+import dev.durableloops.workflows.state.RollbackResult;
+
 import io.temporal.workflow.QueryMethod;
 import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.UpdateMethod;

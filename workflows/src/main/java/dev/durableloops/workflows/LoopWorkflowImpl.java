@@ -1,5 +1,40 @@
 package dev.durableloops.workflows;
 
+import dev.durableloops.workflows.spec.CheckSpec;
+import dev.durableloops.workflows.spec.LoopSpec;
+import dev.durableloops.workflows.spec.MetricSpec;
+import dev.durableloops.workflows.state.Checkpoint;
+import dev.durableloops.workflows.state.Decision;
+import dev.durableloops.workflows.state.DecisionResult;
+import dev.durableloops.workflows.state.IterationRecord;
+import dev.durableloops.workflows.state.LoopState;
+import dev.durableloops.workflows.state.LoopStatus;
+import dev.durableloops.workflows.state.Note;
+import dev.durableloops.workflows.state.Phase;
+import dev.durableloops.workflows.state.Reflection;
+import dev.durableloops.workflows.state.RollbackRequest;
+import dev.durableloops.workflows.state.RollbackResult;
+import dev.durableloops.workflows.state.Verdict;
+import dev.durableloops.workflows.steps.CheckInput;
+import dev.durableloops.workflows.steps.CheckResult;
+import dev.durableloops.workflows.steps.CheckpointInput;
+import dev.durableloops.workflows.steps.CheckpointResult;
+import dev.durableloops.workflows.steps.DiscardInput;
+import dev.durableloops.workflows.steps.DiscoverInput;
+import dev.durableloops.workflows.steps.DiscoverResult;
+import dev.durableloops.workflows.steps.GateInput;
+import dev.durableloops.workflows.steps.GateResult;
+import dev.durableloops.workflows.steps.MakeInput;
+import dev.durableloops.workflows.steps.LoopActivities;
+import dev.durableloops.workflows.steps.MakeResult;
+import dev.durableloops.workflows.steps.PlanInput;
+import dev.durableloops.workflows.steps.PrepareInput;
+import dev.durableloops.workflows.steps.PrepareResult;
+import dev.durableloops.workflows.steps.ReflectInput;
+import dev.durableloops.workflows.steps.ReflectResult;
+import dev.durableloops.workflows.steps.RollbackInput;
+import dev.durableloops.workflows.steps.StepContext;
+
 import static dev.durableloops.workflows.Steps.STEP_MARGIN;
 import static dev.durableloops.workflows.Steps.commandOr;
 import static dev.durableloops.workflows.Steps.step;
@@ -11,6 +46,7 @@ import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.failure.TimeoutFailure;
+import io.temporal.api.enums.v1.TimeoutType;
 import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
@@ -28,6 +64,12 @@ import org.slf4j.Logger;
  */
 public class LoopWorkflowImpl implements LoopWorkflow {
 
+  /**
+   * The change id of worker affinity: from version 1 on, workspace steps go to the task queue of the
+   * worker that prepared the workspace, and a lost worker's loop is prepared again elsewhere.
+   */
+  static final String WORKER_AFFINITY = "worker-affinity";
+
   /** Continue-as-new once a run's history has this many events, even unsuggested. */
   static final int MAX_HISTORY_EVENTS = 10_000;
 
@@ -41,6 +83,9 @@ public class LoopWorkflowImpl implements LoopWorkflow {
   private Integer iterationsPerRun;
   private int runStartIteration;
   private CancellationScope iterationScope;
+
+  /** The task queue of the worker that holds the workspace, or {@code null}: any worker. */
+  private String hostQueue;
 
   @Override
   public LoopOutcome run(LoopInput input) {
@@ -72,15 +117,19 @@ public class LoopWorkflowImpl implements LoopWorkflow {
 
   private LoopOutcome loop() {
     publish();
+    boolean affinity = Workflow.getVersion(WORKER_AFFINITY, Workflow.DEFAULT_VERSION, 1) >= 1;
+    PrepareResult prepared;
     if (state.baseCommit() == null) {
-      PrepareResult prepared =
+      prepared =
           step("clone " + spec.workspace().repository(), Steps.PREPARE_TIMEOUT, false)
               .prepare(new PrepareInput(state.loopId(), spec.workspace(), null));
       state.prepared(prepared.baseCommit(), prepared.commit());
     } else {
-      step("reconcile workspace to " + shortId(state.headCommit()), Steps.PREPARE_TIMEOUT, false)
-          .prepare(new PrepareInput(state.loopId(), spec.workspace(), state.headCommit(), state.forkedFrom()));
+      prepared =
+          step("reconcile workspace to " + shortId(state.headCommit()), Steps.PREPARE_TIMEOUT, false)
+              .prepare(new PrepareInput(state.loopId(), spec.workspace(), state.headCommit(), state.forkedFrom()));
     }
+    hostQueue = affinity ? prepared.taskQueue() : null;
     runStartIteration = state.iteration();
     while (true) {
       if (rollbacks.isPending()) {
@@ -105,6 +154,10 @@ public class LoopWorkflowImpl implements LoopWorkflow {
       try {
         iterationScope.run();
       } catch (CanceledFailure | ActivityFailure e) {
+        if (e instanceof ActivityFailure failure && workerLost(failure) && !CancellationScope.current().isCancelRequested()) {
+          moveWorkspace(failure);
+          continue;
+        }
         if (!rollbacks.isPending() || CancellationScope.current().isCancelRequested()) {
           throw e;
         }
@@ -136,19 +189,19 @@ public class LoopWorkflowImpl implements LoopWorkflow {
 
     phase(Phase.DISCOVER);
     DiscoverResult discovered =
-        step(n + commandOr(spec.discover(), "the goal is the task"), Steps.timeout(spec.discover()), true)
+        at(n + commandOr(spec.discover(), "the goal is the task"), Steps.timeout(spec.discover()), true)
             .discover(new DiscoverInput(atHead, spec.discover()));
     if (discovered.task() == null) {
       return new Stop(LoopStatus.SUCCEEDED, "discover found no work left");
     }
 
     phase(Phase.PLAN);
-    step(n + commandOr(spec.plan(), "built-in prompt"), Steps.timeout(spec.plan()), true)
+    at(n + commandOr(spec.plan(), "built-in prompt"), Steps.timeout(spec.plan()), true)
         .plan(new PlanInput(atHead, discovered.task(), spec.plan(), state.memory(spec.caps())));
 
     phase(Phase.MAKE);
     MakeResult made =
-        step(n + spec.make().command(), spec.make().timeoutDuration().plus(STEP_MARGIN), true)
+        at(n + spec.make().command(), spec.make().timeoutDuration().plus(STEP_MARGIN), true)
             .make(new MakeInput(atHead, spec.make()));
     state.spent(made.costUsd(), made.tokens());
 
@@ -156,14 +209,14 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     StepContext atAttempt = context(made.attemptCommit());
     Duration checksTimeout = spec.checks().stream().map(CheckSpec::timeoutDuration).reduce(STEP_MARGIN, Duration::plus);
     CheckResult checked =
-        step(n + String.join(", ", spec.checks().stream().map(CheckSpec::name).toList()), checksTimeout, true)
+        at(n + String.join(", ", spec.checks().stream().map(CheckSpec::name).toList()), checksTimeout, true)
             .check(new CheckInput(atAttempt, spec.checks()));
     state.evidence(checked.evidence());
 
     phase(Phase.GATE);
     MetricSpec metric = metricSpec();
     GateResult gated =
-        step(n + spec.gate().approval() + (spec.review() == null ? "" : " · review " + spec.review().command()),
+        at(n + spec.gate().approval() + (spec.review() == null ? "" : " · review " + spec.review().command()),
                 Steps.timeout(spec.review()), true)
             .gate(new GateInput(atAttempt, spec.gate(), spec.review(), made, checked, metric, state.bestMetric()));
 
@@ -183,13 +236,13 @@ public class LoopWorkflowImpl implements LoopWorkflow {
       phase(Phase.CHECKPOINT);
       int number = state.nextCheckpointNumber();
       CheckpointResult cp =
-          step(n + "cp-" + number + " at " + shortId(made.attemptCommit()), STEP_MARGIN, false)
+          at(n + "cp-" + number + " at " + shortId(made.attemptCommit()), STEP_MARGIN, false)
               .checkpoint(new CheckpointInput(state.loopId(), number, made.attemptCommit()));
       state.checkpointTaken(number, cp, checked.metric(), metric != null, now());
       checkpointNumber = number;
     } else {
       phase(Phase.DISCARD);
-      step(n + "back to " + shortId(state.headCommit()), STEP_MARGIN, false)
+      at(n + "back to " + shortId(state.headCommit()), STEP_MARGIN, false)
           .discard(new DiscardInput(state.loopId(), state.headCommit()));
     }
     state.record(row(discovered.task(), made, checked, verdict, reason, checkpointNumber));
@@ -214,7 +267,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
         + (checked.failureSignature() == null ? "checks-passed" : checked.failureSignature());
     boolean repeated = state.failedWith(signature);
     ReflectResult note =
-        step(n + commandOr(spec.reflect(), "built-in note") + (repeated ? " · repeated failure" : ""),
+        at(n + commandOr(spec.reflect(), "built-in note") + (repeated ? " · repeated failure" : ""),
                 Steps.timeout(spec.reflect()), true)
             .reflect(new ReflectInput(context(state.headCommit()), spec.reflect(), discovered.task(), made, checked, gated,
                 reason, humanComment, repeated, state.repeatedFailures()));
@@ -227,6 +280,37 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     return Workflow.getInfo().isContinueAsNewSuggested()
         || Workflow.getInfo().getHistoryLength() > MAX_HISTORY_EVENTS
         || (iterationsPerRun != null && state.iteration() - runStartIteration >= iterationsPerRun);
+  }
+
+  /**
+   * Whether a workspace step failed because the worker holding the workspace is gone: it stopped
+   * heartbeating, or nobody picked the step up from its task queue within {@link Steps#HOST_WAIT}.
+   */
+  private boolean workerLost(ActivityFailure failure) {
+    return hostQueue != null
+        && failure.getCause() instanceof TimeoutFailure timeout
+        && (timeout.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START
+            || timeout.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_HEARTBEAT);
+  }
+
+  /**
+   * Prepares a fresh workspace on any live worker from the last checkpoint (the git store has it)
+   * after the worker that held the workspace was lost; the interrupted iteration is recorded and its
+   * attempt thrown away.
+   */
+  private void moveWorkspace(ActivityFailure lost) {
+    String from = hostQueue;
+    approvals.abandon();
+    state.status(state.paused() ? LoopStatus.PAUSED : LoopStatus.RUNNING);
+    String why = "worker " + from + " was lost during " + lost.getActivityType() + "; the workspace is prepared again on "
+        + "another worker from " + shortId(state.headCommit());
+    state.record(new IterationRecord(state.iteration(), null, null, null, 0, null, 0, List.of(), Verdict.REJECT, why, null));
+    log.warn("loop {}: {}", state.loopId(), why);
+    phase(Phase.PREPARE);
+    PrepareResult prepared =
+        step("move: reconcile a new workspace to " + shortId(state.headCommit()), Steps.PREPARE_TIMEOUT, false)
+            .prepare(new PrepareInput(state.loopId(), spec.workspace(), state.headCommit()));
+    hostQueue = prepared.taskQueue();
   }
 
   /** Records an iteration that a rollback cancelled; its attempt is thrown away. */
@@ -242,7 +326,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     int target = request.checkpoint();
     String commit = target == 0 ? state.baseCommit() : state.checkpoint(target).commit();
     phase(Phase.ROLLBACK);
-    step("to " + (target == 0 ? "the base commit " : "cp-" + target + " ") + shortId(commit), STEP_MARGIN, false)
+    at("to " + (target == 0 ? "the base commit " : "cp-" + target + " ") + shortId(commit), STEP_MARGIN, false)
         .rollback(new RollbackInput(state.loopId(), commit));
     String why = request.reason() == null || request.reason().isBlank() ? "no reason given" : request.reason().strip();
     rollbacks.applied(state.rollBackTo(target, commit, why));
@@ -358,6 +442,11 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     return new IterationRecord(
         state.iteration(), truncate(task, 300), made.attemptCommit(), made.diffStat(), made.exitCode(),
         truncate(made.summary(), 500), made.costUsd(), checks, verdict, truncate(reason, 500), cp);
+  }
+
+  /** A stub for a step that needs the workspace: on the worker that holds it, when known. */
+  private LoopActivities at(String summary, Duration startToClose, boolean heartbeats) {
+    return step(summary, startToClose, heartbeats, hostQueue);
   }
 
   private StepContext context(String commit) {

@@ -1,5 +1,8 @@
 package dev.durableloops.workflows;
 
+import dev.durableloops.workflows.state.IterationRecord;
+import dev.durableloops.workflows.state.LoopState;
+
 import java.util.List;
 import java.util.Locale;
 

@@ -1,5 +1,9 @@
 package dev.durableloops.workflows;
 
+import dev.durableloops.workflows.state.Checkpoint;
+import dev.durableloops.workflows.state.RollbackRequest;
+import dev.durableloops.workflows.state.RollbackResult;
+
 /**
  * The rollback protocol: validating a request, queueing it, and telling each {@code rollback}
  * Update when its request has been applied. The loop applies a request at the top of an iteration

@@ -1,5 +1,9 @@
 package dev.durableloops.workflows;
 
+import dev.durableloops.workflows.spec.Durations;
+import dev.durableloops.workflows.spec.StepSpec;
+import dev.durableloops.workflows.steps.LoopActivities;
+
 import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
@@ -23,6 +27,12 @@ final class Steps {
   /** Time added to a command's own timeout for the activity around it (clone, restore, commit). */
   static final Duration STEP_MARGIN = Duration.ofMinutes(2);
 
+  /**
+   * How long a workspace step may wait for the worker holding the workspace to pick it up before
+   * that worker counts as lost (Temporal's schedule-to-start timeout, which is not retried).
+   */
+  static final Duration HOST_WAIT = Duration.ofSeconds(10);
+
   /** How long cloning or reconciling a workspace may take. */
   static final Duration PREPARE_TIMEOUT = Duration.ofMinutes(30);
 
@@ -45,11 +55,25 @@ final class Steps {
    * @param heartbeats whether the step runs a command and so heartbeats
    */
   static LoopActivities step(String summary, Duration startToClose, boolean heartbeats) {
+    return step(summary, startToClose, heartbeats, null);
+  }
+
+  /**
+   * A stub for one step that needs the workspace.
+   *
+   * @param hostQueue the task queue of the worker holding the workspace, or {@code null} for the
+   *     loop's own queue (any worker). With a host queue the step must start within
+   *     {@link #HOST_WAIT}, so a lost worker is noticed.
+   */
+  static LoopActivities step(String summary, Duration startToClose, boolean heartbeats, String hostQueue) {
     ActivityOptions.Builder options =
         ActivityOptions.newBuilder()
             .setStartToCloseTimeout(startToClose)
             .setRetryOptions(RETRY)
             .setSummary(Texts.truncate(summary, 200));
+    if (hostQueue != null) {
+      options.setTaskQueue(hostQueue).setScheduleToStartTimeout(HOST_WAIT);
+    }
     if (heartbeats) {
       options.setHeartbeatTimeout(HEARTBEAT_TIMEOUT);
     }

@@ -1,5 +1,8 @@
 package dev.durableloops.workflows;
 
+import dev.durableloops.workflows.state.LoopState;
+import dev.durableloops.workflows.state.LoopStatus;
+
 import io.temporal.common.SearchAttributeUpdate;
 import io.temporal.workflow.Workflow;
 import java.util.ArrayList;

@@ -1,5 +1,24 @@
 package dev.durableloops.workflows;
 
+import dev.durableloops.workflows.spec.Approval;
+import dev.durableloops.workflows.spec.ApprovalTimeoutAction;
+import dev.durableloops.workflows.spec.Caps;
+import dev.durableloops.workflows.spec.CheckSpec;
+import dev.durableloops.workflows.spec.GateSpec;
+import dev.durableloops.workflows.spec.LoopSpec;
+import dev.durableloops.workflows.spec.MetricGoal;
+import dev.durableloops.workflows.spec.MetricSpec;
+import dev.durableloops.workflows.spec.StepSpec;
+import dev.durableloops.workflows.spec.WorkspaceSpec;
+import dev.durableloops.workflows.state.Decision;
+import dev.durableloops.workflows.state.DecisionKind;
+import dev.durableloops.workflows.state.DecisionResult;
+import dev.durableloops.workflows.state.LoopState;
+import dev.durableloops.workflows.state.LoopStatus;
+import dev.durableloops.workflows.state.Note;
+import dev.durableloops.workflows.state.Reflection;
+import dev.durableloops.workflows.steps.PrepareInput;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

@@ -1,5 +1,28 @@
 package dev.durableloops.workflows;
 
+import dev.durableloops.workflows.state.CheckEvidence;
+import dev.durableloops.workflows.state.FailedTest;
+import dev.durableloops.workflows.steps.CheckInput;
+import dev.durableloops.workflows.steps.CheckResult;
+import dev.durableloops.workflows.steps.CheckpointInput;
+import dev.durableloops.workflows.steps.CheckpointResult;
+import dev.durableloops.workflows.steps.DiscardInput;
+import dev.durableloops.workflows.steps.DiscoverInput;
+import dev.durableloops.workflows.steps.DiscoverResult;
+import dev.durableloops.workflows.steps.GateInput;
+import dev.durableloops.workflows.steps.GatePolicy;
+import dev.durableloops.workflows.steps.GateResult;
+import dev.durableloops.workflows.steps.LoopActivities;
+import dev.durableloops.workflows.steps.MakeInput;
+import dev.durableloops.workflows.steps.MakeResult;
+import dev.durableloops.workflows.steps.PlanInput;
+import dev.durableloops.workflows.steps.PlanResult;
+import dev.durableloops.workflows.steps.PrepareInput;
+import dev.durableloops.workflows.steps.PrepareResult;
+import dev.durableloops.workflows.steps.ReflectInput;
+import dev.durableloops.workflows.steps.ReflectResult;
+import dev.durableloops.workflows.steps.RollbackInput;
+
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,6 +49,9 @@ final class ScriptedActivities implements LoopActivities {
   /** The loops whose activities ran. */
   final Set<String> loops = ConcurrentHashMap.newKeySet();
 
+  /** This fake worker's own task queue, reported by Prepare; {@code null} for none. */
+  volatile String hostQueue;
+
   /**
    * @param passes which iterations' checks pass
    * @param hasWork which iterations' discover finds work
@@ -45,7 +71,7 @@ final class ScriptedActivities implements LoopActivities {
   public PrepareResult prepare(PrepareInput input) {
     prepared.add(input);
     loops.add(input.loopId());
-    return new PrepareResult("/nowhere", "loops/" + input.loopId(), BASE, input.commit() == null ? BASE : input.commit());
+    return new PrepareResult("/nowhere", "loops/" + input.loopId(), BASE, input.commit() == null ? BASE : input.commit(), hostQueue);
   }
 
   @Override

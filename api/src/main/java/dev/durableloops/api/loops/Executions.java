@@ -3,7 +3,7 @@ package dev.durableloops.api.loops;
 import dev.durableloops.api.LoopConflictException;
 import dev.durableloops.api.LoopNotFoundException;
 import dev.durableloops.api.LoopsProperties;
-import dev.durableloops.workflows.LoopStatus;
+import dev.durableloops.workflows.state.LoopStatus;
 import dev.durableloops.workflows.LoopWorkflow;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;

@@ -2,11 +2,11 @@ package dev.durableloops.api.loops;
 
 import dev.durableloops.api.LoopConflictException;
 import dev.durableloops.api.temporal.WorkerProbe;
-import dev.durableloops.workflows.Decision;
-import dev.durableloops.workflows.DecisionResult;
-import dev.durableloops.workflows.Note;
-import dev.durableloops.workflows.RollbackRequest;
-import dev.durableloops.workflows.RollbackResult;
+import dev.durableloops.workflows.state.Decision;
+import dev.durableloops.workflows.state.DecisionResult;
+import dev.durableloops.workflows.state.Note;
+import dev.durableloops.workflows.state.RollbackRequest;
+import dev.durableloops.workflows.state.RollbackResult;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionDescription;

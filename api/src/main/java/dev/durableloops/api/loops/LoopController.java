@@ -1,11 +1,11 @@
 package dev.durableloops.api.loops;
 
-import dev.durableloops.workflows.Decision;
-import dev.durableloops.workflows.DecisionResult;
-import dev.durableloops.workflows.LoopSpec;
-import dev.durableloops.workflows.LoopStatus;
-import dev.durableloops.workflows.RollbackRequest;
-import dev.durableloops.workflows.RollbackResult;
+import dev.durableloops.workflows.state.Decision;
+import dev.durableloops.workflows.state.DecisionResult;
+import dev.durableloops.workflows.spec.LoopSpec;
+import dev.durableloops.workflows.state.LoopStatus;
+import dev.durableloops.workflows.state.RollbackRequest;
+import dev.durableloops.workflows.state.RollbackResult;
 import jakarta.validation.Valid;
 import java.net.URI;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.durableloops.api.loops;
 
+
 import dev.durableloops.activities.GitStore;
 import dev.durableloops.activities.StepException;
 import dev.durableloops.api.LoopNotFoundException;

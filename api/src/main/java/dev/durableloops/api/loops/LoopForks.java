@@ -6,7 +6,7 @@ import dev.durableloops.api.LoopConflictException;
 import dev.durableloops.api.temporal.WorkerProbe;
 import dev.durableloops.workflows.ForkSeed;
 import dev.durableloops.workflows.LoopInput;
-import dev.durableloops.workflows.LoopSpec;
+import dev.durableloops.workflows.spec.LoopSpec;
 import dev.durableloops.workflows.LoopWorkflow;
 import io.temporal.client.WorkflowQueryException;
 import io.temporal.failure.ApplicationFailure;

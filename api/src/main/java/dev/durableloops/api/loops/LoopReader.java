@@ -2,8 +2,8 @@ package dev.durableloops.api.loops;
 
 import dev.durableloops.api.temporal.WorkerProbe;
 import dev.durableloops.workflows.LoopSearchAttributes;
-import dev.durableloops.workflows.LoopState;
-import dev.durableloops.workflows.LoopStatus;
+import dev.durableloops.workflows.state.LoopState;
+import dev.durableloops.workflows.state.LoopStatus;
 import dev.durableloops.workflows.LoopWorkflow;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.client.WorkflowClient;

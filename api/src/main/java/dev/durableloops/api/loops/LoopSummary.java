@@ -1,5 +1,7 @@
 package dev.durableloops.api.loops;
 
+import dev.durableloops.workflows.state.LoopStatus;
+
 import java.util.Map;
 
 /**

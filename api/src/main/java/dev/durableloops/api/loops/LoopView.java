@@ -1,14 +1,14 @@
 package dev.durableloops.api.loops;
 
-import dev.durableloops.workflows.Budget;
-import dev.durableloops.workflows.CheckEvidence;
-import dev.durableloops.workflows.Checkpoint;
-import dev.durableloops.workflows.IterationRecord;
-import dev.durableloops.workflows.LoopState;
-import dev.durableloops.workflows.Note;
-import dev.durableloops.workflows.PendingDecision;
-import dev.durableloops.workflows.Phase;
-import dev.durableloops.workflows.Reflection;
+import dev.durableloops.workflows.state.Budget;
+import dev.durableloops.workflows.state.CheckEvidence;
+import dev.durableloops.workflows.state.Checkpoint;
+import dev.durableloops.workflows.state.IterationRecord;
+import dev.durableloops.workflows.state.LoopState;
+import dev.durableloops.workflows.state.Note;
+import dev.durableloops.workflows.state.PendingDecision;
+import dev.durableloops.workflows.state.Phase;
+import dev.durableloops.workflows.state.Reflection;
 import java.util.List;
 import java.util.Map;
 

@@ -4,7 +4,7 @@ import dev.durableloops.api.LoopsProperties;
 import dev.durableloops.api.SpecRejectedException;
 
 import dev.durableloops.activities.CommandPolicy;
-import dev.durableloops.workflows.LoopSpec;
+import dev.durableloops.workflows.spec.LoopSpec;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;

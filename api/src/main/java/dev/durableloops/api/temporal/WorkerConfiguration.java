@@ -4,15 +4,34 @@ import dev.durableloops.activities.CommandPolicy;
 import dev.durableloops.activities.GitStore;
 import dev.durableloops.activities.LoopActivitiesImpl;
 import dev.durableloops.api.LoopsProperties;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The beans the Temporal worker registers ({@code spring.temporal.workers[0].activity-beans}) and
- * the git store, which the worker pushes to and the API reads diffs from.
+ * The worker's beans: the loop activities ({@code spring.temporal.workers[0].activity-beans}), the
+ * git store (which workers push to and the API reads diffs from), and this worker's own task queue
+ * {@code <taskQueue>@<workerId>}, where the steps of loops whose workspace it holds are sent
+ * (Temporal's pattern for host-bound activities).
  */
 @Configuration(proxyBeanMethods = false)
 class WorkerConfiguration {
+
+  private static final Logger log = LoggerFactory.getLogger(WorkerConfiguration.class);
+
+  /** This worker's own task queue. */
+  record HostQueue(String name) {}
 
   @Bean
   GitStore gitStore(LoopsProperties properties) {
@@ -23,8 +42,51 @@ class WorkerConfiguration {
   }
 
   @Bean
-  LoopActivitiesImpl loopActivities(LoopsProperties properties, GitStore gitStore) {
+  HostQueue hostQueue(LoopsProperties properties) {
+    String id = properties.workerId() == null || properties.workerId().isBlank() ? workerId(properties.dataDir()) : properties.workerId();
+    return new HostQueue(properties.taskQueue() + "@" + id);
+  }
+
+  @Bean
+  LoopActivitiesImpl loopActivities(LoopsProperties properties, GitStore gitStore, HostQueue hostQueue) {
     return new LoopActivitiesImpl(properties.dataDir(),
-        new CommandPolicy(properties.outputCap().toBytes(), properties.inheritedEnv(), properties.secrets()), gitStore);
+        new CommandPolicy(properties.outputCap().toBytes(), properties.inheritedEnv(), properties.secrets()), gitStore, hostQueue.name());
+  }
+
+  /**
+   * Registers the worker of this process's own task queue with the loop activities, before the
+   * starter starts the worker factory. Not in the {@code api} profile, which runs no worker.
+   */
+  @Bean
+  @ConditionalOnProperty(name = "spring.temporal.start-workers", havingValue = "true", matchIfMissing = true)
+  Worker hostWorker(WorkerFactory factory, LoopActivitiesImpl activities, HostQueue hostQueue) {
+    Worker worker = factory.newWorker(hostQueue.name());
+    worker.registerActivitiesImplementations(activities);
+    log.info("this worker's own task queue is {}", hostQueue.name());
+    return worker;
+  }
+
+  /** The id kept in {@code <dataDir>/worker-id}, made on first use as {@code <host>-<8 hex>}. */
+  static String workerId(Path dataDir) {
+    Path file = dataDir.toAbsolutePath().resolve("worker-id");
+    try {
+      if (Files.exists(file)) {
+        return Files.readString(file).strip();
+      }
+      String host;
+      try {
+        host = InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9.-]", "-");
+      } catch (IOException e) {
+        host = "worker";
+      }
+      byte[] random = new byte[4];
+      new SecureRandom().nextBytes(random);
+      String id = host + "-" + HexFormat.of().formatHex(random);
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, id + "\n");
+      return id;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot keep the worker id in " + file, e);
+    }
   }
 }

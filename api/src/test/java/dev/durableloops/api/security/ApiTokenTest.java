@@ -20,7 +20,7 @@ class ApiTokenTest {
 
   private LoopsProperties properties(String token) {
     return new LoopsProperties(tmp, "q", "http://ui", false, token, List.of(), List.of(), List.of("https"),
-        DataSize.ofKilobytes(256), DataSize.ofMegabytes(64), List.of("PATH"), Map.of(), null);
+        DataSize.ofKilobytes(256), DataSize.ofMegabytes(64), List.of("PATH"), Map.of(), null, null);
   }
 
   @Test

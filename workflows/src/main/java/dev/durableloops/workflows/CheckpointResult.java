@@ -1,9 +1,0 @@
-package dev.durableloops.workflows;
-
-/**
- * Result of {@code Checkpoint}.
- *
- * @param commit the checkpoint commit (the attempt commit)
- * @param tag {@code loops/<id>/cp-<n>}
- */
-public record CheckpointResult(String commit, String tag) {}

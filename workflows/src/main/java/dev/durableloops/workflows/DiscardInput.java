@@ -1,9 +1,0 @@
-package dev.durableloops.workflows;
-
-/**
- * Input of {@code Discard}.
- *
- * @param loopId the loop id
- * @param checkpointCommit the last checkpoint's commit the workspace goes back to
- */
-public record DiscardInput(String loopId, String checkpointCommit) {}

@@ -1,8 +1,0 @@
-package dev.durableloops.workflows;
-
-/** The gate's decision on an attempt. */
-public enum Verdict {
-  ACCEPT,
-  REJECT,
-  ASK_HUMAN
-}
