@@ -108,6 +108,55 @@ final class Platform implements AutoCloseable {
     throw new IllegalStateException("the app did not start");
   }
 
+  /**
+   * Starts one "machine" of a multi-machine platform: its own data directory {@code <dir>/<name>},
+   * the shared git store {@code <dir>/store.git}, and a profile: {@code worker} (no HTTP), {@code api}
+   * (no worker) or {@code null} (both).
+   *
+   * @return the process; for {@code api} and {@code null} once its API answers, for {@code worker}
+   *     once its log says it started
+   */
+  Process startMachine(String name, String profile, Map<String, String> env) throws Exception {
+    int port = freePort();
+    Path log = dir.resolve(name + ".log");
+    ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString())
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    Map<String, String> e = pb.environment();
+    e.put("PORT", Integer.toString(port));
+    e.put("TEMPORAL_ADDRESS", target());
+    e.put("DURABLE_LOOPS_DATA_DIR", dir.resolve(name).toString());
+    e.put("DURABLE_LOOPS_GIT_STORE", dir.resolve("store.git").toString());
+    e.put("DURABLE_LOOPS_API_TOKEN", TestAuth.TOKEN);
+    e.put("DURABLE_LOOPS_ALLOWED_ROOTS", dir.toString());
+    if (profile != null) {
+      e.put("SPRING_PROFILES_ACTIVE", profile);
+    }
+    e.putAll(env);
+    Process process = pb.start();
+    apps.add(process);
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(name + " exited; see " + log);
+      }
+      if (Files.exists(log) && Files.readString(log).contains("Started DurableLoopsApplication")) {
+        if (!"worker".equals(profile)) {
+          machines.put(name, new App(process, port));
+        }
+        return process;
+      }
+      Thread.sleep(300);
+    }
+    throw new IllegalStateException(name + " did not start; see " + log);
+  }
+
+  /** The HTTP API of a machine started with the {@code api} profile (or none). */
+  App machine(String name) {
+    return machines.get(name);
+  }
+
+  private final Map<String, App> machines = new java.util.HashMap<>();
+
   static void kill(Process p) throws InterruptedException {
     p.destroyForcibly();
     p.waitFor(30, TimeUnit.SECONDS);

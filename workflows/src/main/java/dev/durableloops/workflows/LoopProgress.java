@@ -63,6 +63,7 @@ final class LoopProgress {
   private Double bestMetric;
   private String stopReason;
   private String forkedFrom;
+  private String worker;
 
   private LoopProgress() {}
 
@@ -146,7 +147,7 @@ final class LoopProgress {
         loopId, goal, status, phase, iteration, baseCommit, headCommit,
         List.copyOf(checkpoints), List.copyOf(reflections), List.copyOf(notes), pending,
         caps == null ? null : budget(caps), lastEvidence, List.copyOf(timeline), repeatedFailures, bestMetric, stopReason,
-        phaseSinceMillis == 0 ? null : Instant.ofEpochMilli(phaseSinceMillis).toString(), reflectionsWritten);
+        phaseSinceMillis == 0 ? null : Instant.ofEpochMilli(phaseSinceMillis).toString(), reflectionsWritten, worker);
   }
 
   /** The part of the state projected into the memory files and the prompt. */
@@ -213,6 +214,16 @@ final class LoopProgress {
    */
   String forkedFrom() {
     return forkedFrom;
+  }
+
+  /** The task queue of the worker holding the workspace, or {@code null}: any worker. */
+  String worker() {
+    return worker;
+  }
+
+  /** Records which worker holds the workspace now (its own task queue), or {@code null}. */
+  void worker(String taskQueue) {
+    worker = taskQueue;
   }
 
   /** Records the workspace the first Prepare made: the base commit and the commit it is at. */

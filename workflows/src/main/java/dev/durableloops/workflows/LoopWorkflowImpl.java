@@ -84,8 +84,6 @@ public class LoopWorkflowImpl implements LoopWorkflow {
   private int runStartIteration;
   private CancellationScope iterationScope;
 
-  /** The task queue of the worker that holds the workspace, or {@code null}: any worker. */
-  private String hostQueue;
 
   @Override
   public LoopOutcome run(LoopInput input) {
@@ -129,7 +127,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
           step("reconcile workspace to " + shortId(state.headCommit()), Steps.PREPARE_TIMEOUT, false)
               .prepare(new PrepareInput(state.loopId(), spec.workspace(), state.headCommit(), state.forkedFrom()));
     }
-    hostQueue = affinity ? prepared.taskQueue() : null;
+    state.worker(affinity ? prepared.taskQueue() : null);
     runStartIteration = state.iteration();
     while (true) {
       if (rollbacks.isPending()) {
@@ -287,7 +285,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
    * heartbeating, or nobody picked the step up from its task queue within {@link Steps#HOST_WAIT}.
    */
   private boolean workerLost(ActivityFailure failure) {
-    return hostQueue != null
+    return state.worker() != null
         && failure.getCause() instanceof TimeoutFailure timeout
         && (timeout.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START
             || timeout.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_HEARTBEAT);
@@ -299,7 +297,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
    * attempt thrown away.
    */
   private void moveWorkspace(ActivityFailure lost) {
-    String from = hostQueue;
+    String from = state.worker();
     approvals.abandon();
     state.status(state.paused() ? LoopStatus.PAUSED : LoopStatus.RUNNING);
     String why = "worker " + from + " was lost during " + lost.getActivityType() + "; the workspace is prepared again on "
@@ -310,7 +308,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     PrepareResult prepared =
         step("move: reconcile a new workspace to " + shortId(state.headCommit()), Steps.PREPARE_TIMEOUT, false)
             .prepare(new PrepareInput(state.loopId(), spec.workspace(), state.headCommit()));
-    hostQueue = prepared.taskQueue();
+    state.worker(prepared.taskQueue());
   }
 
   /** Records an iteration that a rollback cancelled; its attempt is thrown away. */
@@ -446,7 +444,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
 
   /** A stub for a step that needs the workspace: on the worker that holds it, when known. */
   private LoopActivities at(String summary, Duration startToClose, boolean heartbeats) {
-    return step(summary, startToClose, heartbeats, hostQueue);
+    return step(summary, startToClose, heartbeats, state.worker());
   }
 
   private StepContext context(String commit) {

@@ -31,7 +31,7 @@ final class Steps {
    * How long a workspace step may wait for the worker holding the workspace to pick it up before
    * that worker counts as lost (Temporal's schedule-to-start timeout, which is not retried).
    */
-  static final Duration HOST_WAIT = Duration.ofSeconds(10);
+  static final Duration HOST_WAIT = Duration.ofSeconds(5);
 
   /** How long cloning or reconciling a workspace may take. */
   static final Duration PREPARE_TIMEOUT = Duration.ofMinutes(30);

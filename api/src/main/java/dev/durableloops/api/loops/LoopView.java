@@ -40,6 +40,7 @@ import java.util.Map;
  * @param stopReason why the loop ended, or {@code null}
  * @param phaseSince ISO-8601 instant the current phase began
  * @param reflectionsWritten reflections written since the loop began, compacted ones included
+ * @param worker the task queue of the worker holding the workspace, or {@code null}
  * @param costUsd USD used (also in {@code budget}; alone when not live)
  * @param live whether the state came from the workflow itself (a worker answered the Query)
  * @param message why the state is not live, or {@code null}
@@ -68,6 +69,7 @@ public record LoopView(
     String stopReason,
     String phaseSince,
     Integer reflectionsWritten,
+    String worker,
     Double costUsd,
     boolean live,
     String message,
@@ -80,7 +82,7 @@ public record LoopView(
       Map<String, String> links) {
     return new LoopView(id, s.loopId(), s.goal(), status, s.phase(), (long) s.iteration(), s.baseCommit(), s.headCommit(),
         s.checkpoints(), s.reflections(), s.notes(), s.pendingDecision(), s.budget(), s.lastEvidence(), s.iterations(),
-        s.repeatedFailures(), s.bestMetric(), stopReason, s.phaseSince(), s.reflectionsWritten(),
+        s.repeatedFailures(), s.bestMetric(), stopReason, s.phaseSince(), s.reflectionsWritten(), s.worker(),
         s.budget() == null ? null : s.budget().costUsd(), true, null, workers, temporalStatus, links);
   }
 
@@ -88,6 +90,6 @@ public record LoopView(
   static LoopView recorded(String id, String status, Long iteration, Double costUsd, String message, String workers,
       String temporalStatus, String stopReason, Map<String, String> links) {
     return new LoopView(id, id, null, status, null, iteration, null, null, null, null, null, null, null, null, null,
-        null, null, stopReason, null, null, costUsd, false, message, workers, temporalStatus, links);
+        null, null, stopReason, null, null, null, costUsd, false, message, workers, temporalStatus, links);
   }
 }

@@ -28,6 +28,8 @@ import java.util.List;
  *     has since folded into a summary; {@link Checkpoint#reflections()} counts the same way, so a
  *     checkpoint's reflections can be told apart after compaction ({@code 0} in states carried by
  *     older runs: then it equals the number of reflections listed)
+ * @param worker the task queue of the worker holding the workspace ({@code <task-queue>@<worker-id>}),
+ *     or {@code null} when any worker serves the loop's steps
  */
 public record LoopState(
     String loopId,
@@ -48,4 +50,5 @@ public record LoopState(
     Double bestMetric,
     String stopReason,
     String phaseSince,
-    int reflectionsWritten) {}
+    int reflectionsWritten,
+    String worker) {}
