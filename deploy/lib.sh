@@ -58,3 +58,55 @@ ensure_browser() {
       || echo "durable-loops: npm ci in web/e2e failed; the browser test will skip" >&2
   fi
 }
+
+# The real cluster (deploy/cluster.sh): the Temporal server and its SQL schema tool from the
+# server's Go module, and the Temporal UI server from its own. Both binaries are called 'server',
+# so each gets a bin directory of its own.
+TEMPORAL_SERVER_VERSION="v1.29.1"
+TEMPORAL_UI_VERSION="v2.42.1"
+SERVER_BIN_DIR="${DURABLE_LOOPS_TOOLS_ROOT:-$HOME/.local/share/durable-loops}/temporal-server"
+UI_BIN_DIR="${DURABLE_LOOPS_TOOLS_ROOT:-$HOME/.local/share/durable-loops}/temporal-ui"
+
+ensure_temporal_server() {
+  need go
+  if [ ! -x "$SERVER_BIN_DIR/server" ] || [ ! -x "$SERVER_BIN_DIR/sql" ]; then
+    echo "durable-loops: building the Temporal server $TEMPORAL_SERVER_VERSION and its SQL tool into $SERVER_BIN_DIR (minutes, once)"
+    mkdir -p "$SERVER_BIN_DIR"
+    GOBIN="$SERVER_BIN_DIR" GOFLAGS=-mod=mod go install "go.temporal.io/server/cmd/server@$TEMPORAL_SERVER_VERSION"
+    GOBIN="$SERVER_BIN_DIR" GOFLAGS=-mod=mod go install "go.temporal.io/server/cmd/tools/sql@$TEMPORAL_SERVER_VERSION"
+  fi
+  # The versioned schema files live in the module source (the tool embeds only the first version).
+  SCHEMA_DIR="$(go env GOMODCACHE)/go.temporal.io/server@$TEMPORAL_SERVER_VERSION/schema/postgresql/v12"
+  if [ ! -d "$SCHEMA_DIR" ]; then
+    (cd /tmp && GOFLAGS=-mod=mod go mod download "go.temporal.io/server@$TEMPORAL_SERVER_VERSION")
+  fi
+}
+
+ensure_temporal_ui() {
+  need go
+  if [ ! -x "$UI_BIN_DIR/server" ]; then
+    echo "durable-loops: building the Temporal UI server $TEMPORAL_UI_VERSION into $UI_BIN_DIR (minutes, once)"
+    mkdir -p "$UI_BIN_DIR"
+    GOBIN="$UI_BIN_DIR" GOFLAGS=-mod=mod go install "github.com/temporalio/ui-server/v2/cmd/server@$TEMPORAL_UI_VERSION"
+  fi
+}
+
+# PostgreSQL from Debian's package (installed through apt-get when run as root).
+ensure_postgres() {
+  PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
+  if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ]; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+      echo "durable-loops: installing Debian's postgresql"
+      apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+      PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
+    else
+      echo "durable-loops: PostgreSQL is missing (apt-get install postgresql)" >&2
+      exit 1
+    fi
+  fi
+}
+
+# Fills ${NAME} placeholders of a template from the environment.
+render() {
+  python3 -c 'import os,string,sys; sys.stdout.write(string.Template(open(sys.argv[1]).read()).substitute(os.environ))' "$1"
+}

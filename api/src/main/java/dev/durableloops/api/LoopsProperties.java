@@ -36,6 +36,8 @@ import org.springframework.util.unit.DataSize;
  *     the steps of the loops whose workspace it holds go ({@code DURABLE_LOOPS_WORKER_ID}); default:
  *     made once as {@code <host>-<8 hex>} and kept in {@code <dataDir>/worker-id}, so a restarted
  *     worker with the same disk gets its loops back
+ * @param capacity worker capacity ({@code durable-loops.capacity.*}), also applied to the worker's
+ *     own task queue
  * @param secrets secret values by name for {@code ${secret:NAME}} in a spec's {@code env}
  *     ({@code durable-loops.secrets.NAME}); never written to Temporal history
  */
@@ -55,4 +57,25 @@ public record LoopsProperties(
         List<String> inheritedEnv,
     @DefaultValue({}) Map<String, String> secrets,
     String gitStore,
-    String workerId) {}
+    String workerId,
+    @DefaultValue Capacity capacity) {
+
+  /**
+   * How much one worker process takes on. The defaults held 1,000 concurrent loops on one worker
+   * in the scale benchmark (BENCHMARKS.md, {@code bench/run.sh --only scale}).
+   *
+   * @param workflowCache workflow executions kept in memory; default 2,000
+   *     ({@code DURABLE_LOOPS_WORKFLOW_CACHE})
+   * @param workflowTaskSlots workflow tasks run at once; default 200
+   * @param activitySlots activities (steps) run at once per task queue; default 1,200: a loop runs
+   *     at most one step at a time, so this bounds the loops whose step is in flight
+   * @param workflowTaskPollers concurrent workflow-task polls; default 8
+   * @param activityTaskPollers concurrent activity-task polls per task queue; default 8
+   */
+  public record Capacity(
+      @DefaultValue("2000") int workflowCache,
+      @DefaultValue("200") int workflowTaskSlots,
+      @DefaultValue("1200") int activitySlots,
+      @DefaultValue("8") int workflowTaskPollers,
+      @DefaultValue("8") int activityTaskPollers) {}
+}

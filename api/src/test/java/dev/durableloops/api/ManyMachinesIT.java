@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * One machine as many: a dev server (without eager activity dispatch, as on a cluster), two worker
  * processes with data directories of their own, an API-only process, and one git store they share.
- * Loops run on a real repository (iteration 1 rejected, iteration 2 accepted); while makers run, the
+ * Loops run on a real repository (iterations before the last kill rejected, the next accepted); while makers run, the
  * worker holding the most workspaces is killed with SIGKILL. Every loop must end as on one machine,
  * with exactly its one checkpoint in the store, the killed worker's loops must move to the other
  * worker, and diffs and forks must work through the API-only process.
@@ -37,6 +37,9 @@ class ManyMachinesIT {
 
   static final int LOOPS = Integer.getInteger("durable-loops.many-machines.loops", 20);
   static final int KILLS = Integer.getInteger("durable-loops.many-machines.kills", 1);
+
+  /** The iteration from which makers fix the file: every loop lives through every kill. */
+  static final int FIXED_AT = KILLS + 1;
 
   /** Heartbeat timeout (10 s) + the host queue's schedule-to-start (5 s) + the retry backoff, with room. */
   static final Duration MOVE_LIMIT = Duration.ofSeconds(40);
@@ -70,10 +73,10 @@ class ManyMachinesIT {
     for (int i = 1; i <= LOOPS; i++) {
       String body = api.call("POST", "/api/loops", """
           {"name": "mm-%d", "goal": "Fix a.txt", "workspace": {"repository": "%s"},
-           "make": {"command": "if [ \\"$LOOP_ITERATION\\" -ge 2 ]; then echo fixed > a.txt; sleep 1; else sleep 8; fi", "timeout": "PT2M"},
+           "make": {"command": "if [ \\"$LOOP_ITERATION\\" -ge %d ]; then echo fixed > a.txt; sleep 1; else sleep 8; fi", "timeout": "PT2M"},
            "checks": [{"name": "fixed", "command": "grep -q fixed a.txt", "timeout": "PT1M"}],
-           "caps": {"maxIterations": 8}}
-          """.formatted(i, repo));
+           "caps": {"maxIterations": %d}}
+          """.formatted(i, repo, FIXED_AT, FIXED_AT + 6));
       ids.add(JsonPath.read(body, "$.id"));
     }
 
@@ -152,14 +155,18 @@ class ManyMachinesIT {
     while (true) {
       Map<String, String> holder = new HashMap<>();
       int making = 0;
+      int running = 0;
       for (String id : ids) {
         String state = api.call("GET", "/api/loops/" + id, null);
         holder.put(id, JsonPath.read(state, "$.worker"));
         if ("MAKE".equals(JsonPath.read(state, "$.phase"))) {
           making++;
         }
+        if ("RUNNING".equals(JsonPath.read(state, "$.status"))) {
+          running++;
+        }
       }
-      if (making * 2 >= ids.size() || System.nanoTime() > deadline) {
+      if ((running > 0 && making * 2 >= running) || System.nanoTime() > deadline) {
         return holder;
       }
       Thread.sleep(250);

@@ -6,6 +6,7 @@ import dev.durableloops.activities.LoopActivitiesImpl;
 import dev.durableloops.api.LoopsProperties;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -59,8 +60,12 @@ class WorkerConfiguration {
    */
   @Bean
   @ConditionalOnProperty(name = "spring.temporal.start-workers", havingValue = "true", matchIfMissing = true)
-  Worker hostWorker(WorkerFactory factory, LoopActivitiesImpl activities, HostQueue hostQueue) {
-    Worker worker = factory.newWorker(hostQueue.name());
+  Worker hostWorker(WorkerFactory factory, LoopActivitiesImpl activities, HostQueue hostQueue, LoopsProperties properties) {
+    LoopsProperties.Capacity capacity = properties.capacity();
+    Worker worker = factory.newWorker(hostQueue.name(), WorkerOptions.newBuilder()
+        .setMaxConcurrentActivityExecutionSize(capacity.activitySlots())
+        .setMaxConcurrentActivityTaskPollers(capacity.activityTaskPollers())
+        .build());
     worker.registerActivitiesImplementations(activities);
     log.info("this worker's own task queue is {}", hostQueue.name());
     return worker;

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Runs durable-loops on a real Temporal cluster on this machine, not the dev server:
+#   1. PostgreSQL from Debian's package, as a cluster of its own under <data>/cluster/postgres
+#      (installed through apt-get when missing and run as root; started and stopped here),
+#   2. the Temporal server built from its Go module (go.temporal.io/server v1.29.1) with its schema
+#      set up by the server's own SQL tool, the namespace 'default' and the loop search attributes,
+#   3. the Temporal UI server (github.com/temporalio/ui-server/v2 v2.42.1) on its own,
+#   4. the app as one API process (profile 'api') and WORKERS worker processes (profile 'worker'),
+#      each with its own data directory, sharing one git store,
+# and keeps them running until Ctrl-C, which stops everything it started. Running it again reuses
+# the data: the cluster, the loops and the store are still there.
+#
+# Usage: deploy/cluster.sh [--smoke | --server-only]
+#   --smoke        run the example loop through the cluster, print the tally, stop everything
+#   --server-only  PostgreSQL, the Temporal server and its UI only (for tests and benchmarks)
+# Environment: DURABLE_LOOPS_DATA_DIR (default ./.data; the cluster lives in <data>/cluster),
+# WORKERS (2), PORT (8080), TEMPORAL_PORT (7233), TEMPORAL_UI_PORT (8233), PG_PORT (55432),
+# SHARDS (4), NO_EXAMPLE=1.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+need java mvn git python3 curl go
+MODE="${1:-}"
+ensure_temporal
+ensure_postgres
+ensure_temporal_server
+ensure_temporal_ui
+
+DATA="${DURABLE_LOOPS_DATA_DIR:-$ROOT/.data}"
+mkdir -p "$DATA/cluster"
+CLUSTER="$(cd "$DATA/cluster" && pwd)"
+export PG_PORT="${PG_PORT:-55432}"
+export FRONTEND_PORT="${TEMPORAL_PORT:-7233}"
+export FRONTEND_HTTP_PORT="$((FRONTEND_PORT + 10))"
+export HISTORY_PORT="$((FRONTEND_PORT + 1))" MATCHING_PORT="$((FRONTEND_PORT + 2))" WORKER_PORT="$((FRONTEND_PORT + 6))"
+export FRONTEND_MEMBERSHIP_PORT="$((FRONTEND_PORT - 300))" HISTORY_MEMBERSHIP_PORT="$((FRONTEND_PORT - 299))"
+export MATCHING_MEMBERSHIP_PORT="$((FRONTEND_PORT - 298))" WORKER_MEMBERSHIP_PORT="$((FRONTEND_PORT - 294))"
+export UI_PORT="${TEMPORAL_UI_PORT:-8233}"
+export SHARDS="${SHARDS:-4}"
+export DYNAMIC_CONFIG="$CLUSTER/temporal/config/dynamicconfig.yaml"
+PORT="${PORT:-8080}"
+WORKERS="${WORKERS:-2}"
+ADDRESS="127.0.0.1:$FRONTEND_PORT"
+
+PIDS=()
+PG_STARTED=""
+as_pg() { if [ "$(id -u)" = "0" ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+cleanup() {
+  trap - EXIT INT TERM
+  echo
+  echo "durable-loops: stopping the cluster"
+  for ((i=${#PIDS[@]}-1; i>=0; i--)); do
+    kill "${PIDS[$i]}" 2>/dev/null || true
+    wait "${PIDS[$i]}" 2>/dev/null || true
+  done
+  if [ -n "$PG_STARTED" ]; then
+    as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER/postgres" -m fast stop >/dev/null 2>&1 || true
+  fi
+}
+trap cleanup EXIT INT TERM HUP PIPE
+
+# 1. PostgreSQL: a cluster of our own, owned by the 'postgres' user when we are root (initdb
+# refuses root), listening on 127.0.0.1:$PG_PORT only, the superuser 'temporal'.
+if [ ! -f "$CLUSTER/postgres/PG_VERSION" ]; then
+  echo "durable-loops: creating a PostgreSQL cluster in $CLUSTER/postgres"
+  mkdir -p "$CLUSTER/postgres"
+  [ "$(id -u)" = "0" ] && chown postgres: "$CLUSTER/postgres" && chmod 700 "$CLUSTER/postgres"
+  as_pg "$PG_BIN/initdb" -D "$CLUSTER/postgres" -U temporal --auth=trust -E UTF8 >"$CLUSTER/initdb.log" 2>&1
+fi
+touch "$CLUSTER/postgres.log" && [ "$(id -u)" = "0" ] && chown postgres: "$CLUSTER/postgres.log"
+echo "durable-loops: starting PostgreSQL on 127.0.0.1:$PG_PORT"
+as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER/postgres" -l "$CLUSTER/postgres.log" -w \
+  -o "-p $PG_PORT -k $CLUSTER/postgres -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+PG_STARTED=1
+
+# 2. The schema (idempotent: update-schema applies only versions not yet applied).
+SQL=("$SERVER_BIN_DIR/sql" --plugin postgres12 --ep 127.0.0.1 -p "$PG_PORT" -u temporal --pw temporal)
+for db in temporal temporal_visibility; do
+  kind=$([ "$db" = temporal ] && echo temporal || echo visibility)
+  if ! "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U temporal -d "$db" -Atc "select 1 from schema_version limit 1" >/dev/null 2>&1; then
+    echo "durable-loops: setting up database $db"
+    "${SQL[@]}" --db "$db" create-database >/dev/null 2>&1 || true
+    "${SQL[@]}" --db "$db" setup-schema -v 0.0 >"$CLUSTER/schema-$db.log" 2>&1
+  fi
+  "${SQL[@]}" --db "$db" update-schema -d "$SCHEMA_DIR/$kind/versioned" >>"$CLUSTER/schema-$db.log" 2>&1
+done
+
+# 3. The Temporal server.
+mkdir -p "$CLUSTER/temporal/config" "$CLUSTER/ui/config"
+render "$ROOT/deploy/cluster/temporal.yaml" >"$CLUSTER/temporal/config/development.yaml"
+cp "$ROOT/deploy/cluster/dynamicconfig.yaml" "$DYNAMIC_CONFIG"
+echo "durable-loops: starting the Temporal server $TEMPORAL_SERVER_VERSION on $ADDRESS (log in $CLUSTER/temporal.log)"
+"$SERVER_BIN_DIR/server" --root "$CLUSTER/temporal" --config config --env development --allow-no-auth start \
+  >"$CLUSTER/temporal.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 120); do
+  if "$TEMPORAL_BIN" operator cluster health --address "$ADDRESS" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "${PIDS[0]}" 2>/dev/null; then echo "the Temporal server exited; see $CLUSTER/temporal.log" >&2; tail -20 "$CLUSTER/temporal.log" >&2; exit 1; fi
+  sleep 1
+done
+"$TEMPORAL_BIN" operator cluster health --address "$ADDRESS" >/dev/null
+for _ in $(seq 1 60); do
+  if "$TEMPORAL_BIN" operator namespace describe --address "$ADDRESS" -n default >/dev/null 2>&1 \
+      || "$TEMPORAL_BIN" operator namespace create --address "$ADDRESS" -n default --retention 720h >/dev/null 2>&1; then
+    break
+  fi
+  sleep 1
+done
+# The loop search attributes (the app registers missing ones too); SQL visibility takes a moment
+# to see a new namespace, hence the retries.
+for attribute in "${SEARCH_ATTRIBUTES[@]}"; do
+  [ "$attribute" = "--search-attribute" ] && continue
+  for _ in $(seq 1 30); do
+    if "$TEMPORAL_BIN" operator search-attribute list --address "$ADDRESS" -n default 2>/dev/null | grep -q "^ *${attribute%%=*} "; then break; fi
+    "$TEMPORAL_BIN" operator search-attribute create --address "$ADDRESS" -n default --name "${attribute%%=*}" --type "${attribute#*=}" >/dev/null 2>&1 || true
+    sleep 1
+  done
+done
+
+# 4. The Temporal UI server.
+render "$ROOT/deploy/cluster/ui.yaml" >"$CLUSTER/ui/config/development.yaml"
+"$UI_BIN_DIR/server" --root "$CLUSTER/ui" --config config --env development start >"$CLUSTER/ui.log" 2>&1 &
+PIDS+=($!)
+
+if [ "$MODE" = "--server-only" ]; then
+  echo "durable-loops: cluster up: Temporal $ADDRESS, UI http://localhost:$UI_PORT; Ctrl-C stops it"
+  wait "${PIDS[0]}"
+  exit 0
+fi
+
+# 5. The app: one API process and $WORKERS workers, each with a data directory of its own.
+echo "durable-loops: building"
+(cd "$ROOT" && mvn -q -B -ntp -DskipTests package)
+JAR="$ROOT/api/target/durable-loops.jar"
+STORE="$CLUSTER/store.git"
+for i in $(seq 1 "$WORKERS"); do
+  echo "durable-loops: starting worker-$i (log in $CLUSTER/worker-$i.log)"
+  SPRING_PROFILES_ACTIVE=worker DURABLE_LOOPS_DATA_DIR="$CLUSTER/worker-$i" DURABLE_LOOPS_WORKER_ID="worker-$i" \
+    DURABLE_LOOPS_GIT_STORE="$STORE" TEMPORAL_ADDRESS="$ADDRESS" java -jar "$JAR" >"$CLUSTER/worker-$i.log" 2>&1 &
+  PIDS+=($!)
+done
+echo "durable-loops: starting the API (log in $CLUSTER/api.log)"
+SPRING_PROFILES_ACTIVE=api DURABLE_LOOPS_DATA_DIR="$CLUSTER/api" DURABLE_LOOPS_GIT_STORE="$STORE" PORT="$PORT" \
+  TEMPORAL_ADDRESS="$ADDRESS" TEMPORAL_UI_URL="http://localhost:$UI_PORT" java -jar "$JAR" >"$CLUSTER/api.log" 2>&1 &
+API_PID=$!
+PIDS+=($API_PID)
+TOKEN_FILE="$CLUSTER/api/api-token"
+token() { if [ -n "${DURABLE_LOOPS_API_TOKEN:-}" ]; then echo "$DURABLE_LOOPS_API_TOKEN"; else cat "$TOKEN_FILE" 2>/dev/null; fi; }
+for _ in $(seq 1 120); do
+  if curl -fs -H "Authorization: Bearer $(token)" "http://127.0.0.1:$PORT/api/loops" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "$API_PID" 2>/dev/null; then echo "the API exited; see $CLUSTER/api.log" >&2; tail -20 "$CLUSTER/api.log" >&2; exit 1; fi
+  sleep 1
+done
+
+cat <<URLS
+
+  API          http://127.0.0.1:$PORT/api/loops
+  Web page     http://127.0.0.1:$PORT/#token=$(token)
+  Temporal UI  http://localhost:$UI_PORT/namespaces/default/workflows
+  Temporal     $ADDRESS (server $TEMPORAL_SERVER_VERSION on PostgreSQL 127.0.0.1:$PG_PORT), $WORKERS workers
+
+URLS
+
+if [ "${NO_EXAMPLE:-}" != "1" ] || [ "$MODE" = "--smoke" ]; then
+  API_TOKEN="$(token)" python3 "$ROOT/deploy/example.py" --api "http://127.0.0.1:$PORT" --data "$CLUSTER/api" --example "$ROOT/examples/slugify"
+fi
+if [ "$MODE" = "--smoke" ]; then
+  exit 0
+fi
+echo "durable-loops: running on the cluster; Ctrl-C stops everything"
+wait "$API_PID"
