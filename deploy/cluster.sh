@@ -64,7 +64,12 @@ if [ ! -f "$CLUSTER/postgres/PG_VERSION" ]; then
   echo "durable-loops: creating a PostgreSQL cluster in $CLUSTER/postgres"
   mkdir -p "$CLUSTER/postgres"
   [ "$(id -u)" = "0" ] && chown postgres: "$CLUSTER/postgres" && chmod 700 "$CLUSTER/postgres"
-  as_pg "$PG_BIN/initdb" -D "$CLUSTER/postgres" -U temporal --auth=trust -E UTF8 >"$CLUSTER/initdb.log" 2>&1
+  if ! as_pg "$PG_BIN/initdb" -D "$CLUSTER/postgres" -U temporal --auth=trust -E UTF8 >"$CLUSTER/initdb.log" 2>&1; then
+    echo "durable-loops: initdb failed (the 'postgres' user must be able to reach $CLUSTER); see $CLUSTER/initdb.log" >&2
+    tail -5 "$CLUSTER/initdb.log" >&2
+    rm -rf "$CLUSTER/postgres"
+    exit 1
+  fi
 fi
 touch "$CLUSTER/postgres.log" && [ "$(id -u)" = "0" ] && chown postgres: "$CLUSTER/postgres.log"
 echo "durable-loops: starting PostgreSQL on 127.0.0.1:$PG_PORT"

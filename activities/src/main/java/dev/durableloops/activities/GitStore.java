@@ -8,8 +8,20 @@ import java.util.List;
 import java.util.regex.Pattern;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.dircache.DirCache;
+import org.eclipse.jgit.dircache.DirCacheEditor;
+import org.eclipse.jgit.dircache.DirCacheEntry;
+import org.eclipse.jgit.lib.CommitBuilder;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.treewalk.TreeWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.transport.PushResult;
 import org.eclipse.jgit.transport.RefSpec;
@@ -22,7 +34,8 @@ import org.eclipse.jgit.transport.RemoteRefUpdate;
  * share, or any URL JGit can push to; the default is {@code <data>/store.git}, created on first use.
  *
  * <p>Per loop the store holds {@code refs/heads/loops/<id>} (the work branch),
- * {@code refs/loops/<id>/attempts/<n>} and {@code refs/tags/loops/<id>/cp-<n>}. Pushes are forced
+ * {@code refs/loops/<id>/attempts/<n>}, {@code refs/tags/loops/<id>/cp-<n>} and
+ * {@code refs/loops/<id>/logs} (a tree of step logs, one file per step). Pushes are forced
  * and so idempotent: a retried activity finds its ref already there ({@code UP_TO_DATE}). A store
  * that cannot be reached raises {@link StepException.Kind#STORE_UNAVAILABLE}, which the
  * activity boundary reports as retryable: a step never completes with a checkpoint that exists on
@@ -145,6 +158,114 @@ public final class GitStore {
         throw new StepException(StepException.Kind.COMMIT_MISSING, "the git store has no " + ref);
       }
       return Diffs.between(repo, parent, id.name());
+    } catch (IOException e) {
+      throw new StepException(StepException.Kind.STORE_UNAVAILABLE, "cannot read the git store " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Bytes of a step log kept in the store at most: its end. */
+  static final int MAX_LOG_BYTES = 1 << 20;
+
+  /** The ref whose tree holds a loop's step logs, one file per step. */
+  static String logsRef(String loopId) {
+    return "refs/loops/" + loopId + "/logs";
+  }
+
+  /**
+   * Adds a step log (its last {@value #MAX_LOG_BYTES} bytes) as the file {@code name} of the
+   * loop's logs ref, a commit on top of the previous logs, and pushes that ref to the store, so any
+   * machine can read it after the worker that ran the step is gone.
+   *
+   * @param repo the workspace repository the objects are written to before the push
+   * @throws StepException {@code STORE_UNAVAILABLE} when the store cannot be reached
+   */
+  void pushLog(Repository repo, String loopId, String name, byte[] content) {
+    String ref = logsRef(loopId);
+    byte[] tail = content.length <= MAX_LOG_BYTES ? content
+        : java.util.Arrays.copyOfRange(content, content.length - MAX_LOG_BYTES, content.length);
+    try (ObjectInserter inserter = repo.newObjectInserter();
+        ObjectReader reader = repo.newObjectReader();
+        RevWalk walk = new RevWalk(reader)) {
+      ObjectId parent = repo.resolve(ref);
+      if (parent == null) {
+        // A worker new to this loop continues the logs the store has.
+        fetch(repo, loopId);
+        parent = repo.resolve(ref);
+      }
+      DirCache index = parent == null ? DirCache.newInCore() : DirCache.read(reader, walk.parseCommit(parent).getTree());
+      ObjectId blob = inserter.insert(Constants.OBJ_BLOB, tail);
+      DirCacheEditor editor = index.editor();
+      editor.add(new DirCacheEditor.PathEdit(name) {
+        @Override
+        public void apply(DirCacheEntry entry) {
+          entry.setFileMode(FileMode.REGULAR_FILE);
+          entry.setObjectId(blob);
+          entry.setLength(tail.length);
+        }
+      });
+      editor.finish();
+      CommitBuilder commit = new CommitBuilder();
+      commit.setTreeId(index.writeTree(inserter));
+      if (parent != null) {
+        commit.setParentId(parent);
+      }
+      PersonIdent now = new PersonIdent(GitWorkspace.IDENT, java.time.Instant.now());
+      commit.setAuthor(now);
+      commit.setCommitter(now);
+      commit.setMessage(name + "\n");
+      ObjectId id = inserter.insert(commit);
+      inserter.flush();
+      RefUpdate update = repo.updateRef(ref);
+      update.setNewObjectId(id);
+      update.setForceUpdate(true);
+      update.update();
+    } catch (IOException e) {
+      throw new StepException(StepException.Kind.IO, "cannot record log " + name + " of loop " + loopId + ": " + e.getMessage(), e);
+    }
+    push(repo, ref);
+  }
+
+  /**
+   * The names of a loop's step logs in the store, e.g. {@code iter-0003-make.log}, in order.
+   *
+   * @throws StepException {@code STORE_UNAVAILABLE} when the store cannot be read
+   */
+  public java.util.List<String> logs(String loopId) {
+    try (Repository repo = reader(loopId); RevWalk walk = new RevWalk(repo)) {
+      ObjectId head = repo.resolve(logsRef(loopId));
+      java.util.List<String> names = new ArrayList<>();
+      if (head == null) {
+        return names;
+      }
+      try (TreeWalk tree = new TreeWalk(repo)) {
+        tree.addTree(walk.parseCommit(head).getTree());
+        while (tree.next()) {
+          names.add(tree.getPathString());
+        }
+      }
+      return names;
+    } catch (IOException e) {
+      throw new StepException(StepException.Kind.STORE_UNAVAILABLE, "cannot read the git store " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * One step log of a loop from the store (its last {@value #MAX_LOG_BYTES} bytes).
+   *
+   * @throws StepException {@code COMMIT_MISSING} when the store has no such log,
+   *     {@code STORE_UNAVAILABLE} when it cannot be read
+   */
+  public byte[] log(String loopId, String name) {
+    try (Repository repo = reader(loopId); RevWalk walk = new RevWalk(repo)) {
+      ObjectId head = repo.resolve(logsRef(loopId));
+      if (head != null) {
+        try (TreeWalk tree = TreeWalk.forPath(repo, name, walk.parseCommit(head).getTree())) {
+          if (tree != null) {
+            return repo.open(tree.getObjectId(0)).getBytes();
+          }
+        }
+      }
+      throw new StepException(StepException.Kind.COMMIT_MISSING, "the git store has no log " + name + " of loop " + loopId);
     } catch (IOException e) {
       throw new StepException(StepException.Kind.STORE_UNAVAILABLE, "cannot read the git store " + uri + ": " + e.getMessage(), e);
     }

@@ -220,6 +220,32 @@ public final class GitWorkspace {
   }
 
   /**
+   * Records a step's log in the git store ({@link GitStore#pushLog}), so the API can serve it from
+   * any machine.
+   *
+   * @param name the log's file name, e.g. {@code iter-0003-make.log}
+   */
+  void recordLog(String loopId, String name, Path file) {
+    try (Git git = open(loopId)) {
+      store.pushLog(git.getRepository(), loopId, name, Files.exists(file) ? readTail(file) : new byte[0]);
+    } catch (IOException e) {
+      throw new StepException(StepException.Kind.IO, "cannot read log " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static byte[] readTail(Path file) throws IOException {
+    try (var channel = java.nio.channels.FileChannel.open(file)) {
+      long size = channel.size();
+      long from = Math.max(0, size - GitStore.MAX_LOG_BYTES);
+      java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate((int) (size - from));
+      while (buffer.hasRemaining() && channel.read(buffer, from + buffer.position()) > 0) {
+        // Read until the buffer is full.
+      }
+      return buffer.array();
+    }
+  }
+
+  /**
    * The unified diff between two commits of a loop's workspace on this worker.
    *
    * @throws StepException {@code COMMIT_MISSING} when the workspace or a commit does not exist

@@ -71,6 +71,8 @@ public class LoopActivitiesImpl implements LoopActivities {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LoopActivitiesImpl.class);
+
   private final LoopPaths paths;
   private final GitWorkspace git;
   private final CommandRunner runner;
@@ -314,9 +316,27 @@ public class LoopActivitiesImpl implements LoopActivities {
     env.put("LOOP_REFLECTIONS_FILE", ws.resolve(MemoryFiles.REFLECTIONS).toString());
     env.put("LOOP_RESULT_FILE", ws.resolve(MemoryFiles.RESULT).toString());
     env.putAll(extra);
-    return runner.run(
-        step.command(), ws, env, step.timeoutDuration(), paths.log(ctx.loopId(), ctx.iteration(), name), stdout,
-        paths.loopDir(ctx.loopId()).resolve("running.pid"), heartbeat(name));
+    Path logFile = paths.log(ctx.loopId(), ctx.iteration(), name);
+    CommandRunner.Run run = runner.run(
+        step.command(), ws, env, step.timeoutDuration(), logFile, stdout, paths.loopDir(ctx.loopId()).resolve("running.pid"), heartbeat(name));
+    recordLog(ctx.loopId(), logFile);
+    if (stdout != null) {
+      recordLog(ctx.loopId(), stdout);
+    }
+    return run;
+  }
+
+  /**
+   * Puts a step's log into the git store for the API. Best effort: a store that cannot take it
+   * now is logged, and the step goes on (its commits' pushes fail it retryably if the store stays
+   * away), so a maker that ran for an hour is not run again for the sake of its log.
+   */
+  private void recordLog(String loopId, Path file) {
+    try {
+      git.recordLog(loopId, file.getFileName().toString(), file);
+    } catch (StepException e) {
+      log.warn("log {} of loop {} not recorded in the git store: {}", file.getFileName(), loopId, e.getMessage());
+    }
   }
 
   private static CommandRunner.Progress heartbeat(String step) {

@@ -156,6 +156,13 @@ class LoopApiTest {
         .andExpect(status().isOk())
         .andExpect(content().string(org.hamcrest.Matchers.containsString("+fixed")));
     mvc.perform(get("/api/loops/loop-api-life/checkpoints/7/diff")).andExpect(status().isNotFound());
+    // Step logs from the git store: the maker's and the check's of every iteration.
+    mvc.perform(get("/api/loops/loop-api-life/logs"))
+        .andExpect(status().isOk())
+        .andExpect(jsonPath("$").value(org.hamcrest.Matchers.hasItems("iter-0001-make.log", "iter-0001-check-tests.log")));
+    mvc.perform(get("/api/loops/loop-api-life/logs/iter-0001-make.log")).andExpect(status().isOk());
+    mvc.perform(get("/api/loops/loop-api-life/logs/no-such.log")).andExpect(status().isNotFound());
+    mvc.perform(get("/api/loops/loop-api-life/logs/..%2Fapi-token")).andExpect(status().is4xxClientError());
     mvc.perform(post("/api/loops/loop-api-life/pause")).andExpect(status().isConflict());
 
     // A fork of a loop without a metric (this one) starts like any other.

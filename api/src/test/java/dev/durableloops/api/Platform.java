@@ -53,8 +53,21 @@ final class Platform implements AutoCloseable {
     }
   }
 
+  /** A Temporal server started elsewhere ({@code -Ddurable-loops.temporal-target=host:port}), or {@code null}. */
+  static final String EXTERNAL_TARGET = System.getProperty("durable-loops.temporal-target");
+
+  /** The Temporal server apps connect to when not the dev server this platform starts. */
+  String externalTarget = EXTERNAL_TARGET == null || EXTERNAL_TARGET.isBlank() ? null : EXTERNAL_TARGET;
+
   String target() {
-    return "127.0.0.1:" + temporalPort;
+    return externalTarget != null ? externalTarget : "127.0.0.1:" + temporalPort;
+  }
+
+  /** Starts the dev server, unless {@link #externalTarget} names a running server (a real cluster). */
+  void startServerUnlessExternal() throws Exception {
+    if (externalTarget == null) {
+      startServer();
+    }
   }
 
   void startServer() throws Exception {

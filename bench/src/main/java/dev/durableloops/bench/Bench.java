@@ -39,7 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Runs every benchmark against a running dev server and prints a Markdown table. Each figure is a
  * median over repeated runs with min and max; every ratio compares figures measured in this run.
  *
- * <p>Usage: {@code Bench --target 127.0.0.1:7233 --data DIR [--smoke] [--langgraph-python PATH]}.
+ * <p>Usage: {@code Bench --target 127.0.0.1:7233 --data DIR [--smoke] [--langgraph-python PATH]
+ * [--only overhead|git|scale|recovery]... [--scale-sizes 100,1000]}.
  */
 public final class Bench {
 
@@ -60,6 +61,9 @@ public final class Bench {
     this.benchDir = benchDir;
   }
 
+  /** Loop counts of the scale benchmark; {@code --scale-sizes 1000}; default 100, 500, 1000 (10 with --smoke). */
+  static int[] scaleSizes;
+
   public static void main(String[] args) throws Exception {
     String target = "127.0.0.1:7233";
     Path data = Files.createTempDirectory("bench");
@@ -77,6 +81,7 @@ public final class Bench {
         case "--bench-dir" -> benchDir = Path.of(args[++i]);
         case "--only" -> only.add(args[++i]);
         case "--app-jar" -> appJar = Path.of(args[++i]);
+        case "--scale-sizes" -> scaleSizes = java.util.Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -201,7 +206,7 @@ public final class Bench {
   // ---- scale ----
 
   private void scale() throws Exception {
-    int[] sizes = smoke ? new int[] {10} : new int[] {100, 500, 1000};
+    int[] sizes = scaleSizes != null ? scaleSizes : smoke ? new int[] {10} : new int[] {100, 500, 1000};
     for (int n : sizes) {
       Path repo = TestRepo.create(data.resolve("repos/scale-" + n), 5);
       int iterations = 3;

@@ -35,14 +35,17 @@ class LoopController {
   private final LoopCommands commands;
   private final LoopForks forks;
   private final LoopDiffs diffs;
+  private final LoopLogs logs;
   private final LoopEvents events;
 
-  LoopController(LoopStarter starter, LoopReader reader, LoopCommands commands, LoopForks forks, LoopDiffs diffs, LoopEvents events) {
+  LoopController(LoopStarter starter, LoopReader reader, LoopCommands commands, LoopForks forks, LoopDiffs diffs, LoopLogs logs,
+      LoopEvents events) {
     this.starter = starter;
     this.reader = reader;
     this.commands = commands;
     this.forks = forks;
     this.diffs = diffs;
+    this.logs = logs;
     this.events = events;
   }
 
@@ -140,6 +143,18 @@ class LoopController {
   @GetMapping(path = "/{id}/attempts/{n}/diff", produces = "text/x-diff")
   String attemptDiff(@PathVariable String id, @PathVariable int n) {
     return diffs.attempt(id, n);
+  }
+
+  /** The names of the loop's step logs (e.g. {@code iter-0003-make.log}), from the git store. */
+  @GetMapping("/{id}/logs")
+  List<String> logs(@PathVariable String id) {
+    return logs.list(id);
+  }
+
+  /** One step log as {@code text/plain} (its last 1 MiB), from the git store. */
+  @GetMapping(path = "/{id}/logs/{name}", produces = MediaType.TEXT_PLAIN_VALUE)
+  byte[] log(@PathVariable String id, @PathVariable String name) {
+    return logs.read(id, name);
   }
 
   private static ResponseEntity<Map<String, String>> accepted(String id, String message) {

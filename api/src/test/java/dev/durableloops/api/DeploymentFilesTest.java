@@ -1,0 +1,127 @@
+package dev.durableloops.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * The deployment files for people with Docker or Kubernetes, checked statically (no Docker engine
+ * or cluster runs here): they parse, name the jar the build makes, the port and profiles the app
+ * has, only environment variables the app reads, the Temporal versions {@code deploy/lib.sh} builds,
+ * and mount the git store where {@code DURABLE_LOOPS_GIT_STORE} points.
+ */
+class DeploymentFilesTest {
+
+  static final Path DEPLOY = Path.of("..", "deploy");
+  static Set<String> knownEnv;
+  static String libSh;
+
+  @BeforeAll
+  static void readTheCode() throws Exception {
+    knownEnv = new HashSet<>(Set.of("SPRING_PROFILES_ACTIVE"));
+    String application = Files.readString(Path.of("src/main/resources/application.yaml"));
+    Matcher placeholders = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*)[:}]").matcher(application);
+    while (placeholders.find()) {
+      knownEnv.add(placeholders.group(1));
+    }
+    // Spring's relaxed binding: durable-loops.git-store is DURABLE_LOOPS_GIT_STORE.
+    for (var component : LoopsProperties.class.getRecordComponents()) {
+      knownEnv.add("DURABLE_LOOPS_" + component.getName().replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT));
+    }
+    libSh = Files.readString(DEPLOY.resolve("lib.sh"));
+  }
+
+  private static String libVersion(String name) {
+    Matcher m = Pattern.compile(name + "=\"v([0-9.]+)\"").matcher(libSh);
+    assertThat(m.find()).as(name + " in deploy/lib.sh").isTrue();
+    return m.group(1);
+  }
+
+  @Test
+  void theImageRunsTheJarTheBuildMakes() throws Exception {
+    String dockerfile = Files.readString(DEPLOY.resolve("Dockerfile"));
+    String pom = Files.readString(Path.of("pom.xml"));
+    assertThat(pom).contains("<finalName>durable-loops</finalName>");
+    assertThat(dockerfile).contains("COPY api/target/durable-loops.jar /app/durable-loops.jar")
+        .contains("ENTRYPOINT [\"java\", \"-jar\", \"/app/durable-loops.jar\"]")
+        .contains("EXPOSE 8080").contains(" git ").contains(" python3 ");
+    assertThat(Files.readString(Path.of("src/main/resources/application.yaml"))).contains("port: ${PORT:8080}");
+    Matcher env = Pattern.compile("^\\s+([A-Z][A-Z0-9_]+)=", Pattern.MULTILINE).matcher(dockerfile);
+    while (env.find()) {
+      assertThat(knownEnv).as("Dockerfile ENV").contains(env.group(1));
+    }
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void composeRunsTemporalOnPostgresTheApiAndWorkers() throws Exception {
+    Map<String, Object> compose = new Yaml().load(Files.readString(DEPLOY.resolve("compose.yaml")));
+    Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) compose.get("services");
+    assertThat(services).containsKeys("postgresql", "temporal", "temporal-ui", "api", "worker");
+    assertThat((String) services.get("temporal").get("image")).endsWith(":" + libVersion("TEMPORAL_SERVER_VERSION"));
+    assertThat((String) services.get("temporal-ui").get("image")).endsWith(":" + libVersion("TEMPORAL_UI_VERSION"));
+    assertThat(((Map<String, Object>) services.get("temporal").get("environment")).get("DB")).isEqualTo("postgres12");
+    for (String app : List.of("api", "worker")) {
+      Map<String, Object> service = services.get(app);
+      assertThat(service.get("image")).isEqualTo("durable-loops:dev");
+      Map<String, Object> env = (Map<String, Object>) service.get("environment");
+      assertThat(knownEnv).as(app + " environment").containsAll(env.keySet());
+      assertThat(env.get("SPRING_PROFILES_ACTIVE")).isEqualTo(app);
+      assertThat(Path.of("src/main/resources/application-" + app + ".yaml")).exists();
+      String store = (String) env.get("DURABLE_LOOPS_GIT_STORE");
+      assertThat((List<String>) service.get("volumes")).as(app + " mounts the git store")
+          .contains("git-store:" + Path.of(store).getParent());
+    }
+    assertThat((List<String>) services.get("api").get("ports")).contains("8080:8080");
+    assertThat(((Map<String, Object>) services.get("api").get("build")).get("dockerfile")).isEqualTo("deploy/Dockerfile");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void kubernetesRunsTheApiAndStatefulWorkersOnASharedStore() throws Exception {
+    List<Map<String, Object>> docs = new ArrayList<>();
+    StreamSupport.stream(new Yaml().loadAll(Files.readString(DEPLOY.resolve("kubernetes/durable-loops.yaml"))).spliterator(), false)
+        .forEach(d -> docs.add((Map<String, Object>) d));
+    Map<String, Map<String, Object>> byKind = new java.util.HashMap<>();
+    for (Map<String, Object> d : docs) {
+      byKind.put(d.get("kind") + "/" + ((Map<String, Object>) d.get("metadata")).get("name"), d);
+    }
+    assertThat(byKind).containsKeys("ConfigMap/durable-loops", "PersistentVolumeClaim/durable-loops-git-store",
+        "Deployment/durable-loops-api", "Service/durable-loops-api", "StatefulSet/durable-loops-worker");
+    Map<String, Object> config = (Map<String, Object>) byKind.get("ConfigMap/durable-loops").get("data");
+    assertThat(knownEnv).as("ConfigMap keys").containsAll(config.keySet());
+    String storeDir = Path.of((String) config.get("DURABLE_LOOPS_GIT_STORE")).getParent().toString();
+    assertThat((List<String>) ((Map<String, Object>) byKind.get("PersistentVolumeClaim/durable-loops-git-store").get("spec"))
+        .get("accessModes")).containsExactly("ReadWriteMany");
+    for (String workload : List.of("Deployment/durable-loops-api", "StatefulSet/durable-loops-worker")) {
+      Map<String, Object> spec = (Map<String, Object>) byKind.get(workload).get("spec");
+      Map<String, Object> pod = (Map<String, Object>) ((Map<String, Object>) spec.get("template")).get("spec");
+      Map<String, Object> container = ((List<Map<String, Object>>) pod.get("containers")).get(0);
+      assertThat(container.get("image")).isEqualTo("durable-loops:dev");
+      List<Map<String, Object>> env = (List<Map<String, Object>>) container.get("env");
+      assertThat(env).extracting(e -> (String) e.get("name")).allSatisfy(name -> assertThat(knownEnv).contains(name));
+      String profile = env.stream().filter(e -> "SPRING_PROFILES_ACTIVE".equals(e.get("name"))).map(e -> (String) e.get("value"))
+          .findFirst().orElseThrow();
+      assertThat(Path.of("src/main/resources/application-" + profile + ".yaml")).exists();
+      assertThat((List<Map<String, Object>>) container.get("volumeMounts")).extracting(m -> m.get("name") + ":" + m.get("mountPath"))
+          .contains("git-store:" + storeDir, "data:/data");
+    }
+    Map<String, Object> api = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) byKind.get("Deployment/durable-loops-api")
+        .get("spec")).get("template")).get("spec");
+    assertThat(((List<Map<String, Object>>) ((List<Map<String, Object>>) api.get("containers")).get(0).get("ports")).get(0).get("containerPort"))
+        .isEqualTo(8080);
+  }
+}
