@@ -35,7 +35,8 @@ import org.eclipse.jgit.transport.RemoteRefUpdate;
  *
  * <p>Per loop the store holds {@code refs/heads/loops/<id>} (the work branch),
  * {@code refs/loops/<id>/attempts/<n>}, {@code refs/tags/loops/<id>/cp-<n>} and
- * {@code refs/loops/<id>/logs} (a tree of step logs, one file per step). Pushes are forced
+ * {@code refs/loops/<id>/logs/<workspace>} (trees of step logs, one file per step). Pushes and
+ * fetches are tried {@value #ATTEMPTS} times before they fail. Pushes are forced
  * and so idempotent: a retried activity finds its ref already there ({@code UP_TO_DATE}). A store
  * that cannot be reached raises {@link StepException.Kind#STORE_UNAVAILABLE}, which the
  * activity boundary reports as retryable: a step never completes with a checkpoint that exists on
@@ -84,6 +85,32 @@ public final class GitStore {
    * @throws StepException {@code STORE_UNAVAILABLE} when the store cannot be reached or refuses
    */
   void push(Repository repo, String... refs) {
+    retrying(() -> pushOnce(repo, refs));
+  }
+
+  /** Attempts of a push or fetch before it counts as failed; transient lock races pass on a retry. */
+  static final int ATTEMPTS = 3;
+
+  private static void retrying(Runnable operation) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        operation.run();
+        return;
+      } catch (StepException e) {
+        if (attempt >= ATTEMPTS || e.kind() != StepException.Kind.STORE_UNAVAILABLE) {
+          throw e;
+        }
+        try {
+          Thread.sleep(50L * attempt * attempt);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+  }
+
+  private void pushOnce(Repository repo, String... refs) {
     createIfLocal();
     List<RefSpec> specs = new ArrayList<>();
     for (String ref : refs) {
@@ -119,6 +146,10 @@ public final class GitStore {
     if (localDir != null && !Files.isDirectory(localDir)) {
       return;
     }
+    retrying(() -> fetchOnce(repo, loopId));
+  }
+
+  private void fetchOnce(Repository repo, String loopId) {
     try (Git git = new Git(repo)) {
       git.fetch().setRemote(uri).setRefSpecs(loopRefs(loopId)).setRemoveDeletedRefs(false).call();
     } catch (GitAPIException | RuntimeException e) {
@@ -166,9 +197,17 @@ public final class GitStore {
   /** Bytes of a step log kept in the store at most: its end. */
   static final int MAX_LOG_BYTES = 1 << 20;
 
-  /** The ref whose tree holds a loop's step logs, one file per step. */
-  static String logsRef(String loopId) {
-    return "refs/loops/" + loopId + "/logs";
+  /**
+   * The ref whose tree holds the step logs one workspace recorded for a loop, one file per step.
+   * Each workspace (a worker's clone) appends to its own ref, so no worker ever has to fetch the
+   * logs of another before writing; readers take the union.
+   */
+  static String logsRef(String loopId, String workspaceId) {
+    return logsPrefix(loopId) + workspaceId;
+  }
+
+  private static String logsPrefix(String loopId) {
+    return "refs/loops/" + loopId + "/logs/";
   }
 
   /**
@@ -179,19 +218,14 @@ public final class GitStore {
    * @param repo the workspace repository the objects are written to before the push
    * @throws StepException {@code STORE_UNAVAILABLE} when the store cannot be reached
    */
-  void pushLog(Repository repo, String loopId, String name, byte[] content) {
-    String ref = logsRef(loopId);
+  void pushLog(Repository repo, String loopId, String workspaceId, String name, byte[] content) {
+    String ref = logsRef(loopId, workspaceId);
     byte[] tail = content.length <= MAX_LOG_BYTES ? content
         : java.util.Arrays.copyOfRange(content, content.length - MAX_LOG_BYTES, content.length);
     try (ObjectInserter inserter = repo.newObjectInserter();
         ObjectReader reader = repo.newObjectReader();
         RevWalk walk = new RevWalk(reader)) {
       ObjectId parent = repo.resolve(ref);
-      if (parent == null) {
-        // A worker new to this loop continues the logs the store has.
-        fetch(repo, loopId);
-        parent = repo.resolve(ref);
-      }
       DirCache index = parent == null ? DirCache.newInCore() : DirCache.read(reader, walk.parseCommit(parent).getTree());
       ObjectId blob = inserter.insert(Constants.OBJ_BLOB, tail);
       DirCacheEditor editor = index.editor();
@@ -212,7 +246,9 @@ public final class GitStore {
       PersonIdent now = new PersonIdent(GitWorkspace.IDENT, java.time.Instant.now());
       commit.setAuthor(now);
       commit.setCommitter(now);
-      commit.setMessage(name + "\n");
+      // The loop and workspace in the message keep every log commit unique: two pushes of the same
+      // objects would race for the same pack file in the store.
+      commit.setMessage(loopId + " " + name + "\n\nworkspace " + workspaceId + "\n");
       ObjectId id = inserter.insert(commit);
       inserter.flush();
       RefUpdate update = repo.updateRef(ref);
@@ -231,19 +267,28 @@ public final class GitStore {
    * @throws StepException {@code STORE_UNAVAILABLE} when the store cannot be read
    */
   public java.util.List<String> logs(String loopId) {
+    return new ArrayList<>(logFiles(loopId).keySet());
+  }
+
+  /** Every log file of a loop in the store by name; where two workspaces have one, the newer commit's. */
+  private java.util.SortedMap<String, byte[]> logFiles(String loopId) {
     try (Repository repo = reader(loopId); RevWalk walk = new RevWalk(repo)) {
-      ObjectId head = repo.resolve(logsRef(loopId));
-      java.util.List<String> names = new ArrayList<>();
-      if (head == null) {
-        return names;
-      }
-      try (TreeWalk tree = new TreeWalk(repo)) {
-        tree.addTree(walk.parseCommit(head).getTree());
-        while (tree.next()) {
-          names.add(tree.getPathString());
+      java.util.SortedMap<String, byte[]> files = new java.util.TreeMap<>();
+      java.util.Map<String, Integer> times = new java.util.HashMap<>();
+      for (var ref : repo.getRefDatabase().getRefsByPrefix(logsPrefix(loopId))) {
+        var commit = walk.parseCommit(ref.getObjectId());
+        try (TreeWalk tree = new TreeWalk(repo)) {
+          tree.addTree(commit.getTree());
+          while (tree.next()) {
+            String name = tree.getPathString();
+            if (times.getOrDefault(name, Integer.MIN_VALUE) <= commit.getCommitTime()) {
+              times.put(name, commit.getCommitTime());
+              files.put(name, repo.open(tree.getObjectId(0)).getBytes());
+            }
+          }
         }
       }
-      return names;
+      return files;
     } catch (IOException e) {
       throw new StepException(StepException.Kind.STORE_UNAVAILABLE, "cannot read the git store " + uri + ": " + e.getMessage(), e);
     }
@@ -256,19 +301,11 @@ public final class GitStore {
    *     {@code STORE_UNAVAILABLE} when it cannot be read
    */
   public byte[] log(String loopId, String name) {
-    try (Repository repo = reader(loopId); RevWalk walk = new RevWalk(repo)) {
-      ObjectId head = repo.resolve(logsRef(loopId));
-      if (head != null) {
-        try (TreeWalk tree = TreeWalk.forPath(repo, name, walk.parseCommit(head).getTree())) {
-          if (tree != null) {
-            return repo.open(tree.getObjectId(0)).getBytes();
-          }
-        }
-      }
+    byte[] content = logFiles(loopId).get(name);
+    if (content == null) {
       throw new StepException(StepException.Kind.COMMIT_MISSING, "the git store has no log " + name + " of loop " + loopId);
-    } catch (IOException e) {
-      throw new StepException(StepException.Kind.STORE_UNAVAILABLE, "cannot read the git store " + uri + ": " + e.getMessage(), e);
     }
+    return content;
   }
 
   private Repository reader(String loopId) throws IOException {

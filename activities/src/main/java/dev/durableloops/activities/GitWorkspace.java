@@ -227,10 +227,21 @@ public final class GitWorkspace {
    */
   void recordLog(String loopId, String name, Path file) {
     try (Git git = open(loopId)) {
-      store.pushLog(git.getRepository(), loopId, name, Files.exists(file) ? readTail(file) : new byte[0]);
+      store.pushLog(git.getRepository(), loopId, workspaceId(git.getRepository()), name, Files.exists(file) ? readTail(file) : new byte[0]);
     } catch (IOException e) {
       throw new StepException(StepException.Kind.IO, "cannot read log " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /** This clone's id (made once, kept in {@code .git}), naming the logs ref it writes. */
+  private static String workspaceId(Repository repo) throws IOException {
+    Path file = repo.getDirectory().toPath().resolve("durable-loops-workspace-id");
+    if (Files.exists(file)) {
+      return Files.readString(file).strip();
+    }
+    String id = java.util.UUID.randomUUID().toString().substring(0, 8);
+    Files.writeString(file, id + "\n");
+    return id;
   }
 
   private static byte[] readTail(Path file) throws IOException {
