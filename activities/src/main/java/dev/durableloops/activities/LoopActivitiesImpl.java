@@ -162,6 +162,7 @@ public class LoopActivitiesImpl implements LoopActivities {
       deleteIfExists(result);
       CommandRunner.Run run = run(ctx, input.make(), "make", null, Map.of());
       MakerReport report = MakerReport.read(result);
+      heartbeat("make").beat("committing the attempt");
       GitWorkspace.Attempt attempt =
           git.commitAttempt(
               ctx.loopId(),
@@ -319,6 +320,7 @@ public class LoopActivitiesImpl implements LoopActivities {
     Path logFile = paths.log(ctx.loopId(), ctx.iteration(), name);
     CommandRunner.Run run = runner.run(
         step.command(), ws, env, step.timeoutDuration(), logFile, stdout, paths.loopDir(ctx.loopId()).resolve("running.pid"), heartbeat(name));
+    heartbeat(name).beat("recording the log");
     recordLog(ctx.loopId(), logFile);
     if (stdout != null) {
       recordLog(ctx.loopId(), stdout);
