@@ -5,7 +5,7 @@
 # Usage: bench/cluster.sh [--smoke]     (--smoke: 10 loops, what CI runs)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../deploy/lib.sh"
-need java mvn git python3
+need java git python3
 ensure_temporal
 LOOPS="${LOOPS:-1000}"
 [ "${1:-}" = "--smoke" ] && LOOPS=10
@@ -19,7 +19,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-(cd "$ROOT" && mvn -q -B -ntp -Pbench -DskipTests -pl bench,api -am install)
+(cd "$ROOT" && "$ROOT/mvnw" -q -B -ntp -Pbench -DskipTests -pl bench,api -am install)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 DEV_PORT="$(free_port)"

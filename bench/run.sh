@@ -7,7 +7,7 @@
 #   --smoke  a short version (seconds, not minutes) that CI runs so the benchmarks cannot rot.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../deploy/lib.sh"
-need java mvn git python3
+need java git python3
 ensure_temporal
 
 WORK="$(mktemp -d)"
@@ -22,7 +22,7 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import langgraph.chec
   "$VENV/bin/pip" install --quiet langgraph==1.2.22 langgraph-checkpoint-sqlite==3.1.2
 fi
 
-(cd "$ROOT" && mvn -q -B -ntp -Pbench -DskipTests -pl bench,api -am install)
+(cd "$ROOT" && "$ROOT/mvnw" -q -B -ntp -Pbench -DskipTests -pl bench,api -am install)
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 "$TEMPORAL_BIN" server start-dev --headless --ip 127.0.0.1 --port "$PORT" --db-filename "$WORK/temporal.db" \
   --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal "${SEARCH_ATTRIBUTES[@]}" "${DEV_SERVER_TUNING[@]}" \

@@ -18,7 +18,7 @@
 # SHARDS (4), NO_EXAMPLE=1.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-need java mvn git python3 curl go
+need java git python3 curl go
 MODE="${1:-}"
 ensure_temporal
 ensure_postgres
@@ -134,12 +134,13 @@ fi
 
 # 5. The app: one API process and $WORKERS workers, each with a data directory of its own.
 echo "durable-loops: building"
-(cd "$ROOT" && mvn -q -B -ntp -DskipTests package)
+(cd "$ROOT" && "$ROOT/mvnw" -q -B -ntp -DskipTests package)
 JAR="$ROOT/api/target/durable-loops.jar"
 STORE="$CLUSTER/store.git"
 for i in $(seq 1 "$WORKERS"); do
   echo "durable-loops: starting worker-$i (log in $CLUSTER/worker-$i.log)"
   SPRING_PROFILES_ACTIVE=worker DURABLE_LOOPS_DATA_DIR="$CLUSTER/worker-$i" DURABLE_LOOPS_WORKER_ID="worker-$i" \
+    MANAGEMENT_PORT=$((PORT + i)) \
     DURABLE_LOOPS_GIT_STORE="$STORE" TEMPORAL_ADDRESS="$ADDRESS" java -jar "$JAR" >"$CLUSTER/worker-$i.log" 2>&1 &
   PIDS+=($!)
 done

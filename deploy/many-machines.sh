@@ -8,7 +8,7 @@
 # The short version (20 loops, 1 kill, dev server) runs in ./deploy/test.sh.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-need java mvn git
+need java git
 ensure_temporal
 cd "$ROOT"
 export DURABLE_LOOPS_TEMPORAL_CLI="$TEMPORAL_BIN"
@@ -28,6 +28,6 @@ if [ "${CLUSTER:-}" = "1" ]; then
   done
   TARGET=(-Ddurable-loops.temporal-target="127.0.0.1:$CLUSTER_PORT")
 fi
-mvn -B -ntp verify -pl api -am -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=ManyMachinesIT \
+"$ROOT/mvnw" -B -ntp verify -pl api -am -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=ManyMachinesIT \
   -Ddurable-loops.many-machines.loops="${LOOPS:-60}" -Ddurable-loops.many-machines.kills="${KILLS:-3}" "${TARGET[@]}" "$@"
 grep -h "many machines" api/target/failsafe-reports/dev.durableloops.api.ManyMachinesIT-output.txt

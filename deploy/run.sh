@@ -13,7 +13,7 @@
 # NO_EXAMPLE=1 to start no loop, EXIT_AFTER_EXAMPLE=1 to stop once the example loop has ended.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-need java mvn git python3 curl
+need java git python3 curl
 ensure_temporal
 
 DATA="${DURABLE_LOOPS_DATA_DIR:-$ROOT/.data}"
@@ -24,7 +24,7 @@ mkdir -p "$DATA"
 DATA="$(cd "$DATA" && pwd)"
 
 echo "durable-loops: building"
-(cd "$ROOT" && mvn -q -B -ntp -DskipTests package)
+(cd "$ROOT" && "$ROOT/mvnw" -q -B -ntp -DskipTests package)
 JAR="$ROOT/api/target/durable-loops.jar"
 
 PIDS=()

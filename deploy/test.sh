@@ -4,10 +4,10 @@
 # replay of recorded histories, and the crash tests (app and dev server killed with SIGKILL).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-need java mvn git python3
+need java git python3
 ensure_temporal
 ensure_browser
 python3 -c "import pytest" 2>/dev/null || python3 -m pip install --quiet pytest
 cd "$ROOT"
 export DURABLE_LOOPS_TEMPORAL_CLI="$TEMPORAL_BIN"
-exec mvn -B -ntp verify "$@"
+exec "$ROOT/mvnw" -B -ntp verify "$@"

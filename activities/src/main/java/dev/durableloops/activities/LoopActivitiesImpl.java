@@ -44,6 +44,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.function.Supplier;
+import org.slf4j.MDC;
 import java.util.regex.PatternSyntaxException;
 
 /**
@@ -78,6 +79,7 @@ public class LoopActivitiesImpl implements LoopActivities {
   private final CommandRunner runner;
   private final CommandPolicy policy;
   private final String hostQueue;
+  private final StepObserver observer;
 
   /**
    * @param dataDir the data directory holding every loop's workspace and logs
@@ -85,18 +87,20 @@ public class LoopActivitiesImpl implements LoopActivities {
    * @param store where every attempt and checkpoint is pushed
    * @param hostQueue this worker's own task queue, which {@code Prepare} reports so the loop's
    *     workspace steps come here; {@code null} when the worker has none
+   * @param observer told of every step, for metrics
    */
-  public LoopActivitiesImpl(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue) {
+  public LoopActivitiesImpl(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer) {
     this.paths = new LoopPaths(dataDir);
     this.git = new GitWorkspace(paths, store);
     this.policy = policy;
     this.runner = new CommandRunner(policy.outputCapBytes());
     this.hostQueue = hostQueue;
+    this.observer = observer;
   }
 
-  /** Activities without a worker-specific task queue. */
+  /** Activities without a worker-specific task queue or an observer. */
   public LoopActivitiesImpl(Path dataDir, CommandPolicy policy, GitStore store) {
-    this(dataDir, policy, store, null);
+    this(dataDir, policy, store, null, StepObserver.NONE);
   }
 
   /** Activities with {@link CommandPolicy#DEFAULT} and the data directory's own store. */
@@ -106,7 +110,8 @@ public class LoopActivitiesImpl implements LoopActivities {
 
   @Override
   public PrepareResult prepare(PrepareInput input) {
-    return atBoundary(() -> {
+    return atBoundary("Prepare", () -> {
+      MDC.put("loopId", input.loopId());
       GitWorkspace.Prepared prepared = git.prepare(input.loopId(), input.workspace(), input.commit(), input.forkOf());
       return new PrepareResult(
           prepared.dir().toString(), GitWorkspace.workBranch(input.loopId()), prepared.baseCommit(), prepared.commit(), hostQueue);
@@ -115,8 +120,8 @@ public class LoopActivitiesImpl implements LoopActivities {
 
   @Override
   public DiscoverResult discover(DiscoverInput input) {
-    return atBoundary(() -> {
-      StepContext ctx = input.context();
+    return atBoundary("Discover", () -> {
+      StepContext ctx = context(input.context());
       if (input.discover() == null) {
         return new DiscoverResult(List.of(ctx.goal()), ctx.goal(), 0, null);
       }
@@ -135,8 +140,8 @@ public class LoopActivitiesImpl implements LoopActivities {
 
   @Override
   public PlanResult plan(PlanInput input) {
-    return atBoundary(() -> {
-      StepContext ctx = input.context();
+    return atBoundary("Plan", () -> {
+      StepContext ctx = context(input.context());
       Path ws = paths.workspace(ctx.loopId());
       git.reconcile(ctx.loopId(), ctx.commit());
       write(ws.resolve(MemoryFiles.STATE), MemoryFiles.state(ctx, input.task(), input.memory()));
@@ -154,14 +159,15 @@ public class LoopActivitiesImpl implements LoopActivities {
 
   @Override
   public MakeResult make(MakeInput input) {
-    return atBoundary(() -> {
-      StepContext ctx = input.context();
+    return atBoundary("Make", () -> {
+      StepContext ctx = context(input.context());
       Path ws = paths.workspace(ctx.loopId());
       git.reconcile(ctx.loopId(), ctx.commit());
       Path result = ws.resolve(MemoryFiles.RESULT);
       deleteIfExists(result);
       CommandRunner.Run run = run(ctx, input.make(), "make", null, Map.of());
       MakerReport report = MakerReport.read(result);
+      observer.makerSpent(report.costUsd(), report.tokens());
       heartbeat("make").beat("committing the attempt");
       GitWorkspace.Attempt attempt =
           git.commitAttempt(
@@ -179,8 +185,8 @@ public class LoopActivitiesImpl implements LoopActivities {
 
   @Override
   public CheckResult check(CheckInput input) {
-    return atBoundary(() -> {
-      StepContext ctx = input.context();
+    return atBoundary("Check", () -> {
+      StepContext ctx = context(input.context());
       Path ws = paths.workspace(ctx.loopId());
       git.reconcile(ctx.loopId(), ctx.commit());
       List<CheckEvidence> evidence = new ArrayList<>();
@@ -217,12 +223,12 @@ public class LoopActivitiesImpl implements LoopActivities {
 
   @Override
   public GateResult gate(GateInput input) {
-    return atBoundary(() -> {
+    return atBoundary("Gate", () -> {
       GateResult deterministic = GatePolicy.decide(input, null);
       if (input.review() == null || !deterministic.passed()) {
         return deterministic;
       }
-      StepContext ctx = input.context();
+      StepContext ctx = context(input.context());
       Path ws = paths.workspace(ctx.loopId());
       git.reconcile(ctx.loopId(), ctx.commit());
       Path diffFile = ws.resolve(MemoryFiles.DIR).resolve("ATTEMPT.diff");
@@ -235,23 +241,28 @@ public class LoopActivitiesImpl implements LoopActivities {
 
   @Override
   public CheckpointResult checkpoint(CheckpointInput input) {
-    return atBoundary(() -> {
+    return atBoundary("Checkpoint", () -> {
+      MDC.put("loopId", input.loopId());
       String tag = git.checkpoint(input.loopId(), input.number(), input.attemptCommit());
+      observer.iterationEnded("ACCEPT");
       return new CheckpointResult(input.attemptCommit(), tag);
     });
   }
 
   @Override
   public void discard(DiscardInput input) {
-    atBoundary(() -> {
+    atBoundary("Discard", () -> {
+      MDC.put("loopId", input.loopId());
       git.reconcile(input.loopId(), input.checkpointCommit());
+      observer.iterationEnded("REJECT");
       return null;
     });
   }
 
   @Override
   public void rollback(RollbackInput input) {
-    atBoundary(() -> {
+    atBoundary("Rollback", () -> {
+      MDC.put("loopId", input.loopId());
       git.rollback(input.loopId(), input.commit());
       return null;
     });
@@ -259,12 +270,12 @@ public class LoopActivitiesImpl implements LoopActivities {
 
   @Override
   public ReflectResult reflect(ReflectInput input) {
-    return atBoundary(() -> {
+    return atBoundary("Reflect", () -> {
       String builtIn = Reflections.builtIn(input);
       if (input.reflect() == null) {
         return new ReflectResult(cap(builtIn), false);
       }
-      StepContext ctx = input.context();
+      StepContext ctx = context(input.context());
       Path ws = paths.workspace(ctx.loopId());
       git.reconcile(ctx.loopId(), ctx.commit());
       Path evidence = ws.resolve(MemoryFiles.DIR).resolve("EVIDENCE.json");
@@ -289,17 +300,36 @@ public class LoopActivitiesImpl implements LoopActivities {
 
   // ---- helpers ----
 
+  /** Puts the loop id and iteration into the log context of the step that runs on this thread. */
+  private static StepContext context(StepContext ctx) {
+    MDC.put("loopId", ctx.loopId());
+    MDC.put("iteration", Integer.toString(ctx.iteration()));
+    return ctx;
+  }
+
   /**
-   * The activity boundary: runs a step, turning the plain exceptions of the code below into
-   * Temporal failures typed by {@code LoopErrorType} ({@link Failures}).
+   * The activity boundary: runs a step with its type in the log context ({@code step}; the loop id
+   * and iteration are put there by {@link #context}), turning the plain exceptions of the code below
+   * into Temporal failures typed by {@code LoopErrorType} ({@link Failures}), and tells the observer
+   * how long it took.
    */
-  private static <T> T atBoundary(Supplier<T> step) {
+  private <T> T atBoundary(String type, Supplier<T> step) {
+    long started = System.nanoTime();
+    boolean failed = true;
+    MDC.put("step", type);
     try {
-      return step.get();
+      T result = step.get();
+      failed = false;
+      return result;
     } catch (StepException e) {
       throw Failures.of(e);
     } catch (UncheckedIOException e) {
       throw Failures.of(new StepException(StepException.Kind.IO, e.getCause().getMessage(), e.getCause()));
+    } finally {
+      MDC.remove("step");
+      MDC.remove("loopId");
+      MDC.remove("iteration");
+      observer.stepEnded(type, java.time.Duration.ofNanos(System.nanoTime() - started), failed);
     }
   }
 

@@ -36,6 +36,10 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
   private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
 
+  /** Temporal's answers that mean "not now": the server is down, slow, or lacks the call. */
+  private static final java.util.Set<io.grpc.Status.Code> TEMPORAL_UNAVAILABLE = java.util.Set.of(
+      io.grpc.Status.Code.UNAVAILABLE, io.grpc.Status.Code.DEADLINE_EXCEEDED, io.grpc.Status.Code.UNIMPLEMENTED);
+
   @Override
   protected ResponseEntity<Object> handleMethodArgumentNotValid(
       MethodArgumentNotValidException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
@@ -130,6 +134,14 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
   @ExceptionHandler(Exception.class)
   ResponseEntity<ProblemDetail> unexpected(Exception ex) {
+    for (Throwable t = ex; t != null; t = t.getCause()) {
+      if (t instanceof io.grpc.StatusRuntimeException grpc && TEMPORAL_UNAVAILABLE.contains(grpc.getStatus().getCode())) {
+        log.warn("Temporal did not answer: {}", grpc.getStatus());
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+            .body(problem(HttpStatus.SERVICE_UNAVAILABLE, "temporal-unavailable", "Temporal unavailable",
+                "the Temporal server cannot answer this right now; try again"));
+      }
+    }
     log.error("unexpected error answering a request", ex);
     return ResponseEntity.status(HttpStatus.INTERNAL_SERVER_ERROR)
         .body(problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal", "Internal error", "the server could not answer; see its log"));

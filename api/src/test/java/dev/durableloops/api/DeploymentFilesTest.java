@@ -32,7 +32,13 @@ class DeploymentFilesTest {
   @BeforeAll
   static void readTheCode() throws Exception {
     knownEnv = new HashSet<>(Set.of("SPRING_PROFILES_ACTIVE"));
-    String application = Files.readString(Path.of("src/main/resources/application.yaml"));
+    StringBuilder applicationFiles = new StringBuilder();
+    try (var files = Files.list(Path.of("src/main/resources"))) {
+      for (Path file : files.filter(f -> f.getFileName().toString().startsWith("application")).toList()) {
+        applicationFiles.append(Files.readString(file));
+      }
+    }
+    String application = applicationFiles.toString();
     Matcher placeholders = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*)[:}]").matcher(application);
     while (placeholders.find()) {
       knownEnv.add(placeholders.group(1));

@@ -136,6 +136,7 @@ final class Platform implements AutoCloseable {
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     Map<String, String> e = pb.environment();
     e.put("PORT", Integer.toString(port));
+    e.put("MANAGEMENT_PORT", Integer.toString(port));
     e.put("TEMPORAL_ADDRESS", target());
     e.put("DURABLE_LOOPS_DATA_DIR", dir.resolve(name).toString());
     e.put("DURABLE_LOOPS_GIT_STORE", dir.resolve("store.git").toString());

@@ -111,6 +111,7 @@ final class Approvals {
             iteration, made.attemptCommit(), made.diffHash(), made.diffStat(), gated.passed(),
             Instant.ofEpochMilli(Workflow.currentTimeMillis() + wait.toMillis()).toString());
     answer = null;
+    long waitStarted = Workflow.currentTimeMillis();
     state.status(LoopStatus.AWAITING_APPROVAL);
     publish.run();
     boolean decided = Workflow.await(wait, () -> answer != null);
@@ -125,6 +126,9 @@ final class Approvals {
       deadlineFirst = !decided;
     }
     Decision decision = answer;
+    // Through Temporal's metrics scope, which emits nothing while a history is replayed.
+    Workflow.getMetricsScope().tagged(java.util.Map.of("outcome", decided && decision != null ? "decided" : "timed_out"))
+        .timer("loop_approval_wait").record(com.uber.m3.util.Duration.ofMillis(Workflow.currentTimeMillis() - waitStarted));
     pending = null;
     answer = null;
     state.status(LoopStatus.RUNNING);

@@ -6,10 +6,15 @@ import dev.durableloops.workflows.spec.LoopSpec;
 import dev.durableloops.workflows.state.LoopStatus;
 import dev.durableloops.workflows.state.RollbackRequest;
 import dev.durableloops.workflows.state.RollbackResult;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import java.net.URI;
 import java.util.List;
-import java.util.Map;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -23,9 +28,11 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
- * The loops API ({@code /api/loops}); see DESIGN.md for the table of endpoints. Errors are RFC 9457
- * problem+json ({@link dev.durableloops.api.ApiExceptionHandler}).
+ * The loops API ({@code /api/loops}), described in OpenAPI at {@code /v3/api-docs}. Errors are RFC
+ * 9457 problem+json ({@link dev.durableloops.api.ApiExceptionHandler}).
  */
+@Tag(name = "loops", description = "Start, watch, steer and inspect loops")
+@ConditionalOnProperty(name = "durable-loops.serve-api", havingValue = "true", matchIfMissing = true)
 @RestController
 @RequestMapping(path = "/api/loops", produces = MediaType.APPLICATION_JSON_VALUE)
 class LoopController {
@@ -50,6 +57,8 @@ class LoopController {
   }
 
   /** Starts a loop: 201 with the id and links, {@code Location} the loop's URL. */
+  @Operation(summary = "Start a loop from a loop spec")
+  @ApiResponse(responseCode = "201", description = "Started; Location is the loop's URL")
   @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<StartResponse> start(@Valid @RequestBody LoopSpec spec) {
     StartResponse started = starter.start(spec);
@@ -57,18 +66,21 @@ class LoopController {
   }
 
   /** Lists loops, newest first; {@code ?status=AWAITING_APPROVAL} filters. */
+  @Operation(summary = "List loops from Temporal visibility, newest first")
   @GetMapping
   List<LoopSummary> list(@RequestParam(required = false) LoopStatus status) {
     return reader.list(status);
   }
 
   /** The loop's state. */
+  @Operation(summary = "The loop's state (live from the workflow, or recorded when no worker answers)")
   @GetMapping("/{id}")
   LoopView get(@PathVariable String id) {
     return reader.get(id);
   }
 
   /** Server-sent events: a {@code state} event with the whole state whenever it changes. */
+  @Operation(summary = "Server-sent 'state' events (a LoopView each) as the state changes")
   @GetMapping(path = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
   SseEmitter events(@PathVariable String id) {
     reader.get(id);
@@ -79,6 +91,10 @@ class LoopController {
    * Approves or rejects the pending attempt (the {@code decide} Update): 200 with the result. When
    * no worker is up it is sent as the {@code decision} Signal instead: 202.
    */
+  @Operation(summary = "Approve or reject the pending attempt (the 'decide' Update)")
+  @ApiResponse(responseCode = "200", description = "Recorded", content = @Content(schema = @Schema(implementation = DecisionResult.class)))
+  @ApiResponse(responseCode = "202", description = "No worker is up: sent as the 'decision' Signal",
+      content = @Content(schema = @Schema(implementation = Accepted.class)))
   @PostMapping(path = "/{id}/decision", consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<?> decide(@PathVariable String id, @Valid @RequestBody Decision decision) {
     DecisionResult result = commands.decide(id, decision);
@@ -93,12 +109,15 @@ class LoopController {
    * Rolls the loop back to checkpoint N (the {@code rollback} Update): 200 once the workspace and
    * state are back; 409 when the checkpoint does not exist or the loop has ended.
    */
+  @Operation(summary = "Roll back to checkpoint N, state and workspace together (the 'rollback' Update)")
   @PostMapping(path = "/{id}/rollback", consumes = MediaType.APPLICATION_JSON_VALUE)
   RollbackResult rollback(@PathVariable String id, @Valid @RequestBody RollbackRequest request) {
     return commands.rollback(id, request);
   }
 
   /** Starts a new loop from checkpoint N of this one: 201 like a start. */
+  @Operation(summary = "Start a new loop from checkpoint N of this one")
+  @ApiResponse(responseCode = "201", description = "Started; Location is the new loop's URL")
   @PostMapping(path = "/{id}/fork", consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<StartResponse> fork(@PathVariable String id, @Valid @RequestBody ForkRequest request) {
     StartResponse started = forks.fork(id, request);
@@ -106,58 +125,70 @@ class LoopController {
   }
 
   /** Pauses the loop before its next iteration: 202. */
+  @Operation(summary = "Pause the loop before its next iteration (Signal)")
+  @ApiResponse(responseCode = "202", description = "Requested")
   @PostMapping("/{id}/pause")
-  ResponseEntity<Map<String, String>> pause(@PathVariable String id) {
+  ResponseEntity<Accepted> pause(@PathVariable String id) {
     commands.pause(id);
     return accepted(id, "pause requested; the loop pauses before its next iteration");
   }
 
   /** Resumes a paused loop: 202. */
+  @Operation(summary = "Resume a paused loop (Signal)")
+  @ApiResponse(responseCode = "202", description = "Requested")
   @PostMapping("/{id}/resume")
-  ResponseEntity<Map<String, String>> resume(@PathVariable String id) {
+  ResponseEntity<Accepted> resume(@PathVariable String id) {
     commands.resume(id);
     return accepted(id, "resume requested");
   }
 
   /** Cancels the loop (Temporal cancellation; the running step's process group is killed): 202. */
+  @Operation(summary = "Cancel the loop; the running step's processes are killed")
+  @ApiResponse(responseCode = "202", description = "Requested")
   @PostMapping("/{id}/cancel")
-  ResponseEntity<Map<String, String>> cancel(@PathVariable String id) {
+  ResponseEntity<Accepted> cancel(@PathVariable String id) {
     commands.cancel(id);
     return accepted(id, "cancellation requested");
   }
 
   /** Adds a human note to the loop's memory: 202. */
+  @Operation(summary = "Add a human note to the loop's memory (Signal)")
+  @ApiResponse(responseCode = "202", description = "Requested")
   @PostMapping(path = "/{id}/notes", consumes = MediaType.APPLICATION_JSON_VALUE)
-  ResponseEntity<Map<String, String>> note(@PathVariable String id, @Valid @RequestBody NoteRequest note) {
+  ResponseEntity<Accepted> note(@PathVariable String id, @Valid @RequestBody NoteRequest note) {
     commands.addNote(id, note);
     return accepted(id, "note added; it reaches the maker from the next iteration on");
   }
 
   /** The diff of checkpoint N against its parent, as {@code text/x-diff}. */
+  @Operation(summary = "The diff of checkpoint N against its parent, from the git store")
   @GetMapping(path = "/{id}/checkpoints/{n}/diff", produces = "text/x-diff")
   String diff(@PathVariable String id, @PathVariable int n) {
     return diffs.checkpoint(id, n);
   }
 
   /** The diff of iteration N's attempt against the checkpoint it started from, as {@code text/x-diff}. */
+  @Operation(summary = "The diff of iteration N's attempt against the checkpoint it started from, from the git store")
   @GetMapping(path = "/{id}/attempts/{n}/diff", produces = "text/x-diff")
   String attemptDiff(@PathVariable String id, @PathVariable int n) {
     return diffs.attempt(id, n);
   }
 
   /** The names of the loop's step logs (e.g. {@code iter-0003-make.log}), from the git store. */
+  @Operation(summary = "The names of the loop's step logs, from the git store")
   @GetMapping("/{id}/logs")
   List<String> logs(@PathVariable String id) {
     return logs.list(id);
   }
 
   /** One step log as {@code text/plain} (its last 1 MiB), from the git store. */
+  @Operation(summary = "One step log (its last 1 MiB), from the git store")
   @GetMapping(path = "/{id}/logs/{name}", produces = MediaType.TEXT_PLAIN_VALUE)
   byte[] log(@PathVariable String id, @PathVariable String name) {
     return logs.read(id, name);
   }
 
-  private static ResponseEntity<Map<String, String>> accepted(String id, String message) {
-    return ResponseEntity.status(HttpStatus.ACCEPTED).body(Map.of("id", id, "message", message));
+  private static ResponseEntity<Accepted> accepted(String id, String message) {
+    return ResponseEntity.status(HttpStatus.ACCEPTED).body(new Accepted(id, message));
   }
 }

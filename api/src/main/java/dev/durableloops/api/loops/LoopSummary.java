@@ -19,7 +19,7 @@ import java.util.Map;
  * @param temporalStatus the workflow execution status, e.g. {@code RUNNING}, {@code COMPLETED}
  * @param links {@code self}, {@code web}, {@code temporal}
  */
-record LoopSummary(
+public record LoopSummary(
     String id,
     String status,
     Long iteration,

@@ -9,4 +9,4 @@ import jakarta.validation.constraints.Size;
  * @param text the note or rule, at most 10,000 characters
  * @param author optional
  */
-record NoteRequest(@NotBlank @Size(max = 10_000) String text, @Size(max = 200) String author) {}
+public record NoteRequest(@NotBlank @Size(max = 10_000) String text, @Size(max = 200) String author) {}

@@ -9,4 +9,4 @@ import java.util.Map;
  * @param runId the Temporal run id
  * @param links {@code self} (API), {@code web} (the page), {@code temporal} (the Temporal UI)
  */
-record StartResponse(String id, String runId, Map<String, String> links) {}
+public record StartResponse(String id, String runId, Map<String, String> links) {}

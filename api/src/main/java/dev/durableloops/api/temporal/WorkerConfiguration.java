@@ -3,6 +3,7 @@ package dev.durableloops.api.temporal;
 import dev.durableloops.activities.CommandPolicy;
 import dev.durableloops.activities.GitStore;
 import dev.durableloops.activities.LoopActivitiesImpl;
+import dev.durableloops.activities.StepObserver;
 import dev.durableloops.api.LoopsProperties;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
@@ -49,9 +50,10 @@ class WorkerConfiguration {
   }
 
   @Bean
-  LoopActivitiesImpl loopActivities(LoopsProperties properties, GitStore gitStore, HostQueue hostQueue) {
+  LoopActivitiesImpl loopActivities(LoopsProperties properties, GitStore gitStore, HostQueue hostQueue, StepObserver observer) {
     return new LoopActivitiesImpl(properties.dataDir(),
-        new CommandPolicy(properties.outputCap().toBytes(), properties.inheritedEnv(), properties.secrets()), gitStore, hostQueue.name());
+        new CommandPolicy(properties.outputCap().toBytes(), properties.inheritedEnv(), properties.secrets()), gitStore, hostQueue.name(),
+        observer);
   }
 
   /**

@@ -1,0 +1,69 @@
+package dev.durableloops.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.jayway.jsonpath.JsonPath;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What operators point their tools at, on the packaged app and the real dev server: liveness and
+ * readiness (down when Temporal is gone, up again when it is back), and a Prometheus scrape after a
+ * real loop that carries the loop metrics and the Temporal SDK's own.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class OperationsIT {
+
+  @TempDir Path tmp;
+
+  @Test
+  void healthFollowsTemporalAndMetricsFollowTheLoop() throws Exception {
+    assumeTrue(Platform.available(), "needs the Temporal CLI (deploy/test.sh installs it) and the packaged app jar (mvn verify)");
+    try (Platform platform = new Platform(tmp)) {
+      platform.startServer();
+      Platform.App app = platform.startApp(true);
+      assertThat(app.status("GET", "/actuator/health/liveness", null)).isEqualTo(200);
+      // Ready once Temporal answers and the worker is seen polling.
+      String ready = null;
+      for (int i = 0; i < 120 && (ready == null || !"UP".equals(JsonPath.read(ready, "$.status"))); i++) {
+        ready = app.send("GET", "/actuator/health/readiness", null).body();
+        Thread.sleep(500);
+      }
+      assertThat(JsonPath.<String>read(ready, "$.status")).as(ready).isEqualTo("UP");
+      assertThat(JsonPath.<String>read(ready, "$.components.temporal.status")).isEqualTo("UP");
+
+      Path repo = platform.repository("ops", Map.of("a.txt", "a\n"));
+      app.call("POST", "/api/loops", """
+          {"name": "ops", "goal": "Fix a.txt", "workspace": {"repository": "%s"},
+           "make": {"command": "if [ \\"$LOOP_ITERATION\\" -ge 2 ]; then echo fixed > a.txt; fi; printf '{\\"costUsd\\": 0.25, \\"tokens\\": 100}' > \\"$LOOP_RESULT_FILE\\""},
+           "checks": [{"name": "fixed", "command": "grep -q fixed a.txt"}]}
+          """.formatted(repo));
+      app.awaitState("loop-ops", Set.of("SUCCEEDED"), Duration.ofMinutes(2));
+      String metrics = app.call("GET", "/actuator/prometheus", null);
+      assertThat(metrics)
+          .contains("loop_iterations_total{application=\"durable-loops\",verdict=\"ACCEPT\"} 1.0")
+          .contains("loop_iterations_total{application=\"durable-loops\",verdict=\"REJECT\"} 1.0")
+          .contains("loop_cost_usd_total{application=\"durable-loops\"} 0.5")
+          .contains("loop_step_duration_seconds_count{application=\"durable-loops\",outcome=\"completed\",step=\"Make\"} 2")
+          .contains("temporal_");
+
+      // Temporal gone: not ready (503), still alive.
+      Platform.kill(platform.server);
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      int readiness = 200;
+      while (readiness == 200 && System.nanoTime() < deadline) {
+        readiness = app.status("GET", "/actuator/health/readiness", null);
+        Thread.sleep(500);
+      }
+      assertThat(readiness).isEqualTo(503);
+      assertThat(app.status("GET", "/actuator/health/liveness", null)).isEqualTo(200);
+    }
+  }
+}
