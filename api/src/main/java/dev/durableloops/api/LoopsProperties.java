@@ -36,6 +36,13 @@ import org.springframework.util.unit.DataSize;
  *     the steps of the loops whose workspace it holds go ({@code DURABLE_LOOPS_WORKER_ID}); default:
  *     made once as {@code <host>-<8 hex>} and kept in {@code <dataDir>/worker-id}, so a restarted
  *     worker with the same disk gets its loops back
+ * @param tokens named API tokens for people and automations, each {@code name}, {@code sha256} (hex
+ *     of the token) and {@code roles} (VIEWER, OPERATOR, APPROVER); default none
+ * @param tokensFile a file of further named tokens, one {@code name roles sha256} per line; default
+ *     {@code <dataDir>/tokens} when it exists
+ * @param jwtRolesClaim with an OAuth2 resource server configured
+ *     ({@code spring.security.oauth2.resourceserver.jwt.issuer-uri}), the JWT claim listing the
+ *     caller's roles; default {@code roles}
  * @param capacity worker capacity ({@code durable-loops.capacity.*}), also applied to the worker's
  *     own task queue
  * @param secrets secret values by name for {@code ${secret:NAME}} in a spec's {@code env}
@@ -58,7 +65,19 @@ public record LoopsProperties(
     @DefaultValue({}) Map<String, String> secrets,
     String gitStore,
     String workerId,
-    @DefaultValue Capacity capacity) {
+    @DefaultValue Capacity capacity,
+    @DefaultValue({}) List<Token> tokens,
+    Path tokensFile,
+    @DefaultValue("roles") String jwtRolesClaim) {
+
+  /**
+   * A named API token.
+   *
+   * @param name who it belongs to; recorded as the author of their decisions and notes
+   * @param sha256 SHA-256 of the token, hex; the token itself is never stored
+   * @param roles VIEWER, OPERATOR and/or APPROVER
+   */
+  public record Token(String name, String sha256, List<String> roles) {}
 
   /**
    * How much one worker process takes on. The defaults held 1,000 concurrent loops on one worker

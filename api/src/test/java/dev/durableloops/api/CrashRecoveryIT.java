@@ -148,7 +148,7 @@ class CrashRecoveryIT {
     Platform.App worker = platform.startApp(true);
     String done = worker.awaitState("loop-no-worker", Set.of("SUCCEEDED", "FAILED", "CAPPED", "STALLED"), Duration.ofMinutes(2));
     assertThat(JsonPath.<String>read(done, "$.status")).isEqualTo("SUCCEEDED");
-    assertThat(JsonPath.<String>read(done, "$.iterations[0].reason")).isEqualTo("approved by offline");
+    assertThat(JsonPath.<String>read(done, "$.iterations[0].reason")).isEqualTo("approved by api-token");
     assertThat(JsonPath.<String>read(done, "$.notes[0].text")).isEqualTo("sent while no worker was up");
 
     // A decision for an attempt that is no longer pending is a clear 409.

@@ -150,6 +150,9 @@ class LoopApiTest {
     mvc.perform(get("/api/loops/loop-api-life"))
         .andExpect(jsonPath("$.status").value("SUCCEEDED"))
         .andExpect(jsonPath("$.notes[0].text").value("prefer small diffs"))
+        // The decision and the note record the authenticated caller, not the client's "by".
+        .andExpect(jsonPath("$.iterations[0].reason").value(org.hamcrest.Matchers.startsWith("approved by api-token")))
+        .andExpect(jsonPath("$.notes[0].author").value("api-token"))
         .andExpect(jsonPath("$.checkpoints[0].tag").value("loops/loop-api-life/cp-1"))
         .andExpect(jsonPath("$.temporalStatus").value("COMPLETED"));
     mvc.perform(get("/api/loops/loop-api-life/checkpoints/1/diff"))

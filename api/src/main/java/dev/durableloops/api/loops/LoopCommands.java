@@ -14,6 +14,7 @@ import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowUpdateException;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.TemporalFailure;
+import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.stereotype.Service;
 
 /**
@@ -34,11 +35,14 @@ class LoopCommands {
   }
 
   /**
-   * Sends the {@code decide} Update; a refused decision is a {@link LoopConflictException}. When no
+   * Sends the {@code decide} Update, recording the authenticated caller as the decider; a refused
+   * decision is a {@link LoopConflictException}. When no
    * worker answers, the decision is sent as the {@code decision} Signal instead and {@code null} is
    * returned: it is applied (or ignored, if it names another attempt) once a worker is back.
    */
-  DecisionResult decide(String id, Decision decision) {
+  DecisionResult decide(String id, Decision asSent) {
+    // The authenticated caller decides, whatever the body's "by" says.
+    Decision decision = new Decision(asSent.decision(), asSent.diffHash(), asSent.comment(), caller(asSent.by()));
     WorkflowExecutionDescription d = executions.describe(id);
     if (d.getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
       throw new LoopConflictException("loop " + id + " has ended (" + Executions.shortStatus(d.getStatus()) + "); no decision can be sent");
@@ -79,12 +83,18 @@ class LoopCommands {
   }
 
   void addNote(String id, NoteRequest note) {
-    executions.running(id).addNote(new Note(note.text(), note.author(), null));
+    executions.running(id).addNote(new Note(note.text(), caller(note.author()), null));
   }
 
   void cancel(String id) {
     executions.running(id);
     client.newUntypedWorkflowStub(id).cancel();
+  }
+
+  /** The authenticated caller's name, or {@code otherwise} when the request carries none. */
+  private static String caller(String otherwise) {
+    var authentication = SecurityContextHolder.getContext().getAuthentication();
+    return authentication == null || !authentication.isAuthenticated() ? otherwise : authentication.getName();
   }
 
   /** The validator's or handler's own message, never a stack trace. */

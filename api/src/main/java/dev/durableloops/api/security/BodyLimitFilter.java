@@ -13,8 +13,6 @@ import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
@@ -23,47 +21,29 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Guards {@code /api/**}: every request must carry {@code Authorization: Bearer <token>}
- * ({@link ApiToken}); failures are 401 problem+json with {@code WWW-Authenticate: Bearer} and are
- * logged without the token. Bodies larger than {@code durable-loops.max-body-size} are 413, whether
- * announced by {@code Content-Length} or found while reading a chunked body.
- *
- * <p>The web pages are static and carry no data; they send the token from the page's address
- * fragment ({@code #token=…}, never sent to a server) as a header. No cookie is ever accepted, so
- * a cross-site form or request carries no credentials and is refused.
+ * Caps request bodies of {@code /api/**} and {@code /codec/**} at {@code durable-loops.max-body-size}
+ * (default 256 KB): a larger {@code Content-Length} is answered 413 problem+json at once, and a body
+ * without one is cut off at the cap while it is read. Authentication is Spring Security's
+ * ({@link SecurityConfiguration}).
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
-class ApiSecurityFilter extends OncePerRequestFilter {
+class BodyLimitFilter extends OncePerRequestFilter {
 
-  private static final Logger log = LoggerFactory.getLogger(ApiSecurityFilter.class);
-
-  private final ApiToken token;
   private final long maxBody;
 
-  ApiSecurityFilter(ApiToken token, LoopsProperties properties) {
-    this.token = token;
+  BodyLimitFilter(LoopsProperties properties) {
     this.maxBody = properties.maxBodySize().toBytes();
   }
 
   @Override
   protected boolean shouldNotFilter(HttpServletRequest request) {
-    return !request.getRequestURI().startsWith("/api/");
+    return !request.getRequestURI().startsWith("/api/") && !request.getRequestURI().startsWith("/codec/");
   }
 
   @Override
   protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
-    String header = request.getHeader("Authorization");
-    String presented = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).strip() : null;
-    if (!token.matches(presented)) {
-      log.warn("refused {} {} from {}: {}", request.getMethod(), request.getRequestURI(), request.getRemoteAddr(),
-          presented == null ? "no bearer token" : "wrong bearer token");
-      response.setHeader("WWW-Authenticate", "Bearer");
-      problem(response, HttpStatus.UNAUTHORIZED, "unauthorized", "Unauthorized",
-          "this API needs 'Authorization: Bearer <token>'; the token is in <data dir>/api-token unless configured");
-      return;
-    }
     if (request.getContentLengthLong() > maxBody) {
       problem(response, HttpStatus.CONTENT_TOO_LARGE, "too-large", "Request body too large",
           "the body is " + request.getContentLengthLong() + " bytes; at most " + maxBody + " are accepted");
