@@ -1,0 +1,28 @@
+package dev.durableloops.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code durable-loops reject ID -m why}: shows the pending attempt's diff, then rejects it. */
+@Command(name = "reject", description = "Show the pending attempt's diff and reject it.")
+final class RejectCommand implements Callable<Integer> {
+
+  @ParentCommand DurableLoopsCli cli;
+
+  @Parameters(index = "0", paramLabel = "ID", description = "the loop id")
+  String id;
+
+  @Option(names = {"-m", "--comment"}, description = "why; the loop's next reflection reads it")
+  String comment;
+
+  @Option(names = "--no-diff", description = "do not print the diff first")
+  boolean noDiff;
+
+  @Override
+  public Integer call() {
+    return Decide.decide(cli, id, "REJECT", comment, noDiff);
+  }
+}

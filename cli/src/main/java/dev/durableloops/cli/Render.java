@@ -1,0 +1,60 @@
+package dev.durableloops.cli;
+
+import java.util.Locale;
+import tools.jackson.databind.JsonNode;
+
+/** How the CLI prints a loop: a few lines a person reads at a glance. */
+final class Render {
+
+  private Render() {}
+
+  static String text(JsonNode node, String field) {
+    JsonNode value = node.get(field);
+    return value == null || value.isNull() ? "" : value.asString();
+  }
+
+  /** The loop's state: status, step, iteration, budget, pending decision, checkpoints, last reflections. */
+  static String loop(JsonNode s) {
+    StringBuilder out = new StringBuilder();
+    out.append(text(s, "id")).append("  ").append(text(s, "status"));
+    if (!text(s, "phase").isEmpty() && !"DONE".equals(text(s, "phase"))) {
+      out.append(" · ").append(text(s, "phase"));
+    }
+    out.append(" · iteration ").append(text(s, "iteration"));
+    JsonNode budget = s.get("budget");
+    if (budget != null && !budget.isNull()) {
+      out.append('/').append(budget.at("/limits/maxIterations").asString())
+          .append(String.format(Locale.ROOT, " · $%.2f", budget.get("costUsd").asDouble()));
+    }
+    out.append('\n');
+    if (!text(s, "stopReason").isEmpty()) {
+      out.append("  stopped: ").append(text(s, "stopReason")).append('\n');
+    }
+    JsonNode pending = s.get("pendingDecision");
+    if (pending != null && !pending.isNull()) {
+      out.append("  awaiting approval of iteration ").append(text(pending, "iteration")).append(": ").append(text(pending, "diffStat"))
+          .append(", diff ").append(text(pending, "diffHash")).append('\n');
+    }
+    JsonNode checkpoints = s.get("checkpoints");
+    if (checkpoints != null && checkpoints.isArray()) {
+      for (JsonNode cp : checkpoints) {
+        out.append("  cp-").append(text(cp, "number")).append("  iteration ").append(text(cp, "iteration")).append("  ")
+            .append(text(cp, "commit"), 0, Math.min(10, text(cp, "commit").length()))
+            .append(cp.path("rolledBack").asBoolean() ? "  (rolled back)" : "").append('\n');
+      }
+    }
+    JsonNode iterations = s.get("iterations");
+    if (iterations != null && iterations.isArray()) {
+      int from = Math.max(0, iterations.size() - 5);
+      for (int i = from; i < iterations.size(); i++) {
+        JsonNode r = iterations.get(i);
+        out.append("  #").append(text(r, "iteration")).append(' ').append(text(r, "verdict")).append("  ").append(text(r, "reason"))
+            .append('\n');
+      }
+    }
+    if (!s.path("live").asBoolean(true)) {
+      out.append("  (not live: ").append(text(s, "message")).append(")\n");
+    }
+    return out.toString();
+  }
+}
