@@ -326,6 +326,8 @@ public class LoopActivitiesImpl implements LoopActivities {
     } catch (UncheckedIOException e) {
       throw Failures.of(new StepException(StepException.Kind.IO, e.getCause().getMessage(), e.getCause()));
     } finally {
+      long millis = (System.nanoTime() - started) / 1_000_000;
+      log.info("{} {} in {} ms", type, failed ? "failed" : "completed", millis);
       MDC.remove("step");
       MDC.remove("loopId");
       MDC.remove("iteration");

@@ -69,6 +69,10 @@ class ManyMachinesIT {
     }
     platform.startMachine("api", "api", Map.of());
     Platform.App api = platform.machine("api");
+    // A worker answers its management endpoints, and no API.
+    Platform.App workerA = platform.machine("worker-a");
+    assertThat(workerA.status("GET", "/actuator/health/liveness", null)).isEqualTo(200);
+    assertThat(workerA.status("GET", "/api/loops", null)).isIn(401, 404);
     Path repo = platform.repository("many", Map.of("a.txt", "a\n"));
 
     List<String> ids = new ArrayList<>();

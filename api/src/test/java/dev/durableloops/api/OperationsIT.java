@@ -28,7 +28,7 @@ class OperationsIT {
     assumeTrue(Platform.available(), "needs the Temporal CLI (deploy/test.sh installs it) and the packaged app jar (mvn verify)");
     try (Platform platform = new Platform(tmp)) {
       platform.startServer();
-      Platform.App app = platform.startApp(true);
+      Platform.App app = platform.startApp(true, Map.of("LOGGING_STRUCTURED_FORMAT_CONSOLE", "ecs"));
       assertThat(app.status("GET", "/actuator/health/liveness", null)).isEqualTo(200);
       // Ready once Temporal answers and the worker is seen polling.
       String ready = null;
@@ -53,6 +53,11 @@ class OperationsIT {
           .contains("loop_cost_usd_total{application=\"durable-loops\"} 0.5")
           .contains("loop_step_duration_seconds_count{application=\"durable-loops\",outcome=\"completed\",step=\"Make\"} 2")
           .contains("temporal_");
+
+      // Structured logs: every step's line is JSON with the loop, iteration and step in its context.
+      String makeLine = java.nio.file.Files.readAllLines(tmp.resolve("app-" + app.port + ".log")).stream()
+          .filter(l -> l.startsWith("{") && l.contains("\"step\":\"Make\"")).findFirst().orElseThrow();
+      assertThat(makeLine).contains("\"loopId\":\"loop-ops\"").contains("\"iteration\":\"1\"").contains("completed in");
 
       // Temporal gone: not ready (503), still alive.
       Platform.kill(platform.server);

@@ -91,6 +91,11 @@ final class Platform implements AutoCloseable {
 
   /** Starts the app; {@code worker=false} starts the API alone (no Temporal worker). */
   App startApp(boolean worker) throws Exception {
+    return startApp(worker, Map.of());
+  }
+
+  /** Starts the app with further environment variables. */
+  App startApp(boolean worker, Map<String, String> extraEnv) throws Exception {
     int port = freePort();
     ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString())
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("app-" + port + ".log").toFile()));
@@ -101,6 +106,7 @@ final class Platform implements AutoCloseable {
         "SPRING_TEMPORAL_START_WORKERS", Boolean.toString(worker),
         "DURABLE_LOOPS_API_TOKEN", TestAuth.TOKEN,
         "DURABLE_LOOPS_ALLOWED_ROOTS", dir.toString()));
+    pb.environment().putAll(extraEnv);
     Process process = pb.start();
     apps.add(process);
     App app = new App(process, port);
@@ -154,9 +160,8 @@ final class Platform implements AutoCloseable {
         throw new IllegalStateException(name + " exited; see " + log);
       }
       if (Files.exists(log) && Files.readString(log).contains("Started DurableLoopsApplication")) {
-        if (!"worker".equals(profile)) {
-          machines.put(name, new App(process, port));
-        }
+        // A worker's port answers only its management endpoints.
+        machines.put(name, new App(process, port));
         return process;
       }
       Thread.sleep(300);
@@ -164,7 +169,7 @@ final class Platform implements AutoCloseable {
     throw new IllegalStateException(name + " did not start; see " + log);
   }
 
-  /** The HTTP API of a machine started with the {@code api} profile (or none). */
+  /** The HTTP API of a machine (of a {@code worker}: its management endpoints only). */
   App machine(String name) {
     return machines.get(name);
   }
