@@ -3,7 +3,6 @@ package dev.durableloops.api.docs;
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.info.Info;
-import io.swagger.v3.oas.models.info.License;
 import io.swagger.v3.oas.models.media.Content;
 import io.swagger.v3.oas.models.media.MediaType;
 import io.swagger.v3.oas.models.media.Schema;
@@ -34,8 +33,7 @@ class OpenApiConfiguration {
     return new OpenAPI()
         .info(new Info().title("durable-loops API").version("v1")
             .description("Autonomous coding loops as durable Temporal workflows: start, watch, approve, roll back and fork loops. "
-                + "Errors are RFC 9457 application/problem+json.")
-            .license(new License().name("see the repository")))
+                + "Errors are RFC 9457 application/problem+json."))
         .components(new Components()
             .addSecuritySchemes(BEARER, new SecurityScheme().type(SecurityScheme.Type.HTTP).scheme("bearer")
                 .description("The API token: DURABLE_LOOPS_API_TOKEN, or the one the app wrote to <data>/api-token")))
