@@ -44,6 +44,12 @@ class SpecPolicy {
 
   SpecPolicy(LoopsProperties properties) {
     this.properties = properties;
+    try {
+      // The data directory is an allowed root even before anything else has created it.
+      Files.createDirectories(properties.dataDir());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot create the data directory " + properties.dataDir(), e);
+    }
     List<Path> all = new ArrayList<>();
     all.add(properties.dataDir());
     all.addAll(properties.allowedRoots());

@@ -1,0 +1,42 @@
+package dev.durableloops.api.loops;
+
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.durableloops.api.LoopsProperties;
+import dev.durableloops.api.SpecRejectedException;
+import dev.durableloops.workflows.spec.CheckSpec;
+import dev.durableloops.workflows.spec.LoopSpec;
+import dev.durableloops.workflows.spec.StepSpec;
+import dev.durableloops.workflows.spec.WorkspaceSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.util.unit.DataSize;
+
+/** Where loops may work: the data directory counts as an allowed root even before it exists. */
+class SpecPolicyTest {
+
+  @TempDir Path tmp;
+
+  private static LoopSpec spec(Path repository) {
+    return new LoopSpec("t", "g", new WorkspaceSpec(repository.toString(), "main"), null, null, new StepSpec("true", null),
+        List.of(new CheckSpec("c", "true", null, null, true, null)), null, null, null, null);
+  }
+
+  @Test
+  void aRepositoryUnderADataDirectoryThatDidNotExistAtStartIsAllowed() throws Exception {
+    Path data = tmp.resolve("not-yet/data");
+    SpecPolicy policy = new SpecPolicy(new LoopsProperties(data, "q", "http://ui", false, "t", List.of(), List.of(), List.of("https"),
+        DataSize.ofKilobytes(256), DataSize.ofMegabytes(64), List.of("PATH"), Map.of(), null, null,
+        new LoopsProperties.Capacity(2000, 200, 1200, 8, 8), List.of(), null, "roles"));
+    Path repo = Files.createDirectories(data.resolve("examples/repo"));
+    assertThatCode(() -> policy.check(spec(repo))).doesNotThrowAnyException();
+    Path outside = Files.createDirectories(tmp.resolve("elsewhere"));
+    assertThatThrownBy(() -> policy.check(spec(outside))).isInstanceOf(SpecRejectedException.class)
+        .hasMessageContaining("outside the allowed roots");
+  }
+}
