@@ -1,6 +1,7 @@
 package dev.durableloops.workflows.spec;
 
 import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.Positive;
 import java.time.Duration;
 
@@ -13,15 +14,15 @@ import java.time.Duration;
  * @param maxDuration ISO-8601 wall-time budget from the loop's start, a durable deadline; default
  *     {@value #DEFAULT_MAX_DURATION}
  * @param maxCostUsd USD at most, summed from what makers report in {@code LOOP_RESULT_FILE}; the
- *     iteration that crosses it finishes (its cost is already spent), none starts after; default:
- *     no cost cap
+ *     iteration that crosses it finishes (its cost is already spent), none starts after; at most
+ *     1,000,000 (so a non-finite number such as {@code 1e999} is refused); default: no cost cap
  * @param maxRepeatedFailures the same failure signature this many times in a row stalls the loop;
  *     default {@value #DEFAULT_MAX_REPEATED_FAILURES}
  */
 public record Caps(
     @Positive @Max(1_000_000) Integer maxIterations,
     @IsoDuration String maxDuration,
-    @Positive Double maxCostUsd,
+    @Positive @DecimalMax("1000000") Double maxCostUsd,
     @Positive @Max(1_000) Integer maxRepeatedFailures) {
 
   /** Default iteration cap. */

@@ -1,5 +1,7 @@
 package dev.durableloops.workflows.spec;
 
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Size;
 
@@ -11,7 +13,8 @@ import jakarta.validation.constraints.Size;
  * @param goal {@code MAXIMIZE} (default) or {@code MINIMIZE}
  * @param target optional: the loop succeeds once an accepted checkpoint reaches it
  */
-public record MetricSpec(@NotBlank @Size(max = 500) String pattern, MetricGoal goal, Double target) {
+public record MetricSpec(
+    @NotBlank @Size(max = 500) String pattern, MetricGoal goal, @DecimalMin("-1e15") @DecimalMax("1e15") Double target) {
 
   MetricSpec normalized() {
     return goal == null ? new MetricSpec(pattern, MetricGoal.MAXIMIZE, target) : this;
