@@ -76,6 +76,20 @@ class HistoryRecordingIT {
       app.awaitState("loop-timeout", ended, Duration.ofMinutes(2));
       save(client, dir, "loop-timeout", null, "approval-timeout-then-cap.json");
 
+      // An approval timeout that pauses, a resume that waits again, then the approval.
+      Path resumable = platform.repository("resumable", Map.of("a.txt", "a\n"));
+      app.call("POST", "/api/loops", """
+          {"name": "resumable", "goal": "g", "workspace": {"repository": "%s"}, "make": {"command": "echo fixed > a.txt"},
+           "checks": [{"name": "c", "command": "true"}],
+           "gate": {"approval": "ON_PASS", "approvalTimeout": "PT2S", "onApprovalTimeout": "PAUSE"}}""".formatted(resumable));
+      app.awaitState("loop-resumable", Set.of("PAUSED"), Duration.ofMinutes(2));
+      app.call("POST", "/api/loops/loop-resumable/resume", null);
+      String again = app.awaitState("loop-resumable", Set.of("AWAITING_APPROVAL"), Duration.ofMinutes(1));
+      app.call("POST", "/api/loops/loop-resumable/decision",
+          "{\"decision\": \"APPROVE\", \"diffHash\": \"" + JsonPath.read(again, "$.pendingDecision.diffHash") + "\"}");
+      app.awaitState("loop-resumable", ended, Duration.ofMinutes(1));
+      save(client, dir, "loop-resumable", null, "approval-pause-resume.json");
+
       // Rollback to checkpoint 1 of a metric loop.
       Path metric = platform.repository("rollback", Map.of("log.txt", ""));
       app.call("POST", "/api/loops", """

@@ -23,8 +23,10 @@ import org.slf4j.Logger;
  *
  * <p>The wait ends at {@code approvalTimeout} or at the loop's {@code maxDuration} deadline,
  * whichever comes first. On an approval timeout, {@code REJECT} rejects the attempt and
- * {@code PAUSE} keeps waiting (without a deadline of its own) until a decision or the loop's
- * deadline.
+ * {@code PAUSE} pauses the loop (status {@code PAUSED}, no deadline of its own) until a decision, a
+ * {@code resume} (which waits for the decision again, {@code AWAITING_APPROVAL} with a fresh
+ * {@code approvalTimeout}) or the loop's deadline. A {@code pause} during the wait takes effect
+ * after the decision, before the next iteration.
  */
 final class Approvals {
 
@@ -50,9 +52,16 @@ final class Approvals {
     }
   }
 
+  /**
+   * The change id of resumable pauses: from version 1 on, {@code resume} on a loop that an approval
+   * timeout paused waits for the decision again with a fresh {@code approvalTimeout}.
+   */
+  static final String RESUMABLE_PAUSE = "resumable-approval-pause";
+
   private PendingDecision pending;
   private Decision answer;
   private String lastOutcome;
+  private boolean resumeAsked;
 
   /** The attempt waiting for a human, or {@code null}. */
   PendingDecision pending() {
@@ -83,6 +92,16 @@ final class Approvals {
         decision.decision() == DecisionKind.APPROVE
             ? "approved; the attempt becomes the next checkpoint"
             : "rejected; the workspace goes back to the last checkpoint and the loop reflects");
+  }
+
+  /**
+   * A {@code resume} arrived: when an approval timeout paused the pending decision, it is awaited
+   * again with a fresh {@code approvalTimeout}; otherwise this changes nothing here.
+   */
+  void resume() {
+    if (pending != null && pending.deadline() == null) {
+      resumeAsked = true;
+    }
   }
 
   /** Forgets the pending decision of an iteration a rollback abandoned. */
@@ -116,14 +135,36 @@ final class Approvals {
     publish.run();
     boolean decided = Workflow.await(wait, () -> answer != null);
     if (!decided && !deadlineFirst && gate.onApprovalTimeout() == ApprovalTimeoutAction.PAUSE) {
-      state.status(LoopStatus.PAUSED);
-      pending = new PendingDecision(
-          pending.iteration(), pending.attemptCommit(), pending.diffHash(), pending.diffStat(), pending.checksPassed(), null);
-      log.info("approval for iteration {} timed out after {}; pausing until a decision", iteration, timeout);
-      publish.run();
-      long left = state.deadlineMillis() - Workflow.currentTimeMillis();
-      decided = Workflow.await(Duration.ofMillis(Math.max(left, 0)), () -> answer != null);
-      deadlineFirst = !decided;
+      boolean resumable = Workflow.getVersion(RESUMABLE_PAUSE, Workflow.DEFAULT_VERSION, 1) >= 1;
+      while (true) {
+        state.status(LoopStatus.PAUSED);
+        pending = new PendingDecision(
+            pending.iteration(), pending.attemptCommit(), pending.diffHash(), pending.diffStat(), pending.checksPassed(), null);
+        resumeAsked = false;
+        log.info("approval for iteration {} timed out after {}; pausing until a decision", iteration, timeout);
+        publish.run();
+        long left = state.deadlineMillis() - Workflow.currentTimeMillis();
+        decided = Workflow.await(Duration.ofMillis(Math.max(left, 0)), () -> answer != null || (resumable && resumeAsked));
+        if (answer != null || !decided) {
+          deadlineFirst = !decided;
+          break;
+        }
+        // Resumed: the attempt waits for a human again, with a fresh approvalTimeout.
+        resumeAsked = false;
+        long remainingNow = state.deadlineMillis() - Workflow.currentTimeMillis();
+        boolean deadlineNow = remainingNow < timeout.toMillis();
+        Duration again = deadlineNow ? Duration.ofMillis(Math.max(remainingNow, 0)) : timeout;
+        pending = new PendingDecision(pending.iteration(), pending.attemptCommit(), pending.diffHash(), pending.diffStat(),
+            pending.checksPassed(), Instant.ofEpochMilli(Workflow.currentTimeMillis() + again.toMillis()).toString());
+        state.status(LoopStatus.AWAITING_APPROVAL);
+        log.info("resumed: approval for iteration {} awaited again for {}", iteration, again);
+        publish.run();
+        decided = Workflow.await(again, () -> answer != null);
+        if (decided || deadlineNow) {
+          deadlineFirst = !decided;
+          break;
+        }
+      }
     }
     Decision decision = answer;
     // Through Temporal's metrics scope, which emits nothing while a history is replayed.

@@ -409,6 +409,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
   @Override
   public void resume() {
     state.paused(false);
+    approvals.resume();
   }
 
   @Override

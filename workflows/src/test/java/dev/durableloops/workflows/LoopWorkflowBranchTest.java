@@ -182,6 +182,70 @@ class LoopWorkflowBranchTest {
     assertThat(first.forkOf()).isEqualTo("loop-source");
   }
 
+  // ---- pause, resume, a pending decision and an approval timeout, in combination ----
+
+  private LoopState awaitStatus(LoopWorkflow loop, LoopStatus status) {
+    return await().atMost(Duration.ofSeconds(30)).until(loop::state, s -> s.status() == status);
+  }
+
+  @Test
+  void resumeAfterAPausingApprovalTimeoutWaitsForTheDecisionAgain() {
+    WorkflowClient client = start(new ScriptedActivities(n -> n == 1, always(), false));
+    LoopWorkflow loop = loop(client, "loop-resumable",
+        new LoopInput(spec(new GateSpec(Approval.ON_PASS, "PT1H", ApprovalTimeoutAction.PAUSE), null, null)));
+    awaitStatus(loop, LoopStatus.AWAITING_APPROVAL);
+    env.sleep(Duration.ofMinutes(61));
+    LoopState paused = awaitStatus(loop, LoopStatus.PAUSED);
+    assertThat(paused.pendingDecision().deadline()).isNull();
+
+    loop.resume();
+    LoopState waiting = awaitStatus(loop, LoopStatus.AWAITING_APPROVAL);
+    assertThat(waiting.pendingDecision().deadline()).isNotNull();
+    assertThat(waiting.pendingDecision().diffHash()).isEqualTo("hash-1");
+
+    env.sleep(Duration.ofMinutes(61));
+    awaitStatus(loop, LoopStatus.PAUSED);
+    io.temporal.client.WorkflowStub.fromTyped(loop).signal("decision", new Decision(DecisionKind.APPROVE, "hash-1", null, "ann"));
+    assertThat(result(client, "loop-resumable").status()).isEqualTo(LoopStatus.SUCCEEDED);
+    assertThat(loop.state().iterations().get(0).reason()).isEqualTo("approved by ann");
+  }
+
+  @Test
+  void aPauseDuringTheWaitTakesEffectAfterTheDecision() {
+    WorkflowClient client = start(new ScriptedActivities(never(), always(), false));
+    LoopWorkflow loop = loop(client, "loop-pause-wait", new LoopInput(
+        spec(new GateSpec(Approval.EVERY_ITERATION, "PT1H", ApprovalTimeoutAction.REJECT), new Caps(3, "P1D", null, 100), null)));
+    awaitStatus(loop, LoopStatus.AWAITING_APPROVAL);
+    loop.pause();
+    // Still waiting for the human: a pause does not drop the pending decision.
+    assertThat(loop.state().status()).isEqualTo(LoopStatus.AWAITING_APPROVAL);
+    loop.decide(new Decision(DecisionKind.REJECT, "hash-1", "not like this", "ann"));
+    LoopState paused = awaitStatus(loop, LoopStatus.PAUSED);
+    assertThat(paused.iteration()).isEqualTo(1);
+    assertThat(paused.pendingDecision()).isNull();
+    assertThat(paused.reflections()).hasSize(1);
+
+    loop.resume();
+    LoopState next = awaitStatus(loop, LoopStatus.AWAITING_APPROVAL);
+    assertThat(next.pendingDecision().iteration()).isEqualTo(2);
+  }
+
+  @Test
+  void aRejectingApprovalTimeoutWithAPauseRequestedPausesBeforeTheNextIteration() {
+    WorkflowClient client = start(new ScriptedActivities(never(), always(), false));
+    LoopWorkflow loop = loop(client, "loop-pause-timeout", new LoopInput(
+        spec(new GateSpec(Approval.EVERY_ITERATION, "PT1H", ApprovalTimeoutAction.REJECT), new Caps(3, "P1D", null, 100), null)));
+    awaitStatus(loop, LoopStatus.AWAITING_APPROVAL);
+    loop.pause();
+    env.sleep(Duration.ofMinutes(61));
+    LoopState paused = awaitStatus(loop, LoopStatus.PAUSED);
+    assertThat(paused.iteration()).isEqualTo(1);
+    assertThat(paused.iterations().get(0).reason()).startsWith("no decision within approvalTimeout PT1H for iteration 1");
+    // A resume with nothing pending just resumes the loop.
+    loop.resume();
+    assertThat(awaitStatus(loop, LoopStatus.AWAITING_APPROVAL).pendingDecision().iteration()).isEqualTo(2);
+  }
+
   @Test
   void aForkOfALoopWithoutAMetricHasNoBestMetric() {
     WorkflowClient client = start(new ScriptedActivities(n -> n == 2, always(), false));
