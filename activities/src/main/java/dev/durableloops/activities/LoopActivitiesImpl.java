@@ -27,6 +27,7 @@ import dev.durableloops.workflows.steps.PrepareResult;
 import dev.durableloops.workflows.steps.ReflectInput;
 import dev.durableloops.workflows.steps.ReflectResult;
 import dev.durableloops.workflows.steps.RollbackInput;
+import dev.durableloops.workflows.Texts;
 import dev.durableloops.workflows.steps.StepContext;
 import dev.durableloops.workflows.spec.StepSpec;
 import io.temporal.activity.Activity;
@@ -273,7 +274,7 @@ public class LoopActivitiesImpl implements LoopActivities {
     return atBoundary("Reflect", () -> {
       String builtIn = Reflections.builtIn(input);
       if (input.reflect() == null) {
-        return new ReflectResult(cap(builtIn), false);
+        return new ReflectResult(Texts.truncate(builtIn, MAX_REFLECTION_CHARS), false);
       }
       StepContext ctx = context(input.context());
       Path ws = paths.workspace(ctx.loopId());
@@ -290,11 +291,11 @@ public class LoopActivitiesImpl implements LoopActivities {
       String text = read(stdout).strip();
       if (run.exitCode() != 0 || text.isEmpty()) {
         return new ReflectResult(
-            cap(builtIn + "\n\n(The reflect command " + (run.timedOut() ? "timed out" : "exited " + run.exitCode())
-                + (text.isEmpty() ? " with no output" : "") + "; this is the built-in note.)"),
+            Texts.truncate(builtIn + "\n\n(The reflect command " + (run.timedOut() ? "timed out" : "exited " + run.exitCode())
+                + (text.isEmpty() ? " with no output" : "") + "; this is the built-in note.)", MAX_REFLECTION_CHARS),
             false);
       }
-      return new ReflectResult(cap(text), true);
+      return new ReflectResult(Texts.truncate(text, MAX_REFLECTION_CHARS), true);
     });
   }
 
@@ -444,10 +445,6 @@ public class LoopActivitiesImpl implements LoopActivities {
     }
     return tasks.stream().limit(MAX_TASKS)
         .map(t -> t.length() <= MAX_TASK_CHARS ? t : t.substring(0, MAX_TASK_CHARS)).toList();
-  }
-
-  private static String cap(String text) {
-    return text.length() <= MAX_REFLECTION_CHARS ? text : text.substring(0, MAX_REFLECTION_CHARS - 1) + "…";
   }
 
   static String read(Path file) {

@@ -1,15 +1,13 @@
 package dev.durableloops.activities;
 
+import dev.durableloops.workflows.LoopIds;
 import java.nio.file.Path;
-import java.util.regex.Pattern;
 
 /**
  * The data directory layout: {@code <data>/loops/<loopId>/workspace} (the clone) and
  * {@code <data>/loops/<loopId>/logs/} (step output, one file per iteration and step).
  */
 public final class LoopPaths {
-
-  private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
 
   private final Path dataDir;
 
@@ -31,7 +29,7 @@ public final class LoopPaths {
    * @throws StepException {@code BAD_ID} when the id could escape the data directory
    */
   public Path loopDir(String loopId) {
-    if (loopId == null || !SAFE_ID.matcher(loopId).matches() || loopId.contains("..")) {
+    if (!LoopIds.isWellFormed(loopId) || loopId.contains("..")) {
       throw new StepException(StepException.Kind.BAD_ID, "loop id '" + loopId + "' is not usable as a directory name");
     }
     return dataDir.resolve("loops").resolve(loopId);

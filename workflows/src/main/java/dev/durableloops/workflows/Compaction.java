@@ -54,7 +54,7 @@ final class Compaction {
           .collect(Collectors.joining(", "))).append('.');
     }
     text.append('\n').append(firstLines);
-    String folded = text.length() <= MAX_CHARS ? text.toString() : text.substring(0, MAX_CHARS - 1) + "…";
+    String folded = Texts.truncate(text.toString(), MAX_CHARS);
     return new Reflection(to, folded, SUMMARY_SIGNATURE, false);
   }
 }

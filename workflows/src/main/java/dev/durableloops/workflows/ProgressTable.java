@@ -52,7 +52,6 @@ final class ProgressTable {
     if (text == null) {
       return "";
     }
-    String flat = text.replace('|', '/').replace('\n', ' ');
-    return flat.length() > 120 ? flat.substring(0, 119) + "…" : flat;
+    return Texts.truncate(text.replace('|', '/').replace('\n', ' '), 120);
   }
 }

@@ -3,6 +3,7 @@ package dev.durableloops.api.loops;
 import dev.durableloops.api.LoopConflictException;
 import dev.durableloops.api.LoopNotFoundException;
 import dev.durableloops.api.LoopsProperties;
+import dev.durableloops.workflows.LoopIds;
 import dev.durableloops.workflows.state.LoopStatus;
 import dev.durableloops.workflows.LoopWorkflow;
 import io.grpc.Status;
@@ -15,7 +16,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.regex.Pattern;
 import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
 
@@ -25,9 +25,6 @@ import org.springframework.stereotype.Component;
  */
 @Component
 class Executions {
-
-  /** A loop id: what {@code loop-<slug>} and its suffixes can be, and never a path. */
-  static final Pattern LOOP_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
 
   private final WorkflowClient client;
   private final String temporalUiUrl;
@@ -45,7 +42,7 @@ class Executions {
    * @throws LoopNotFoundException when the id is malformed or no such workflow exists
    */
   WorkflowExecutionDescription describe(String id) {
-    if (id == null || !LOOP_ID.matcher(id).matches()) {
+    if (!LoopIds.isWellFormed(id)) {
       throw new LoopNotFoundException("no loop with that id");
     }
     try {
