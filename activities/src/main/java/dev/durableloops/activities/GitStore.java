@@ -363,28 +363,8 @@ public final class GitStore {
    * @throws StepException {@code STORE_UNAVAILABLE} when the store cannot be read
    */
   public java.util.List<String> logs(String loopId) {
-    return new ArrayList<>(logFiles(loopId).keySet());
-  }
-
-  /** Every log file of a loop in the store by name; where two workspaces have one, the newer commit's. */
-  private java.util.SortedMap<String, byte[]> logFiles(String loopId) {
     try (Repository repo = reader(loopId); RevWalk walk = new RevWalk(repo)) {
-      java.util.SortedMap<String, byte[]> files = new java.util.TreeMap<>();
-      java.util.Map<String, Integer> times = new java.util.HashMap<>();
-      for (var ref : repo.getRefDatabase().getRefsByPrefix(logsPrefix(loopId))) {
-        var commit = walk.parseCommit(ref.getObjectId());
-        try (TreeWalk tree = new TreeWalk(repo)) {
-          tree.addTree(commit.getTree());
-          while (tree.next()) {
-            String name = tree.getPathString();
-            if (times.getOrDefault(name, Integer.MIN_VALUE) <= commit.getCommitTime()) {
-              times.put(name, commit.getCommitTime());
-              files.put(name, repo.open(tree.getObjectId(0)).getBytes());
-            }
-          }
-        }
-      }
-      return files;
+      return new ArrayList<>(newestLogs(repo, walk, loopId).keySet());
     } catch (IOException e) {
       throw new StepException(StepException.Kind.STORE_UNAVAILABLE, "cannot read the git store " + uri + ": " + e.getMessage(), e);
     }
@@ -397,17 +377,51 @@ public final class GitStore {
    *     {@code STORE_UNAVAILABLE} when it cannot be read
    */
   public byte[] log(String loopId, String name) {
-    byte[] content = logFiles(loopId).get(name);
-    if (content == null) {
-      throw new StepException(StepException.Kind.COMMIT_MISSING, "the git store has no log " + name + " of loop " + loopId);
+    try (Repository repo = reader(loopId); RevWalk walk = new RevWalk(repo)) {
+      ObjectId blob = newestLogs(repo, walk, loopId).get(name);
+      if (blob == null) {
+        throw new StepException(StepException.Kind.COMMIT_MISSING, "the git store has no log " + name + " of loop " + loopId);
+      }
+      return repo.open(blob).getBytes();
+    } catch (IOException e) {
+      throw new StepException(StepException.Kind.STORE_UNAVAILABLE, "cannot read the git store " + uri + ": " + e.getMessage(), e);
     }
-    return content;
   }
 
+  /**
+   * Every log file of a loop by name, as the blob to read: the union of the logs refs of every
+   * workspace, the newer commit's file where two have one. Names and ids only; no log is read.
+   */
+  private static java.util.SortedMap<String, ObjectId> newestLogs(Repository repo, RevWalk walk, String loopId) throws IOException {
+    java.util.SortedMap<String, ObjectId> files = new java.util.TreeMap<>();
+    java.util.Map<String, Integer> times = new java.util.HashMap<>();
+    for (var ref : repo.getRefDatabase().getRefsByPrefix(logsPrefix(loopId))) {
+      var commit = walk.parseCommit(ref.getObjectId());
+      try (TreeWalk tree = new TreeWalk(repo)) {
+        tree.addTree(commit.getTree());
+        while (tree.next()) {
+          String name = tree.getPathString();
+          if (times.getOrDefault(name, Integer.MIN_VALUE) <= commit.getCommitTime()) {
+            times.put(name, commit.getCommitTime());
+            files.put(name, tree.getObjectId(0));
+          }
+        }
+      }
+    }
+    return files;
+  }
+
+  /**
+   * The repository to read a loop's objects from, for one try-with-resources: the shared local
+   * store (its use count raised, so the caller's close does not close it), or the cache of a remote
+   * store after fetching the loop's refs.
+   */
   private Repository reader(String loopId) throws IOException {
     if (localDir != null) {
       createIfLocal();
-      return new FileRepositoryBuilder().setGitDir(localDir.toFile()).setMustExist(true).build();
+      Repository repo = local();
+      repo.incrementOpen();
+      return repo;
     }
     Repository cache = bareAt(cacheDir);
     fetch(cache, loopId);
