@@ -150,12 +150,8 @@ SPRING_PROFILES_ACTIVE=api DURABLE_LOOPS_DATA_DIR="$CLUSTER/api" DURABLE_LOOPS_G
 API_PID=$!
 PIDS+=($API_PID)
 TOKEN_FILE="$CLUSTER/api/api-token"
-token() { if [ -n "${DURABLE_LOOPS_API_TOKEN:-}" ]; then echo "$DURABLE_LOOPS_API_TOKEN"; else cat "$TOKEN_FILE" 2>/dev/null; fi; }
-for _ in $(seq 1 120); do
-  if curl -fs -H "Authorization: Bearer $(token)" "http://127.0.0.1:$PORT/api/loops" >/dev/null 2>&1; then break; fi
-  if ! kill -0 "$API_PID" 2>/dev/null; then echo "the API exited; see $CLUSTER/api.log" >&2; tail -20 "$CLUSTER/api.log" >&2; exit 1; fi
-  sleep 1
-done
+token() { api_token "$TOKEN_FILE"; }
+await_api "$PORT" "$TOKEN_FILE" "$API_PID" "$CLUSTER/api.log"
 
 cat <<URLS
 

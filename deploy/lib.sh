@@ -110,3 +110,18 @@ ensure_postgres() {
 render() {
   python3 -c 'import os,string,sys; sys.stdout.write(string.Template(open(sys.argv[1]).read()).substitute(os.environ))' "$1"
 }
+
+# The API token: DURABLE_LOOPS_API_TOKEN, else the file the app wrote ($1, <data>/api-token).
+api_token() {
+  if [ -n "${DURABLE_LOOPS_API_TOKEN:-}" ]; then echo "$DURABLE_LOOPS_API_TOKEN"; else cat "$1" 2>/dev/null; fi
+}
+
+# Waits up to 120 s until the API on port $1 answers with the token in file $2; fails, showing the
+# log $4, if process $3 exits first.
+await_api() {
+  for _ in $(seq 1 120); do
+    if curl -fs -H "Authorization: Bearer $(api_token "$2")" "http://127.0.0.1:$1/api/loops" >/dev/null 2>&1; then return 0; fi
+    if ! kill -0 "$3" 2>/dev/null; then echo "the app exited; see $4" >&2; tail -20 "$4" >&2; exit 1; fi
+    sleep 1
+  done
+}

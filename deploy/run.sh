@@ -60,12 +60,8 @@ DURABLE_LOOPS_DATA_DIR="$DATA" PORT="$PORT" TEMPORAL_ADDRESS="127.0.0.1:$TEMPORA
   java -jar "$JAR" >"$DATA/app.log" 2>&1 &
 PIDS+=($!)
 TOKEN_FILE="$DATA/api-token"
-token() { if [ -n "${DURABLE_LOOPS_API_TOKEN:-}" ]; then echo "$DURABLE_LOOPS_API_TOKEN"; else cat "$TOKEN_FILE" 2>/dev/null; fi; }
-for _ in $(seq 1 120); do
-  if curl -fs -H "Authorization: Bearer $(token)" "http://127.0.0.1:$PORT/api/loops" >/dev/null 2>&1; then break; fi
-  if ! kill -0 "${PIDS[1]}" 2>/dev/null; then echo "the app exited; see $DATA/app.log" >&2; tail -20 "$DATA/app.log" >&2; exit 1; fi
-  sleep 1
-done
+token() { api_token "$TOKEN_FILE"; }
+await_api "$PORT" "$TOKEN_FILE" "${PIDS[1]}" "$DATA/app.log"
 
 cat <<URLS
 
