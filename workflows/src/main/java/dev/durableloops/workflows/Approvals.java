@@ -58,6 +58,24 @@ final class Approvals {
    */
   static final String RESUMABLE_PAUSE = "resumable-approval-pause";
 
+  /**
+   * How long a wait for a human may last from now: {@code approvalTimeout}, or what is left of the
+   * loop's {@code maxDuration} when that ends first.
+   */
+  private record Window(Duration length, boolean deadlineFirst) {
+
+    static Window now(LoopProgress state, Duration timeout) {
+      long remaining = state.deadlineMillis() - Workflow.currentTimeMillis();
+      boolean deadlineFirst = remaining < timeout.toMillis();
+      return new Window(deadlineFirst ? Duration.ofMillis(Math.max(remaining, 0)) : timeout, deadlineFirst);
+    }
+
+    /** The ISO-8601 instant the wait ends, in workflow time. */
+    String deadline() {
+      return Instant.ofEpochMilli(Workflow.currentTimeMillis() + length.toMillis()).toString();
+    }
+  }
+
   private PendingDecision pending;
   private Decision answer;
   private String lastOutcome;
@@ -122,24 +140,20 @@ final class Approvals {
   Outcome await(LoopProgress state, MakeResult made, GateResult gated, GateSpec gate, String maxDuration, Runnable publish) {
     int iteration = state.iteration();
     Duration timeout = gate.approvalTimeoutDuration();
-    long remaining = state.deadlineMillis() - Workflow.currentTimeMillis();
-    boolean deadlineFirst = remaining < timeout.toMillis();
-    Duration wait = deadlineFirst ? Duration.ofMillis(Math.max(remaining, 0)) : timeout;
-    pending =
-        new PendingDecision(
-            iteration, made.attemptCommit(), made.diffHash(), made.diffStat(), gated.passed(),
-            Instant.ofEpochMilli(Workflow.currentTimeMillis() + wait.toMillis()).toString());
+    Window window = Window.now(state, timeout);
+    boolean deadlineFirst = window.deadlineFirst();
+    pending = new PendingDecision(
+        iteration, made.attemptCommit(), made.diffHash(), made.diffStat(), gated.passed(), window.deadline());
     answer = null;
     long waitStarted = Workflow.currentTimeMillis();
     state.status(LoopStatus.AWAITING_APPROVAL);
     publish.run();
-    boolean decided = Workflow.await(wait, () -> answer != null);
+    boolean decided = Workflow.await(window.length(), () -> answer != null);
     if (!decided && !deadlineFirst && gate.onApprovalTimeout() == ApprovalTimeoutAction.PAUSE) {
       boolean resumable = Workflow.getVersion(RESUMABLE_PAUSE, Workflow.DEFAULT_VERSION, 1) >= 1;
       while (true) {
         state.status(LoopStatus.PAUSED);
-        pending = new PendingDecision(
-            pending.iteration(), pending.attemptCommit(), pending.diffHash(), pending.diffStat(), pending.checksPassed(), null);
+        pending = pending.withDeadline(null);
         resumeAsked = false;
         log.info("approval for iteration {} timed out after {}; pausing until a decision", iteration, timeout);
         publish.run();
@@ -151,16 +165,13 @@ final class Approvals {
         }
         // Resumed: the attempt waits for a human again, with a fresh approvalTimeout.
         resumeAsked = false;
-        long remainingNow = state.deadlineMillis() - Workflow.currentTimeMillis();
-        boolean deadlineNow = remainingNow < timeout.toMillis();
-        Duration again = deadlineNow ? Duration.ofMillis(Math.max(remainingNow, 0)) : timeout;
-        pending = new PendingDecision(pending.iteration(), pending.attemptCommit(), pending.diffHash(), pending.diffStat(),
-            pending.checksPassed(), Instant.ofEpochMilli(Workflow.currentTimeMillis() + again.toMillis()).toString());
+        Window again = Window.now(state, timeout);
+        pending = pending.withDeadline(again.deadline());
         state.status(LoopStatus.AWAITING_APPROVAL);
-        log.info("resumed: approval for iteration {} awaited again for {}", iteration, again);
+        log.info("resumed: approval for iteration {} awaited again for {}", iteration, again.length());
         publish.run();
-        decided = Workflow.await(again, () -> answer != null);
-        if (decided || deadlineNow) {
+        decided = Workflow.await(again.length(), () -> answer != null);
+        if (decided || again.deadlineFirst()) {
           deadlineFirst = !decided;
           break;
         }

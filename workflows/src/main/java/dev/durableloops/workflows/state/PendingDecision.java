@@ -13,4 +13,10 @@ package dev.durableloops.workflows.state;
  * @param deadline ISO-8601 instant the approval times out, or {@code null} when paused without one
  */
 public record PendingDecision(
-    int iteration, String attemptCommit, String diffHash, String diffStat, boolean checksPassed, String deadline) {}
+    int iteration, String attemptCommit, String diffHash, String diffStat, boolean checksPassed, String deadline) {
+
+  /** The same attempt with another deadline ({@code null}: waiting without one). */
+  public PendingDecision withDeadline(String newDeadline) {
+    return new PendingDecision(iteration, attemptCommit, diffHash, diffStat, checksPassed, newDeadline);
+  }
+}
