@@ -15,43 +15,20 @@ import java.time.Duration;
 import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.CleanupMode;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
-import org.springframework.context.annotation.Import;
 import org.springframework.http.MediaType;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
-import org.springframework.test.web.servlet.MockMvc;
 
 /**
  * The HTTP API in the whole app, against Temporal's in-memory test server with the real worker:
  * problem+json errors naming fields, and the life of a loop through the endpoints.
  */
-@SpringBootTest(properties = {"spring.temporal.test-server.enabled=true", "durable-loops.api-token=" + TestAuth.TOKEN})
-@AutoConfigureMockMvc
-@Import({TestServerSearchAttributes.class, TestAuth.class})
-@Timeout(120)
-class LoopApiTest {
+class LoopApiTest extends AppTest {
 
-  // Not deleted by JUnit: the app (a cached Spring context) and its worker outlive this class.
-  @TempDir(cleanup = CleanupMode.NEVER) static Path tmp;
   static Path repo;
 
-  @Autowired MockMvc mvc;
-
-  @DynamicPropertySource
-  static void properties(DynamicPropertyRegistry registry) {
-    registry.add("durable-loops.data-dir", () -> tmp.resolve("data").toString());
-    registry.add("durable-loops.allowed-roots", () -> tmp.toString());
-  }
 
   @BeforeAll
   static void createRepository() throws Exception {
-    repo = DevServers.repository(tmp.resolve("origin"), java.util.Map.of("a.txt", "a\n"));
+    repo = repository("api-origin", java.util.Map.of("a.txt", "a\n"));
   }
 
   private static String spec(String name, String make) {
@@ -212,7 +189,7 @@ class LoopApiTest {
     mvc.perform(post("/api/loops/loop-metric/cancel")).andExpect(status().isAccepted());
     mvc.perform(post("/api/loops/loop-metric-fork/cancel")).andExpect(status().isAccepted());
     // The fork's first checkpoint grew from the source's checkpoint 1.
-    Path forkWs = tmp.resolve("data/loops/loop-metric-fork/workspace");
+    Path forkWs = TMP.resolve("data/loops/loop-metric-fork/workspace");
     String cp1 = JsonPath.read(forked, "$.checkpoints[0].commit");
     try (Git git = Git.open(forkWs.toFile()); var walk = new org.eclipse.jgit.revwalk.RevWalk(git.getRepository());
         var tree = org.eclipse.jgit.treewalk.TreeWalk.forPath(git.getRepository(), "log.txt", walk.parseCommit(git.getRepository().resolve(cp1)).getTree())) {

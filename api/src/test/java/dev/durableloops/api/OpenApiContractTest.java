@@ -12,18 +12,9 @@ import java.util.Locale;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.CleanupMode;
-import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
-import org.springframework.context.annotation.Import;
 import org.springframework.http.MediaType;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
-import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.MvcResult;
 import org.springframework.web.servlet.mvc.method.RequestMappingInfo;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
@@ -36,28 +27,16 @@ import tools.jackson.databind.json.JsonMapper;
  * properties their documented schema has, with a documented status code. Fails when an endpoint is
  * added undocumented or a response changes shape without its description.
  */
-@SpringBootTest(properties = {"spring.temporal.test-server.enabled=true", "durable-loops.api-token=" + TestAuth.TOKEN})
-@AutoConfigureMockMvc
-@Import({TestServerSearchAttributes.class, TestAuth.class})
-@Timeout(120)
-class OpenApiContractTest {
+class OpenApiContractTest extends AppTest {
 
-  @TempDir(cleanup = CleanupMode.NEVER) static Path tmp;
   static Path repo;
 
-  @Autowired MockMvc mvc;
   @Autowired JsonMapper json;
   @Autowired @Qualifier("requestMappingHandlerMapping") RequestMappingHandlerMapping mappings;
 
-  @DynamicPropertySource
-  static void properties(DynamicPropertyRegistry registry) {
-    registry.add("durable-loops.data-dir", () -> tmp.resolve("data").toString());
-    registry.add("durable-loops.allowed-roots", () -> tmp.toString());
-  }
-
   @BeforeAll
   static void createRepository() throws Exception {
-    repo = DevServers.repository(tmp.resolve("origin"), java.util.Map.of("a.txt", "a\n"));
+    repo = repository("contract-origin", java.util.Map.of("a.txt", "a\n"));
   }
 
   private JsonNode doc() throws Exception {

@@ -8,45 +8,23 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.CleanupMode;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
-import org.springframework.context.annotation.Import;
 import org.springframework.http.MediaType;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
-import org.springframework.test.web.servlet.MockMvc;
 
 /**
  * No silent type coercion: each wrong type the issue found answered 201 is now a 400 problem+json
  * naming the field — a number for an enum (the human gate silently off), a fraction for an integer,
  * a non-finite number, a string for a number or boolean, a number or boolean for a string.
  */
-@SpringBootTest(properties = {"spring.temporal.test-server.enabled=true", "durable-loops.api-token=" + TestAuth.TOKEN})
-@AutoConfigureMockMvc
-@Import({TestServerSearchAttributes.class, TestAuth.class})
-@Timeout(120)
-class StrictInputTest {
+class StrictInputTest extends AppTest {
 
-  @TempDir(cleanup = CleanupMode.NEVER) static Path tmp;
   static Path repo;
 
-  @Autowired MockMvc mvc;
-
-  @DynamicPropertySource
-  static void properties(DynamicPropertyRegistry registry) {
-    registry.add("durable-loops.data-dir", () -> tmp.resolve("data").toString());
-    registry.add("durable-loops.allowed-roots", () -> tmp.toString());
-  }
 
   @BeforeAll
   static void createRepository() throws Exception {
-    repo = DevServers.repository(tmp.resolve("origin"), java.util.Map.of("a.txt", "a\n"));
+    repo = repository("strict-origin", java.util.Map.of("a.txt", "a\n"));
   }
 
   private static String spec(String gate, String caps, String checkExtra, String name) {
