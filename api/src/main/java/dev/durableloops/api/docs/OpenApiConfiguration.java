@@ -52,7 +52,7 @@ class OpenApiConfiguration {
         "404", "No such loop (or checkpoint, attempt, log)",
         "409", "The loop is not in a state that allows this",
         "413", "Request body too large",
-        "503", "No worker or the git store is unavailable; try again");
+        "503", "Temporal, a worker or the git store is unavailable; try again");
     return api -> {
       // Added here, after springdoc has put the generated schemas in place.
       api.getComponents().addSchemas(PROBLEM, problemSchema());
