@@ -40,7 +40,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * median over repeated runs with min and max; every ratio compares figures measured in this run.
  *
  * <p>Usage: {@code Bench --target 127.0.0.1:7233 --data DIR [--smoke] [--langgraph-python PATH]
- * [--only overhead|git|scale|recovery]... [--scale-sizes 100,1000]}.
+ * [--only overhead|git|scale|recovery|events]... [--scale-sizes 100,1000]}.
  */
 public final class Bench {
 
@@ -114,6 +114,14 @@ public final class Bench {
         List<Double> recovery = Recovery.trials(appJar, target, data.resolve("recovery"), smoke ? 1 : 5);
         bench.row("crash recovery: app SIGKILLed during Make → Make running again", "s", recovery,
             recovery.size() + " trials; includes the new JVM's start; heartbeat timeout 10 s");
+      }
+      if ((only.isEmpty() || only.contains("events")) && appJar != null) {
+        int pages = smoke ? 5 : 50;
+        java.time.Duration window = java.time.Duration.ofSeconds(smoke ? 5 : 20);
+        double[] calls = Events.callsPerSecond(appJar, target, data.resolve("events"), pages, window);
+        bench.row("event streams: Temporal calls with " + pages + " loop pages open", "calls/s", List.of(calls[0]),
+            String.format(Locale.ROOT, "%.1f calls/s with no page open; over %d s; temporal_request_total of the app", calls[1],
+                window.toSeconds()));
       }
     } finally {
       factory.shutdownNow();

@@ -58,14 +58,14 @@ final class Recovery {
     return seconds;
   }
 
-  private static Process start(Path jar, Map<String, String> env, Path log) throws Exception {
+  static Process start(Path jar, Map<String, String> env, Path log) throws Exception {
     ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString())
         .redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().putAll(env);
     return pb.start();
   }
 
-  private static void awaitUp(HttpClient http, int port, String token) throws Exception {
+  static void awaitUp(HttpClient http, int port, String token) throws Exception {
     for (int i = 0; i < 300; i++) {
       try {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/loops"))
@@ -81,7 +81,7 @@ final class Recovery {
     throw new IllegalStateException("the app did not start");
   }
 
-  private static void post(HttpClient http, int port, String token, String path, String body) throws Exception {
+  static void post(HttpClient http, int port, String token, String path, String body) throws Exception {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
         .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
