@@ -1,5 +1,6 @@
 package dev.durableloops.activities;
 
+import dev.durableloops.workflows.steps.StepOutput;
 import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -57,9 +58,14 @@ final class CommandRunner {
 
   /** Called about every {@link #POLL} while a command runs; may throw to cancel it. */
   interface Progress {
-    void beat(String detail);
+    /**
+     * @param status what the step is doing
+     * @param tail the output's last lines, at most {@link StepOutput#TAIL_CHARS} characters
+     * @param outputBytes bytes of output so far
+     */
+    void beat(String status, String tail, long outputBytes);
 
-    Progress NONE = detail -> {};
+    Progress NONE = (status, tail, bytes) -> {};
   }
 
   /**
@@ -140,7 +146,7 @@ final class CommandRunner {
         }
         if (System.nanoTime() >= nextBeat) {
           nextBeat += POLL.toNanos();
-          progress.beat("running " + Duration.ofNanos(System.nanoTime() - started).toSeconds() + " s");
+          progress.beat("running", liveTail(logFile, stdoutFile), size(logFile) + size(stdoutFile));
         }
       }
     } catch (InterruptedException e) {
@@ -219,6 +225,26 @@ final class CommandRunner {
 
   /** The last {@link #TAIL_LINES} lines of a file, at most {@link #TAIL_CHARS} characters. */
   static String tail(Path file) {
+    return tail(file, TAIL_LINES, TAIL_CHARS);
+  }
+
+  /**
+   * What a running command has printed: the tail of its output, or when stdout goes to a file of
+   * its own, both tails under {@code [stdout]} and {@code [stderr]}; at most
+   * {@link StepOutput#TAIL_CHARS} characters.
+   */
+  static String liveTail(Path logFile, Path stdoutFile) {
+    if (stdoutFile == null) {
+      return tail(logFile, LIVE_LINES, StepOutput.TAIL_CHARS);
+    }
+    int half = StepOutput.TAIL_CHARS / 2 - 20;
+    return "[stdout]\n" + tail(stdoutFile, LIVE_LINES / 2, half) + "\n[stderr]\n" + tail(logFile, LIVE_LINES / 2, half);
+  }
+
+  /** Lines of output carried live at most. */
+  static final int LIVE_LINES = 80;
+
+  private static String tail(Path file, int maxLines, int maxChars) {
     if (file == null || !Files.exists(file)) {
       return "";
     }
@@ -230,9 +256,9 @@ final class CommandRunner {
       raf.readFully(buffer);
       String text = new String(buffer, StandardCharsets.UTF_8).replace("\r", "");
       String[] lines = text.split("\n", -1);
-      int from = Math.max(0, lines.length - TAIL_LINES - 1);
+      int from = Math.max(0, lines.length - maxLines - 1);
       String tail = String.join("\n", List.of(lines).subList(from, lines.length)).strip();
-      return tail.length() <= TAIL_CHARS ? tail : tail.substring(tail.length() - TAIL_CHARS);
+      return tail.length() <= maxChars ? tail : tail.substring(tail.length() - maxChars);
     } catch (IOException e) {
       return "(output unreadable: " + e.getMessage() + ")";
     }

@@ -30,8 +30,6 @@ import dev.durableloops.workflows.steps.RollbackInput;
 import dev.durableloops.workflows.Texts;
 import dev.durableloops.workflows.steps.StepContext;
 import dev.durableloops.workflows.spec.StepSpec;
-import io.temporal.activity.Activity;
-import io.temporal.activity.ActivityExecutionContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -79,6 +77,7 @@ public class LoopActivitiesImpl implements LoopActivities {
   private final GitWorkspace git;
   private final CommandRunner runner;
   private final CommandPolicy policy;
+  private final Redaction redaction;
   private final String hostQueue;
   private final StepObserver observer;
 
@@ -94,6 +93,7 @@ public class LoopActivitiesImpl implements LoopActivities {
     this.paths = new LoopPaths(dataDir);
     this.git = new GitWorkspace(paths, store);
     this.policy = policy;
+    this.redaction = new Redaction(policy.secrets());
     this.runner = new CommandRunner(policy.outputCapBytes());
     this.hostQueue = hostQueue;
     this.observer = observer;
@@ -169,7 +169,7 @@ public class LoopActivitiesImpl implements LoopActivities {
       CommandRunner.Run run = run(ctx, input.make(), "make", null, Map.of());
       MakerReport report = MakerReport.read(result);
       observer.makerSpent(report.costUsd(), report.tokens());
-      heartbeat("make").beat("committing the attempt");
+      LiveOutput.of("make", redaction).after(run, "committing the attempt");
       GitWorkspace.Attempt attempt =
           git.commitAttempt(
               ctx.loopId(),
@@ -180,7 +180,7 @@ public class LoopActivitiesImpl implements LoopActivities {
       return new MakeResult(
           attempt.commit(), attempt.ref(), attempt.changed(), attempt.diffHash(), attempt.diffStat(),
           run.exitCode(), run.timedOut(), run.durationMillis(), report.summary(), report.costUsd(), report.tokens(),
-          run.tail(), run.log().toString());
+          redaction.apply(run.tail()), run.log().toString());
     });
   }
 
@@ -202,7 +202,7 @@ public class LoopActivitiesImpl implements LoopActivities {
         if (metric == null) {
           metric = value;
         }
-        String tail = run.tail();
+        String tail = redaction.apply(run.tail());
         if (!reports.unreadable().isEmpty()) {
           tail = tail + "\n[durable-loops] unreadable reports: " + String.join("; ", reports.unreadable());
         }
@@ -352,8 +352,9 @@ public class LoopActivitiesImpl implements LoopActivities {
     env.putAll(extra);
     Path logFile = paths.log(ctx.loopId(), ctx.iteration(), name);
     CommandRunner.Run run = runner.run(
-        step.command(), ws, env, step.timeoutDuration(), logFile, stdout, paths.loopDir(ctx.loopId()).resolve("running.pid"), heartbeat(name));
-    heartbeat(name).beat("recording the log");
+        step.command(), ws, env, step.timeoutDuration(), logFile, stdout, paths.loopDir(ctx.loopId()).resolve("running.pid"),
+        LiveOutput.of(name, redaction));
+    LiveOutput.of(name, redaction).after(run, "recording the log");
     recordLog(ctx.loopId(), logFile);
     if (stdout != null) {
       recordLog(ctx.loopId(), stdout);
@@ -368,21 +369,18 @@ public class LoopActivitiesImpl implements LoopActivities {
    */
   private void recordLog(String loopId, Path file) {
     try {
+      redaction.applyTo(file);
+    } catch (IOException e) {
+      log.warn("log {} of loop {} not recorded: secrets could not be removed from it: {}", file.getFileName(), loopId, e.getMessage());
+      return;
+    }
+    try {
       git.recordLog(loopId, file.getFileName().toString(), file);
     } catch (StepException e) {
       log.warn("log {} of loop {} not recorded in the git store: {}", file.getFileName(), loopId, e.getMessage());
     }
   }
 
-  private static CommandRunner.Progress heartbeat(String step) {
-    ActivityExecutionContext context;
-    try {
-      context = Activity.getExecutionContext();
-    } catch (RuntimeException e) {
-      return CommandRunner.Progress.NONE;
-    }
-    return detail -> context.heartbeat(step + " " + detail);
-  }
 
   private String parentOf(StepContext ctx) {
     try {

@@ -46,7 +46,7 @@ class CommandRunnerTest {
   void aHeartbeatThatThrowsCancelsAndKillsTheGroup() throws Exception {
     AtomicInteger beats = new AtomicInteger();
     assertThatThrownBy(
-            () -> run("echo $$ > shell.pid; sleep 60", Duration.ofMinutes(1), detail -> {
+            () -> run("echo $$ > shell.pid; sleep 60", Duration.ofMinutes(1), (status, tail, bytes) -> {
               if (beats.incrementAndGet() >= 1) {
                 throw new IllegalStateException("cancelled");
               }

@@ -29,6 +29,7 @@ import dev.durableloops.workflows.steps.ReflectInput;
 import dev.durableloops.workflows.steps.ReflectResult;
 import dev.durableloops.workflows.state.Reflection;
 import dev.durableloops.workflows.steps.StepContext;
+import dev.durableloops.workflows.steps.StepOutput;
 import dev.durableloops.workflows.spec.StepSpec;
 import dev.durableloops.workflows.state.Verdict;
 import dev.durableloops.workflows.spec.WorkspaceSpec;
@@ -202,6 +203,34 @@ class LoopActivitiesImplTest {
           .rootCause().hasMessageContaining("names secret 'nope', which is not configured");
     } finally {
       secretEnv.close();
+    }
+  }
+
+  @Test
+  void aRunningMakerShowsItsOutputInHeartbeatsWithSecretsReplaced() throws Exception {
+    TestActivityEnvironment live = TestActivityEnvironment.newInstance();
+    try {
+      GitStore store = GitStore.under(tmp.resolve("data"));
+      live.registerActivitiesImplementations(new LoopActivitiesImpl(tmp.resolve("data"),
+          new CommandPolicy(1 << 20, CommandPolicy.DEFAULT_INHERITED, Map.of("token", "s3cr3t-value")), store));
+      java.util.List<StepOutput> beats = new java.util.concurrent.CopyOnWriteArrayList<>();
+      live.setActivityHeartbeatListener(StepOutput.class, beats::add);
+      StepContext ctx = new StepContext("loop-t", 1, "goal", prepared.commit(), Map.of("API_TOKEN", "${secret:token}"), List.of());
+      MakeResult made = live.newActivityStub(LoopActivities.class)
+          .make(new MakeInput(ctx, new StepSpec("echo \"using $API_TOKEN\"; echo working >&2; sleep 5; echo done", "PT1M")));
+
+      StepOutput running = beats.stream().filter(b -> b.status().equals("running")).findFirst().orElseThrow();
+      assertThat(running.step()).isEqualTo("make");
+      assertThat(running.tail()).isEqualTo("using [secret:token]\nworking");
+      assertThat(running.outputBytes()).isPositive();
+      assertThat(beats).extracting(StepOutput::status).contains("recording the log");
+      assertThat(beats.get(beats.size() - 1).tail()).endsWith("done");
+      assertThat(beats).extracting(StepOutput::tail).noneMatch(t -> t.contains("s3cr3t"));
+      assertThat(made.outputTail()).contains("[secret:token]").doesNotContain("s3cr3t");
+      String logName = store.logs("loop-t").stream().filter(n -> n.contains("make")).findFirst().orElseThrow();
+      assertThat(new String(store.log("loop-t", logName), java.nio.charset.StandardCharsets.UTF_8)).contains("using [secret:token]").doesNotContain("s3cr3t");
+    } finally {
+      live.close();
     }
   }
 

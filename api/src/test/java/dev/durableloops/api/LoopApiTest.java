@@ -7,15 +7,20 @@ import static org.springframework.test.web.servlet.request.MockMvcRequestBuilder
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.header;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.request;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 import com.jayway.jsonpath.JsonPath;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.MediaType;
+import org.springframework.test.web.servlet.MvcResult;
 
 /**
  * The HTTP API in the whole app, against Temporal's in-memory test server with the real worker:
@@ -85,6 +90,55 @@ class LoopApiTest extends AppTest {
         .andExpect(status().isNotFound())
         .andExpect(jsonPath("$.detail").value("no loop with id loop-nope"));
   }
+
+  @Test
+  void theRunningStepsOutputIsLiveAndEventStreamsAreSharedAndResumable() throws Exception {
+    mvc.perform(post("/api/loops").contentType(MediaType.APPLICATION_JSON)
+            .content(spec("api-live", "echo started-making; sleep 8; echo fixed > a.txt")))
+        .andExpect(status().isCreated());
+    String output = await().atMost(Duration.ofSeconds(30)).until(
+        () -> mvc.perform(get("/api/loops/loop-api-live/output")).andReturn().getResponse().getContentAsString(),
+        s -> s.contains("started-making"));
+    assertThat(JsonPath.<String>read(output, "$.activity")).isEqualTo("Make");
+    assertThat(JsonPath.<Boolean>read(output, "$.running")).isTrue();
+    assertThat(JsonPath.<String>read(output, "$.output.step")).isEqualTo("make");
+    assertThat(JsonPath.<String>read(output, "$.output.status")).isEqualTo("running");
+
+    MvcResult first = mvc.perform(get("/api/loops/loop-api-live/events")).andExpect(request().asyncStarted()).andReturn();
+    await().atMost(Duration.ofSeconds(10)).until(() -> events(first).size() >= 2);
+    MvcResult second = mvc.perform(get("/api/loops/loop-api-live/events")).andExpect(request().asyncStarted()).andReturn();
+    await().atMost(Duration.ofSeconds(10)).until(() -> events(second).size() >= 2);
+    List<String> firstEvents = events(first);
+    assertThat(firstEvents).anyMatch(e -> e.endsWith(" state")).anyMatch(e -> e.endsWith(" output"));
+    assertThat(first.getResponse().getContentAsString()).contains("started-making");
+    // One poller per loop: the second stream gets the very events (same ids) the first got.
+    Thread.sleep(1_500);
+    assertThat(events(first)).containsAll(events(second));
+
+    // A reconnect with Last-Event-ID gets nothing it has already seen.
+    List<String> seen = events(first);
+    long lastId = seen.stream().mapToLong(e -> Long.parseLong(e.split(" ")[0])).max().orElseThrow();
+    MvcResult resumed = mvc.perform(get("/api/loops/loop-api-live/events").header("Last-Event-ID", Long.toString(lastId)))
+        .andExpect(request().asyncStarted()).andReturn();
+    Thread.sleep(1_500);
+    assertThat(events(resumed)).allMatch(e -> Long.parseLong(e.split(" ")[0]) > lastId);
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> JsonPath.read(state("loop-api-live"), "$.status"), "AWAITING_APPROVAL"::equals);
+    mvc.perform(post("/api/loops/loop-api-live/cancel")).andExpect(status().isAccepted());
+    await().atMost(Duration.ofSeconds(30)).until(() -> first.getResponse().getContentAsString().contains("CANCELLED"));
+  }
+
+  /** The {@code "<id> <event>"} of each event a stream has received so far. */
+  private static List<String> events(MvcResult stream) throws Exception {
+    Matcher m = EVENT.matcher(stream.getResponse().getContentAsString());
+    List<String> events = new java.util.ArrayList<>();
+    while (m.find()) {
+      events.add(m.group(1) + " " + m.group(2));
+    }
+    return events;
+  }
+
+  private static final Pattern EVENT = Pattern.compile("id:(\\d+)\nretry:\\d+\nevent:(\\w+)\n");
 
   @Test
   void aLoopThroughTheApi() throws Exception {

@@ -21,6 +21,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -79,12 +80,31 @@ class LoopController {
     return reader.get(id);
   }
 
-  /** Server-sent events: a {@code state} event with the whole state whenever it changes. */
-  @Operation(summary = "Server-sent 'state' events (a LoopView each) as the state changes")
+  /**
+   * Server-sent events: {@code state} (a {@link LoopView}) whenever the state changes and
+   * {@code output} (a {@link LoopOutput}) whenever the running step's output changes, each with an
+   * id; {@code Last-Event-ID} resumes after that id (a value that is not a number is ignored, and
+   * the stream starts afresh).
+   */
+  @Operation(summary = "Server-sent 'state' (LoopView) and 'output' (LoopOutput) events as they change; resumes after Last-Event-ID")
   @GetMapping(path = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
-  SseEmitter events(@PathVariable String id) {
-    reader.get(id);
-    return events.subscribe(id);
+  SseEmitter events(@PathVariable String id, @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId) {
+    reader.output(id);
+    return events.subscribe(id, eventId(lastEventId));
+  }
+
+  /** What the running step has printed so far (heartbeat details of its activity), from whichever worker runs it. */
+  @Operation(summary = "The running step's output tail, live (from its activity's heartbeat details)")
+  @GetMapping("/{id}/output")
+  LoopOutput output(@PathVariable String id) {
+    return reader.output(id);
+  }
+
+  private static Long eventId(String header) {
+    if (header == null || !header.strip().matches("[0-9]{1,18}")) {
+      return null;
+    }
+    return Long.parseLong(header.strip());
   }
 
   /**

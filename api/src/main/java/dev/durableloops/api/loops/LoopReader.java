@@ -5,13 +5,17 @@ import dev.durableloops.workflows.LoopSearchAttributes;
 import dev.durableloops.workflows.state.LoopState;
 import dev.durableloops.workflows.state.LoopStatus;
 import dev.durableloops.workflows.LoopWorkflow;
+import dev.durableloops.workflows.steps.StepOutput;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.workflow.v1.PendingActivityInfo;
+import io.temporal.common.converter.DataConverterException;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionDescription;
 import io.temporal.client.WorkflowExecutionMetadata;
 import io.temporal.common.SearchAttributes;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import org.springframework.stereotype.Service;
 
 /**
@@ -42,7 +46,56 @@ class LoopReader {
    * @throws dev.durableloops.api.LoopNotFoundException when there is no such loop
    */
   LoopView get(String id) {
+    return view(id, executions.describe(id));
+  }
+
+  /**
+   * The loop's view and its running step's output, from one description of its execution (the
+   * event stream's poll).
+   *
+   * @throws dev.durableloops.api.LoopNotFoundException when there is no such loop
+   */
+  Snapshot snapshot(String id) {
     WorkflowExecutionDescription description = executions.describe(id);
+    return new Snapshot(view(id, description), output(id, description));
+  }
+
+  /**
+   * What the loop's running step has printed: the heartbeat details of its pending activity. One
+   * DescribeWorkflowExecution call, no Query: it answers while no worker is up.
+   *
+   * @throws dev.durableloops.api.LoopNotFoundException when there is no such loop
+   */
+  LoopOutput output(String id) {
+    return output(id, executions.describe(id));
+  }
+
+  /** A loop's view and running output, read together. */
+  record Snapshot(LoopView view, LoopOutput output) {}
+
+  private LoopOutput output(String id, WorkflowExecutionDescription description) {
+    List<PendingActivityInfo> pending = description.getRawDescription().getPendingActivitiesList();
+    if (pending.isEmpty()) {
+      return LoopOutput.idle(id);
+    }
+    PendingActivityInfo activity = pending.get(0);
+    StepOutput output = null;
+    if (activity.hasHeartbeatDetails()) {
+      try {
+        output = client.getOptions().getDataConverter()
+            .fromPayloads(0, Optional.of(activity.getHeartbeatDetails()), StepOutput.class, StepOutput.class);
+      } catch (DataConverterException e) {
+        // A worker of an older release heartbeats a plain string: no output to show.
+        output = null;
+      }
+    }
+    String lastHeartbeat = activity.hasLastHeartbeatTime()
+        ? Instant.ofEpochSecond(activity.getLastHeartbeatTime().getSeconds(), activity.getLastHeartbeatTime().getNanos()).toString()
+        : null;
+    return new LoopOutput(id, true, activity.getActivityType().getName(), activity.getAttempt(), output, lastHeartbeat);
+  }
+
+  private LoopView view(String id, WorkflowExecutionDescription description) {
     WorkflowExecutionStatus temporal = description.getStatus();
     WorkerProbe.Availability availability = workers.availability();
     LoopState state = workers.withinWorkerWait(() -> client.newWorkflowStub(LoopWorkflow.class, id).state());

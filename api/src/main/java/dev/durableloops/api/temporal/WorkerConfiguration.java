@@ -32,6 +32,20 @@ class WorkerConfiguration {
 
   private static final Logger log = LoggerFactory.getLogger(WorkerConfiguration.class);
 
+  /**
+   * Longest time the SDK holds back a heartbeat: commands heartbeat their output every 2 s, and
+   * without this the SDK sends at most one heartbeat per 80% of the 10 s heartbeat timeout, so live
+   * output would lag 8 s.
+   */
+  static final java.time.Duration HEARTBEAT_THROTTLE = java.time.Duration.ofSeconds(1);
+
+  /** The same heartbeat throttle for the workers the starter builds (the shared task queue). */
+  @Bean
+  io.temporal.spring.boot.WorkerOptionsCustomizer heartbeatThrottle() {
+    return (builder, workerName, taskQueue) -> builder.setMaxHeartbeatThrottleInterval(HEARTBEAT_THROTTLE)
+        .setDefaultHeartbeatThrottleInterval(HEARTBEAT_THROTTLE);
+  }
+
   /** This worker's own task queue. */
   record HostQueue(String name) {}
 
@@ -67,6 +81,8 @@ class WorkerConfiguration {
     Worker worker = factory.newWorker(hostQueue.name(), WorkerOptions.newBuilder()
         .setMaxConcurrentActivityExecutionSize(capacity.activitySlots())
         .setMaxConcurrentActivityTaskPollers(capacity.activityTaskPollers())
+        .setMaxHeartbeatThrottleInterval(HEARTBEAT_THROTTLE)
+        .setDefaultHeartbeatThrottleInterval(HEARTBEAT_THROTTLE)
         .build());
     worker.registerActivitiesImplementations(activities);
     log.info("this worker's own task queue is {}", hostQueue.name());

@@ -1,0 +1,61 @@
+package dev.durableloops.activities;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Replaces the values of configured secrets ({@code durable-loops.secrets.*}) by
+ * {@code [secret:NAME]} in what leaves a worker: live output, output tails in results (they enter
+ * Temporal history) and logs recorded in the git store. Values shorter than {@value #MIN_LENGTH}
+ * characters are left alone (they would blank ordinary words); longer values first, so a secret
+ * that contains another is replaced whole.
+ */
+final class Redaction {
+
+  /** Shortest secret value that is replaced. */
+  static final int MIN_LENGTH = 4;
+
+  private final List<Map.Entry<String, String>> secrets;
+
+  Redaction(Map<String, String> secrets) {
+    this.secrets = secrets.entrySet().stream()
+        .filter(e -> e.getValue() != null && e.getValue().length() >= MIN_LENGTH)
+        .sorted(Comparator.comparingInt((Map.Entry<String, String> e) -> e.getValue().length()).reversed())
+        .map(e -> Map.entry(e.getKey(), e.getValue()))
+        .toList();
+  }
+
+  /** {@code text} with every secret value replaced; {@code null} stays {@code null}. */
+  String apply(String text) {
+    if (text == null || secrets.isEmpty()) {
+      return text;
+    }
+    String out = text;
+    for (Map.Entry<String, String> secret : secrets) {
+      out = out.replace(secret.getValue(), "[secret:" + secret.getKey() + "]");
+    }
+    return out;
+  }
+
+  /** Rewrites {@code file} in place when it holds a secret value; logs are at most the output cap. */
+  void applyTo(Path file) throws IOException {
+    if (secrets.isEmpty() || file == null || !Files.exists(file)) {
+      return;
+    }
+    String text = Files.readString(file, StandardCharsets.ISO_8859_1);
+    String redacted = text;
+    for (Map.Entry<String, String> secret : secrets) {
+      // Latin-1 maps bytes one to one, so a UTF-8 secret is found byte for byte and nothing else changes.
+      String value = new String(secret.getValue().getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+      redacted = redacted.replace(value, "[secret:" + secret.getKey() + "]");
+    }
+    if (!redacted.equals(text)) {
+      Files.writeString(file, redacted, StandardCharsets.ISO_8859_1);
+    }
+  }
+}
