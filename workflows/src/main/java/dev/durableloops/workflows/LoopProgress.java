@@ -53,6 +53,8 @@ final class LoopProgress {
   private int reflectionsWritten;
   private final List<Note> notes = new ArrayList<>();
   private final List<IterationRecord> timeline = new ArrayList<>();
+  /** Time per step of the current iteration, ms (workflow time). */
+  private final java.util.Map<String, Long> stepMillis = new java.util.LinkedHashMap<>();
   private List<CheckEvidence> lastEvidence = List.of();
   private double costUsd;
   private long tokens;
@@ -177,9 +179,28 @@ final class LoopProgress {
   /** Enters {@code next}; the phase's start time moves only when the phase changes. */
   void phase(Phase next, long nowMillis) {
     if (phase != next) {
+      if (TIMED.contains(phase) && phaseSinceMillis > 0) {
+        timed(phase, nowMillis - phaseSinceMillis);
+      }
       phaseSinceMillis = nowMillis;
     }
     phase = next;
+  }
+
+  /** The phases of an iteration whose time is kept in its timeline row. */
+  private static final java.util.Set<Phase> TIMED = java.util.EnumSet.of(Phase.DISCOVER, Phase.PLAN, Phase.MAKE, Phase.CHECK,
+      Phase.GATE, Phase.APPROVAL, Phase.CHECKPOINT, Phase.DISCARD, Phase.REFLECT);
+
+  /**
+   * Adds a finished phase's time to the current iteration's step times, and to its timeline row
+   * when the row is already written (the checkpoint, discard and reflect steps end after it).
+   */
+  private void timed(Phase ended, long millis) {
+    stepMillis.merge(ended.name().toLowerCase(java.util.Locale.ROOT), millis, Long::sum);
+    int last = timeline.size() - 1;
+    if (last >= 0 && timeline.get(last).iteration() == iteration) {
+      timeline.set(last, timeline.get(last).withStepMillis(java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(stepMillis))));
+    }
   }
 
   boolean paused() {
@@ -197,6 +218,7 @@ final class LoopProgress {
   /** Starts the next iteration. */
   void beginIteration() {
     iteration++;
+    stepMillis.clear();
   }
 
   String baseCommit() {
@@ -334,7 +356,7 @@ final class LoopProgress {
 
   /** Appends a timeline row, dropping the oldest beyond {@value #MAX_TIMELINE}. */
   void record(IterationRecord row) {
-    timeline.add(row);
+    timeline.add(row.withStepMillis(java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(stepMillis))));
     while (timeline.size() > MAX_TIMELINE) {
       timeline.remove(0);
     }

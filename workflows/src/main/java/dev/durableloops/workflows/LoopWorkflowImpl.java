@@ -302,7 +302,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     state.status(state.paused() ? LoopStatus.PAUSED : LoopStatus.RUNNING);
     String why = "worker " + from + " was lost during " + lost.getActivityType() + "; the workspace is prepared again on "
         + "another worker from " + shortId(state.headCommit());
-    state.record(new IterationRecord(state.iteration(), null, null, null, 0, null, 0, List.of(), Verdict.REJECT, why, null));
+    state.record(new IterationRecord(state.iteration(), null, null, null, 0, null, 0, List.of(), Verdict.REJECT, why, null, null, java.util.Map.of()));
     log.warn("loop {}: {}", state.loopId(), why);
     phase(Phase.PREPARE);
     PrepareResult prepared =
@@ -316,7 +316,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     approvals.abandon();
     state.status(state.paused() ? LoopStatus.PAUSED : LoopStatus.RUNNING);
     state.record(new IterationRecord(state.iteration(), null, null, null, 0, null, 0, List.of(), Verdict.REJECT,
-        "abandoned: rollback to checkpoint " + rollbacks.pending().checkpoint() + " requested", null));
+        "abandoned: rollback to checkpoint " + rollbacks.pending().checkpoint() + " requested", null, null, java.util.Map.of()));
   }
 
   private void applyRollback() {
@@ -440,7 +440,8 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     List<String> checks = checked.evidence().stream().map(e -> e.name() + (e.passed() ? ":PASS" : ":FAIL")).toList();
     return new IterationRecord(
         state.iteration(), truncate(task, 300), made.attemptCommit(), made.diffStat(), made.exitCode(),
-        truncate(made.summary(), 500), made.costUsd(), checks, verdict, truncate(reason, 500), cp);
+        truncate(made.summary(), 500), made.costUsd(), checks, verdict, truncate(reason, 500), cp, checked.metric(),
+        java.util.Map.of());
   }
 
   /** A stub for a step that needs the workspace: on the worker that holds it, when known. */

@@ -13,6 +13,7 @@ import dev.durableloops.workflows.spec.WorkspaceSpec;
 import dev.durableloops.workflows.state.Decision;
 import dev.durableloops.workflows.state.DecisionKind;
 import dev.durableloops.workflows.state.DecisionResult;
+import dev.durableloops.workflows.state.IterationRecord;
 import dev.durableloops.workflows.state.LoopState;
 import dev.durableloops.workflows.state.LoopStatus;
 import dev.durableloops.workflows.state.Note;
@@ -155,6 +156,15 @@ class LoopWorkflowBranchTest {
     assertThat(state.reflections()).hasSize(21);
     assertThat(state.reflections().get(0).signature()).isEqualTo("summary");
     assertThat(state.checkpoints().get(0).reflections()).isEqualTo(24);
+    // Each timeline row keeps its attempt's metric and the time of each step it ran, in order.
+    IterationRecord accepted = state.iterations().stream().filter(r -> r.iteration() == 25).findFirst().orElseThrow();
+    assertThat(accepted.metric()).isEqualTo(25.0);
+    assertThat(accepted.stepMillis()).containsOnlyKeys("discover", "plan", "make", "check", "gate", "checkpoint");
+    assertThat(new java.util.ArrayList<>(accepted.stepMillis().keySet()))
+        .containsExactly("discover", "plan", "make", "check", "gate", "checkpoint");
+    IterationRecord rejected = state.iterations().stream().filter(r -> r.iteration() == 26).findFirst().orElseThrow();
+    assertThat(new java.util.ArrayList<>(rejected.stepMillis().keySet()))
+        .containsExactly("discover", "plan", "make", "check", "gate", "discard", "reflect");
 
     ForkSeed seed = source.forkSeed(1);
     assertThat(seed.commit()).isEqualTo(ScriptedActivities.attempt(25));

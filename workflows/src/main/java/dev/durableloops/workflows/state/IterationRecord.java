@@ -1,6 +1,7 @@
 package dev.durableloops.workflows.state;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * One row of the loop's timeline.
@@ -16,6 +17,11 @@ import java.util.List;
  * @param verdict the final verdict
  * @param reason why, in one sentence
  * @param checkpoint the checkpoint number it became, or {@code null}
+ * @param metric the attempt's metric, when a check has one, else {@code null}
+ * @param stepMillis workflow time spent per step of this iteration, ms, by lower-case phase name
+ *     ({@code discover}, {@code plan}, {@code make}, {@code check}, {@code gate}, {@code approval},
+ *     {@code checkpoint}, {@code discard}, {@code reflect}) in the order they ran; empty in rows
+ *     recorded before steps were timed
  */
 public record IterationRecord(
     int iteration,
@@ -28,4 +34,13 @@ public record IterationRecord(
     List<String> checks,
     Verdict verdict,
     String reason,
-    Integer checkpoint) {}
+    Integer checkpoint,
+    Double metric,
+    Map<String, Long> stepMillis) {
+
+  /** This row with {@code millis} as its step times. */
+  public IterationRecord withStepMillis(Map<String, Long> millis) {
+    return new IterationRecord(iteration, task, attemptCommit, diffStat, makerExitCode, makerSummary, costUsd, checks, verdict,
+        reason, checkpoint, metric, millis);
+  }
+}
