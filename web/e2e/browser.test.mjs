@@ -70,3 +70,86 @@ test("a bad form shows errors next to the fields", async () => {
   await page.screenshot({ path: `${SHOTS}/form-errors.png`, fullPage: true });
   await page.close();
 });
+
+test("watch a loop: live output, a reconnect, a rendered diff, charts and logs", async () => {
+  const token = process.env.API_TOKEN;
+  // Iteration 1 writes the wrong line (rejected), iteration 2 the right one; each prints for 6 s and reports a cost.
+  const maker = 'for i in 1 2 3 4 5 6; do echo "maker line $i of iteration $LOOP_ITERATION"; sleep 1; done; '
+    + 'if [ "$LOOP_ITERATION" -ge 2 ]; then echo fixed > a.txt; else echo wrong > a.txt; fi; '
+    + 'echo "{\\"costUsd\\": 0.4$LOOP_ITERATION}" > "$LOOP_RESULT_FILE"';
+  const spec = {
+    name: "watch", goal: "Write fixed into a.txt", workspace: { repository: process.env.REPOSITORY },
+    make: { command: maker, timeout: "PT2M" },
+    checks: [
+      { name: "tests", command: "grep -q fixed a.txt" },
+      { name: "score", command: 'echo "score: $(grep -c fixed a.txt)"', required: false,
+        metric: { pattern: "score: ([0-9]+)", goal: "MAXIMIZE", target: 1 } },
+    ],
+    gate: { approval: "ON_PASS", approvalTimeout: "PT1H" },
+    caps: { maxIterations: 5, maxCostUsd: 2 },
+  };
+  const created = await fetch(`${BASE}/api/loops`, {
+    method: "POST", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" }, body: JSON.stringify(spec),
+  });
+  assert.equal(created.status, 201, await created.text());
+
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  const streams = [];
+  page.on("request", (r) => { if (r.url().endsWith("/events")) streams.push(r.headers()["last-event-id"] ?? null); });
+  await page.goto(`${BASE}/loop.html?id=loop-watch#token=${token}`);
+
+  // The maker's output appears while it runs, from its activity's heartbeats.
+  await page.locator("#live-output", { hasText: "maker line 3 of iteration 1" }).waitFor({ timeout: 60_000 });
+  assert.match(await page.locator("#live-status").innerText(), /Make · make · running/);
+  await page.locator("#live").screenshot({ path: `${SHOTS}/live-output.png` });
+
+  // A dropped stream is opened again with Last-Event-ID, and the page goes on.
+  const before = streams.length;
+  await page.evaluate(() => window.durableLoops.dropStream());
+  for (let i = 0; i < 100 && streams.length === before; i++) await page.waitForTimeout(100);
+  assert.ok(streams.length > before, "the page opened its event stream again");
+  assert.match(streams[streams.length - 1] ?? "", /^[0-9]+$/, "the reconnect carries Last-Event-ID");
+  await page.locator("#live-output", { hasText: "of iteration 2" }).waitFor({ timeout: 60_000 });
+
+  // The pending attempt's diff, side by side with its file list; the raw diff one click away.
+  await page.locator("#status .status", { hasText: "AWAITING_APPROVAL" }).waitFor({ timeout: 60_000 });
+  await page.locator("#decision-diff .d2h-file-list").waitFor({ timeout: 10_000 });
+  assert.match(await page.locator("#decision-diff .d2h-file-list").innerText(), /a\.txt/);
+  assert.ok(await page.locator("#decision-diff .d2h-file-side-diff").count() >= 2, "side-by-side diff");
+  await page.locator("#decision").screenshot({ path: `${SHOTS}/decision-diff.png` });
+  await page.locator("#decision-diff summary", { hasText: "Raw diff" }).click();
+  assert.match(await page.locator("#decision-diff pre.diff").innerText(), /\+fixed/);
+  await page.getByRole("button", { name: "Approve" }).click();
+  await page.locator("#status .status", { hasText: "SUCCEEDED" }).waitFor({ timeout: 60_000 });
+
+  // Charts drawn from the loop's own timeline.
+  await page.locator("#charts").waitFor({ state: "visible", timeout: 10_000 });
+  await page.waitForFunction(() => Chart.getChart("chart-cost")?.data.labels.length === 2, null, { timeout: 10_000 });
+  const charts = await page.evaluate(() => ({
+    cost: Chart.getChart("chart-cost").data.datasets.map((d) => d.data.map((v) => Math.round(v * 100) / 100)),
+    metric: Chart.getChart("chart-metric").data.datasets.map((d) => d.data),
+    steps: Object.fromEntries(Chart.getChart("chart-steps").data.datasets.map((d) => [d.label, d.data])),
+  }));
+  assert.deepEqual(charts.cost, [[0.41, 0.83], [2, 2]]);
+  assert.deepEqual(charts.metric, [[0, 1], [null, 1]]);
+  assert.ok(charts.steps.make.every((s) => s >= 5), `make took 6 s each time: ${charts.steps.make}`);
+  assert.ok(charts.steps.reflect[0] >= 0 && charts.steps.checkpoint[1] >= 0, JSON.stringify(charts.steps));
+  await page.locator("#charts").screenshot({ path: `${SHOTS}/charts.png` });
+
+  // A finished step's whole log downloads.
+  await page.locator("#logs li", { hasText: "iter-0001-make.log" }).waitFor({ timeout: 10_000 });
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.locator("#logs li", { hasText: "iter-0001-make.log" }).getByRole("button", { name: "Download" }).click(),
+  ]);
+  const saved = `${SHOTS}/downloaded-make.log`;
+  await download.saveAs(saved);
+  const { readFile } = await import("node:fs/promises");
+  assert.match(await readFile(saved, "utf8"), /maker line 6 of iteration 1/);
+
+  // A checkpoint's diff renders the same way.
+  await page.getByRole("button", { name: "Diff of cp-1" }).click();
+  await page.locator("#checkpoint-diff .d2h-file-list").waitFor({ timeout: 10_000 });
+  await page.screenshot({ path: `${SHOTS}/loop-watched.png`, fullPage: true });
+  await page.close();
+});

@@ -99,10 +99,13 @@ document.addEventListener("DOMContentLoaded", () => {
 
 /**
  * Reads a server-sent event stream with fetch (EventSource cannot send a bearer header) and calls
- * onEvent(name, data) for each event; resolves when the stream ends.
+ * onEvent(name, data, id) for each event; resolves when the stream ends. With lastEventId the
+ * request carries Last-Event-ID, so the server sends only what is newer.
  */
-async function readEvents(path, onEvent, signal) {
-  const response = await authFetch(path, {headers: {Accept: "text/event-stream"}, signal});
+async function readEvents(path, onEvent, signal, lastEventId) {
+  const headers = {Accept: "text/event-stream"};
+  if (lastEventId) headers["Last-Event-ID"] = lastEventId;
+  const response = await authFetch(path, {headers, signal});
   if (!response.ok || !response.body) throw new Error(`events: ${response.status}`);
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
@@ -116,12 +119,14 @@ async function readEvents(path, onEvent, signal) {
       const block = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
       let name = "message";
+      let id = null;
       const data = [];
       for (const line of block.split("\n")) {
         if (line.startsWith("event:")) name = line.slice(6).trim();
+        else if (line.startsWith("id:")) id = line.slice(3).trim();
         else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
       }
-      if (data.length) onEvent(name, data.join("\n"));
+      if (data.length) onEvent(name, data.join("\n"), id);
     }
   }
 }

@@ -44,11 +44,128 @@ function render(state) {
   renderTimeline(state);
   renderEvidence(state);
   renderCheckpoints(state, ended);
+  renderCharts(state);
+  renderLogs(state);
+  if (ended || state.temporalStatus !== "RUNNING") renderOutput(null);
   document.getElementById("reflections").replaceChildren(...(state.reflections || []).map((r) =>
     el("li", {}, el("strong", {}, r.iteration ? `Iteration ${r.iteration}` : "Note"), r.repeated ? " (repeated failure)" : "",
       el("pre", {class: "note"}, r.text))));
   document.getElementById("notes").replaceChildren(...(state.notes || []).map((n) =>
     el("li", {}, n.text, n.author ? ` — ${n.author}` : "", n.at ? el("span", {class: "hint"}, ` ${age(n.at)} ago`) : "")));
+}
+
+/** The running step's output, from the stream's output events (heartbeats of its activity). */
+function renderOutput(o) {
+  const section = document.getElementById("live");
+  const ended = current && current.temporalStatus && current.temporalStatus !== "RUNNING";
+  section.hidden = !o || !o.running || ended;
+  if (section.hidden) return;
+  const out = o.output;
+  const parts = [o.activity];
+  if (out) {
+    parts.push(out.step, out.status, `${Math.round(out.elapsedMillis / 1000)} s`, `${bytes(out.outputBytes)} of output`);
+  }
+  if (o.attempt > 1) parts.push(`attempt ${o.attempt}`);
+  if (o.lastHeartbeat) parts.push(`updated ${age(o.lastHeartbeat)} ago`);
+  document.getElementById("live-status").textContent = parts.join(" · ");
+  const pre = document.getElementById("live-output");
+  const atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 8;
+  pre.textContent = out ? out.tail || "(nothing printed yet)" : "(this step runs no command, or has not reported yet)";
+  if (atBottom) pre.scrollTop = pre.scrollHeight;
+}
+
+function bytes(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+const charts = {};
+let chartedRows = null;
+
+/** Cost against the cap, metric against the best so far, time per step: from the timeline rows. */
+function renderCharts(state) {
+  const rows = (state.iterations || []).filter((r) => r.attemptCommit || r.makerExitCode || (r.stepMillis && Object.keys(r.stepMillis).length));
+  const key = JSON.stringify(rows.map((r) => [r.iteration, r.costUsd, r.metric, r.stepMillis])) + (state.budget ? state.budget.limits.maxCostUsd : "");
+  document.getElementById("charts").hidden = rows.length === 0 || typeof Chart !== "function";
+  if (key === chartedRows || rows.length === 0 || typeof Chart !== "function") return;
+  chartedRows = key;
+  const labels = rows.map((r) => r.iteration);
+  let total = 0;
+  const cost = rows.map((r) => (total += r.costUsd || 0));
+  const cap = state.budget && state.budget.limits.maxCostUsd;
+  draw("cost", "line", labels, [
+    {label: "cost so far (USD)", data: cost, borderColor: "#1f5fbf", backgroundColor: "#1f5fbf", stepped: true},
+    ...(cap ? [{label: `cap ${usd(cap)}`, data: labels.map(() => cap), borderColor: "#b3261e", borderDash: [6, 4], pointRadius: 0}] : []),
+  ], {y: {beginAtZero: true, title: {display: true, text: "USD"}}});
+
+  const hasMetric = rows.some((r) => r.metric !== null && r.metric !== undefined);
+  document.getElementById("metric-figure").hidden = !hasMetric;
+  if (hasMetric) {
+    let best = null;
+    const bestSoFar = rows.map((r) => (r.checkpoint && r.metric !== null && r.metric !== undefined ? (best = r.metric) : best));
+    draw("metric", "line", labels, [
+      {label: "metric of the attempt", data: rows.map((r) => r.metric), showLine: false, borderColor: "#8a5a00", backgroundColor: "#8a5a00"},
+      {label: "best so far (checkpoints)", data: bestSoFar, borderColor: "#1c7c3c", backgroundColor: "#1c7c3c", stepped: true, spanGaps: true},
+    ], {});
+  }
+
+  const steps = [];
+  rows.forEach((r) => Object.keys(r.stepMillis || {}).forEach((s) => steps.includes(s) || steps.push(s)));
+  const palette = ["#1f5fbf", "#8a5a00", "#1c7c3c", "#6b3fa0", "#b3261e", "#00838f", "#5b6475", "#c2185b", "#827717"];
+  draw("steps", "bar", labels, steps.map((s, i) => ({
+    label: s, data: rows.map((r) => ((r.stepMillis || {})[s] || 0) / 1000), backgroundColor: palette[i % palette.length],
+  })), {x: {stacked: true}, y: {stacked: true, title: {display: true, text: "seconds"}}});
+}
+
+function draw(name, type, labels, datasets, scales) {
+  const options = {
+    animation: false, responsive: true, maintainAspectRatio: false,
+    scales: Object.assign({x: {title: {display: true, text: "iteration"}}}, scales),
+    plugins: {legend: {position: "bottom"}},
+  };
+  if (charts[name]) {
+    charts[name].data.labels = labels;
+    charts[name].data.datasets = datasets;
+    charts[name].options = options;
+    charts[name].update();
+  } else {
+    charts[name] = new Chart(document.getElementById(`chart-${name}`), {type, data: {labels, datasets}, options});
+  }
+}
+
+let listedLogsAt = null;
+
+/** The finished steps' logs, each downloadable; listed again when the iteration or the status moves. */
+async function renderLogs(state) {
+  const key = `${state.iteration}/${state.status}/${state.phase}`;
+  if (key === listedLogsAt) return;
+  listedLogsAt = key;
+  let names;
+  try {
+    names = await api("GET", `/api/loops/${encodeURIComponent(loopId)}/logs`);
+  } catch (e) {
+    document.getElementById("logs").replaceChildren(el("li", {class: "hint"}, `Logs unavailable: ${e.message}`));
+    return;
+  }
+  document.getElementById("logs").replaceChildren(...(names.length ? names : []).map((name) => el("li", {},
+    el("code", {}, name), " ",
+    el("button", {type: "button", onclick: () => download(name)}, "Download"))));
+  if (!names.length) document.getElementById("logs").replaceChildren(el("li", {class: "hint"}, "No step has finished yet."));
+}
+
+async function download(name) {
+  const r = await authFetch(`/api/loops/${encodeURIComponent(loopId)}/logs/${encodeURIComponent(name)}`);
+  if (!r.ok) {
+    fail(`Log ${name} unavailable: ${r.status}`);
+    return;
+  }
+  const url = URL.createObjectURL(await r.blob());
+  const a = el("a", {href: url, download: `${loopId}-${name}`});
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
 function renderProgress(state) {
@@ -80,15 +197,7 @@ async function renderDecision(state) {
     (pending.deadline ? ` Decide before ${new Date(pending.deadline).toLocaleString()}.` : " No deadline: the loop is paused until you decide.");
   if (shownDiffHash !== pending.diffHash) {
     shownDiffHash = pending.diffHash;
-    const pre = document.getElementById("decision-diff");
-    pre.textContent = "Loading the diff…";
-    const base = state.headCommit;
-    try {
-      const r = await authFetch(`/api/loops/${encodeURIComponent(loopId)}/attempts/${pending.iteration}/diff`);
-      pre.textContent = r.ok ? await r.text() : `(diff unavailable: ${r.status})`;
-    } catch (e) {
-      pre.textContent = `(diff unavailable: ${e.message}; base ${base})`;
-    }
+    await showDiffIn(document.getElementById("decision-diff"), `/attempts/${pending.iteration}/diff`);
   }
 }
 
@@ -148,12 +257,48 @@ function renderCheckpoints(state, ended) {
 }
 
 async function showDiff(n) {
-  const pre = document.getElementById("checkpoint-diff");
-  pre.hidden = false;
-  pre.textContent = "Loading…";
-  const r = await authFetch(`/api/loops/${encodeURIComponent(loopId)}/checkpoints/${n}/diff`);
-  pre.textContent = r.ok ? await r.text() || "(no changes)" : `(diff unavailable: ${r.status})`;
-  pre.focus();
+  const box = document.getElementById("checkpoint-diff");
+  box.hidden = false;
+  await showDiffIn(box, `/checkpoints/${n}/diff`, `Diff of cp-${n}`);
+  box.focus();
+}
+
+/**
+ * Loads a diff from the API into box: side by side with syntax colouring and a file list
+ * (diff2html), the raw diff one click away below it.
+ */
+async function showDiffIn(box, path, title) {
+  box.replaceChildren(el("p", {class: "hint"}, "Loading the diff…"));
+  let text;
+  try {
+    const r = await authFetch(`/api/loops/${encodeURIComponent(loopId)}${path}`);
+    if (!r.ok) {
+      box.replaceChildren(el("p", {class: "error"}, `Diff unavailable: ${r.status}`));
+      return;
+    }
+    text = await r.text();
+  } catch (e) {
+    box.replaceChildren(el("p", {class: "error"}, `Diff unavailable: ${e.message}`));
+    return;
+  }
+  if (!text.trim()) {
+    box.replaceChildren(el("p", {class: "hint"}, "(no changes)"));
+    return;
+  }
+  const rendered = el("div", {class: "diff-view"});
+  const raw = el("details", {class: "raw-diff"}, el("summary", {}, "Raw diff"),
+    el("pre", {class: "diff", tabindex: "0", "aria-label": title || "Raw diff"}, text));
+  box.replaceChildren(...(title ? [el("h3", {}, title)] : []), rendered, raw);
+  if (typeof Diff2HtmlUI === "function") {
+    const ui = new Diff2HtmlUI(rendered, text, {
+      outputFormat: "side-by-side", drawFileList: true, fileListStartVisible: true, matching: "lines",
+      highlight: true, synchronisedScroll: true, colorScheme: "light",
+    });
+    ui.draw();
+    ui.highlightCode();
+  } else {
+    raw.open = true;
+  }
 }
 
 async function rollback(n) {
@@ -175,14 +320,21 @@ async function decide(decision) {
   if (r) say(r.message);
 }
 
+let lastEventId = null;
+let stream = null;
+
 async function connect() {
   // The stream ends when the loop ends (then one plain read shows the final state) or after its
-  // maximum age (then it is opened again).
+  // maximum age, or it breaks; then it is opened again with Last-Event-ID, so the server sends
+  // only what changed meanwhile.
   for (;;) {
+    stream = new AbortController();
     try {
-      await readEvents(`/api/loops/${encodeURIComponent(loopId)}/events`, (name, data) => {
+      await readEvents(`/api/loops/${encodeURIComponent(loopId)}/events`, (name, data, id) => {
+        if (id) lastEventId = id;
         if (name === "state") render(JSON.parse(data));
-      });
+        else if (name === "output") renderOutput(JSON.parse(data));
+      }, stream.signal, lastEventId);
     } catch (e) {
       await new Promise((resolve) => setTimeout(resolve, 2000));
     }
@@ -213,5 +365,7 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   api("GET", `/api/loops/${encodeURIComponent(loopId)}`).then(render).catch((e) => fail(e.message));
   connect();
+  // For browser tests and the curious: drops the event stream as a broken connection would.
+  window.durableLoops = {dropStream: () => stream && stream.abort(), lastEventId: () => lastEventId};
   setInterval(() => current && renderProgress(current), 1000);
 });

@@ -254,10 +254,10 @@ final class LoopProgress {
     headCommit = head;
   }
 
-  /** Ends the loop. */
-  void end(LoopStatus end, String reason) {
+  /** Ends the loop at {@code nowMillis} (workflow time); the step in progress gets its time. */
+  void end(LoopStatus end, String reason, long nowMillis) {
     status = end;
-    phase = Phase.DONE;
+    phase(Phase.DONE, nowMillis);
     stopReason = reason;
   }
 

@@ -100,14 +100,14 @@ public class LoopWorkflowImpl implements LoopWorkflow {
         throw cancelled(canceled);
       }
       String reason = describe(e);
-      state.end(LoopStatus.FAILED, reason);
+      state.end(LoopStatus.FAILED, reason, Workflow.currentTimeMillis());
       publish();
       throw ApplicationFailure.newNonRetryableFailure(reason, LoopErrorType.LOOP_FAILED.name());
     }
   }
 
   private CanceledFailure cancelled(CanceledFailure e) {
-    state.end(LoopStatus.CANCELLED, "cancelled");
+    state.end(LoopStatus.CANCELLED, "cancelled", Workflow.currentTimeMillis());
     approvals.abandon();
     publish();
     return e;
@@ -333,7 +333,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
   }
 
   private LoopOutcome stop(Stop stop) {
-    state.end(stop.status(), stop.reason());
+    state.end(stop.status(), stop.reason(), Workflow.currentTimeMillis());
     log.info("loop {} ended {}: {}", state.loopId(), stop.status(), stop.reason());
     publish();
     return new LoopOutcome(stop.status(), stop.reason(), state.iteration(), state.checkpoints().size(), state.headCommit(), state.costUsd());

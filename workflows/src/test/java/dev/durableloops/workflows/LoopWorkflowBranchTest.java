@@ -136,6 +136,9 @@ class LoopWorkflowBranchTest {
     LoopOutcome outcome = result(client, "loop-ask");
     assertThat(outcome.status()).isEqualTo(LoopStatus.SUCCEEDED);
     assertThat(loop.state().iterations().get(1).reason()).isEqualTo("approved by ann: ship it");
+    // The last iteration's checkpoint gets its time too, though the loop ends right after it.
+    assertThat(new java.util.ArrayList<>(loop.state().iterations().get(1).stepMillis().keySet()))
+        .containsExactly("discover", "plan", "make", "check", "gate", "approval", "checkpoint");
   }
 
   @Test
