@@ -11,6 +11,8 @@ import dev.durableloops.workflows.state.Verdict;
 import dev.durableloops.workflows.steps.GateResult;
 import dev.durableloops.workflows.steps.MakeResult;
 
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.TimerOptions;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.time.Instant;
@@ -148,7 +150,8 @@ final class Approvals {
     long waitStarted = Workflow.currentTimeMillis();
     state.status(LoopStatus.AWAITING_APPROVAL);
     publish.run();
-    boolean decided = Workflow.await(window.length(), () -> answer != null);
+    boolean decided = await(window.length(), "approval of iteration " + iteration + ": waits for a human"
+        + (window.deadlineFirst() ? " until the loop's maxDuration" : " for the approvalTimeout " + timeout), () -> answer != null);
     if (!decided && !deadlineFirst && gate.onApprovalTimeout() == ApprovalTimeoutAction.PAUSE) {
       boolean resumable = Workflow.getVersion(RESUMABLE_PAUSE, Workflow.DEFAULT_VERSION, 1) >= 1;
       while (true) {
@@ -158,7 +161,8 @@ final class Approvals {
         log.info("approval for iteration {} timed out after {}; pausing until a decision", iteration, timeout);
         publish.run();
         long left = state.deadlineMillis() - Workflow.currentTimeMillis();
-        decided = Workflow.await(Duration.ofMillis(Math.max(left, 0)), () -> answer != null || (resumable && resumeAsked));
+        decided = await(Duration.ofMillis(Math.max(left, 0)), "approval of iteration " + iteration
+            + " timed out: paused until a decision, resume or the loop's maxDuration", () -> answer != null || (resumable && resumeAsked));
         if (answer != null || !decided) {
           deadlineFirst = !decided;
           break;
@@ -170,7 +174,7 @@ final class Approvals {
         state.status(LoopStatus.AWAITING_APPROVAL);
         log.info("resumed: approval for iteration {} awaited again for {}", iteration, again.length());
         publish.run();
-        decided = Workflow.await(again.length(), () -> answer != null);
+        decided = await(again.length(), "approval of iteration " + iteration + " after resume: waits for a human", () -> answer != null);
         if (decided || again.deadlineFirst()) {
           deadlineFirst = !decided;
           break;
@@ -202,5 +206,20 @@ final class Approvals {
     log.info(lastOutcome);
     publish.run();
     return new Outcome(null, lastOutcome);
+  }
+
+  /**
+   * {@code Workflow.await(timeout, condition)} with a summary on its timer, which the Temporal UI
+   * shows on the timer in the loop's history. The same commands as the SDK's own await in SDK 1.38
+   * (whose CANCEL_AWAIT_TIMER_ON_CONDITION flag is off by default, as the recorded histories show):
+   * a timer, left to fire when the condition resolves first. The recorded histories, replayed in
+   * every build, guard that.
+   *
+   * @return whether the condition resolved before the timeout
+   */
+  static boolean await(Duration timeout, String summary, java.util.function.Supplier<Boolean> condition) {
+    Promise<Void> timer = Workflow.newTimer(timeout, TimerOptions.newBuilder().setSummary(summary).build());
+    Workflow.await(() -> timer.isCompleted() || condition.get());
+    return !timer.isCompleted();
   }
 }

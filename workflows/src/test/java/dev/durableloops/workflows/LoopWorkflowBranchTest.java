@@ -139,6 +139,13 @@ class LoopWorkflowBranchTest {
     // The last iteration's checkpoint gets its time too, though the loop ends right after it.
     assertThat(new java.util.ArrayList<>(loop.state().iterations().get(1).stepMillis().keySet()))
         .containsExactly("discover", "plan", "make", "check", "gate", "approval", "checkpoint");
+    // The approval wait's timer carries a summary the Temporal UI shows in the history.
+    java.util.List<String> timerSummaries = client.fetchHistory("loop-ask").getEvents().stream()
+        .filter(e -> e.getEventType() == io.temporal.api.enums.v1.EventType.EVENT_TYPE_TIMER_STARTED)
+        .map(e -> io.temporal.common.converter.DefaultDataConverter.STANDARD_INSTANCE
+            .fromPayload(e.getUserMetadata().getSummary(), String.class, String.class))
+        .toList();
+    assertThat(timerSummaries).containsExactly("approval of iteration 2: waits for a human for the approvalTimeout PT24H");
   }
 
   @Test
