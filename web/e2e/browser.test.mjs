@@ -30,7 +30,7 @@ test("start a loop from the form, approve it live, see it succeed", async () => 
   // The token travels in the fragment, which the browser keeps and never sends to a server.
   await page.goto(`${BASE}/#token=${process.env.API_TOKEN}`);
   await page.getByLabel("Name").fill("browser");
-  await page.getByLabel("Repository").fill(process.env.REPOSITORY);
+  await page.getByLabel("Repository", { exact: true }).fill(process.env.REPOSITORY);
   await page.getByLabel("Goal").fill("Write fixed into a.txt");
   await page.getByLabel("Maker command").fill("sleep 1; echo fixed > a.txt");
   await page.getByLabel("Check command (tests)").fill("grep -q fixed a.txt");
@@ -57,7 +57,7 @@ test("a bad form shows errors next to the fields", async () => {
   const page = await browser.newPage();
   await page.goto(`${BASE}/#token=${process.env.API_TOKEN}`);
   await page.getByLabel("Name").fill("Not A Slug");
-  await page.getByLabel("Repository").fill("/tmp/x");
+  await page.getByLabel("Repository", { exact: true }).fill("/tmp/x");
   await page.getByLabel("Goal").fill("g");
   await page.getByLabel("Maker command").fill("true");
   await page.getByLabel("Maker timeout").fill("30 minutes");
@@ -151,5 +151,50 @@ test("watch a loop: live output, a reconnect, a rendered diff, charts and logs",
   await page.getByRole("button", { name: "Diff of cp-1" }).click();
   await page.locator("#checkpoint-diff .d2h-file-list").waitFor({ timeout: 10_000 });
   await page.screenshot({ path: `${SHOTS}/loop-watched.png`, fullPage: true });
+  await page.close();
+});
+
+test("the list as a control room: counts, waiting for you first, forks under their loop, a repository filter", async () => {
+  const token = process.env.API_TOKEN;
+  const call = (method, path, body) => fetch(`${BASE}${path}`, {
+    method, headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" }, body: body && JSON.stringify(body),
+  });
+  // A fork of the watched loop's checkpoint, and a loop that soon waits for approval.
+  const forked = await call("POST", "/api/loops/loop-watch/fork", { checkpoint: 1, name: "watch-fork" });
+  assert.equal(forked.status, 201, await forked.text());
+  const inbox = await call("POST", "/api/loops", {
+    name: "inbox", goal: "Wait for a person", workspace: { repository: process.env.REPOSITORY },
+    make: { command: "echo more >> a.txt" }, checks: [{ name: "ok", command: "true" }],
+    gate: { approval: "EVERY_ITERATION", approvalTimeout: "PT1H" },
+  });
+  assert.equal(inbox.status, 201, await inbox.text());
+  const repo = encodeURIComponent(process.env.REPOSITORY);
+  assert.ok((await (await call("GET", `/api/loops?repository=${repo}`)).json()).some((l) => l.id === "loop-watch"));
+  assert.deepEqual(await (await call("GET", "/api/loops?repository=%2Fno%2Fsuch%20%22repo%22")).json(), []);
+  const me = await (await call("GET", "/api/me")).json();
+  assert.deepEqual(me.roles, ["APPROVER", "OPERATOR", "VIEWER"]);
+
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(`${BASE}/#token=${token}`);
+  await page.locator("tr[data-loop='loop-inbox'] .you", { hasText: "waiting for you" }).waitFor({ timeout: 60_000 });
+  await page.locator("tr[data-loop='loop-watch-fork']").waitFor({ timeout: 10_000 });
+  assert.match(await page.locator("#counts").innerText(), /1 waiting for you/);
+  assert.match(await page.locator("#counts").innerText(), /SUCCEEDED \d+/);
+  assert.match(await page.locator("#counts").innerText(), /Cost today \$\d+\.\d\d/);
+  // The decision waiting for this viewer comes first; the fork is nested right under the loop it came from.
+  const order = await page.locator("#loops tr[data-loop]").evaluateAll((rows) => rows.map((r) => r.dataset.loop));
+  assert.equal(order[0], "loop-inbox");
+  assert.equal(order[order.indexOf("loop-watch") + 1], "loop-watch-fork");
+  assert.match(await page.locator("tr[data-loop='loop-watch-fork']").innerText(), /fork of loop-watch/);
+  await page.screenshot({ path: `${SHOTS}/control-room.png`, fullPage: true });
+
+  // Filters: by status (a count is a filter) and by repository.
+  await page.locator("#counts button[data-status='AWAITING_APPROVAL']").click();
+  assert.deepEqual(await page.locator("#loops tr[data-loop]").evaluateAll((rows) => rows.map((r) => r.dataset.loop)), ["loop-inbox"]);
+  await page.locator("#status-filter").selectOption("");
+  await page.locator("#repository-filter").selectOption(process.env.REPOSITORY);
+  assert.ok(await page.locator("#loops tr[data-loop]").count() >= 3);
+  await call("POST", "/api/loops/loop-watch-fork/cancel");
+  await call("POST", "/api/loops/loop-inbox/cancel");
   await page.close();
 });

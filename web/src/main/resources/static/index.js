@@ -1,28 +1,118 @@
 // The loop list (a triage inbox) and the start form.
 "use strict";
 
-const ORDER = {AWAITING_APPROVAL: 0, PAUSED: 1, RUNNING: 2};
+let viewer = {name: null, roles: []};
+let lastLoops = [];
 
-async function loadLoops() {
-  const status = document.getElementById("status-filter").value;
-  const body = document.getElementById("loops");
-  try {
-    const loops = await api("GET", "/api/loops" + (status ? `?status=${status}` : ""));
-    loops.sort((a, b) => (ORDER[a.status] ?? 9) - (ORDER[b.status] ?? 9) || String(b.startedAt).localeCompare(String(a.startedAt)));
-    body.replaceChildren(...(loops.length ? loops.map(row) : [el("tr", {}, el("td", {colspan: 7}, "No loops yet. Start one below."))]));
-  } catch (e) {
-    body.replaceChildren(el("tr", {}, el("td", {colspan: 7, class: "error"}, `Could not list loops: ${e.message}`)));
-  }
+/** Where a loop stands in the inbox: 0 a decision this viewer can make, 1 waiting for someone, 2 running, 3 went wrong, 4 the rest. */
+function rank(loop) {
+  if (loop.status === "AWAITING_APPROVAL") return viewer.roles.includes("APPROVER") ? 0 : 1;
+  if (loop.status === "AWAITING_BUDGET") return viewer.roles.includes("OPERATOR") ? 0 : 1;
+  if (loop.status === "PAUSED") return 1;
+  if (loop.status === "RUNNING") return 2;
+  if (["FAILED", "STALLED", "CAPPED", "TERMINATED", "TIMED_OUT"].includes(loop.status)) return 3;
+  return 4;
 }
 
-function row(loop) {
-  return el("tr", {class: loop.status === "AWAITING_APPROVAL" ? "needs-you" : null, "data-loop": loop.id},
-    el("td", {}, el("a", {href: loop.links.web}, loop.id)),
+function byRank(a, b) {
+  return rank(a) - rank(b) || String(b.startedAt).localeCompare(String(a.startedAt));
+}
+
+async function loadLoops() {
+  const body = document.getElementById("loops");
+  try {
+    lastLoops = await api("GET", "/api/loops");
+  } catch (e) {
+    body.replaceChildren(el("tr", {}, el("td", {colspan: 7, class: "error"}, `Could not list loops: ${e.message}`)));
+    return;
+  }
+  renderCounts(lastLoops);
+  renderRepositories(lastLoops);
+  renderLoops();
+}
+
+/** Counts by status (each a filter) and the cost of the loops started today. */
+function renderCounts(loops) {
+  const counts = {};
+  loops.forEach((l) => (counts[l.status] = (counts[l.status] || 0) + 1));
+  const midnight = new Date();
+  midnight.setHours(0, 0, 0, 0);
+  const today = loops.filter((l) => l.startedAt && Date.parse(l.startedAt) >= midnight.getTime());
+  const cost = today.reduce((sum, l) => sum + (l.costUsd || 0), 0);
+  const mine = loops.filter((l) => rank(l) === 0).length;
+  const chips = Object.keys(counts).sort((a, b) => rank({status: a}) - rank({status: b}) || a.localeCompare(b)).map((status) =>
+    el("button", {type: "button", class: "chip", "data-status": status, onclick: () => {
+      document.getElementById("status-filter").value = status;
+      renderLoops();
+    }}, statusBadge(status), ` ${counts[status]}`));
+  document.getElementById("counts").replaceChildren(
+    el("span", {class: "count-you"}, mine ? `${mine} waiting for you` : "Nothing waiting for you"),
+    ...chips,
+    el("span", {class: "count-cost"}, `Cost today ${usd(cost)} `, el("span", {class: "hint"}, `(${today.length} loops started today)`)));
+}
+
+function renderRepositories(loops) {
+  const select = document.getElementById("repository-filter");
+  const chosen = select.value;
+  const repos = [...new Set(loops.map((l) => l.repository).filter(Boolean))].sort();
+  select.replaceChildren(el("option", {value: ""}, "any"), ...repos.map((r) => el("option", {value: r, selected: r === chosen}, r)));
+}
+
+/** Groups: the runs of one schedule, or a loop with its forks (and theirs); a lone loop is a group of one. */
+function groups(loops) {
+  const byId = new Map(loops.map((l) => [l.id, l]));
+  const root = (l) => {
+    let r = l;
+    const seen = new Set();
+    while (r.forkOf && byId.has(r.forkOf) && !seen.has(r.id)) {
+      seen.add(r.id);
+      r = byId.get(r.forkOf);
+    }
+    return r;
+  };
+  const map = new Map();
+  for (const l of loops) {
+    const key = l.scheduleId ? `schedule:${l.scheduleId}` : `loop:${root(l).id}`;
+    if (!map.has(key)) map.set(key, []);
+    map.get(key).push(l);
+  }
+  return [...map.entries()].map(([key, members]) => {
+    const head = key.startsWith("loop:") ? byId.get(key.slice(5)) : null;
+    const rest = members.filter((m) => m !== head).sort(byRank);
+    return {key, head, members: head ? [head, ...rest] : rest, best: members.slice().sort(byRank)[0]};
+  }).sort((a, b) => byRank(a.best, b.best));
+}
+
+function renderLoops() {
+  const status = document.getElementById("status-filter").value;
+  const repository = document.getElementById("repository-filter").value;
+  const loops = lastLoops.filter((l) => (!status || l.status === status) && (!repository || l.repository === repository));
+  const rows = [];
+  for (const g of groups(loops)) {
+    if (g.key.startsWith("schedule:")) {
+      const waiting = g.members.filter((m) => rank(m) <= 1).length;
+      rows.push(el("tr", {class: "group"}, el("th", {colspan: 7, scope: "rowgroup"},
+        `Schedule ${g.key.slice(9)} · ${g.members.length} runs`, waiting ? ` · ${waiting} waiting` : "")));
+      g.members.forEach((m) => rows.push(row(m, true)));
+    } else {
+      g.members.forEach((m) => rows.push(row(m, m !== g.head && g.members.length > 1)));
+    }
+  }
+  document.getElementById("loops").replaceChildren(...(rows.length ? rows
+    : [el("tr", {}, el("td", {colspan: 7}, lastLoops.length ? "No loop matches the filters." : "No loops yet. Start one below."))]));
+}
+
+function row(loop, nested) {
+  const mine = rank(loop) === 0;
+  return el("tr", {class: [mine ? "needs-you" : null, nested ? "nested" : null].filter(Boolean).join(" ") || null, "data-loop": loop.id},
+    el("td", {}, nested && loop.forkOf ? el("span", {class: "hint"}, "↳ ") : "", el("a", {href: loop.links.web}, loop.id),
+      mine ? el("span", {class: "you"}, " waiting for you") : "",
+      nested && loop.forkOf ? el("div", {class: "hint"}, `fork of ${loop.forkOf}`) : ""),
     el("td", {}, statusBadge(loop.status)),
     el("td", {class: "num"}, loop.iteration ?? ""),
     el("td", {class: "num"}, usd(loop.costUsd)),
     el("td", {}, age(loop.startedAt)),
-    el("td", {class: "goal"}, loop.goal || ""),
+    el("td", {class: "goal"}, loop.goal || "", loop.repository ? el("div", {class: "hint repo"}, loop.repository) : ""),
     el("td", {}, el("a", {href: loop.links.temporal, target: "_blank", rel: "noopener"}, "history")));
 }
 
@@ -59,7 +149,8 @@ function showErrors(form, problem) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  document.getElementById("status-filter").addEventListener("change", loadLoops);
+  document.getElementById("status-filter").addEventListener("change", renderLoops);
+  document.getElementById("repository-filter").addEventListener("change", renderLoops);
   document.getElementById("refresh").addEventListener("click", loadLoops);
   const form = document.getElementById("start-form");
   form.addEventListener("submit", async (event) => {
@@ -74,6 +165,6 @@ document.addEventListener("DOMContentLoaded", () => {
       showErrors(form, e.problem);
     }
   });
-  loadLoops();
+  api("GET", "/api/me").then((me) => (viewer = me)).catch(() => {}).finally(loadLoops);
   setInterval(loadLoops, 5000);
 });

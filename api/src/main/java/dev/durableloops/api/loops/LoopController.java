@@ -66,11 +66,14 @@ class LoopController {
     return ResponseEntity.created(URI.create(started.links().get("self"))).body(started);
   }
 
-  /** Lists loops, newest first; {@code ?status=AWAITING_APPROVAL} filters. */
-  @Operation(summary = "List loops from Temporal visibility, newest first")
+  /**
+   * Lists loops, newest first; {@code ?status=AWAITING_APPROVAL} and {@code ?repository=<as
+   * started>} filter.
+   */
+  @Operation(summary = "List loops from Temporal visibility, newest first; filter by status and repository")
   @GetMapping
-  List<LoopSummary> list(@RequestParam(required = false) LoopStatus status) {
-    return reader.list(status);
+  List<LoopSummary> list(@RequestParam(required = false) LoopStatus status, @RequestParam(required = false) String repository) {
+    return reader.list(status, repository == null || repository.isBlank() ? null : repository);
   }
 
   /** The loop's state. */

@@ -12,6 +12,7 @@ import io.temporal.common.converter.DataConverterException;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionDescription;
 import io.temporal.client.WorkflowExecutionMetadata;
+import io.temporal.common.SearchAttributeKey;
 import io.temporal.common.SearchAttributes;
 import java.time.Instant;
 import java.util.List;
@@ -24,6 +25,9 @@ import org.springframework.stereotype.Service;
  */
 @Service
 class LoopReader {
+
+  /** Temporal's own search attribute naming the Schedule that started a workflow. */
+  static final SearchAttributeKey<String> SCHEDULED_BY = SearchAttributeKey.forKeyword("TemporalScheduledById");
 
   /** Loops returned by one list call at most. */
   static final int MAX_LIST = 500;
@@ -117,10 +121,19 @@ class LoopReader {
         Executions.shortStatus(temporal), stopReason, executions.links(id));
   }
 
-  /** Loops from visibility, newest first, optionally only those with {@code status}; at most {@value #MAX_LIST}. */
-  List<LoopSummary> list(LoopStatus status) {
-    String query = "WorkflowType = 'LoopWorkflow'" + (status == null ? "" : " AND LoopStatus = '" + status.name() + "'");
+  /**
+   * Loops from visibility, newest first, optionally only those with {@code status} and on
+   * {@code repository} (exactly as started); at most {@value #MAX_LIST}.
+   */
+  List<LoopSummary> list(LoopStatus status, String repository) {
+    String query = "WorkflowType = 'LoopWorkflow'" + (status == null ? "" : " AND LoopStatus = '" + status.name() + "'")
+        + (repository == null ? "" : " AND LoopRepository = " + quoted(repository));
     return client.listExecutions(query).limit(MAX_LIST).map(this::summary).toList();
+  }
+
+  /** A visibility query string literal: double-quoted, backslashes and quotes escaped. */
+  static String quoted(String value) {
+    return '"' + value.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
   }
 
   private LoopSummary summary(WorkflowExecutionMetadata m) {
@@ -130,7 +143,8 @@ class LoopReader {
     return new LoopSummary(
         id, Executions.loopStatus(temporal, sa.get(LoopSearchAttributes.STATUS)), sa.get(LoopSearchAttributes.ITERATION),
         sa.get(LoopSearchAttributes.COST_USD), sa.get(LoopSearchAttributes.REPOSITORY), m.getMemo("goal", String.class, String.class),
-        instant(m.getStartTime()), instant(m.getCloseTime()), Executions.shortStatus(temporal), executions.links(id));
+        instant(m.getStartTime()), instant(m.getCloseTime()), Executions.shortStatus(temporal), executions.links(id),
+        m.getMemo(LoopStarter.FORK_OF, String.class, String.class), sa.get(SCHEDULED_BY));
   }
 
   private static String instant(Instant instant) {

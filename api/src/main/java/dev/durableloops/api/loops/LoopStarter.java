@@ -60,6 +60,7 @@ class LoopStarter {
    */
   StartResponse start(LoopSpec spec, Function<LoopSpec, LoopInput> input) {
     LoopSpec normalized = spec.normalized();
+    LoopInput loopInput = input.apply(normalized);
     for (int i = 1; i <= MAX_SUFFIX; i++) {
       String id = "loop-" + spec.name() + (i == 1 ? "" : "-" + i);
       WorkflowOptions options =
@@ -69,7 +70,7 @@ class LoopStarter {
               .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
               .setStaticSummary(truncate(normalized.goal(), 400))
               .setStaticDetails(staticDetails(normalized))
-              .setMemo(Map.of("goal", truncate(normalized.goal(), 400)))
+              .setMemo(memo(normalized, loopInput))
               .setTypedSearchAttributes(
                   SearchAttributes.newBuilder()
                       .set(LoopSearchAttributes.STATUS, LoopStatus.RUNNING.name())
@@ -78,7 +79,7 @@ class LoopStarter {
               .build();
       LoopWorkflow loop = client.newWorkflowStub(LoopWorkflow.class, options);
       try {
-        WorkflowExecution execution = WorkflowClient.start(loop::run, input.apply(normalized));
+        WorkflowExecution execution = WorkflowClient.start(loop::run, loopInput);
         return new StartResponse(id, execution.getRunId(), executions.links(id));
       } catch (WorkflowExecutionAlreadyStarted taken) {
         // Try the next suffix.
@@ -86,6 +87,19 @@ class LoopStarter {
     }
     throw new LoopConflictException("loop ids loop-" + spec.name() + " to loop-" + spec.name() + "-" + MAX_SUFFIX + " are all taken");
   }
+
+  /** The goal, and for a fork the loop it was forked from (the list groups forks under it). */
+  private static Map<String, Object> memo(LoopSpec spec, LoopInput in) {
+    Map<String, Object> memo = new java.util.LinkedHashMap<>();
+    memo.put("goal", truncate(spec.goal(), 400));
+    if (in.fork() != null) {
+      memo.put(FORK_OF, in.fork().sourceLoopId());
+    }
+    return memo;
+  }
+
+  /** Memo key of the loop a fork was forked from. */
+  static final String FORK_OF = "forkOf";
 
   private static String staticDetails(LoopSpec spec) {
     return "repository: " + spec.workspace().repository()

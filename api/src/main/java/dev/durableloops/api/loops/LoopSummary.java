@@ -18,6 +18,9 @@ import java.util.Map;
  * @param closedAt ISO-8601 instant, or {@code null} while running
  * @param temporalStatus the workflow execution status, e.g. {@code RUNNING}, {@code COMPLETED}
  * @param links {@code self}, {@code web}, {@code temporal}
+ * @param forkOf the loop this one was forked from, or {@code null}
+ * @param scheduleId the Temporal Schedule that started it ({@code TemporalScheduledById}), or
+ *     {@code null}
  */
 public record LoopSummary(
     String id,
@@ -29,4 +32,6 @@ public record LoopSummary(
     String startedAt,
     String closedAt,
     String temporalStatus,
-    Map<String, String> links) {}
+    Map<String, String> links,
+    String forkOf,
+    String scheduleId) {}

@@ -1,0 +1,39 @@
+package dev.durableloops.api.security;
+
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.Arrays;
+import java.util.List;
+import org.springframework.security.core.Authentication;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code GET /api/me}: who the caller is and what it may do, so the page can put the decisions this
+ * viewer can make first.
+ */
+@RestController
+@Tag(name = "caller")
+class CallerController {
+
+  /**
+   * The authenticated caller.
+   *
+   * @param name the token's name ({@code api-token}, a named token, or the JWT subject)
+   * @param roles the caller's roles among {@code VIEWER}, {@code OPERATOR}, {@code APPROVER}
+   */
+  record Caller(String name, List<String> roles) {}
+
+  @Operation(summary = "Who the caller is and its roles")
+  @GetMapping("/api/me")
+  Caller me(Authentication authentication) {
+    List<String> roles = authentication.getAuthorities().stream()
+        .map(a -> a.getAuthority())
+        .filter(a -> a.startsWith("ROLE_"))
+        .map(a -> a.substring("ROLE_".length()))
+        .filter(a -> Arrays.stream(Role.values()).anyMatch(r -> r.name().equals(a)))
+        .sorted()
+        .toList();
+    return new Caller(authentication.getName(), roles);
+  }
+}
