@@ -108,4 +108,17 @@ class SecurityRolesTest {
     mvc.perform(get("/v3/api-docs")).andExpect(status().isOk());
     mvc.perform(get("/actuator/health/liveness")).andExpect(status().isOk());
   }
+
+  @Test
+  void theCallerSeesItsOwnNameAndRoles() throws Exception {
+    mvc.perform(as(get("/api/me"), "approver-secret"))
+        .andExpect(status().isOk())
+        .andExpect(org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath("$.name").value("alan"))
+        .andExpect(org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath("$.roles")
+            .value(org.hamcrest.Matchers.contains("APPROVER", "VIEWER")));
+    mvc.perform(as(get("/api/me"), "viewer-secret"))
+        .andExpect(org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath("$.roles")
+            .value(org.hamcrest.Matchers.contains("VIEWER")));
+    mvc.perform(get("/api/me")).andExpect(status().isUnauthorized());
+  }
 }
