@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Starts the shipped example loop through the HTTP API and follows it to its end.
+"""Starts a shipped example loop through the HTTP API and follows it to its end.
 
-Builds the example repository (examples/slugify/repo, real Python source with two bugs) as a git
-repository under the data directory, posts examples/slugify/loop.json, prints each iteration as it
-happens, approves the pending attempt when the gate asks (as the demo's human, after showing the
-diff; DEMO_APPROVE=manual leaves it to you), and prints the final state. Standard library only.
+Builds the example repository (<example>/repo, e.g. examples/slugify/repo, real Python source with
+two bugs) as a git repository under the data directory, posts <example>/loop.json, prints each
+iteration as it happens (and a backlog loop's tasks), approves the pending attempt when the gate
+asks (as the demo's human, after showing the diff; DEMO_APPROVE=manual leaves it to you), and
+prints the final state. Exits 0 when the loop ends with the status the example expects
+(--expect, default SUCCEEDED). Standard library only.
 """
 
 import argparse
@@ -32,14 +34,14 @@ def call(api, method, path, body=None):
 
 
 def build_repository(example, data):
-    repo = os.path.join(data, "examples", "slugify-repo")
+    repo = os.path.join(data, "examples", os.path.basename(os.path.normpath(example)) + "-repo")
     if os.path.isdir(os.path.join(repo, ".git")):
         return repo
     shutil.copytree(os.path.join(example, "repo"), repo)
     git = ["git", "-c", "user.name=durable-loops demo", "-c", "user.email=demo@durable-loops.invalid"]
     subprocess.run(git + ["init", "-q", "-b", "main"], cwd=repo, check=True)
     subprocess.run(git + ["add", "-A"], cwd=repo, check=True)
-    subprocess.run(git + ["commit", "-q", "-m", "slugify: initial import"], cwd=repo, check=True)
+    subprocess.run(git + ["commit", "-q", "-m", "initial import"], cwd=repo, check=True)
     return repo
 
 
@@ -48,6 +50,7 @@ def main():
     p.add_argument("--api", required=True)
     p.add_argument("--data", required=True)
     p.add_argument("--example", required=True)
+    p.add_argument("--expect", default="SUCCEEDED", help="the status the example ends with")
     args = p.parse_args()
 
     repo = build_repository(args.example, args.data)
@@ -62,6 +65,7 @@ def main():
     seen_iterations = 0
     seen_reflections = 0
     manual = os.environ.get("DEMO_APPROVE") == "manual"
+    last_tasks = None
     while True:
         state = call(args.api, "GET", "/api/loops/" + loop_id)
         for record in state["iterations"][seen_iterations:]:
@@ -90,6 +94,11 @@ def main():
                     "decision": "APPROVE", "diffHash": pending["diffHash"], "by": "demo script",
                     "comment": "looks right"})
                 print("  approved: " + result["message"])
+        tasks = state.get("tasks") or []
+        summary = ", ".join("%s %s" % (t["id"].split("::")[-1], t["status"]) for t in tasks)
+        if tasks and summary != last_tasks:
+            print("  tasks: " + summary)
+            last_tasks = summary
         if state["status"] in ("SUCCEEDED", "FAILED", "CAPPED", "STALLED", "CANCELLED"):
             break
         time.sleep(1)
@@ -98,7 +107,7 @@ def main():
     for cp in state["checkpoints"]:
         print("  checkpoint %d (iteration %d): %s  tag %s" % (cp["number"], cp["iteration"], cp["commit"][:12], cp["tag"]))
     print("  diff of checkpoint 1: %s/api/loops/%s/checkpoints/1/diff" % (args.api, loop_id) if state["checkpoints"] else "")
-    return 0 if state["status"] == "SUCCEEDED" else 1
+    return 0 if state["status"] == args.expect else 1
 
 
 if __name__ == "__main__":

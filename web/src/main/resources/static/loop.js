@@ -44,6 +44,7 @@ function render(state) {
   renderTimeline(state);
   renderEvidence(state);
   renderCheckpoints(state, ended);
+  renderTasks(state);
   renderCharts(state);
   renderLogs(state);
   if (ended || state.temporalStatus !== "RUNNING") renderOutput(null);
@@ -52,6 +53,24 @@ function render(state) {
       el("pre", {class: "note"}, r.text))));
   document.getElementById("notes").replaceChildren(...(state.notes || []).map((n) =>
     el("li", {}, n.text, n.author ? ` — ${n.author}` : "", n.at ? el("span", {class: "hint"}, ` ${age(n.at)} ago`) : "")));
+}
+
+const TASK_ORDER = {IN_PROGRESS: 0, LEFT: 1, SET_ASIDE: 2, DONE: 3};
+
+/** A backlog loop's tasks: in progress, left, set aside, done. */
+function renderTasks(state) {
+  const tasks = state.tasks || [];
+  document.getElementById("tasks-section").hidden = tasks.length === 0;
+  if (!tasks.length) return;
+  const count = (s) => tasks.filter((t) => t.status === s).length;
+  document.getElementById("tasks-summary").textContent =
+    `${count("DONE")} done · ${count("IN_PROGRESS")} in progress · ${count("SET_ASIDE")} set aside · ${count("LEFT")} left`;
+  document.getElementById("tasks").replaceChildren(...tasks.slice().sort((a, b) => TASK_ORDER[a.status] - TASK_ORDER[b.status])
+    .map((t) => el("tr", {class: `task-${t.status.toLowerCase()}`},
+      el("td", {}, t.title, t.title !== t.id ? el("div", {class: "hint"}, t.id) : ""),
+      el("td", {}, t.status.replace("_", " ").toLowerCase()),
+      el("td", {class: "num"}, t.attempts),
+      el("td", {}, t.checkpoint ? `cp-${t.checkpoint}` : t.reason || ""))));
 }
 
 /** The running step's output, from the stream's output events (heartbeats of its activity). */

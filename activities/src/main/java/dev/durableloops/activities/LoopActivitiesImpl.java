@@ -29,6 +29,7 @@ import dev.durableloops.workflows.steps.ReflectResult;
 import dev.durableloops.workflows.steps.RollbackInput;
 import dev.durableloops.workflows.Texts;
 import dev.durableloops.workflows.steps.StepContext;
+import dev.durableloops.workflows.steps.Task;
 import dev.durableloops.workflows.spec.StepSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -62,6 +63,12 @@ public class LoopActivitiesImpl implements LoopActivities {
 
   /** Characters kept of one task. */
   static final int MAX_TASK_CHARS = 1_000;
+
+  /** Characters of a task's id at most. */
+  static final int MAX_TASK_ID_CHARS = 200;
+
+  /** Characters of a task's detail at most. */
+  static final int MAX_DETAIL_CHARS = 4_000;
 
   /** Characters kept of a reflection. */
   static final int MAX_REFLECTION_CHARS = 4_000;
@@ -124,18 +131,18 @@ public class LoopActivitiesImpl implements LoopActivities {
     return atBoundary("Discover", () -> {
       StepContext ctx = context(input.context());
       if (input.discover() == null) {
-        return new DiscoverResult(List.of(ctx.goal()), ctx.goal(), 0, null);
+        return new DiscoverResult(List.of(ctx.goal()), ctx.goal(), 0, null, null);
       }
       git.reconcile(ctx.loopId(), ctx.commit());
       Path stdout = paths.log(ctx.loopId(), ctx.iteration(), "discover.out");
       CommandRunner.Run run = run(ctx, input.discover(), "discover", stdout, Map.of());
-      List<String> tasks = parseTasks(read(stdout));
-      String task = tasks.isEmpty() ? null : tasks.get(0);
+      List<Task> items = parseTasks(read(stdout));
+      String task = items.isEmpty() ? null : items.get(0).text();
       if (task == null && (run.exitCode() != 0)) {
         // A failing discover command is not proof that no work is left.
         task = ctx.goal();
       }
-      return new DiscoverResult(tasks, task, run.exitCode(), run.log().toString());
+      return new DiscoverResult(items.stream().map(Task::title).toList(), task, run.exitCode(), run.log().toString(), items);
     });
   }
 
@@ -424,25 +431,32 @@ public class LoopActivitiesImpl implements LoopActivities {
     return last;
   }
 
-  static List<String> parseTasks(String stdout) {
+  static List<Task> parseTasks(String stdout) {
     String text = stdout.strip();
-    List<String> tasks = new ArrayList<>();
+    List<Task> tasks = new ArrayList<>();
     if (text.startsWith("[")) {
       try {
         for (JsonNode node : JSON.readTree(text)) {
-          String task = node.isTextual() ? node.asText()
-              : node.has("title") ? node.get("title").asText() : node.has("task") ? node.get("task").asText() : node.toString();
-          tasks.add(task);
+          if (node.isObject()) {
+            String title = node.has("title") ? node.get("title").asText() : node.has("task") ? node.get("task").asText() : node.toString();
+            String id = node.hasNonNull("id") ? node.get("id").asText() : title;
+            tasks.add(task(id, title, node.hasNonNull("detail") ? node.get("detail").asText() : null));
+          } else {
+            tasks.add(task(node.asText(), node.asText(), null));
+          }
         }
       } catch (IOException e) {
         tasks.clear();
       }
     }
     if (tasks.isEmpty()) {
-      text.lines().map(String::strip).filter(l -> !l.isEmpty()).forEach(tasks::add);
+      text.lines().map(String::strip).filter(l -> !l.isEmpty()).forEach(l -> tasks.add(task(l, l, null)));
     }
-    return tasks.stream().limit(MAX_TASKS)
-        .map(t -> t.length() <= MAX_TASK_CHARS ? t : t.substring(0, MAX_TASK_CHARS)).toList();
+    return tasks.stream().limit(MAX_TASKS).toList();
+  }
+
+  private static Task task(String id, String title, String detail) {
+    return new Task(Texts.truncate(id, MAX_TASK_ID_CHARS), Texts.truncate(title, MAX_TASK_CHARS), detail == null ? null : Texts.truncate(detail, MAX_DETAIL_CHARS));
   }
 
   static String read(Path file) {

@@ -51,7 +51,7 @@ class FastActivities implements LoopActivities {
   @Override
   public DiscoverResult discover(DiscoverInput input) {
     seen();
-    return new DiscoverResult(List.of(input.context().goal()), input.context().goal(), 0, null);
+    return new DiscoverResult(List.of(input.context().goal()), input.context().goal(), 0, null, null);
   }
 
   @Override

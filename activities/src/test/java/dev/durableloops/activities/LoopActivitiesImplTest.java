@@ -127,6 +127,14 @@ class LoopActivitiesImplTest {
     DiscoverResult json = activities.discover(new DiscoverInput(at(1, prepared.commit()),
         new StepSpec("echo '[{\"title\": \"first\"}, \"second\"]'", "PT1M")));
     assertThat(json.tasks()).containsExactly("first", "second");
+    // JSON tasks with ids and details: the id names the task across discoveries, the detail reaches the maker.
+    DiscoverResult withIds = activities.discover(new DiscoverInput(at(1, prepared.commit()), new StepSpec(
+        "echo '[{\"id\": \"T-1\", \"title\": \"Fix the parser\", \"detail\": \"test_parse fails\"}, {\"title\": \"Lint\"}]'", "PT1M")));
+    assertThat(withIds.items()).containsExactly(
+        new dev.durableloops.workflows.steps.Task("T-1", "Fix the parser", "test_parse fails"),
+        new dev.durableloops.workflows.steps.Task("Lint", "Lint", null));
+    assertThat(withIds.task()).isEqualTo("Fix the parser\n\ntest_parse fails");
+    assertThat(lines.items()).extracting(dev.durableloops.workflows.steps.Task::id).containsExactly("fix a", "fix b");
     assertThat(activities.discover(new DiscoverInput(at(1, prepared.commit()), new StepSpec("true", "PT1M"))).task()).isNull();
     // A failing discover command with no output is not proof that the work is done.
     assertThat(activities.discover(new DiscoverInput(at(1, prepared.commit()), new StepSpec("exit 2", "PT1M"))).task()).isEqualTo("the goal");

@@ -1,6 +1,7 @@
 package dev.durableloops.workflows;
 
 import dev.durableloops.workflows.spec.Caps;
+import dev.durableloops.workflows.state.BacklogTask;
 import dev.durableloops.workflows.state.Budget;
 import dev.durableloops.workflows.state.CheckEvidence;
 import dev.durableloops.workflows.state.Checkpoint;
@@ -14,10 +15,13 @@ import dev.durableloops.workflows.state.Reflection;
 import dev.durableloops.workflows.state.RollbackResult;
 import dev.durableloops.workflows.steps.CheckpointResult;
 import dev.durableloops.workflows.steps.MemoryView;
+import dev.durableloops.workflows.steps.Task;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The loop's state as one value: what the loop has done and learned, and where it stands. The
@@ -53,6 +57,8 @@ final class LoopProgress {
   private int reflectionsWritten;
   private final List<Note> notes = new ArrayList<>();
   private final List<IterationRecord> timeline = new ArrayList<>();
+  /** A backlog loop's tasks, in the order the state lists them. */
+  private final List<BacklogTask> backlog = new ArrayList<>();
   /** Time per step of the current iteration, ms (workflow time). */
   private final java.util.Map<String, Long> stepMillis = new java.util.LinkedHashMap<>();
   private List<CheckEvidence> lastEvidence = List.of();
@@ -68,11 +74,6 @@ final class LoopProgress {
   private String worker;
 
   private LoopProgress() {}
-
-  /** State before a loop has started (what a Query sees before the first workflow task ran). */
-  static LoopProgress empty() {
-    return new LoopProgress();
-  }
 
   /**
    * The state a run starts from: carried over by continue-as-new, seeded by a fork, or fresh.
@@ -111,6 +112,9 @@ final class LoopProgress {
     reflectionsWritten = Math.max(s.reflectionsWritten(), s.reflections().size());
     notes.addAll(s.notes());
     timeline.addAll(s.iterations());
+    if (s.tasks() != null) {
+      backlog.addAll(s.tasks());
+    }
     lastEvidence = s.lastEvidence() == null ? List.of() : s.lastEvidence();
     repeatedFailures = s.repeatedFailures();
     bestMetric = s.bestMetric();
@@ -149,7 +153,85 @@ final class LoopProgress {
         loopId, goal, status, phase, iteration, baseCommit, headCommit,
         List.copyOf(checkpoints), List.copyOf(reflections), List.copyOf(notes), pending,
         caps == null ? null : budget(caps), lastEvidence, List.copyOf(timeline), repeatedFailures, bestMetric, stopReason,
-        phaseSinceMillis == 0 ? null : Instant.ofEpochMilli(phaseSinceMillis).toString(), reflectionsWritten, worker);
+        phaseSinceMillis == 0 ? null : Instant.ofEpochMilli(phaseSinceMillis).toString(), reflectionsWritten, worker,
+        List.copyOf(backlog));
+  }
+
+  // ---- a backlog loop's tasks ----
+
+  /**
+   * Takes what discover found and picks the task to work on: the first found that is not set
+   * aside. Done tasks and set-aside ones stay listed; the rest of the list becomes what was found
+   * now ({@code LEFT}), attempts carried by id. Moving to another task resets the no-progress
+   * breaker, which counts per task in a backlog loop.
+   *
+   * @return the task to work on, or {@code null} when every task found is set aside (or none was found)
+   */
+  Task nextTask(List<Task> found) {
+    Map<String, BacklogTask> known = new LinkedHashMap<>();
+    backlog.forEach(t -> known.put(t.id(), t));
+    String previous = backlog.stream().filter(t -> t.status() == BacklogTask.Status.IN_PROGRESS).map(BacklogTask::id)
+        .findFirst().orElse(null);
+    java.util.Set<String> foundIds = new java.util.HashSet<>();
+    found.forEach(t -> foundIds.add(t.id()));
+    List<BacklogTask> next = new ArrayList<>();
+    backlog.stream().filter(t -> t.status() == BacklogTask.Status.DONE && !foundIds.contains(t.id())).forEach(next::add);
+    backlog.stream().filter(t -> t.status() == BacklogTask.Status.SET_ASIDE).forEach(next::add);
+    Task chosen = null;
+    for (Task t : found) {
+      BacklogTask was = known.get(t.id());
+      if (was != null && was.status() == BacklogTask.Status.SET_ASIDE) {
+        continue;
+      }
+      int attempts = was == null ? 0 : was.attempts();
+      BacklogTask.Status status = chosen == null ? BacklogTask.Status.IN_PROGRESS : BacklogTask.Status.LEFT;
+      if (chosen == null) {
+        chosen = t;
+      }
+      next.add(new BacklogTask(t.id(), t.title(), status, attempts, null, null));
+    }
+    while (next.size() > LoopState.MAX_TASKS) {
+      next.remove(next.size() - 1);
+    }
+    backlog.clear();
+    backlog.addAll(next);
+    if (chosen != null && !chosen.id().equals(previous)) {
+      progressMade();
+    }
+    return chosen;
+  }
+
+  /** Counts an iteration spent on the task in progress; returns its attempts so far. */
+  int taskAttempted() {
+    return updateTaskInProgress(t -> t.with(t.status(), t.attempts() + 1, null, null)).attempts();
+  }
+
+  /** The task in progress is done: checkpoint {@code checkpoint} holds it. */
+  void taskDone(int checkpoint) {
+    updateTaskInProgress(t -> t.with(BacklogTask.Status.DONE, t.attempts(), checkpoint, null));
+  }
+
+  /** Sets the task in progress aside for {@code reason}; the breaker starts afresh for the next task. */
+  BacklogTask setTaskAside(String reason) {
+    BacklogTask aside = updateTaskInProgress(t -> t.with(BacklogTask.Status.SET_ASIDE, t.attempts(), null, reason));
+    progressMade();
+    return aside;
+  }
+
+  /** How many tasks have the status. */
+  long tasks(BacklogTask.Status status) {
+    return backlog.stream().filter(t -> t.status() == status).count();
+  }
+
+  private BacklogTask updateTaskInProgress(java.util.function.UnaryOperator<BacklogTask> change) {
+    for (int i = 0; i < backlog.size(); i++) {
+      if (backlog.get(i).status() == BacklogTask.Status.IN_PROGRESS) {
+        BacklogTask changed = change.apply(backlog.get(i));
+        backlog.set(i, changed);
+        return changed;
+      }
+    }
+    throw new IllegalStateException("no task is in progress");
   }
 
   /** The part of the state projected into the memory files and the prompt. */
@@ -381,6 +463,9 @@ final class LoopProgress {
     }
     headCommit = commit;
     bestMetric = to == null ? null : to.metric();
+    // Tasks finished by abandoned checkpoints are work again.
+    backlog.replaceAll(t -> t.status() == BacklogTask.Status.DONE && t.checkpoint() != null && t.checkpoint() > target
+        ? t.with(BacklogTask.Status.LEFT, t.attempts(), null, null) : t);
     progressMade();
     reflect(new Reflection(iteration,
         "Rolled back to " + (to == null ? "the base commit" : "checkpoint " + target) + " (" + Texts.shortId(commit) + "): " + reason + "."

@@ -6,6 +6,7 @@ import dev.durableloops.workflows.spec.MetricSpec;
 import dev.durableloops.workflows.state.Checkpoint;
 import dev.durableloops.workflows.state.Decision;
 import dev.durableloops.workflows.state.DecisionResult;
+import dev.durableloops.workflows.state.BacklogTask;
 import dev.durableloops.workflows.state.IterationRecord;
 import dev.durableloops.workflows.state.LoopState;
 import dev.durableloops.workflows.state.LoopStatus;
@@ -22,6 +23,7 @@ import dev.durableloops.workflows.steps.CheckpointResult;
 import dev.durableloops.workflows.steps.DiscardInput;
 import dev.durableloops.workflows.steps.DiscoverInput;
 import dev.durableloops.workflows.steps.DiscoverResult;
+import dev.durableloops.workflows.steps.Task;
 import dev.durableloops.workflows.steps.GateInput;
 import dev.durableloops.workflows.steps.GateResult;
 import dev.durableloops.workflows.steps.MakeInput;
@@ -49,6 +51,7 @@ import io.temporal.failure.TimeoutFailure;
 import io.temporal.api.enums.v1.TimeoutType;
 import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.Workflow;
+import io.temporal.workflow.WorkflowInit;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -70,27 +73,46 @@ public class LoopWorkflowImpl implements LoopWorkflow {
    */
   static final String WORKER_AFFINITY = "worker-affinity";
 
+  /**
+   * Version marker of backlog loops: with a {@code discover} command, an accepted task becomes a
+   * checkpoint and the loop discovers again, and a task that keeps failing is set aside. Recorded
+   * only for loops with {@code discover}.
+   */
+  static final String BACKLOG = "backlog-tasks";
+
+  /** Whether this run works through a backlog (see {@link #BACKLOG}). */
+  private boolean backlog;
+
   /** Continue-as-new once a run's history has this many events, even unsuggested. */
   static final int MAX_HISTORY_EVENTS = 10_000;
 
   private static final Logger log = Workflow.getLogger(LoopWorkflowImpl.class);
 
-  private LoopSpec spec;
-  private LoopProgress state = LoopProgress.empty();
+  private final LoopSpec spec;
+  private final LoopProgress state;
   private final Approvals approvals = new Approvals();
   private final Rollbacks rollbacks = new Rollbacks();
   private final Visibility visibility = new Visibility();
-  private Integer iterationsPerRun;
+  private final Integer iterationsPerRun;
   private int runStartIteration;
   private CancellationScope iterationScope;
 
-
-  @Override
-  public LoopOutcome run(LoopInput input) {
+  /**
+   * Builds the run's state from its input before any Signal, Update or Query is handled
+   * ({@code @WorkflowInit}): a note or a pause sent right after the start (or with it) lands in the
+   * state the loop keeps, not in a placeholder that the workflow method would replace.
+   */
+  @WorkflowInit
+  public LoopWorkflowImpl(LoopInput input) {
     spec = input.spec().normalized();
     iterationsPerRun = input.iterationsPerRun();
     state = LoopProgress.start(
         Workflow.getInfo().getWorkflowId(), input, spec.caps().maxDurationValue().toMillis(), Workflow.currentTimeMillis());
+  }
+
+
+  @Override
+  public LoopOutcome run(LoopInput input) {
     try {
       return loop();
     } catch (CanceledFailure e) {
@@ -116,6 +138,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
   private LoopOutcome loop() {
     publish();
     boolean affinity = Workflow.getVersion(WORKER_AFFINITY, Workflow.DEFAULT_VERSION, 1) >= 1;
+    backlog = spec.discover() != null && Workflow.getVersion(BACKLOG, Workflow.DEFAULT_VERSION, 1) >= 1;
     PrepareResult prepared;
     if (state.baseCommit() == null) {
       prepared =
@@ -189,13 +212,24 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     DiscoverResult discovered =
         at(n + commandOr(spec.discover(), "the goal is the task"), Steps.timeout(spec.discover()), true)
             .discover(new DiscoverInput(atHead, spec.discover()));
-    if (discovered.task() == null) {
+    String task;
+    int taskAttempts = 0;
+    if (backlog) {
+      Task next = state.nextTask(discovered.found());
+      if (next == null) {
+        return backlogEnd(discovered);
+      }
+      taskAttempts = state.taskAttempted();
+      task = next.text();
+    } else if (discovered.task() == null) {
       return new Stop(LoopStatus.SUCCEEDED, "discover found no work left");
+    } else {
+      task = discovered.task();
     }
 
     phase(Phase.PLAN);
     at(n + commandOr(spec.plan(), "built-in prompt"), Steps.timeout(spec.plan()), true)
-        .plan(new PlanInput(atHead, discovered.task(), spec.plan(), state.memory(spec.caps())));
+        .plan(new PlanInput(atHead, task, spec.plan(), state.memory(spec.caps())));
 
     phase(Phase.MAKE);
     MakeResult made =
@@ -238,17 +272,25 @@ public class LoopWorkflowImpl implements LoopWorkflow {
               .checkpoint(new CheckpointInput(state.loopId(), number, made.attemptCommit()));
       state.checkpointTaken(number, cp, checked.metric(), metric != null, now());
       checkpointNumber = number;
+      if (backlog) {
+        state.taskDone(number);
+      }
     } else {
       phase(Phase.DISCARD);
       at(n + "back to " + shortId(state.headCommit()), STEP_MARGIN, false)
           .discard(new DiscardInput(state.loopId(), state.headCommit()));
     }
-    state.record(row(discovered.task(), made, checked, verdict, reason, checkpointNumber));
+    state.record(row(task, made, checked, verdict, reason, checkpointNumber));
     if (rollbacks.isPending()) {
       // A rollback arrived while this iteration finished; it is applied before the next one.
       return null;
     }
 
+    if (verdict == Verdict.ACCEPT && backlog) {
+      // The task is done; discover says what is left.
+      phase(Phase.DISCOVER);
+      return null;
+    }
     if (verdict == Verdict.ACCEPT) {
       boolean verified = metric != null && metric.target() != null
           ? metric.reachesTarget(state.bestMetric())
@@ -267,11 +309,40 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     ReflectResult note =
         at(n + commandOr(spec.reflect(), "built-in note") + (repeated ? " · repeated failure" : ""),
                 Steps.timeout(spec.reflect()), true)
-            .reflect(new ReflectInput(context(state.headCommit()), spec.reflect(), discovered.task(), made, checked, gated,
+            .reflect(new ReflectInput(context(state.headCommit()), spec.reflect(), task, made, checked, gated,
                 reason, humanComment, repeated, state.repeatedFailures()));
     state.reflect(new Reflection(iteration, note.text(), signature, repeated));
+    if (backlog && taskAttempts >= spec.caps().maxRepeatedFailures()) {
+      BacklogTask aside = state.setTaskAside("failed " + taskAttempts + " times in a row; last: " + truncate(reason, 300));
+      state.reflect(new Reflection(iteration, "Set aside task '" + truncate(aside.title(), 200) + "' after " + taskAttempts
+          + " failed attempts in a row (maxRepeatedFailures=" + spec.caps().maxRepeatedFailures()
+          + "); the loop goes on with the next task. Last reason: " + truncate(reason, 300), "set-aside:" + aside.id(), false));
+    }
     phase(Phase.DISCOVER);
     return null;
+  }
+
+  /**
+   * How a backlog loop ends when discover gave no task to work on: no tasks at all is success (no
+   * work left, or none to begin with); only set-aside tasks left is a stall. A discover command
+   * that failed and printed no task is a failed iteration, which the no-progress breaker counts;
+   * then {@code null}.
+   */
+  private Stop backlogEnd(DiscoverResult discovered) {
+    if (discovered.found().isEmpty() && discovered.exitCode() != 0) {
+      String why = "discover failed with exit " + discovered.exitCode() + " and found no task; it runs again next iteration";
+      state.failedWith("discover:" + discovered.exitCode());
+      state.record(new IterationRecord(state.iteration(), null, null, null, 0, null, 0, List.of(), Verdict.REJECT, why, null, null,
+          java.util.Map.of()));
+      return null;
+    }
+    long done = state.tasks(BacklogTask.Status.DONE);
+    long aside = state.tasks(BacklogTask.Status.SET_ASIDE);
+    if (discovered.found().isEmpty()) {
+      return new Stop(LoopStatus.SUCCEEDED, done == 0 && aside == 0 ? "no work: discover found no tasks"
+          : "discover found no work left: " + done + " task(s) done" + (aside == 0 ? "" : ", " + aside + " set aside earlier"));
+    }
+    return new Stop(LoopStatus.STALLED, "every task discover still finds was set aside (" + aside + "); " + done + " task(s) done");
   }
 
   private boolean shouldContinueAsNew() {
@@ -424,7 +495,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
   // ---- helpers ----
 
   private LoopState snapshot() {
-    return state.snapshot(spec == null ? null : spec.goal(), spec == null ? null : spec.caps(), approvals.pending());
+    return state.snapshot(spec.goal(), spec.caps(), approvals.pending());
   }
 
   private void publish() {

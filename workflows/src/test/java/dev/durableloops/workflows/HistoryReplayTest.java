@@ -49,6 +49,11 @@ class HistoryReplayTest {
 
   /** {@link LoopWorkflowImpl} with an unversioned timer before everything else. */
   public static class TimerFirstLoopWorkflow extends LoopWorkflowImpl {
+    @io.temporal.workflow.WorkflowInit
+    public TimerFirstLoopWorkflow(LoopInput input) {
+      super(input);
+    }
+
     @Override
     public LoopOutcome run(LoopInput input) {
       Workflow.sleep(Duration.ofSeconds(1));

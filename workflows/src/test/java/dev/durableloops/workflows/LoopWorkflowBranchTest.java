@@ -13,6 +13,8 @@ import dev.durableloops.workflows.spec.WorkspaceSpec;
 import dev.durableloops.workflows.state.Decision;
 import dev.durableloops.workflows.state.DecisionKind;
 import dev.durableloops.workflows.state.DecisionResult;
+import dev.durableloops.workflows.state.BacklogTask;
+import dev.durableloops.workflows.steps.LoopActivities;
 import dev.durableloops.workflows.state.IterationRecord;
 import dev.durableloops.workflows.state.LoopState;
 import dev.durableloops.workflows.state.LoopStatus;
@@ -21,6 +23,7 @@ import dev.durableloops.workflows.state.Reflection;
 import dev.durableloops.workflows.steps.PrepareInput;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
@@ -33,6 +36,7 @@ import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntPredicate;
 import org.junit.jupiter.api.AfterEach;
@@ -59,7 +63,7 @@ class LoopWorkflowBranchTest {
     }
   }
 
-  private WorkflowClient start(ScriptedActivities activities) {
+  private WorkflowClient start(LoopActivities activities) {
     TestEnvironmentOptions.Builder options = TestEnvironmentOptions.newBuilder();
     LoopSearchAttributes.ALL.forEach(options::registerSearchAttribute);
     env = TestWorkflowEnvironment.newInstance(options.build());
@@ -73,6 +77,56 @@ class LoopWorkflowBranchTest {
   private static LoopSpec spec(GateSpec gate, Caps caps, MetricSpec metric) {
     return new LoopSpec("t", "Make it pass", new WorkspaceSpec("/nowhere", "main"), null, null, new StepSpec("maker", "PT1M"),
         List.of(new CheckSpec("tests", "check", null, "PT1M", true, metric)), null, null, gate, caps);
+  }
+
+  /** A backlog loop: {@code discover} set, no approval, at most 20 iterations, a task set aside after 2 failures. */
+  private static LoopSpec backlogSpec() {
+    return new LoopSpec("t", "Clear the backlog", new WorkspaceSpec("/nowhere", "main"), new StepSpec("list-tasks", "PT1M"), null,
+        new StepSpec("maker", "PT1M"), List.of(new CheckSpec("tests", "check", null, "PT1M", true, null)), null, null,
+        new GateSpec(Approval.NEVER, "PT1H", ApprovalTimeoutAction.REJECT), new Caps(20, "P1D", null, 2));
+  }
+
+  @Test
+  void aBacklogLoopWorksTaskByTaskAndSetsAsideTheOneThatKeepsFailing() {
+    BacklogActivities activities = new BacklogActivities(List.of("a", "b", "c", "d"), Set.of("c"));
+    WorkflowClient client = start(activities);
+    LoopWorkflow loop = loop(client, "loop-backlog", new LoopInput(backlogSpec()));
+    LoopOutcome outcome = result(client, "loop-backlog");
+
+    // a and b become checkpoints, c fails twice and is set aside, d is done, and only c is left.
+    assertThat(outcome.status()).isEqualTo(LoopStatus.STALLED);
+    assertThat(outcome.stopReason()).isEqualTo("every task discover still finds was set aside (1); 3 task(s) done");
+    assertThat(activities.planned).containsExactly("fix a\n\ndetail of a", "fix b\n\ndetail of b", "fix c\n\ndetail of c",
+        "fix c\n\ndetail of c", "fix d\n\ndetail of d");
+    LoopState state = loop.state();
+    assertThat(state.tasks()).extracting(BacklogTask::id, BacklogTask::status, BacklogTask::checkpoint, BacklogTask::attempts)
+        .containsExactly(
+            tuple("a", BacklogTask.Status.DONE, 1, 1),
+            tuple("b", BacklogTask.Status.DONE, 2, 1),
+            tuple("d", BacklogTask.Status.DONE, 3, 1),
+            tuple("c", BacklogTask.Status.SET_ASIDE, null, 2));
+    assertThat(state.tasks().get(3).reason()).startsWith("failed 2 times in a row; last: required checks failed");
+    assertThat(state.checkpoints()).hasSize(3);
+    assertThat(state.reflections()).extracting(Reflection::text)
+        .anyMatch(t -> t.startsWith("Set aside task 'fix c' after 2 failed attempts in a row (maxRepeatedFailures=2)"));
+  }
+
+  @Test
+  void aBacklogLoopSucceedsWhenDiscoverFindsNoWorkLeft() {
+    BacklogActivities activities = new BacklogActivities(List.of("a", "b"), Set.of());
+    WorkflowClient client = start(activities);
+    loop(client, "loop-cleared", new LoopInput(backlogSpec()));
+    LoopOutcome outcome = result(client, "loop-cleared");
+    assertThat(outcome.status()).isEqualTo(LoopStatus.SUCCEEDED);
+    assertThat(outcome.stopReason()).isEqualTo("discover found no work left: 2 task(s) done");
+    assertThat(outcome.iterations()).isEqualTo(3);
+
+    // The same backlog, now empty: a run with no work ends at once.
+    loop(client, "loop-no-work", new LoopInput(backlogSpec()));
+    LoopOutcome noWork = result(client, "loop-no-work");
+    assertThat(noWork.status()).isEqualTo(LoopStatus.SUCCEEDED);
+    assertThat(noWork.stopReason()).isEqualTo("no work: discover found no tasks");
+    assertThat(activities.planned).hasSize(2);
   }
 
   private static LoopWorkflow loop(WorkflowClient client, String id, LoopInput input) {
@@ -156,8 +210,11 @@ class LoopWorkflowBranchTest {
     WorkflowClient client = start(activities);
     MetricSpec metric = new MetricSpec("score: ([0-9]+)", MetricGoal.MAXIMIZE, null);
     LoopSpec spec = spec(null, new Caps(30, "P1D", null, 100), metric);
-    LoopWorkflow source = loop(client, "loop-source", new LoopInput(spec, null, 1));
-    source.addNote(new Note("never touch the tests", "ann", null));
+    // The note goes in with the start (signal-with-start), so its handler runs before the workflow
+    // method: it must land in the loop's state (it was lost when the method built the state).
+    client.newUntypedWorkflowStub("LoopWorkflow", WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId("loop-source").build())
+        .signalWithStart("addNote", new Object[] {new Note("never touch the tests", "ann", null)}, new Object[] {new LoopInput(spec, null, 1)});
+    LoopWorkflow source = client.newWorkflowStub(LoopWorkflow.class, "loop-source");
     LoopOutcome outcome = result(client, "loop-source");
     assertThat(outcome.status()).isEqualTo(LoopStatus.CAPPED);
 

@@ -78,7 +78,7 @@ final class ScriptedActivities implements LoopActivities {
   public DiscoverResult discover(DiscoverInput input) {
     int n = input.context().iteration();
     String task = hasWork.test(n) ? "task " + n : null;
-    return new DiscoverResult(task == null ? List.of() : List.of(task), task, 0, null);
+    return new DiscoverResult(task == null ? List.of() : List.of(task), task, 0, null, null);
   }
 
   @Override

@@ -30,6 +30,9 @@ import java.util.List;
  *     older runs: then it equals the number of reflections listed)
  * @param worker the task queue of the worker holding the workspace ({@code <task-queue>@<worker-id>}),
  *     or {@code null} when any worker serves the loop's steps
+ * @param tasks a backlog loop's tasks (a loop with {@code discover}): done, in progress, set
+ *     aside, then left, at most {@value #MAX_TASKS}; empty for other loops and for states carried
+ *     by older runs
  */
 public record LoopState(
     String loopId,
@@ -51,4 +54,9 @@ public record LoopState(
     String stopReason,
     String phaseSince,
     int reflectionsWritten,
-    String worker) {}
+    String worker,
+    List<BacklogTask> tasks) {
+
+  /** Tasks kept in the state at most (done and set-aside ones first). */
+  public static final int MAX_TASKS = 200;
+}
