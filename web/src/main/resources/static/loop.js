@@ -45,6 +45,7 @@ function render(state) {
   renderEvidence(state);
   renderCheckpoints(state, ended);
   renderTasks(state);
+  renderDeliveries(state);
   renderCharts(state);
   renderLogs(state);
   if (ended || state.temporalStatus !== "RUNNING") renderOutput(null);
@@ -53,6 +54,20 @@ function render(state) {
       el("pre", {class: "note"}, r.text))));
   document.getElementById("notes").replaceChildren(...(state.notes || []).map((n) =>
     el("li", {}, n.text, n.author ? ` — ${n.author}` : "", n.at ? el("span", {class: "hint"}, ` ${age(n.at)} ago`) : "")));
+}
+
+/** Where the loop's work went: the pushed branch, the deliver command's outcome and the URL it printed. */
+function renderDeliveries(state) {
+  const deliveries = state.deliveries || [];
+  document.getElementById("deliveries-section").hidden = deliveries.length === 0;
+  document.getElementById("deliveries").replaceChildren(...deliveries.slice().reverse().map((d) => el("li", {class: d.error ? "error" : null},
+    d.onSuccess ? "On success: " : `At cp-${d.checkpoint}: `,
+    el("code", {}, d.commit.slice(0, 12)),
+    d.branch ? [" → branch ", el("code", {}, d.branch), d.pushed ? " (pushed)" : " (not pushed)"] : "",
+    d.exitCode !== null && d.exitCode !== undefined ? ` · command exit ${d.exitCode}` : "",
+    d.url ? [" · ", el("a", {href: d.url, target: "_blank", rel: "noopener"}, d.url)] : "",
+    d.error ? el("div", {}, d.error) : "",
+    d.outputTail ? el("details", {}, el("summary", {}, "Output"), el("pre", {class: "tail"}, d.outputTail)) : "")));
 }
 
 const TASK_ORDER = {IN_PROGRESS: 0, LEFT: 1, SET_ASIDE: 2, DONE: 3};

@@ -13,6 +13,9 @@ import dev.durableloops.workflows.steps.CheckpointResult;
 import dev.durableloops.workflows.steps.DiscardInput;
 import dev.durableloops.workflows.steps.DiscoverInput;
 import dev.durableloops.workflows.steps.DiscoverResult;
+import dev.durableloops.workflows.steps.DeliverInput;
+import dev.durableloops.workflows.steps.DeliverResult;
+import dev.durableloops.workflows.spec.DeliverSpec;
 import dev.durableloops.workflows.state.FailedTest;
 import dev.durableloops.workflows.steps.GateInput;
 import dev.durableloops.workflows.steps.GatePolicy;
@@ -273,6 +276,49 @@ public class LoopActivitiesImpl implements LoopActivities {
       MDC.put("loopId", input.loopId());
       git.rollback(input.loopId(), input.commit());
       return null;
+    });
+  }
+
+  @Override
+  public DeliverResult deliver(DeliverInput input) {
+    return atBoundary("Deliver", () -> {
+      StepContext ctx = context(input.context());
+      Path ws = paths.workspace(ctx.loopId());
+      git.reconcile(ctx.loopId(), ctx.commit());
+      DeliverSpec spec = input.deliver();
+      String branch = spec.branch() != null ? spec.branch() : GitWorkspace.workBranch(ctx.loopId());
+      String repository = input.workspace().repository();
+      String error = null;
+      String pushOutput = null;
+      boolean pushed = false;
+      if (!Boolean.FALSE.equals(spec.push())) {
+        LiveOutput live = LiveOutput.of("deliver", redaction);
+        live.beat("pushing " + branch, "", 0);
+        Delivery.Push push = Delivery.push(ws, repository, ctx.commit(), branch, spec.branch() == null,
+            () -> live.beat("pushing " + branch, "", 0));
+        pushed = push.ok();
+        pushOutput = redaction.apply(push.output());
+        if (!pushed) {
+          error = "push of " + branch + " to " + repository + " failed: " + pushOutput;
+        }
+      }
+      Integer exit = null;
+      String url = null;
+      String tail = null;
+      if (error == null && spec.command() != null) {
+        CommandRunner.Run run = run(ctx, new StepSpec(spec.command(), spec.timeout()), "deliver", null, Map.of(
+            "LOOP_DELIVER_BRANCH", branch, "LOOP_DELIVER_COMMIT", ctx.commit(), "LOOP_DELIVER_REPOSITORY", repository,
+            "LOOP_CHECKPOINT", Integer.toString(input.checkpoint())));
+        exit = run.exitCode();
+        tail = redaction.apply(run.tail());
+        url = Delivery.lastUrl(redaction.apply(read(run.log())));
+        if (exit != 0) {
+          error = run.timedOut() ? "deliver command timed out after " + spec.timeout() : "deliver command exited " + exit;
+        }
+      }
+      log.info("delivered {} as {}: {}", Texts.shortId(ctx.commit()), branch, error == null ? "ok" : error);
+      return new DeliverResult(input.checkpoint(), input.onSuccess(), ctx.commit(), pushed || spec.push() ? branch : null, pushed,
+          pushOutput, exit, url, tail, error, java.time.Instant.now().toString());
     });
   }
 

@@ -7,6 +7,8 @@ import dev.durableloops.workflows.steps.CheckpointInput;
 import dev.durableloops.workflows.steps.CheckpointResult;
 import dev.durableloops.workflows.steps.DiscardInput;
 import dev.durableloops.workflows.steps.DiscoverInput;
+import dev.durableloops.workflows.steps.DeliverInput;
+import dev.durableloops.workflows.steps.DeliverResult;
 import dev.durableloops.workflows.steps.DiscoverResult;
 import dev.durableloops.workflows.steps.GateInput;
 import dev.durableloops.workflows.steps.GatePolicy;
@@ -92,5 +94,11 @@ class FastActivities implements LoopActivities {
   @Override
   public ReflectResult reflect(ReflectInput input) {
     return new ReflectResult("Iteration " + input.context().iteration() + " failed: " + input.verdictReason(), false);
+  }
+
+  @Override
+  public DeliverResult deliver(DeliverInput input) {
+    return new DeliverResult(input.checkpoint(), input.onSuccess(), input.context().commit(), null, false, null, null, null, null,
+        null, "2026-01-01T00:00:00Z");
   }
 }

@@ -9,6 +9,9 @@ import dev.durableloops.workflows.spec.Caps;
 import dev.durableloops.workflows.steps.CheckInput;
 import dev.durableloops.workflows.steps.CheckResult;
 import dev.durableloops.workflows.spec.CheckSpec;
+import dev.durableloops.workflows.spec.DeliverSpec;
+import dev.durableloops.workflows.steps.DeliverInput;
+import dev.durableloops.workflows.steps.DeliverResult;
 import dev.durableloops.workflows.steps.DiscoverInput;
 import dev.durableloops.workflows.steps.DiscoverResult;
 import dev.durableloops.workflows.steps.GateInput;
@@ -240,6 +243,59 @@ class LoopActivitiesImplTest {
     } finally {
       live.close();
     }
+  }
+
+  @Test
+  void deliverPushesTheLoopsBranchToABareOriginAndRunsTheCommand() throws Exception {
+    Path bare = tmp.resolve("origin.git");
+    git(tmp, "clone", "-q", "--bare", tmp.resolve("origin").toString(), bare.toString());
+    WorkspaceSpec origin = new WorkspaceSpec(bare.toString(), "main");
+    PrepareResult p = activities.prepare(new PrepareInput("loop-d", origin, null));
+    MakeResult made = activities.make(new MakeInput(new StepContext("loop-d", 1, "g", p.commit()), new StepSpec("echo done > b.txt", "PT1M")));
+    activities.checkpoint(new dev.durableloops.workflows.steps.CheckpointInput("loop-d", 1, made.attemptCommit()));
+    StepContext head = new StepContext("loop-d", 1, "g", made.attemptCommit());
+
+    DeliverResult d = activities.deliver(new DeliverInput(head, origin, new DeliverSpec(null,
+        "echo \"branch $LOOP_DELIVER_BRANCH at $LOOP_DELIVER_COMMIT\"; echo opened https://example.test/pr/7", null, null, null)
+        .normalized(), 1, true));
+    assertThat(d.error()).isNull();
+    assertThat(d.pushed()).isTrue();
+    assertThat(d.branch()).isEqualTo("loops/loop-d");
+    assertThat(d.url()).isEqualTo("https://example.test/pr/7");
+    assertThat(d.exitCode()).isZero();
+    assertThat(d.outputTail()).contains("branch loops/loop-d at " + made.attemptCommit());
+    assertThat(git(bare, "rev-parse", "refs/heads/loops/loop-d")).isEqualTo(made.attemptCommit());
+    // The base branch is left alone unless a spec names it.
+    assertThat(git(bare, "rev-parse", "refs/heads/main")).isEqualTo(p.baseCommit());
+
+    // Named, the base branch moves only forward: the attempt descends from it, so it is pushed...
+    DeliverResult onMain = activities.deliver(new DeliverInput(head, origin, new DeliverSpec("main", null, null, null, null).normalized(), 1, true));
+    assertThat(onMain.pushed()).isTrue();
+    assertThat(git(bare, "rev-parse", "refs/heads/main")).isEqualTo(made.attemptCommit());
+    // ...and a commit beside it is refused, reported in the result, not thrown.
+    MakeResult other = activities.make(new MakeInput(new StepContext("loop-d", 2, "g", p.commit()), new StepSpec("echo x > c.txt", "PT1M")));
+    DeliverResult refused = activities.deliver(new DeliverInput(new StepContext("loop-d", 2, "g", other.attemptCommit()), origin,
+        new DeliverSpec("main", "echo never runs", null, null, null).normalized(), 0, false));
+    assertThat(refused.pushed()).isFalse();
+    assertThat(refused.exitCode()).isNull();
+    assertThat(refused.error()).startsWith("push of main to " + bare + " failed:");
+    assertThat(git(bare, "rev-parse", "refs/heads/main")).isEqualTo(made.attemptCommit());
+
+    // A failing command is reported too.
+    DeliverResult failing = activities.deliver(new DeliverInput(head, origin, new DeliverSpec(null, "echo no token >&2; exit 4", null, null,
+        false).normalized(), 1, true));
+    assertThat(failing.pushed()).isFalse();
+    assertThat(failing.branch()).isNull();
+    assertThat(failing.error()).isEqualTo("deliver command exited 4");
+  }
+
+  private static String git(Path dir, String... args) throws Exception {
+    java.util.List<String> command = new java.util.ArrayList<>(List.of("git"));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes()).strip();
+    assertThat(p.waitFor()).as(out).isZero();
+    return out;
   }
 
   private static ReflectInput withReflect(ReflectInput in, String command) {

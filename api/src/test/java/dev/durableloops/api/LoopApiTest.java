@@ -185,7 +185,14 @@ class LoopApiTest extends AppTest {
         .andExpect(jsonPath("$.iterations[0].reason").value(org.hamcrest.Matchers.startsWith("approved by api-token")))
         .andExpect(jsonPath("$.notes[0].author").value("api-token"))
         .andExpect(jsonPath("$.checkpoints[0].tag").value("loops/loop-api-life/cp-1"))
+        // Delivered: the head pushed to the loop's repository as its own branch.
+        .andExpect(jsonPath("$.deliveries[0].branch").value("loops/loop-api-life"))
+        .andExpect(jsonPath("$.deliveries[0].pushed").value(true))
         .andExpect(jsonPath("$.temporalStatus").value("COMPLETED"));
+    try (Git origin = Git.open(repo.toFile())) {
+      assertThat(origin.getRepository().resolve("refs/heads/loops/loop-api-life").name())
+          .isEqualTo(JsonPath.<String>read(state("loop-api-life"), "$.headCommit"));
+    }
     mvc.perform(get("/api/loops/loop-api-life/checkpoints/1/diff"))
         .andExpect(status().isOk())
         .andExpect(content().string(org.hamcrest.Matchers.containsString("+fixed")));

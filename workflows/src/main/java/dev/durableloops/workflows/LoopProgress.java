@@ -14,6 +14,7 @@ import dev.durableloops.workflows.state.Phase;
 import dev.durableloops.workflows.state.Reflection;
 import dev.durableloops.workflows.state.RollbackResult;
 import dev.durableloops.workflows.steps.CheckpointResult;
+import dev.durableloops.workflows.steps.DeliverResult;
 import dev.durableloops.workflows.steps.MemoryView;
 import dev.durableloops.workflows.steps.Task;
 
@@ -57,6 +58,8 @@ final class LoopProgress {
   private int reflectionsWritten;
   private final List<Note> notes = new ArrayList<>();
   private final List<IterationRecord> timeline = new ArrayList<>();
+  /** Deliveries, oldest first. */
+  private final List<DeliverResult> deliveries = new ArrayList<>();
   /** A backlog loop's tasks, in the order the state lists them. */
   private final List<BacklogTask> backlog = new ArrayList<>();
   /** Time per step of the current iteration, ms (workflow time). */
@@ -115,6 +118,9 @@ final class LoopProgress {
     if (s.tasks() != null) {
       backlog.addAll(s.tasks());
     }
+    if (s.deliveries() != null) {
+      deliveries.addAll(s.deliveries());
+    }
     lastEvidence = s.lastEvidence() == null ? List.of() : s.lastEvidence();
     repeatedFailures = s.repeatedFailures();
     bestMetric = s.bestMetric();
@@ -154,7 +160,31 @@ final class LoopProgress {
         List.copyOf(checkpoints), List.copyOf(reflections), List.copyOf(notes), pending,
         caps == null ? null : budget(caps), lastEvidence, List.copyOf(timeline), repeatedFailures, bestMetric, stopReason,
         phaseSinceMillis == 0 ? null : Instant.ofEpochMilli(phaseSinceMillis).toString(), reflectionsWritten, worker,
-        List.copyOf(backlog));
+        List.copyOf(backlog), List.copyOf(deliveries));
+  }
+
+  // ---- deliveries ----
+
+  /** Deliveries kept in the state at most (the newest). */
+  static final int MAX_DELIVERIES = 20;
+
+  /** Records a delivery. */
+  void delivered(DeliverResult result) {
+    deliveries.add(result);
+    while (deliveries.size() > MAX_DELIVERIES) {
+      deliveries.remove(0);
+    }
+  }
+
+  /** The newest delivery, or {@code null}. */
+  DeliverResult lastDelivery() {
+    return deliveries.isEmpty() ? null : deliveries.get(deliveries.size() - 1);
+  }
+
+  /** The number of the checkpoint at the head, {@code 0} when the head is the base commit. */
+  int headCheckpoint() {
+    return checkpoints.stream().filter(c -> c.commit().equals(headCommit) && !c.rolledBack()).mapToInt(Checkpoint::number).max()
+        .orElse(0);
   }
 
   // ---- a backlog loop's tasks ----
@@ -271,7 +301,7 @@ final class LoopProgress {
 
   /** The phases of an iteration whose time is kept in its timeline row. */
   private static final java.util.Set<Phase> TIMED = java.util.EnumSet.of(Phase.DISCOVER, Phase.PLAN, Phase.MAKE, Phase.CHECK,
-      Phase.GATE, Phase.APPROVAL, Phase.CHECKPOINT, Phase.DISCARD, Phase.REFLECT);
+      Phase.GATE, Phase.APPROVAL, Phase.CHECKPOINT, Phase.DISCARD, Phase.REFLECT, Phase.DELIVER);
 
   /**
    * Adds a finished phase's time to the current iteration's step times, and to its timeline row

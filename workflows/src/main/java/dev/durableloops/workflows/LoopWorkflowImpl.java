@@ -22,6 +22,8 @@ import dev.durableloops.workflows.steps.CheckpointInput;
 import dev.durableloops.workflows.steps.CheckpointResult;
 import dev.durableloops.workflows.steps.DiscardInput;
 import dev.durableloops.workflows.steps.DiscoverInput;
+import dev.durableloops.workflows.steps.DeliverInput;
+import dev.durableloops.workflows.steps.DeliverResult;
 import dev.durableloops.workflows.steps.DiscoverResult;
 import dev.durableloops.workflows.steps.Task;
 import dev.durableloops.workflows.steps.GateInput;
@@ -79,6 +81,12 @@ public class LoopWorkflowImpl implements LoopWorkflow {
    * only for loops with {@code discover}.
    */
   static final String BACKLOG = "backlog-tasks";
+
+  /**
+   * Version marker of the {@code Deliver} step: when a loop succeeds (and at each checkpoint when
+   * its spec asks) its work is pushed as a branch of its repository and the deliver command runs.
+   */
+  static final String DELIVER = "deliver";
 
   /** Whether this run works through a backlog (see {@link #BACKLOG}). */
   private boolean backlog;
@@ -272,6 +280,9 @@ public class LoopWorkflowImpl implements LoopWorkflow {
               .checkpoint(new CheckpointInput(state.loopId(), number, made.attemptCommit()));
       state.checkpointTaken(number, cp, checked.metric(), metric != null, now());
       checkpointNumber = number;
+      if (spec.deliver().onCheckpoint()) {
+        deliver(number, false);
+      }
       if (backlog) {
         state.taskDone(number);
       }
@@ -404,11 +415,56 @@ public class LoopWorkflowImpl implements LoopWorkflow {
   }
 
   private LoopOutcome stop(Stop stop) {
+    if (stop.status() == LoopStatus.SUCCEEDED) {
+      DeliverResult delivered = deliver(state.headCheckpoint(), true);
+      if (delivered != null && !delivered.succeeded()) {
+        stop = new Stop(LoopStatus.SUCCEEDED, stop.reason() + "; delivery failed: " + truncate(delivered.error(), 500));
+      }
+    }
     state.end(stop.status(), stop.reason(), Workflow.currentTimeMillis());
     log.info("loop {} ended {}: {}", state.loopId(), stop.status(), stop.reason());
     publish();
     return new LoopOutcome(stop.status(), stop.reason(), state.iteration(), state.checkpoints().size(), state.headCommit(), state.costUsd());
   }
+
+  /**
+   * Runs {@code Deliver} for the loop's head (see {@link #DELIVER}); its result goes into the state.
+   * A delivery that fails, even by a lost worker, is reported, not thrown: the loop's own result
+   * stands. Cancellation still propagates.
+   *
+   * @return the delivery, or {@code null} when there is nothing to deliver (or the history predates it)
+   */
+  private DeliverResult deliver(int checkpoint, boolean onSuccess) {
+    if (!spec.deliver().delivers() || Workflow.getVersion(DELIVER, Workflow.DEFAULT_VERSION, 1) < 1) {
+      return null;
+    }
+    DeliverResult last = state.lastDelivery();
+    if (onSuccess && last != null && last.succeeded() && state.headCommit().equals(last.commit())) {
+      // The head was delivered at its checkpoint (onCheckpoint): once is enough.
+      return last;
+    }
+    String branch = spec.deliver().branch() != null ? spec.deliver().branch() : "loops/" + state.loopId();
+    phase(Phase.DELIVER);
+    DeliverResult result;
+    try {
+      result = at("deliver " + shortId(state.headCommit()) + (Boolean.FALSE.equals(spec.deliver().push()) ? "" : " as " + branch)
+              + (spec.deliver().command() == null ? "" : " · " + spec.deliver().command()),
+          spec.deliver().timeoutDuration().plus(DELIVER_PUSH_LIMIT).plus(STEP_MARGIN), true)
+          .deliver(new DeliverInput(context(state.headCommit()), spec.workspace(), spec.deliver(), checkpoint, onSuccess));
+    } catch (ActivityFailure e) {
+      if (e.getCause() instanceof CanceledFailure || CancellationScope.current().isCancelRequested()) {
+        throw e;
+      }
+      result = new DeliverResult(checkpoint, onSuccess, state.headCommit(), branch, false, null, null, null, null,
+          "the Deliver step failed: " + describe(e), now());
+    }
+    state.delivered(result);
+    publish();
+    return result;
+  }
+
+  /** Time a delivery's push may take, beside its command's timeout (the worker stops a push at 5 minutes). */
+  static final Duration DELIVER_PUSH_LIMIT = Duration.ofMinutes(5);
 
   // ---- Queries, Updates and Signals ----
 

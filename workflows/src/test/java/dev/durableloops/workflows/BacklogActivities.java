@@ -8,6 +8,8 @@ import dev.durableloops.workflows.steps.CheckpointInput;
 import dev.durableloops.workflows.steps.CheckpointResult;
 import dev.durableloops.workflows.steps.DiscardInput;
 import dev.durableloops.workflows.steps.DiscoverInput;
+import dev.durableloops.workflows.steps.DeliverInput;
+import dev.durableloops.workflows.steps.DeliverResult;
 import dev.durableloops.workflows.steps.DiscoverResult;
 import dev.durableloops.workflows.steps.GateInput;
 import dev.durableloops.workflows.steps.GateResult;
@@ -99,5 +101,10 @@ final class BacklogActivities implements LoopActivities {
   @Override
   public ReflectResult reflect(ReflectInput input) {
     return scripted.reflect(input);
+  }
+
+  @Override
+  public DeliverResult deliver(DeliverInput input) {
+    return scripted.deliver(input);
   }
 }

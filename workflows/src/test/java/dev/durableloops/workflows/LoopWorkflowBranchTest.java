@@ -4,6 +4,7 @@ import dev.durableloops.workflows.spec.Approval;
 import dev.durableloops.workflows.spec.ApprovalTimeoutAction;
 import dev.durableloops.workflows.spec.Caps;
 import dev.durableloops.workflows.spec.CheckSpec;
+import dev.durableloops.workflows.spec.DeliverSpec;
 import dev.durableloops.workflows.spec.GateSpec;
 import dev.durableloops.workflows.spec.LoopSpec;
 import dev.durableloops.workflows.spec.MetricGoal;
@@ -14,6 +15,8 @@ import dev.durableloops.workflows.state.Decision;
 import dev.durableloops.workflows.state.DecisionKind;
 import dev.durableloops.workflows.state.DecisionResult;
 import dev.durableloops.workflows.state.BacklogTask;
+import dev.durableloops.workflows.steps.DeliverInput;
+import dev.durableloops.workflows.steps.DeliverResult;
 import dev.durableloops.workflows.steps.LoopActivities;
 import dev.durableloops.workflows.state.IterationRecord;
 import dev.durableloops.workflows.state.LoopState;
@@ -84,6 +87,47 @@ class LoopWorkflowBranchTest {
     return new LoopSpec("t", "Clear the backlog", new WorkspaceSpec("/nowhere", "main"), new StepSpec("list-tasks", "PT1M"), null,
         new StepSpec("maker", "PT1M"), List.of(new CheckSpec("tests", "check", null, "PT1M", true, null)), null, null,
         new GateSpec(Approval.NEVER, "PT1H", ApprovalTimeoutAction.REJECT), new Caps(20, "P1D", null, 2));
+  }
+
+  private static LoopSpec withDeliver(LoopSpec s, DeliverSpec deliver) {
+    return new LoopSpec(s.name(), s.goal(), s.workspace(), s.discover(), s.plan(), s.make(), s.checks(), s.review(), s.reflect(), s.gate(),
+        s.caps(), s.env(), s.passEnv(), deliver);
+  }
+
+  @Test
+  void aSucceededLoopDeliversItsHeadOnceAndAFailedDeliveryIsReported() {
+    ScriptedActivities activities = new ScriptedActivities(n -> n == 2, always(), false);
+    WorkflowClient client = start(activities);
+    LoopSpec base = spec(new GateSpec(Approval.NEVER, "PT1H", ApprovalTimeoutAction.REJECT), null, null);
+
+    // By default: the head (cp-1, iteration 2's attempt) is delivered once, when the loop succeeds.
+    LoopWorkflow plain = loop(client, "loop-deliver", new LoopInput(base));
+    assertThat(result(client, "loop-deliver").status()).isEqualTo(LoopStatus.SUCCEEDED);
+    assertThat(activities.delivered).singleElement().satisfies(d -> {
+      assertThat(d.checkpoint()).isEqualTo(1);
+      assertThat(d.onSuccess()).isTrue();
+      assertThat(d.context().commit()).isEqualTo(ScriptedActivities.attempt(2));
+    });
+    assertThat(plain.state().deliveries()).extracting(DeliverResult::branch).containsExactly("loops/loop-deliver");
+
+    // At each checkpoint when asked; the success does not deliver the same head again.
+    activities.delivered.clear();
+    loop(client, "loop-each", new LoopInput(withDeliver(base, new DeliverSpec(null, "gh pr create", null, true, true))));
+    assertThat(result(client, "loop-each").status()).isEqualTo(LoopStatus.SUCCEEDED);
+    assertThat(activities.delivered).extracting(DeliverInput::checkpoint, DeliverInput::onSuccess).containsExactly(tuple(1, false));
+
+    // Nothing to push and no command: no Deliver step.
+    activities.delivered.clear();
+    loop(client, "loop-quiet", new LoopInput(withDeliver(base, new DeliverSpec(null, null, null, false, false))));
+    assertThat(result(client, "loop-quiet").status()).isEqualTo(LoopStatus.SUCCEEDED);
+    assertThat(activities.delivered).isEmpty();
+
+    // A failed delivery leaves the loop's result standing and says why.
+    activities.deliveryError = "push of loops/loop-refused to /nowhere failed: rejected";
+    loop(client, "loop-refused", new LoopInput(base));
+    LoopOutcome refused = result(client, "loop-refused");
+    assertThat(refused.status()).isEqualTo(LoopStatus.SUCCEEDED);
+    assertThat(refused.stopReason()).endsWith("; delivery failed: push of loops/loop-refused to /nowhere failed: rejected");
   }
 
   @Test
@@ -190,9 +234,9 @@ class LoopWorkflowBranchTest {
     LoopOutcome outcome = result(client, "loop-ask");
     assertThat(outcome.status()).isEqualTo(LoopStatus.SUCCEEDED);
     assertThat(loop.state().iterations().get(1).reason()).isEqualTo("approved by ann: ship it");
-    // The last iteration's checkpoint gets its time too, though the loop ends right after it.
+    // The last iteration's checkpoint and the delivery get their time too, though the loop ends right after them.
     assertThat(new java.util.ArrayList<>(loop.state().iterations().get(1).stepMillis().keySet()))
-        .containsExactly("discover", "plan", "make", "check", "gate", "approval", "checkpoint");
+        .containsExactly("discover", "plan", "make", "check", "gate", "approval", "checkpoint", "deliver");
     // The approval wait's timer carries a summary the Temporal UI shows in the history.
     java.util.List<String> timerSummaries = client.fetchHistory("loop-ask").getEvents().stream()
         .filter(e -> e.getEventType() == io.temporal.api.enums.v1.EventType.EVENT_TYPE_TIMER_STARTED)

@@ -8,6 +8,8 @@ import dev.durableloops.workflows.steps.CheckpointInput;
 import dev.durableloops.workflows.steps.CheckpointResult;
 import dev.durableloops.workflows.steps.DiscardInput;
 import dev.durableloops.workflows.steps.DiscoverInput;
+import dev.durableloops.workflows.steps.DeliverInput;
+import dev.durableloops.workflows.steps.DeliverResult;
 import dev.durableloops.workflows.steps.DiscoverResult;
 import dev.durableloops.workflows.steps.GateInput;
 import dev.durableloops.workflows.steps.GatePolicy;
@@ -122,5 +124,18 @@ final class ScriptedActivities implements LoopActivities {
   @Override
   public ReflectResult reflect(ReflectInput input) {
     return new ReflectResult("reflection of iteration " + input.context().iteration(), false);
+  }
+
+  /** The Deliver inputs seen, in order. */
+  final List<DeliverInput> delivered = new CopyOnWriteArrayList<>();
+
+  /** When set, deliveries fail with this error. */
+  volatile String deliveryError;
+
+  @Override
+  public DeliverResult deliver(DeliverInput input) {
+    delivered.add(input);
+    return new DeliverResult(input.checkpoint(), input.onSuccess(), input.context().commit(), "loops/" + input.context().loopId(),
+        deliveryError == null, "pushed", null, null, null, deliveryError, "2026-01-01T00:00:00Z");
   }
 }

@@ -2,6 +2,7 @@ package dev.durableloops.api.loops;
 
 import dev.durableloops.workflows.state.BacklogTask;
 import dev.durableloops.workflows.state.Budget;
+import dev.durableloops.workflows.steps.DeliverResult;
 import dev.durableloops.workflows.state.CheckEvidence;
 import dev.durableloops.workflows.state.Checkpoint;
 import dev.durableloops.workflows.state.IterationRecord;
@@ -43,6 +44,7 @@ import java.util.Map;
  * @param reflectionsWritten reflections written since the loop began, compacted ones included
  * @param worker the task queue of the worker holding the workspace, or {@code null}
  * @param tasks a backlog loop's tasks (done, in progress, set aside, left), or {@code null}
+ * @param deliveries the loop's deliveries (pushed branch, command outcome, URL), or {@code null}
  * @param costUsd USD used (also in {@code budget}; alone when not live)
  * @param live whether the state came from the workflow itself (a worker answered the Query)
  * @param message why the state is not live, or {@code null}
@@ -73,6 +75,7 @@ public record LoopView(
     Integer reflectionsWritten,
     String worker,
     List<BacklogTask> tasks,
+    List<DeliverResult> deliveries,
     Double costUsd,
     boolean live,
     String message,
@@ -85,7 +88,7 @@ public record LoopView(
       Map<String, String> links) {
     return new LoopView(id, s.loopId(), s.goal(), status, s.phase(), (long) s.iteration(), s.baseCommit(), s.headCommit(),
         s.checkpoints(), s.reflections(), s.notes(), s.pendingDecision(), s.budget(), s.lastEvidence(), s.iterations(),
-        s.repeatedFailures(), s.bestMetric(), stopReason, s.phaseSince(), s.reflectionsWritten(), s.worker(), s.tasks(),
+        s.repeatedFailures(), s.bestMetric(), stopReason, s.phaseSince(), s.reflectionsWritten(), s.worker(), s.tasks(), s.deliveries(),
         s.budget() == null ? null : s.budget().costUsd(), true, null, workers, temporalStatus, links);
   }
 
@@ -93,6 +96,6 @@ public record LoopView(
   static LoopView recorded(String id, String status, Long iteration, Double costUsd, String message, String workers,
       String temporalStatus, String stopReason, Map<String, String> links) {
     return new LoopView(id, id, null, status, null, iteration, null, null, null, null, null, null, null, null, null,
-        null, null, stopReason, null, null, null, null, costUsd, false, message, workers, temporalStatus, links);
+        null, null, stopReason, null, null, null, null, null, costUsd, false, message, workers, temporalStatus, links);
   }
 }

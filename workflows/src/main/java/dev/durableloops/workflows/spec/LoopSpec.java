@@ -56,13 +56,14 @@ public record LoopSpec(
         Map<@Pattern(regexp = "(?!LOOP_)[A-Z_][A-Z0-9_]{0,63}", message = "must be an environment variable name [A-Z_][A-Z0-9_]*, not LOOP_*") String,
             @NotNull @Size(max = 4_000) String> env,
     @Size(max = 50)
-        List<@Pattern(regexp = "(?!LOOP_)[A-Z_][A-Z0-9_]{0,63}", message = "must be an environment variable name [A-Z_][A-Z0-9_]*, not LOOP_*") String> passEnv) {
+        List<@Pattern(regexp = "(?!LOOP_)[A-Z_][A-Z0-9_]{0,63}", message = "must be an environment variable name [A-Z_][A-Z0-9_]*, not LOOP_*") String> passEnv,
+    @Valid DeliverSpec deliver) {
 
   /** A spec with no extra environment. */
   public LoopSpec(
       String name, String goal, WorkspaceSpec workspace, StepSpec discover, StepSpec plan, StepSpec make,
       List<CheckSpec> checks, StepSpec review, StepSpec reflect, GateSpec gate, Caps caps) {
-    this(name, goal, workspace, discover, plan, make, checks, review, reflect, gate, caps, null, null);
+    this(name, goal, workspace, discover, plan, make, checks, review, reflect, gate, caps, null, null, null);
   }
 
   /**
@@ -84,6 +85,7 @@ public record LoopSpec(
         gate == null ? GateSpec.DEFAULT : gate.normalized(),
         caps == null ? Caps.DEFAULT : caps.normalized(),
         env == null ? Map.of() : env,
-        passEnv == null ? List.of() : passEnv);
+        passEnv == null ? List.of() : passEnv,
+        deliver == null ? DeliverSpec.DEFAULT : deliver.normalized());
   }
 }

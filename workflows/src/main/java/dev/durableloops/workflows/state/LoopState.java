@@ -1,5 +1,6 @@
 package dev.durableloops.workflows.state;
 
+import dev.durableloops.workflows.steps.DeliverResult;
 import java.util.List;
 
 /**
@@ -33,6 +34,8 @@ import java.util.List;
  * @param tasks a backlog loop's tasks (a loop with {@code discover}): done, in progress, set
  *     aside, then left, at most {@value #MAX_TASKS}; empty for other loops and for states carried
  *     by older runs
+ * @param deliveries the loop's deliveries ({@code Deliver}: pushed branch, command, URL), oldest
+ *     first, at most 20; empty before the first
  */
 public record LoopState(
     String loopId,
@@ -55,7 +58,8 @@ public record LoopState(
     String phaseSince,
     int reflectionsWritten,
     String worker,
-    List<BacklogTask> tasks) {
+    List<BacklogTask> tasks,
+    List<DeliverResult> deliveries) {
 
   /** Tasks kept in the state at most (done and set-aside ones first). */
   public static final int MAX_TASKS = 200;

@@ -12,6 +12,7 @@ public enum Phase {
   CHECKPOINT,
   DISCARD,
   REFLECT,
+  DELIVER,
   ROLLBACK,
   DONE
 }

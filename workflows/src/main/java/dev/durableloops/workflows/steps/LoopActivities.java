@@ -60,6 +60,13 @@ public interface LoopActivities {
   @ActivityMethod(name = "Rollback")
   void rollback(RollbackInput input);
 
+  /**
+   * Hands the loop's work over: pushes its head to its repository as a branch and runs the deliver
+   * command, if any. Reports failure in the result; throws only when the workspace is unusable.
+   */
+  @ActivityMethod(name = "Deliver")
+  DeliverResult deliver(DeliverInput input);
+
   /** Writes the Reflexion note for a rejected iteration (or runs the reflect command). */
   @ActivityMethod(name = "Reflect")
   ReflectResult reflect(ReflectInput input);

@@ -1,0 +1,90 @@
+package dev.durableloops.activities;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The push of {@code Deliver}: {@code git push} of one commit to a branch of the loop's
+ * repository, with the git command line so the worker's own git credentials (credential helpers,
+ * ssh agent) apply as they do for a person. The worker's environment is passed, never to the
+ * agent's commands; prompts are off, so a missing credential fails instead of hanging.
+ */
+final class Delivery {
+
+  /** Longest a push may take. */
+  static final Duration PUSH_TIMEOUT = Duration.ofMinutes(5);
+
+  private static final Pattern URL = Pattern.compile("https?://[^\\s\"'<>)]+");
+
+  private Delivery() {}
+
+  /**
+   * What a push did.
+   *
+   * @param ok whether git accepted it
+   * @param output git's porcelain output or its error, at most 2,000 characters
+   */
+  record Push(boolean ok, String output) {}
+
+  /**
+   * Pushes {@code commit} from the workspace to {@code repository} as {@code refs/heads/<branch>}.
+   *
+   * @param force whether to overwrite the branch (the loop's own {@code loops/<id>} branch); any
+   *     other branch only moves forward
+   */
+  static Push push(Path workspace, String repository, String commit, String branch, boolean force, Runnable beat) {
+    List<String> command = new java.util.ArrayList<>(List.of("git", "push", "--porcelain"));
+    if (force) {
+      command.add("--force");
+    }
+    command.add(repository);
+    command.add(commit + ":refs/heads/" + branch);
+    Path out = null;
+    try {
+      out = java.nio.file.Files.createTempFile("durable-loops-push", ".log");
+      ProcessBuilder pb = new ProcessBuilder(command).directory(workspace.toFile()).redirectErrorStream(true)
+          .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      Map<String, String> env = pb.environment();
+      env.put("GIT_TERMINAL_PROMPT", "0");
+      env.put("GIT_ASKPASS", "true");
+      Process p = pb.start();
+      long deadline = System.nanoTime() + PUSH_TIMEOUT.toNanos();
+      // Heartbeats while git talks to the remote, so a slow push is not taken for a lost worker.
+      while (!p.waitFor(CommandRunner.POLL.toMillis(), TimeUnit.MILLISECONDS)) {
+        if (System.nanoTime() > deadline) {
+          p.destroyForcibly();
+          return new Push(false, "git push did not finish within " + PUSH_TIMEOUT);
+        }
+        beat.run();
+      }
+      String text = dev.durableloops.workflows.Texts.truncate(java.nio.file.Files.readString(out, StandardCharsets.UTF_8).strip(), 2_000);
+      return new Push(p.exitValue() == 0, text);
+    } catch (IOException e) {
+      return new Push(false, "cannot run git push: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Push(false, "interrupted while pushing");
+    } finally {
+      if (out != null) {
+        out.toFile().delete();
+      }
+    }
+  }
+
+  /** The last {@code http(s)://} URL in {@code text}, or {@code null}. */
+  static String lastUrl(String text) {
+    Matcher m = URL.matcher(text == null ? "" : text);
+    String last = null;
+    while (m.find()) {
+      last = m.group();
+    }
+    return last;
+  }
+}
