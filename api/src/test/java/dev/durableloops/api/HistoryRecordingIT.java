@@ -108,6 +108,16 @@ class HistoryRecordingIT {
       app.awaitState("loop-rollback", ended, Duration.ofMinutes(2));
       save(client, dir, "loop-rollback", null, "rollback.json");
 
+      // A backlog: three tasks done, one set aside (the shipped example).
+      Path backlogExample = Path.of("..", "examples", "backlog").toAbsolutePath().normalize();
+      Path textkit = platform.repository("textkit", Map.of(
+          "textkit.py", Files.readString(backlogExample.resolve("repo/textkit.py")),
+          "test_textkit.py", Files.readString(backlogExample.resolve("repo/test_textkit.py"))));
+      app.call("POST", "/api/loops", Files.readString(backlogExample.resolve("loop.json"))
+          .replace("${REPOSITORY}", textkit.toString()).replace("${EXAMPLE_DIR}", backlogExample.toString()));
+      app.awaitState("loop-textkit-backlog", ended, Duration.ofMinutes(3));
+      save(client, dir, "loop-textkit-backlog", null, "backlog.json");
+
       // Continue-as-new every 2 iterations.
       Path can = platform.repository("can", Map.of("log.txt", ""));
       LoopSpec spec = new LoopSpec("can", "g", new WorkspaceSpec(can.toString(), "main"), null, null,
