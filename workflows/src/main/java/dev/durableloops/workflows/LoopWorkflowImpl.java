@@ -115,7 +115,8 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     spec = input.spec().normalized();
     iterationsPerRun = input.iterationsPerRun();
     state = LoopProgress.start(
-        Workflow.getInfo().getWorkflowId(), input, spec.caps().maxDurationValue().toMillis(), Workflow.currentTimeMillis());
+        LoopIds.storeName(Workflow.getInfo().getWorkflowId()), input, spec.caps().maxDurationValue().toMillis(),
+        Workflow.currentTimeMillis());
   }
 
 

@@ -77,6 +77,14 @@ class Executions {
   }
 
   /** {@code self} (the API), {@code web} (the page) and {@code temporal} (the Temporal UI). */
+  /** {@code self} and {@code temporal} (the schedule page of the Temporal UI) of schedule {@code id}. */
+  Map<String, String> scheduleLinks(String id) {
+    Map<String, String> links = new LinkedHashMap<>();
+    links.put("self", "/api/schedules/" + id);
+    links.put("temporal", temporalUiUrl + "/namespaces/" + namespace + "/schedules/" + id);
+    return links;
+  }
+
   Map<String, String> links(String id) {
     Map<String, String> links = new LinkedHashMap<>();
     links.put("self", "/api/loops/" + id);

@@ -1,5 +1,7 @@
 package dev.durableloops.api.loops;
 
+import dev.durableloops.workflows.LoopIds;
+
 
 import dev.durableloops.activities.GitStore;
 import dev.durableloops.activities.StepException;
@@ -31,7 +33,8 @@ class LoopDiffs {
    */
   String checkpoint(String id, int n) {
     executions.describe(id);
-    return read(id, "refs/tags/loops/" + id + "/cp-" + n, "checkpoint " + n);
+    String name = LoopIds.storeName(id);
+    return read(name, "refs/tags/loops/" + name + "/cp-" + n, "checkpoint " + n);
   }
 
   /**
@@ -42,7 +45,8 @@ class LoopDiffs {
    */
   String attempt(String id, int n) {
     executions.describe(id);
-    return read(id, "refs/loops/" + id + "/attempts/" + n, "attempt of iteration " + n);
+    String name = LoopIds.storeName(id);
+    return read(name, "refs/loops/" + name + "/attempts/" + n, "attempt of iteration " + n);
   }
 
   private String read(String id, String ref, String what) {

@@ -1,5 +1,7 @@
 package dev.durableloops.api.loops;
 
+import dev.durableloops.workflows.LoopIds;
+
 import dev.durableloops.activities.GitStore;
 import dev.durableloops.activities.StepException;
 import dev.durableloops.api.LoopNotFoundException;
@@ -28,7 +30,7 @@ class LoopLogs {
   /** The names of the loop's step logs, oldest iteration first. */
   List<String> list(String id) {
     executions.describe(id);
-    return store.logs(id);
+    return store.logs(LoopIds.storeName(id));
   }
 
   /**
@@ -42,7 +44,7 @@ class LoopLogs {
       throw new LoopNotFoundException("no log with that name");
     }
     try {
-      return store.log(id, name);
+      return store.log(LoopIds.storeName(id), name);
     } catch (StepException e) {
       if (e.kind() == StepException.Kind.COMMIT_MISSING) {
         throw new LoopNotFoundException("loop " + id + " has no log " + name + " in the git store");

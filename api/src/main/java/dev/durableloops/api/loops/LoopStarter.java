@@ -63,20 +63,9 @@ class LoopStarter {
     LoopInput loopInput = input.apply(normalized);
     for (int i = 1; i <= MAX_SUFFIX; i++) {
       String id = "loop-" + spec.name() + (i == 1 ? "" : "-" + i);
-      WorkflowOptions options =
-          WorkflowOptions.newBuilder()
-              .setWorkflowId(id)
-              .setTaskQueue(properties.taskQueue())
-              .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
-              .setStaticSummary(truncate(normalized.goal(), 400))
-              .setStaticDetails(staticDetails(normalized))
-              .setMemo(memo(normalized, loopInput))
-              .setTypedSearchAttributes(
-                  SearchAttributes.newBuilder()
-                      .set(LoopSearchAttributes.STATUS, LoopStatus.RUNNING.name())
-                      .set(LoopSearchAttributes.REPOSITORY, truncate(normalized.workspace().repository(), 1000))
-                      .build())
-              .build();
+      WorkflowOptions options = options(id, normalized, loopInput).toBuilder()
+          .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+          .build();
       LoopWorkflow loop = client.newWorkflowStub(LoopWorkflow.class, options);
       try {
         WorkflowExecution execution = WorkflowClient.start(loop::run, loopInput);
@@ -86,6 +75,26 @@ class LoopStarter {
       }
     }
     throw new LoopConflictException("loop ids loop-" + spec.name() + " to loop-" + spec.name() + "-" + MAX_SUFFIX + " are all taken");
+  }
+
+  /**
+   * How a loop's workflow is started, here and by a schedule: its id and task queue, the goal as
+   * its summary, the spec as its details, the goal (and a fork's source) as memo and the loop search
+   * attributes.
+   */
+  WorkflowOptions options(String id, LoopSpec normalized, LoopInput loopInput) {
+    return WorkflowOptions.newBuilder()
+        .setWorkflowId(id)
+        .setTaskQueue(properties.taskQueue())
+        .setStaticSummary(truncate(normalized.goal(), 400))
+        .setStaticDetails(staticDetails(normalized))
+        .setMemo(memo(normalized, loopInput))
+        .setTypedSearchAttributes(
+            SearchAttributes.newBuilder()
+                .set(LoopSearchAttributes.STATUS, LoopStatus.RUNNING.name())
+                .set(LoopSearchAttributes.REPOSITORY, truncate(normalized.workspace().repository(), 1000))
+                .build())
+        .build();
   }
 
   /** The goal, and for a fork the loop it was forked from (the list groups forks under it). */

@@ -65,6 +65,7 @@ class SecurityConfiguration {
             .requestMatchers(HttpMethod.GET, "/api/**").hasRole(Role.VIEWER.name())
             .requestMatchers(HttpMethod.POST, "/api/loops/*/decision", "/api/loops/*/rollback").hasRole(Role.APPROVER.name())
             .requestMatchers(HttpMethod.POST, "/api/**").hasRole(Role.OPERATOR.name())
+            .requestMatchers(HttpMethod.DELETE, "/api/schedules/*").hasRole(Role.OPERATOR.name())
             .requestMatchers("/codec/**").hasRole(Role.VIEWER.name())
             .anyRequest().denyAll())
         .oauth2ResourceServer(o -> o.authenticationManagerResolver(managers).authenticationEntryPoint(problems))

@@ -1,0 +1,79 @@
+package dev.durableloops.api.loops;
+
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.validation.Valid;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code /api/schedules}: loops on a cadence, each a Temporal Schedule. Errors are problem+json
+ * like the rest of the API: 400 naming the field, 404 for an unknown schedule, 409 for a taken name.
+ */
+@RestController
+@RequestMapping("/api/schedules")
+@Tag(name = "schedules", description = "Start loops on a cadence (Temporal Schedules)")
+class ScheduleController {
+
+  private final LoopSchedules schedules;
+
+  ScheduleController(LoopSchedules schedules) {
+    this.schedules = schedules;
+  }
+
+  /** Creates a schedule: 201 with it, {@code Location} its URL. */
+  @Operation(summary = "Create a schedule that starts a loop from a spec on a cron expression or an interval")
+  @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
+  ResponseEntity<ScheduleView> create(@Valid @RequestBody ScheduleRequest request) {
+    ScheduleView created = schedules.create(request);
+    return ResponseEntity.created(URI.create(created.links().get("self"))).body(created);
+  }
+
+  @Operation(summary = "List schedules with their next and recent runs")
+  @GetMapping
+  List<ScheduleView> list() {
+    return schedules.list();
+  }
+
+  @Operation(summary = "One schedule with its next and recent runs")
+  @GetMapping("/{id}")
+  ScheduleView get(@PathVariable String id) {
+    return schedules.get(id);
+  }
+
+  /** Pauses; the body's optional {@code note} says why. */
+  @Operation(summary = "Pause a schedule (body: optional {\"note\": \"why\"})")
+  @PostMapping("/{id}/pause")
+  ScheduleView pause(@PathVariable String id, @RequestBody(required = false) Map<String, String> body) {
+    return schedules.pause(id, body == null ? null : body.get("note"));
+  }
+
+  @Operation(summary = "Unpause a schedule")
+  @PostMapping("/{id}/unpause")
+  ScheduleView unpause(@PathVariable String id) {
+    return schedules.unpause(id);
+  }
+
+  @Operation(summary = "Start a run now (the overlap policy applies)")
+  @PostMapping("/{id}/trigger")
+  ScheduleView trigger(@PathVariable String id) {
+    return schedules.trigger(id);
+  }
+
+  @Operation(summary = "Delete a schedule; the loops it started stay")
+  @DeleteMapping("/{id}")
+  ResponseEntity<Void> delete(@PathVariable String id) {
+    schedules.delete(id);
+    return ResponseEntity.noContent().build();
+  }
+}
