@@ -29,7 +29,7 @@ test("start a loop from the form, approve it live, see it succeed", async () => 
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   // The token travels in the fragment, which the browser keeps and never sends to a server.
   await page.goto(`${BASE}/#token=${process.env.API_TOKEN}`);
-  await page.getByLabel("Name").fill("browser");
+  await page.getByLabel("Name", { exact: true }).fill("browser");
   await page.getByLabel("Repository", { exact: true }).fill(process.env.REPOSITORY);
   await page.getByLabel("Goal").fill("Write fixed into a.txt");
   await page.getByLabel("Maker command").fill("sleep 1; echo fixed > a.txt");
@@ -56,7 +56,7 @@ test("start a loop from the form, approve it live, see it succeed", async () => 
 test("a bad form shows errors next to the fields", async () => {
   const page = await browser.newPage();
   await page.goto(`${BASE}/#token=${process.env.API_TOKEN}`);
-  await page.getByLabel("Name").fill("Not A Slug");
+  await page.getByLabel("Name", { exact: true }).fill("Not A Slug");
   await page.getByLabel("Repository", { exact: true }).fill("/tmp/x");
   await page.getByLabel("Goal").fill("g");
   await page.getByLabel("Maker command").fill("true");
@@ -65,7 +65,7 @@ test("a bad form shows errors next to the fields", async () => {
   await page.getByRole("button", { name: "Start loop" }).click();
   await page.locator(".field-error", { hasText: "name:" }).waitFor({ timeout: 10_000 });
   assert.match(await page.locator("label", { hasText: "Maker timeout" }).innerText(), /make\.timeout: must be a positive ISO-8601 duration/);
-  assert.equal(await page.getByLabel("Name").getAttribute("aria-invalid"), "true");
+  assert.equal(await page.locator("#start-form input[name=name]").getAttribute("aria-invalid"), "true");
   assert.match(page.url(), /\/$/);
   await page.screenshot({ path: `${SHOTS}/form-errors.png`, fullPage: true });
   await page.close();
@@ -196,5 +196,20 @@ test("the list as a control room: counts, waiting for you first, forks under the
   assert.ok(await page.locator("#loops tr[data-loop]").count() >= 3);
   await call("POST", "/api/loops/loop-watch-fork/cancel");
   await call("POST", "/api/loops/loop-inbox/cancel");
+
+  // A schedule: listed with its cadence, run now from the page, its run grouped under it.
+  const schedule = await call("POST", "/api/schedules", {
+    name: "hourly", interval: "PT1H", spec: {
+      name: "hourly-run", goal: "Append a line every hour", workspace: { repository: process.env.REPOSITORY },
+      make: { command: "echo tick >> a.txt" }, checks: [{ name: "ok", command: "true" }], gate: { approval: "NEVER" } },
+  });
+  assert.equal(schedule.status, 201, await schedule.text());
+  await page.locator("#repository-filter").selectOption("");
+  await page.reload();
+  await page.locator("tr[data-schedule='schedule-hourly']").getByRole("button", { name: "Run now" }).click();
+  await page.locator("#loops tr.group", { hasText: "Schedule schedule-hourly · 1 runs" }).waitFor({ timeout: 30_000 });
+  await page.locator("tr[data-schedule='schedule-hourly']", { hasText: "1 runs" }).waitFor({ timeout: 30_000 });
+  await page.screenshot({ path: `${SHOTS}/schedules.png`, fullPage: true });
+  await call("DELETE", "/api/schedules/schedule-hourly");
   await page.close();
 });

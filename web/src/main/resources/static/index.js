@@ -116,6 +116,45 @@ function row(loop, nested) {
     el("td", {}, el("a", {href: loop.links.temporal, target: "_blank", rel: "noopener"}, "history")));
 }
 
+async function loadSchedules() {
+  const body = document.getElementById("schedules");
+  let schedules;
+  try {
+    schedules = await api("GET", "/api/schedules");
+  } catch (e) {
+    body.replaceChildren(el("tr", {}, el("td", {colspan: 5, class: "error"}, `Could not list schedules: ${e.message}`)));
+    return;
+  }
+  body.replaceChildren(...(schedules.length ? schedules.map(scheduleRow)
+    : [el("tr", {}, el("td", {colspan: 5, class: "hint"}, "No schedules. Create one below."))]));
+}
+
+function scheduleRow(s) {
+  const act = async (action, body) => {
+    try {
+      await api(action === "delete" ? "DELETE" : "POST", `/api/schedules/${encodeURIComponent(s.id)}${action === "delete" ? "" : "/" + action}`, body);
+    } catch (e) {
+      alert(e.message);
+    }
+    loadSchedules();
+    loadLoops();
+  };
+  return el("tr", {"data-schedule": s.id},
+    el("td", {}, el("strong", {}, s.name), s.paused ? el("span", {class: "you"}, " paused") : "",
+      el("div", {class: "hint"}, s.goal || ""), s.note ? el("div", {class: "hint"}, `note: ${s.note}`) : ""),
+    el("td", {}, s.cron ? el("code", {}, s.cron) : `every ${s.interval}`, el("div", {class: "hint"}, `overlap ${s.overlap}`)),
+    el("td", {}, s.nextRuns.length ? new Date(s.nextRuns[0]).toLocaleString() : "—"),
+    el("td", {}, s.recentRuns.length ? s.recentRuns.slice(0, 3).map((r) => el("div", {},
+      el("a", {href: `/loop.html?id=${encodeURIComponent(r.loopId)}`}, r.loopId), " ", statusBadge(r.status))) : "none yet",
+      el("div", {class: "hint"}, `${s.runs} runs, ${s.skipped} skipped`)),
+    el("td", {class: "actions"},
+      el("button", {type: "button", onclick: () => act("trigger")}, "Run now"),
+      s.paused ? el("button", {type: "button", onclick: () => act("unpause")}, "Unpause")
+        : el("button", {type: "button", onclick: () => { const note = prompt("Why pause it? (kept as the schedule's note)"); if (note !== null) act("pause", {note}); }}, "Pause"),
+      el("button", {type: "button", class: "danger", onclick: () => confirm(`Delete ${s.id}? Its loops stay.`) && act("delete")}, "Delete"),
+      el("a", {href: s.links.temporal, target: "_blank", rel: "noopener"}, "Temporal UI")));
+}
+
 function specFromForm(form) {
   const f = Object.fromEntries(new FormData(form).entries());
   const opt = (v) => (v && v.trim() !== "" ? v.trim() : undefined);
@@ -166,5 +205,35 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
   api("GET", "/api/me").then((me) => (viewer = me)).catch(() => {}).finally(loadLoops);
+  loadSchedules();
+  setInterval(loadSchedules, 15000);
+  const scheduleForm = document.getElementById("schedule-form");
+  scheduleForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    scheduleForm.querySelectorAll(".field-error").forEach((n) => n.remove());
+    const banner = document.getElementById("schedule-error");
+    banner.hidden = true;
+    const f = Object.fromEntries(new FormData(scheduleForm).entries());
+    let spec;
+    try {
+      spec = JSON.parse(f.spec);
+    } catch (e) {
+      banner.hidden = false;
+      banner.textContent = `spec: not JSON (${e.message})`;
+      return;
+    }
+    const opt = (v) => (v && v.trim() ? v.trim() : undefined);
+    try {
+      await api("POST", "/api/schedules", {name: f.name.trim(), cron: opt(f.cron), interval: opt(f.interval), overlap: f.overlap, spec});
+      scheduleForm.reset();
+      loadSchedules();
+    } catch (e) {
+      banner.hidden = false;
+      banner.textContent = e.message;
+      for (const err of (e.problem && e.problem.errors) || []) {
+        banner.append(el("div", {class: "field-error"}, `${err.field}: ${err.message}`));
+      }
+    }
+  });
   setInterval(loadLoops, 5000);
 });
