@@ -14,6 +14,7 @@ import dev.durableloops.workflows.steps.DiscardInput;
 import dev.durableloops.workflows.steps.DiscoverInput;
 import dev.durableloops.workflows.steps.DiscoverResult;
 import dev.durableloops.workflows.steps.DeliverInput;
+import dev.durableloops.workflows.steps.NotifyInput;
 import dev.durableloops.workflows.steps.DeliverResult;
 import dev.durableloops.workflows.spec.DeliverSpec;
 import dev.durableloops.workflows.state.FailedTest;
@@ -90,6 +91,7 @@ public class LoopActivitiesImpl implements LoopActivities {
   private final Redaction redaction;
   private final String hostQueue;
   private final StepObserver observer;
+  private final Notifier notifier;
 
   /**
    * @param dataDir the data directory holding every loop's workspace and logs
@@ -100,10 +102,28 @@ public class LoopActivitiesImpl implements LoopActivities {
    * @param observer told of every step, for metrics
    */
   public LoopActivitiesImpl(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer) {
+    this(dataDir, policy, store, hostQueue, observer, Notifier.NotifyConfig.NONE);
+  }
+
+  /**
+   * Activities that also send notifications.
+   *
+   * @param webhooks URLs every loop's events go to, besides each spec's own
+   * @param secret HMAC-SHA256 key of the {@code X-Durable-Loops-Signature} header, or {@code null}
+   * @param webUrl the app's address for the links in events
+   */
+  public LoopActivitiesImpl(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer,
+      List<String> webhooks, String secret, String webUrl) {
+    this(dataDir, policy, store, hostQueue, observer, new Notifier.NotifyConfig(webhooks, secret, webUrl));
+  }
+
+  private LoopActivitiesImpl(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer,
+      Notifier.NotifyConfig notify) {
     this.paths = new LoopPaths(dataDir);
     this.git = new GitWorkspace(paths, store);
     this.policy = policy;
     this.redaction = new Redaction(policy.secrets());
+    this.notifier = new Notifier(notify, redaction);
     this.runner = new CommandRunner(policy.outputCapBytes());
     this.hostQueue = hostQueue;
     this.observer = observer;
@@ -275,6 +295,15 @@ public class LoopActivitiesImpl implements LoopActivities {
     atBoundary("Rollback", () -> {
       MDC.put("loopId", input.loopId());
       git.rollback(input.loopId(), input.commit());
+      return null;
+    });
+  }
+
+  @Override
+  public void announce(NotifyInput input) {
+    atBoundary("Notify", () -> {
+      MDC.put("loopId", input.loopId());
+      notifier.send(input);
       return null;
     });
   }

@@ -10,6 +10,7 @@ import dev.durableloops.workflows.steps.DiscoverInput;
 import dev.durableloops.workflows.steps.DeliverInput;
 import dev.durableloops.workflows.steps.DeliverResult;
 import dev.durableloops.workflows.steps.DiscoverResult;
+import dev.durableloops.workflows.steps.NotifyInput;
 import dev.durableloops.workflows.steps.GateInput;
 import dev.durableloops.workflows.steps.GatePolicy;
 import dev.durableloops.workflows.steps.GateResult;
@@ -101,4 +102,7 @@ class FastActivities implements LoopActivities {
     return new DeliverResult(input.checkpoint(), input.onSuccess(), input.context().commit(), null, false, null, null, null, null,
         null, "2026-01-01T00:00:00Z");
   }
+
+  @Override
+  public void announce(NotifyInput input) {}
 }

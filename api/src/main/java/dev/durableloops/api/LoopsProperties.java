@@ -40,6 +40,7 @@ import org.springframework.util.unit.DataSize;
  *     of the token) and {@code roles} (VIEWER, OPERATOR, APPROVER); default none
  * @param tokensFile a file of further named tokens, one {@code name roles sha256} per line; default
  *     {@code <dataDir>/tokens} when it exists
+ * @param notifications webhooks every loop's events go to, their HMAC secret and the app's address for links
  * @param jwtRolesClaim with an OAuth2 resource server configured
  *     ({@code spring.security.oauth2.resourceserver.jwt.issuer-uri}), the JWT claim listing the
  *     caller's roles; default {@code roles}
@@ -68,7 +69,19 @@ public record LoopsProperties(
     @DefaultValue Capacity capacity,
     @DefaultValue({}) List<Token> tokens,
     Path tokensFile,
-    @DefaultValue("roles") String jwtRolesClaim) {
+    @DefaultValue("roles") String jwtRolesClaim,
+    @DefaultValue Notify notifications) {
+
+  /**
+   * Where every loop's events go ({@code durable-loops.notifications.*}), besides each spec's own webhooks.
+   *
+   * @param webhooks URLs that get every loop's events (approval needed, approval reminder, ended)
+   * @param secret key of the {@code X-Durable-Loops-Signature: sha256=<HMAC-SHA256 of the body>}
+   *     header; unsigned without one
+   * @param webUrl the app's address for the links in events; default {@code http://127.0.0.1:8080}
+   */
+  public record Notify(@DefaultValue({}) List<String> webhooks, String secret, @DefaultValue("http://127.0.0.1:8080") String webUrl) {}
+
 
   /**
    * A named API token.

@@ -8,6 +8,7 @@ import dev.durableloops.workflows.state.Decision;
 import dev.durableloops.workflows.state.DecisionResult;
 import dev.durableloops.workflows.state.BacklogTask;
 import dev.durableloops.workflows.state.IterationRecord;
+import dev.durableloops.workflows.state.PendingDecision;
 import dev.durableloops.workflows.state.LoopState;
 import dev.durableloops.workflows.state.LoopStatus;
 import dev.durableloops.workflows.state.Note;
@@ -25,6 +26,7 @@ import dev.durableloops.workflows.steps.DiscoverInput;
 import dev.durableloops.workflows.steps.DeliverInput;
 import dev.durableloops.workflows.steps.DeliverResult;
 import dev.durableloops.workflows.steps.DiscoverResult;
+import dev.durableloops.workflows.steps.NotifyInput;
 import dev.durableloops.workflows.steps.Task;
 import dev.durableloops.workflows.steps.GateInput;
 import dev.durableloops.workflows.steps.GateResult;
@@ -51,6 +53,7 @@ import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.failure.TimeoutFailure;
 import io.temporal.api.enums.v1.TimeoutType;
+import io.temporal.workflow.Async;
 import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInit;
@@ -133,6 +136,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
       String reason = describe(e);
       state.end(LoopStatus.FAILED, reason, Workflow.currentTimeMillis());
       publish();
+      notifyEnded(LoopStatus.FAILED, reason);
       throw ApplicationFailure.newNonRetryableFailure(reason, LoopErrorType.LOOP_FAILED.name());
     }
   }
@@ -141,7 +145,75 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     state.end(LoopStatus.CANCELLED, "cancelled", Workflow.currentTimeMillis());
     approvals.abandon();
     publish();
+    // The workflow is being cancelled: the last word goes out in a scope of its own.
+    Workflow.newDetachedCancellationScope(() -> notifyEnded(LoopStatus.CANCELLED, "cancelled")).run();
     return e;
+  }
+
+  // ---- notifications ----
+
+  /**
+   * Version marker of notifications: a {@code Notify} activity when a loop waits for approval,
+   * before that approval times out, and when the loop ends.
+   */
+  static final String NOTIFY = "notify";
+
+  private Boolean notifying;
+
+  /** Whether this run sends notifications (asked once, where the first notification would go). */
+  private boolean notifying() {
+    if (notifying == null) {
+      notifying = Workflow.getVersion(NOTIFY, Workflow.DEFAULT_VERSION, 1) >= 1;
+    }
+    return notifying;
+  }
+
+  /**
+   * Announces the approval wait of {@code iteration} beside it (a workflow thread of its own, so a
+   * receiver that is down never holds the loop): once the decision is pending, an
+   * {@code approval-needed} event; at {@code notify.reminderAt} of the wait, if it is still
+   * pending, an {@code approval-reminder}.
+   */
+  private void announceApproval(int iteration) {
+    if (!notifying()) {
+      return;
+    }
+    Async.procedure(() -> {
+      Workflow.await(() -> approvals.pending() != null);
+      PendingDecision pending = approvals.pending();
+      send("approval-needed", "iteration " + iteration + " waits for approval", pending, null);
+      if (pending.deadline() == null) {
+        return;
+      }
+      long waitMillis = Instant.parse(pending.deadline()).toEpochMilli() - Workflow.currentTimeMillis();
+      Duration reminder = Duration.ofMillis((long) (Math.max(waitMillis, 0) * spec.notifications().reminderAt()));
+      boolean decided = Approvals.await(reminder, "approval reminder of iteration " + iteration,
+          () -> approvals.pending() == null || approvals.pending().iteration() != iteration);
+      if (!decided && approvals.pending() != null && approvals.pending().deadline() != null) {
+        send("approval-reminder", "iteration " + iteration + " still waits; the approval times out at " + approvals.pending().deadline(),
+            approvals.pending(), null);
+      }
+    });
+  }
+
+  /** Says the loop ended, and waits for it to be said (retried for up to an hour). */
+  private void notifyEnded(LoopStatus status, String reason) {
+    if (notifying()) {
+      send("ended", "ended " + status, null, reason);
+    }
+  }
+
+  private void send(String event, String summary, PendingDecision pending, String reason) {
+    try {
+      Steps.notifier(event + ": " + summary).announce(new NotifyInput(event, Workflow.getInfo().getWorkflowId(), spec.goal(),
+          state.status().name(), pending != null ? pending.iteration() : state.iteration(), reason,
+          pending == null ? null : pending.diffStat(), pending == null ? null : pending.deadline(), spec.notifications().webhooks()));
+    } catch (ActivityFailure e) {
+      if (CancellationScope.current().isCancelRequested()) {
+        throw e;
+      }
+      log.warn("loop {}: {} notification not delivered: {}", state.loopId(), event, describe(e));
+    }
   }
 
   private LoopOutcome loop() {
@@ -266,6 +338,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     String humanComment = null;
     if (verdict == Verdict.ASK_HUMAN) {
       phase(Phase.APPROVAL);
+      announceApproval(iteration);
       Approvals.Outcome answer = approvals.await(state, made, gated, spec.gate(), spec.caps().maxDuration(), this::publish);
       verdict = answer.verdict();
       reason = answer.reason();
@@ -425,6 +498,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     state.end(stop.status(), stop.reason(), Workflow.currentTimeMillis());
     log.info("loop {} ended {}: {}", state.loopId(), stop.status(), stop.reason());
     publish();
+    notifyEnded(stop.status(), stop.reason());
     return new LoopOutcome(stop.status(), stop.reason(), state.iteration(), state.checkpoints().size(), state.headCommit(), state.costUsd());
   }
 

@@ -83,6 +83,23 @@ final class Steps {
     return Workflow.newActivityStub(LoopActivities.class, options.build());
   }
 
+  /** How long a notification is retried before it is given up: an hour. */
+  static final Duration NOTIFY_WITHIN = Duration.ofHours(1);
+
+  /**
+   * The stub of {@code Notify}: any worker, each attempt 30 s, retried with backoff (2 s doubling
+   * to 2 min) for up to {@link #NOTIFY_WITHIN}, so a receiver down for a while still gets it.
+   */
+  static LoopActivities notifier(String summary) {
+    return Workflow.newActivityStub(LoopActivities.class, ActivityOptions.newBuilder()
+        .setStartToCloseTimeout(Duration.ofSeconds(30))
+        .setScheduleToCloseTimeout(NOTIFY_WITHIN)
+        .setRetryOptions(RetryOptions.newBuilder().setInitialInterval(Duration.ofSeconds(2)).setBackoffCoefficient(2.0)
+            .setMaximumInterval(Duration.ofMinutes(2)).build())
+        .setSummary(Texts.truncate(summary, 200))
+        .build());
+  }
+
   /** The activity timeout of an optional command step: its own timeout (or the default) plus the margin. */
   static Duration timeout(StepSpec step) {
     return (step == null ? Durations.parse(StepSpec.DEFAULT_TIMEOUT) : step.timeoutDuration()).plus(STEP_MARGIN);

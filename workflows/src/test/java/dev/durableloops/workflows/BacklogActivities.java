@@ -11,6 +11,7 @@ import dev.durableloops.workflows.steps.DiscoverInput;
 import dev.durableloops.workflows.steps.DeliverInput;
 import dev.durableloops.workflows.steps.DeliverResult;
 import dev.durableloops.workflows.steps.DiscoverResult;
+import dev.durableloops.workflows.steps.NotifyInput;
 import dev.durableloops.workflows.steps.GateInput;
 import dev.durableloops.workflows.steps.GateResult;
 import dev.durableloops.workflows.steps.LoopActivities;
@@ -106,5 +107,10 @@ final class BacklogActivities implements LoopActivities {
   @Override
   public DeliverResult deliver(DeliverInput input) {
     return scripted.deliver(input);
+  }
+
+  @Override
+  public void announce(NotifyInput input) {
+    scripted.announce(input);
   }
 }

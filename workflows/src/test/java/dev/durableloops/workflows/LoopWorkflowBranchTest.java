@@ -6,6 +6,7 @@ import dev.durableloops.workflows.spec.Caps;
 import dev.durableloops.workflows.spec.CheckSpec;
 import dev.durableloops.workflows.spec.DeliverSpec;
 import dev.durableloops.workflows.spec.GateSpec;
+import dev.durableloops.workflows.spec.NotifySpec;
 import dev.durableloops.workflows.spec.LoopSpec;
 import dev.durableloops.workflows.spec.MetricGoal;
 import dev.durableloops.workflows.spec.MetricSpec;
@@ -18,6 +19,7 @@ import dev.durableloops.workflows.state.BacklogTask;
 import dev.durableloops.workflows.steps.DeliverInput;
 import dev.durableloops.workflows.steps.DeliverResult;
 import dev.durableloops.workflows.steps.LoopActivities;
+import dev.durableloops.workflows.steps.NotifyInput;
 import dev.durableloops.workflows.state.IterationRecord;
 import dev.durableloops.workflows.state.LoopState;
 import dev.durableloops.workflows.state.LoopStatus;
@@ -91,7 +93,7 @@ class LoopWorkflowBranchTest {
 
   private static LoopSpec withDeliver(LoopSpec s, DeliverSpec deliver) {
     return new LoopSpec(s.name(), s.goal(), s.workspace(), s.discover(), s.plan(), s.make(), s.checks(), s.review(), s.reflect(), s.gate(),
-        s.caps(), s.env(), s.passEnv(), deliver);
+        s.caps(), s.env(), s.passEnv(), deliver, s.notifications());
   }
 
   @Test
@@ -128,6 +130,34 @@ class LoopWorkflowBranchTest {
     LoopOutcome refused = result(client, "loop-refused");
     assertThat(refused.status()).isEqualTo(LoopStatus.SUCCEEDED);
     assertThat(refused.stopReason()).endsWith("; delivery failed: push of loops/loop-refused to /nowhere failed: rejected");
+  }
+
+  @Test
+  void aLoopCallsAPersonWhenItWaitsRemindsBeforeTheTimeoutAndSaysWhenItEnds() {
+    ScriptedActivities activities = new ScriptedActivities(n -> n == 1, always(), false);
+    WorkflowClient client = start(activities);
+    LoopSpec base = spec(new GateSpec(Approval.ON_PASS, "PT1H", ApprovalTimeoutAction.REJECT), null, null);
+    LoopSpec spec = new LoopSpec(base.name(), base.goal(), base.workspace(), null, null, base.make(), base.checks(), null, null, base.gate(),
+        null, null, null, null, new NotifySpec(List.of("https://hooks.example/loops"), 0.5));
+    LoopWorkflow loop = loop(client, "loop-calls", new LoopInput(spec));
+    awaitStatus(loop, LoopStatus.AWAITING_APPROVAL);
+    await().atMost(Duration.ofSeconds(10)).until(() -> activities.notified.size() == 1);
+    NotifyInput needed = activities.notified.get(0);
+    assertThat(needed.event()).isEqualTo("approval-needed");
+    assertThat(needed.iteration()).isEqualTo(1);
+    assertThat(needed.diffStat()).isEqualTo("1 file changed, +1 -0");
+    assertThat(needed.webhooks()).containsExactly("https://hooks.example/loops");
+    assertThat(needed.deadline()).isNotNull();
+
+    // Half the hour later (reminderAt 0.5) a reminder; no second one.
+    env.sleep(Duration.ofMinutes(31));
+    await().atMost(Duration.ofSeconds(10)).until(() -> activities.notified.size() == 2);
+    assertThat(activities.notified.get(1).event()).isEqualTo("approval-reminder");
+
+    loop.decide(new Decision(DecisionKind.APPROVE, "hash-1", null, "ann"));
+    assertThat(result(client, "loop-calls").status()).isEqualTo(LoopStatus.SUCCEEDED);
+    assertThat(activities.notified).extracting(NotifyInput::event).containsExactly("approval-needed", "approval-reminder", "ended");
+    assertThat(activities.notified.get(2).status()).isEqualTo("SUCCEEDED");
   }
 
   @Test
@@ -243,7 +273,8 @@ class LoopWorkflowBranchTest {
         .map(e -> io.temporal.common.converter.DefaultDataConverter.STANDARD_INSTANCE
             .fromPayload(e.getUserMetadata().getSummary(), String.class, String.class))
         .toList();
-    assertThat(timerSummaries).containsExactly("approval of iteration 2: waits for a human for the approvalTimeout PT24H");
+    assertThat(timerSummaries).containsExactlyInAnyOrder("approval of iteration 2: waits for a human for the approvalTimeout PT24H",
+        "approval reminder of iteration 2");
   }
 
   @Test

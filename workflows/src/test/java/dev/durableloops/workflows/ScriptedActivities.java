@@ -11,6 +11,7 @@ import dev.durableloops.workflows.steps.DiscoverInput;
 import dev.durableloops.workflows.steps.DeliverInput;
 import dev.durableloops.workflows.steps.DeliverResult;
 import dev.durableloops.workflows.steps.DiscoverResult;
+import dev.durableloops.workflows.steps.NotifyInput;
 import dev.durableloops.workflows.steps.GateInput;
 import dev.durableloops.workflows.steps.GatePolicy;
 import dev.durableloops.workflows.steps.GateResult;
@@ -137,5 +138,13 @@ final class ScriptedActivities implements LoopActivities {
     delivered.add(input);
     return new DeliverResult(input.checkpoint(), input.onSuccess(), input.context().commit(), "loops/" + input.context().loopId(),
         deliveryError == null, "pushed", null, null, null, deliveryError, "2026-01-01T00:00:00Z");
+  }
+
+  /** The notifications sent, in order. */
+  final List<NotifyInput> notified = new CopyOnWriteArrayList<>();
+
+  @Override
+  public void announce(NotifyInput input) {
+    notified.add(input);
   }
 }

@@ -67,7 +67,7 @@ class WorkerConfiguration {
   LoopActivitiesImpl loopActivities(LoopsProperties properties, GitStore gitStore, HostQueue hostQueue, StepObserver observer) {
     return new LoopActivitiesImpl(properties.dataDir(),
         new CommandPolicy(properties.outputCap().toBytes(), properties.inheritedEnv(), properties.secrets()), gitStore, hostQueue.name(),
-        observer);
+        observer, properties.notifications().webhooks(), properties.notifications().secret(), properties.notifications().webUrl());
   }
 
   /**

@@ -36,6 +36,10 @@ import java.util.Map;
  *     Temporal history
  * @param passEnv names of the worker's own environment variables passed through to commands (the
  *     environment is otherwise scrubbed down to PATH, HOME, locale and the like)
+ * @param deliver how the result is handed over; default {@link DeliverSpec#DEFAULT} (push
+ *     {@code loops/<id>} when the loop succeeds)
+ * @param notifications webhooks of this loop and the approval reminder's timing; default
+ *     {@link NotifySpec#DEFAULT}
  */
 public record LoopSpec(
     @NotBlank
@@ -57,13 +61,14 @@ public record LoopSpec(
             @NotNull @Size(max = 4_000) String> env,
     @Size(max = 50)
         List<@Pattern(regexp = "(?!LOOP_)[A-Z_][A-Z0-9_]{0,63}", message = "must be an environment variable name [A-Z_][A-Z0-9_]*, not LOOP_*") String> passEnv,
-    @Valid DeliverSpec deliver) {
+    @Valid DeliverSpec deliver,
+    @Valid NotifySpec notifications) {
 
   /** A spec with no extra environment. */
   public LoopSpec(
       String name, String goal, WorkspaceSpec workspace, StepSpec discover, StepSpec plan, StepSpec make,
       List<CheckSpec> checks, StepSpec review, StepSpec reflect, GateSpec gate, Caps caps) {
-    this(name, goal, workspace, discover, plan, make, checks, review, reflect, gate, caps, null, null, null);
+    this(name, goal, workspace, discover, plan, make, checks, review, reflect, gate, caps, null, null, null, null);
   }
 
   /**
@@ -86,6 +91,7 @@ public record LoopSpec(
         caps == null ? Caps.DEFAULT : caps.normalized(),
         env == null ? Map.of() : env,
         passEnv == null ? List.of() : passEnv,
-        deliver == null ? DeliverSpec.DEFAULT : deliver.normalized());
+        deliver == null ? DeliverSpec.DEFAULT : deliver.normalized(),
+        notifications == null ? NotifySpec.DEFAULT : notifications.normalized());
   }
 }

@@ -64,6 +64,14 @@ public interface LoopActivities {
    * Hands the loop's work over: pushes its head to its repository as a branch and runs the deliver
    * command, if any. Reports failure in the result; throws only when the workspace is unusable.
    */
+  /**
+   * Posts a loop event to every webhook (the spec's and the worker's configured ones), signed with
+   * an HMAC-SHA256 of the configured secret. A webhook that does not answer 2xx fails the attempt,
+   * and Temporal retries it with backoff; webhooks already reached are not posted again.
+   */
+  @ActivityMethod(name = "Notify")
+  void announce(NotifyInput input);
+
   @ActivityMethod(name = "Deliver")
   DeliverResult deliver(DeliverInput input);
 

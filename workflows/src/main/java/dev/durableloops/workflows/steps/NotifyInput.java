@@ -1,0 +1,21 @@
+package dev.durableloops.workflows.steps;
+
+import java.util.List;
+
+/**
+ * Input of {@code Notify}: one event of a loop, for the webhooks of the spec and of the worker's
+ * configuration.
+ *
+ * @param event {@code approval-needed}, {@code approval-reminder} or {@code ended}
+ * @param loopId the loop (its workflow id)
+ * @param goal the loop's goal
+ * @param status the loop's status
+ * @param iteration the iteration concerned
+ * @param reason the stop reason ({@code ended}), or {@code null}
+ * @param diffStat the pending attempt's diff stat (approval events), or {@code null}
+ * @param deadline ISO-8601 instant the approval times out, or {@code null}
+ * @param webhooks the spec's webhooks (the worker adds its configured ones)
+ */
+public record NotifyInput(
+    String event, String loopId, String goal, String status, int iteration, String reason, String diffStat, String deadline,
+    List<String> webhooks) {}
