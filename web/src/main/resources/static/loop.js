@@ -46,6 +46,13 @@ function render(state) {
   renderCheckpoints(state, ended);
   renderTasks(state);
   renderDeliveries(state);
+  document.getElementById("budget-ask").hidden = state.status !== "AWAITING_BUDGET";
+  if (state.status === "AWAITING_BUDGET" && state.budget) {
+    const l = state.budget.limits;
+    document.getElementById("budget-ask-reason").textContent = `A cap was reached (${state.budget.iterations} of ${l.maxIterations} iterations, `
+      + `${usd(state.budget.costUsd)}${l.maxCostUsd ? ` of ${usd(l.maxCostUsd)}` : ""}, deadline ${new Date(state.budget.deadline).toLocaleString()}). `
+      + `Extend it within ${l.extendTimeout} or the loop ends CAPPED.`;
+  }
   renderCharts(state);
   renderLogs(state);
   if (ended || state.temporalStatus !== "RUNNING") renderOutput(null);
@@ -391,6 +398,14 @@ document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("resume").addEventListener("click", () => act("POST", "/resume"));
   document.getElementById("cancel").addEventListener("click", () => {
     if (confirm(`Cancel ${loopId}? The running step is killed.`)) act("POST", "/cancel");
+  });
+  document.getElementById("extend-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const f = Object.fromEntries(new FormData(event.target).entries());
+    const opt = (v) => (v && v.trim() ? v.trim() : undefined);
+    const num = (v) => (opt(v) === undefined ? undefined : Number(v));
+    await act("POST", "/extend", {maxIterations: num(f.maxIterations), maxDuration: opt(f.maxDuration), maxCostUsd: num(f.maxCostUsd),
+      reason: opt(f.reason)}, "Budget extended; the loop goes on.");
   });
   document.getElementById("note-form").addEventListener("submit", async (event) => {
     event.preventDefault();

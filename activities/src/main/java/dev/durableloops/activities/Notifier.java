@@ -134,6 +134,8 @@ final class Notifier {
           + (in.deadline() == null ? "" : "; decide before " + in.deadline()) + ". " + link;
       case "approval-reminder" -> "⏰ " + in.loopId() + " still waits for approval of iteration " + in.iteration()
           + (in.deadline() == null ? "" : "; it times out at " + in.deadline()) + ". " + link;
+      case "budget-needed" -> "💸 " + in.loopId() + " reached a cap and waits for more budget"
+          + (in.reason() == null ? "" : ": " + in.reason()) + ". " + link;
       default -> ("SUCCEEDED".equals(in.status()) ? "✅ " : "⚠️ ") + in.loopId() + " ended " + in.status()
           + (in.reason() == null ? "" : ": " + in.reason()) + ". " + link;
     };

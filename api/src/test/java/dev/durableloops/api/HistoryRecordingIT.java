@@ -118,6 +118,17 @@ class HistoryRecordingIT {
       app.awaitState("loop-textkit-backlog", ended, Duration.ofMinutes(3));
       save(client, dir, "loop-textkit-backlog", null, "backlog.json");
 
+      // A cap that asks: extended once through the API, then no one answers.
+      Path asking = platform.repository("asking", Map.of("a.txt", "a\n"));
+      app.call("POST", "/api/loops", """
+          {"name": "asking", "goal": "g", "workspace": {"repository": "%s"}, "make": {"command": "echo $LOOP_ITERATION >> a.txt"},
+           "checks": [{"name": "c", "command": "false"}],
+           "caps": {"maxIterations": 1, "maxRepeatedFailures": 10, "onCap": "ASK", "extendTimeout": "PT3S"}}""".formatted(asking));
+      app.awaitState("loop-asking", Set.of("AWAITING_BUDGET"), Duration.ofMinutes(2));
+      app.call("POST", "/api/loops/loop-asking/extend", "{\"maxIterations\": 2, \"reason\": \"recording\"}");
+      app.awaitState("loop-asking", ended, Duration.ofMinutes(2));
+      save(client, dir, "loop-asking", null, "ask-caps.json");
+
       // Continue-as-new every 2 iterations.
       Path can = platform.repository("can", Map.of("log.txt", ""));
       LoopSpec spec = new LoopSpec("can", "g", new WorkspaceSpec(can.toString(), "main"), null, null,

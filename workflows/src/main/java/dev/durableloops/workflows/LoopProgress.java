@@ -379,6 +379,15 @@ final class LoopProgress {
     return costUsd;
   }
 
+  /** Moves the deadline to {@code maxDurationMillis} after the loop's start (a budget extension). */
+  void extendDeadline(long maxDurationMillis) {
+    deadlineMillis = startedAtMillis + maxDurationMillis;
+  }
+
+  long startedAtMillis() {
+    return startedAtMillis;
+  }
+
   long deadlineMillis() {
     return deadlineMillis;
   }

@@ -2,6 +2,8 @@ package dev.durableloops.workflows;
 
 import dev.durableloops.workflows.spec.LoopSpec;
 import dev.durableloops.workflows.state.Decision;
+import dev.durableloops.workflows.state.Budget;
+import dev.durableloops.workflows.state.BudgetExtension;
 import dev.durableloops.workflows.state.DecisionResult;
 import dev.durableloops.workflows.state.LoopState;
 import dev.durableloops.workflows.state.Note;
@@ -51,6 +53,26 @@ public interface LoopWorkflow {
    */
   @UpdateValidatorMethod(updateName = "decide")
   void validateDecide(Decision decision);
+
+  /**
+   * Extends the budget of a loop {@code AWAITING_BUDGET} (a cap reached with {@code onCap: ASK}):
+   * the new limits apply at once and the loop goes on. Answers the budget as it now is.
+   */
+  @UpdateMethod(name = "extend")
+  Budget extend(BudgetExtension extension);
+
+  /**
+   * Refuses an extension when the loop is not waiting for one, sets no limit, or leaves the loop at
+   * its cap.
+   *
+   * @throws IllegalArgumentException with the reason
+   */
+  @UpdateValidatorMethod(updateName = "extend")
+  void validateExtend(BudgetExtension extension);
+
+  /** The same extension as a Signal (from the Temporal UI or CLI; a bad one is ignored with a logged reason). */
+  @SignalMethod(name = "extendBudget")
+  void extendBudget(BudgetExtension extension);
 
   /** The loop spec as normalized at start. */
   @QueryMethod(name = "spec")

@@ -1,5 +1,6 @@
 package dev.durableloops.workflows;
 
+import dev.durableloops.workflows.spec.Caps;
 import dev.durableloops.workflows.spec.CheckSpec;
 import dev.durableloops.workflows.spec.LoopSpec;
 import dev.durableloops.workflows.spec.MetricSpec;
@@ -7,6 +8,9 @@ import dev.durableloops.workflows.state.Checkpoint;
 import dev.durableloops.workflows.state.Decision;
 import dev.durableloops.workflows.state.DecisionResult;
 import dev.durableloops.workflows.state.BacklogTask;
+import dev.durableloops.workflows.state.Budget;
+import dev.durableloops.workflows.state.BudgetExtension;
+import dev.durableloops.workflows.state.Note;
 import dev.durableloops.workflows.state.IterationRecord;
 import dev.durableloops.workflows.state.PendingDecision;
 import dev.durableloops.workflows.state.LoopState;
@@ -105,6 +109,10 @@ public class LoopWorkflowImpl implements LoopWorkflow {
   private final Rollbacks rollbacks = new Rollbacks();
   private final Visibility visibility = new Visibility();
   private final Integer iterationsPerRun;
+  /** The caps in force: the spec's, as extended since (carried across continue-as-new in the budget). */
+  private Caps caps;
+  /** Whether an extension arrived for the current budget wait. */
+  private boolean extended;
   private int runStartIteration;
   private CancellationScope iterationScope;
 
@@ -117,6 +125,8 @@ public class LoopWorkflowImpl implements LoopWorkflow {
   public LoopWorkflowImpl(LoopInput input) {
     spec = input.spec().normalized();
     iterationsPerRun = input.iterationsPerRun();
+    caps = input.carried() != null && input.carried().budget() != null && input.carried().budget().limits() != null
+        ? input.carried().budget().limits().normalized() : spec.caps();
     state = LoopProgress.start(
         LoopIds.storeName(Workflow.getInfo().getWorkflowId()), input, spec.caps().maxDurationValue().toMillis(),
         Workflow.currentTimeMillis());
@@ -148,6 +158,99 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     // The workflow is being cancelled: the last word goes out in a scope of its own.
     Workflow.newDetachedCancellationScope(() -> notifyEnded(LoopStatus.CANCELLED, "cancelled")).run();
     return e;
+  }
+
+  // ---- caps that ask ----
+
+  /** Version marker of caps that ask ({@code onCap: ASK}) instead of stopping. */
+  static final String ASK_CAPS = "ask-caps";
+
+  /**
+   * Waits as {@code AWAITING_BUDGET} for an {@code extend} decision after {@code capped}, for
+   * {@code extendTimeout}; a person is notified.
+   *
+   * @return {@code null} when the budget was extended (the loop goes on), else the stop, its reason
+   *     saying that no one extended it
+   */
+  private Stop askForBudget(Stop capped) {
+    extended = false;
+    state.status(LoopStatus.AWAITING_BUDGET);
+    publish();
+    if (notifying()) {
+      Async.procedure(() -> send("budget-needed", capped.reason(), null, capped.reason()));
+    }
+    boolean answered = Approvals.await(caps.extendTimeoutValue(), "budget: " + capped.reason() + "; waits for an extend decision",
+        () -> extended);
+    if (!answered) {
+      return new Stop(LoopStatus.CAPPED, capped.reason() + "; no one extended the budget within " + caps.extendTimeout());
+    }
+    state.status(state.paused() ? LoopStatus.PAUSED : LoopStatus.RUNNING);
+    publish();
+    return null;
+  }
+
+  @Override
+  public Budget extend(BudgetExtension extension) {
+    applyExtension(extension);
+    return snapshot().budget();
+  }
+
+  @Override
+  public void validateExtend(BudgetExtension extension) {
+    String refusal = extensionRefusal(extension);
+    if (refusal != null) {
+      throw new IllegalArgumentException(refusal);
+    }
+  }
+
+  @Override
+  public void extendBudget(BudgetExtension extension) {
+    String refusal = extensionRefusal(extension);
+    if (refusal != null) {
+      log.warn("loop {}: extendBudget signal ignored: {}", state.loopId(), refusal);
+      state.note(new Note("extendBudget signal ignored: " + refusal, "durable-loops", now()));
+      return;
+    }
+    applyExtension(extension);
+  }
+
+  /** Why an extension cannot be taken, or {@code null}. */
+  private String extensionRefusal(BudgetExtension e) {
+    if (state.status() != LoopStatus.AWAITING_BUDGET || extended) {
+      return "the loop is not waiting for a budget extension (status " + state.status() + ")";
+    }
+    if (e == null || (e.maxIterations() == null && e.maxDuration() == null && e.maxCostUsd() == null)) {
+      return "an extension sets maxIterations, maxDuration or maxCostUsd";
+    }
+    Caps next = caps.extendedBy(e.maxIterations(), e.maxDuration(), e.maxCostUsd());
+    long deadline = e.maxDuration() == null ? state.deadlineMillis() : state.startedAtMillis() + next.maxDurationValue().toMillis();
+    if (state.iteration() >= next.maxIterations()) {
+      return "maxIterations " + next.maxIterations() + " is not above the " + state.iteration() + " iterations run";
+    }
+    if (Workflow.currentTimeMillis() >= deadline) {
+      return "maxDuration " + next.maxDuration() + " has already passed";
+    }
+    if (next.maxCostUsd() != null && state.costUsd() >= next.maxCostUsd()) {
+      return String.format("maxCostUsd %.2f is not above the %.2f used", next.maxCostUsd(), state.costUsd());
+    }
+    return null;
+  }
+
+  private void applyExtension(BudgetExtension e) {
+    Caps before = caps;
+    caps = caps.extendedBy(e.maxIterations(), e.maxDuration(), e.maxCostUsd());
+    if (e.maxDuration() != null) {
+      state.extendDeadline(caps.maxDurationValue().toMillis());
+    }
+    String by = e.by() == null || e.by().isBlank() ? "someone" : e.by().strip();
+    String what = "budget extended by " + by + ": "
+        + (e.maxIterations() == null ? "" : "maxIterations " + before.maxIterations() + " → " + caps.maxIterations() + " ")
+        + (e.maxDuration() == null ? "" : "maxDuration " + before.maxDuration() + " → " + caps.maxDuration() + " ")
+        + (e.maxCostUsd() == null ? "" : "maxCostUsd " + before.maxCostUsd() + " → " + caps.maxCostUsd() + " ")
+        + (e.reason() == null || e.reason().isBlank() ? "" : "(" + truncate(e.reason().strip(), 300) + ")");
+    state.record(new IterationRecord(state.iteration(), null, null, null, 0, null, 0, List.of(), null, what.strip(), null, null,
+        java.util.Map.of()));
+    extended = true;
   }
 
   // ---- notifications ----
@@ -237,7 +340,11 @@ public class LoopWorkflowImpl implements LoopWorkflow {
       if (rollbacks.isPending()) {
         applyRollback();
       }
-      Stop capped = CapBreaker.check(spec.caps(), state, Workflow.currentTimeMillis());
+      Stop capped = CapBreaker.check(caps, state, Workflow.currentTimeMillis());
+      if (capped != null && capped.status() == LoopStatus.CAPPED && caps.asks()
+          && Workflow.getVersion(ASK_CAPS, Workflow.DEFAULT_VERSION, 1) >= 1) {
+        capped = askForBudget(capped);
+      }
       if (capped != null) {
         return stop(capped);
       }
@@ -310,7 +417,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
 
     phase(Phase.PLAN);
     at(n + commandOr(spec.plan(), "built-in prompt"), Steps.timeout(spec.plan()), true)
-        .plan(new PlanInput(atHead, task, spec.plan(), state.memory(spec.caps())));
+        .plan(new PlanInput(atHead, task, spec.plan(), state.memory(caps)));
 
     phase(Phase.MAKE);
     MakeResult made =
@@ -339,7 +446,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     if (verdict == Verdict.ASK_HUMAN) {
       phase(Phase.APPROVAL);
       announceApproval(iteration);
-      Approvals.Outcome answer = approvals.await(state, made, gated, spec.gate(), spec.caps().maxDuration(), this::publish);
+      Approvals.Outcome answer = approvals.await(state, made, gated, spec.gate(), caps.maxDuration(), this::publish);
       verdict = answer.verdict();
       reason = answer.reason();
       humanComment = answer.comment();
@@ -397,10 +504,10 @@ public class LoopWorkflowImpl implements LoopWorkflow {
             .reflect(new ReflectInput(context(state.headCommit()), spec.reflect(), task, made, checked, gated,
                 reason, humanComment, repeated, state.repeatedFailures()));
     state.reflect(new Reflection(iteration, note.text(), signature, repeated));
-    if (backlog && taskAttempts >= spec.caps().maxRepeatedFailures()) {
+    if (backlog && taskAttempts >= caps.maxRepeatedFailures()) {
       BacklogTask aside = state.setTaskAside("failed " + taskAttempts + " times in a row; last: " + truncate(reason, 300));
       state.reflect(new Reflection(iteration, "Set aside task '" + truncate(aside.title(), 200) + "' after " + taskAttempts
-          + " failed attempts in a row (maxRepeatedFailures=" + spec.caps().maxRepeatedFailures()
+          + " failed attempts in a row (maxRepeatedFailures=" + caps.maxRepeatedFailures()
           + "); the loop goes on with the next task. Last reason: " + truncate(reason, 300), "set-aside:" + aside.id(), false));
     }
     phase(Phase.DISCOVER);
@@ -626,7 +733,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
   // ---- helpers ----
 
   private LoopState snapshot() {
-    return state.snapshot(spec.goal(), spec.caps(), approvals.pending());
+    return state.snapshot(spec.goal(), caps, approvals.pending());
   }
 
   private void publish() {

@@ -40,7 +40,7 @@ final class ProgressTable {
       for (IterationRecord r : rows.subList(Math.max(0, rows.size() - RECENT), rows.size())) {
         md.append("| ").append(r.iteration())
             .append(" | ").append(String.join(" ", r.checks()))
-            .append(" | ").append(r.verdict())
+            .append(" | ").append(r.verdict() == null ? "—" : r.verdict())
             .append(" | ").append(r.checkpoint() == null ? "" : "cp-" + r.checkpoint())
             .append(" | ").append(cell(r.reason())).append(" |\n");
       }

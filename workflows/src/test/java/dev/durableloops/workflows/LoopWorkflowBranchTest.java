@@ -12,6 +12,8 @@ import dev.durableloops.workflows.spec.MetricGoal;
 import dev.durableloops.workflows.spec.MetricSpec;
 import dev.durableloops.workflows.spec.StepSpec;
 import dev.durableloops.workflows.spec.WorkspaceSpec;
+import dev.durableloops.workflows.state.Budget;
+import dev.durableloops.workflows.state.BudgetExtension;
 import dev.durableloops.workflows.state.Decision;
 import dev.durableloops.workflows.state.DecisionKind;
 import dev.durableloops.workflows.state.DecisionResult;
@@ -158,6 +160,33 @@ class LoopWorkflowBranchTest {
     assertThat(result(client, "loop-calls").status()).isEqualTo(LoopStatus.SUCCEEDED);
     assertThat(activities.notified).extracting(NotifyInput::event).containsExactly("approval-needed", "approval-reminder", "ended");
     assertThat(activities.notified.get(2).status()).isEqualTo("SUCCEEDED");
+  }
+
+  @Test
+  void aCapThatAsksWaitsForAnExtensionAndEndsCappedWithoutOne() {
+    ScriptedActivities activities = new ScriptedActivities(never(), always(), false);
+    WorkflowClient client = start(activities);
+    Caps asking = new Caps(2, "P1D", null, 100, Caps.OnCap.ASK, "PT1H");
+    LoopWorkflow loop = loop(client, "loop-ask-budget", new LoopInput(spec(null, asking, null)));
+    LoopState waiting = awaitStatus(loop, LoopStatus.AWAITING_BUDGET);
+    assertThat(waiting.iteration()).isEqualTo(2);
+
+    // Refused: an extension that leaves the loop at its cap; then one more iteration, by Update.
+    assertThatThrownBy(() -> loop.extend(new BudgetExtension(2, null, null, "ann", "same")))
+        .isInstanceOf(WorkflowUpdateException.class).rootCause().hasMessageContaining("maxIterations 2 is not above the 2 iterations run");
+    Budget budget = loop.extend(new BudgetExtension(3, null, null, "ann", "one more try"));
+    assertThat(budget.limits().maxIterations()).isEqualTo(3);
+    LoopState again = awaitStatus(loop, LoopStatus.AWAITING_BUDGET);
+    assertThat(again.iteration()).isEqualTo(3);
+    assertThat(again.iterations()).extracting(IterationRecord::reason)
+        .contains("budget extended by ann: maxIterations 2 → 3 (one more try)");
+
+    // No one answers within extendTimeout: CAPPED, saying so.
+    env.sleep(Duration.ofMinutes(61));
+    LoopOutcome outcome = result(client, "loop-ask-budget");
+    assertThat(outcome.status()).isEqualTo(LoopStatus.CAPPED);
+    assertThat(outcome.stopReason()).isEqualTo("reached maxIterations=3; no one extended the budget within PT1H");
+    assertThat(activities.notified).extracting(NotifyInput::event).containsExactly("budget-needed", "budget-needed", "ended");
   }
 
   @Test

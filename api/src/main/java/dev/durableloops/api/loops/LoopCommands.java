@@ -1,5 +1,8 @@
 package dev.durableloops.api.loops;
 
+import dev.durableloops.workflows.state.Budget;
+import dev.durableloops.workflows.state.BudgetExtension;
+
 import dev.durableloops.api.LoopConflictException;
 import dev.durableloops.api.temporal.WorkerProbe;
 import dev.durableloops.workflows.state.Decision;
@@ -61,6 +64,32 @@ class LoopCommands {
       client.newUntypedWorkflowStub(id).signal("decision", decision);
     }
     return result;
+  }
+
+  /**
+   * Extends the budget of a loop waiting for it (the {@code extend} Update), recorded as the
+   * authenticated caller's; {@code null} when no worker answered and it was sent as the
+   * {@code extendBudget} Signal.
+   *
+   * @throws LoopConflictException when the loop has ended or refuses it (not waiting, still at the cap)
+   */
+  Budget extend(String id, BudgetExtension asSent) {
+    BudgetExtension extension = new BudgetExtension(asSent.maxIterations(), asSent.maxDuration(), asSent.maxCostUsd(),
+        caller(asSent.by()), asSent.reason());
+    WorkflowExecutionDescription d = executions.describe(id);
+    if (d.getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+      throw new LoopConflictException("loop " + id + " has ended (" + Executions.shortStatus(d.getStatus()) + "); its budget cannot be extended");
+    }
+    Budget budget;
+    try {
+      budget = workers.withinWorkerWait(() -> executions.running(id).extend(extension));
+    } catch (WorkflowUpdateException e) {
+      throw new LoopConflictException(failureMessage(e, "the loop refused the extension"));
+    }
+    if (budget == null) {
+      client.newUntypedWorkflowStub(id).signal("extendBudget", extension);
+    }
+    return budget;
   }
 
   /** Sends the {@code rollback} Update and waits for it to be applied. */

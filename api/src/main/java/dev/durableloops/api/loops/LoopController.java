@@ -1,6 +1,8 @@
 package dev.durableloops.api.loops;
 
 import dev.durableloops.workflows.state.Decision;
+import dev.durableloops.workflows.state.Budget;
+import dev.durableloops.workflows.state.BudgetExtension;
 import dev.durableloops.workflows.state.DecisionResult;
 import dev.durableloops.workflows.spec.LoopSpec;
 import dev.durableloops.workflows.state.LoopStatus;
@@ -126,6 +128,24 @@ class LoopController {
           + "returns (it is ignored if it does not name the pending attempt)");
     }
     return ResponseEntity.ok(result);
+  }
+
+  /**
+   * Extends the budget of a loop {@code AWAITING_BUDGET} (the {@code extend} Update): 200 with the
+   * budget; 202 when no worker is up (sent as the {@code extendBudget} Signal); 409 when the loop is
+   * not waiting for one or the new limits leave it at its cap.
+   */
+  @Operation(summary = "Extend the budget of a loop waiting for it: new maxIterations, maxDuration and/or maxCostUsd (the 'extend' Update)")
+  @ApiResponse(responseCode = "200", description = "Extended", content = @Content(schema = @Schema(implementation = Budget.class)))
+  @ApiResponse(responseCode = "202", description = "No worker is up: sent as the 'extendBudget' Signal",
+      content = @Content(schema = @Schema(implementation = Accepted.class)))
+  @PostMapping(path = "/{id}/extend", consumes = MediaType.APPLICATION_JSON_VALUE)
+  ResponseEntity<?> extend(@PathVariable String id, @Valid @RequestBody BudgetExtension extension) {
+    Budget budget = commands.extend(id, extension);
+    if (budget == null) {
+      return accepted(id, "no worker is up; the extension was sent as the 'extendBudget' signal and applies when a worker returns");
+    }
+    return ResponseEntity.ok(budget);
   }
 
   /**

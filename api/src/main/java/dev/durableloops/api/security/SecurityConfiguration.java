@@ -63,7 +63,8 @@ class SecurityConfiguration {
         .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
         .authorizeHttpRequests(auth -> auth
             .requestMatchers(HttpMethod.GET, "/api/**").hasRole(Role.VIEWER.name())
-            .requestMatchers(HttpMethod.POST, "/api/loops/*/decision", "/api/loops/*/rollback").hasRole(Role.APPROVER.name())
+            .requestMatchers(HttpMethod.POST, "/api/loops/*/decision", "/api/loops/*/rollback", "/api/loops/*/extend")
+                .hasRole(Role.APPROVER.name())
             .requestMatchers(HttpMethod.POST, "/api/**").hasRole(Role.OPERATOR.name())
             .requestMatchers(HttpMethod.DELETE, "/api/schedules/*").hasRole(Role.OPERATOR.name())
             .requestMatchers("/codec/**").hasRole(Role.VIEWER.name())

@@ -4,6 +4,8 @@ package dev.durableloops.workflows.state;
 public enum LoopStatus {
   RUNNING,
   AWAITING_APPROVAL,
+  /** A cap was reached with {@code onCap: ASK}: waiting for an {@code extend} decision. */
+  AWAITING_BUDGET,
   PAUSED,
   SUCCEEDED,
   FAILED,

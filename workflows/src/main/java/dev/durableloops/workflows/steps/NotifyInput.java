@@ -6,7 +6,7 @@ import java.util.List;
  * Input of {@code Notify}: one event of a loop, for the webhooks of the spec and of the worker's
  * configuration.
  *
- * @param event {@code approval-needed}, {@code approval-reminder} or {@code ended}
+ * @param event {@code approval-needed}, {@code approval-reminder}, {@code budget-needed} or {@code ended}
  * @param loopId the loop (its workflow id)
  * @param goal the loop's goal
  * @param status the loop's status
