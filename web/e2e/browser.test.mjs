@@ -147,6 +147,12 @@ test("watch a loop: live output, a reconnect, a rendered diff, charts and logs",
   const { readFile } = await import("node:fs/promises");
   assert.match(await readFile(saved, "utf8"), /maker line 6 of iteration 1/);
 
+  // A reflection becomes a rule of the repository (the prompt is answered as a person would).
+  page.once("dialog", (dialog) => dialog.accept("Write fixed, never wrong, into a.txt"));
+  await page.locator("#reflections li").first().getByRole("button", { name: "Make a rule" }).click();
+  await page.locator("#rules li", { hasText: "Write fixed, never wrong, into a.txt" }).waitFor({ timeout: 10_000 });
+  assert.match(await page.locator("#rules").innerText(), /from reflection on iteration 1 of loop-watch/);
+
   // A checkpoint's diff renders the same way.
   await page.getByRole("button", { name: "Diff of cp-1" }).click();
   await page.locator("#checkpoint-diff .d2h-file-list").waitFor({ timeout: 10_000 });
@@ -171,6 +177,9 @@ test("the list as a control room: counts, waiting for you first, forks under the
   const repo = encodeURIComponent(process.env.REPOSITORY);
   assert.ok((await (await call("GET", `/api/loops?repository=${repo}`)).json()).some((l) => l.id === "loop-watch"));
   assert.deepEqual(await (await call("GET", "/api/loops?repository=%2Fno%2Fsuch%20%22repo%22")).json(), []);
+  // The rule made on the watched loop's page reaches the next loop on its repository.
+  const rules = await (await call("GET", `/api/rules?repository=${repo}`)).json();
+  assert.deepEqual(rules.map((r) => r.text), ["Write fixed, never wrong, into a.txt"]);
   const me = await (await call("GET", "/api/me")).json();
   assert.deepEqual(me.roles, ["APPROVER", "OPERATOR", "VIEWER"]);
 

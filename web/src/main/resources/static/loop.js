@@ -15,10 +15,11 @@ function say(message) {
   document.getElementById("message").textContent = message;
 }
 
-async function act(method, path, body, done) {
+async function act(method, path, body, done, absolute, absoluteBody) {
   fail(null);
   try {
-    const result = await api(method, `/api/loops/${encodeURIComponent(loopId)}${path}`, body);
+    const result = absolute ? await api(method, absolute, absoluteBody)
+      : await api(method, `/api/loops/${encodeURIComponent(loopId)}${path}`, body);
     say(done || (result && result.message) || "Done.");
     return result;
   } catch (e) {
@@ -57,10 +58,14 @@ function render(state) {
   renderLogs(state);
   if (ended || state.temporalStatus !== "RUNNING") renderOutput(null);
   document.getElementById("reflections").replaceChildren(...(state.reflections || []).map((r) =>
-    el("li", {}, el("strong", {}, r.iteration ? `Iteration ${r.iteration}` : "Note"), r.repeated ? " (repeated failure)" : "",
+    el("li", {}, el("strong", {}, r.iteration ? `Iteration ${r.iteration}` : "Note"), r.repeated ? " (repeated failure)" : "", " ",
+      el("button", {type: "button", class: "small", onclick: () => promote(r.text.split("\n")[0], `reflection on iteration ${r.iteration} of ${loopId}`)},
+        "Make a rule"),
       el("pre", {class: "note"}, r.text))));
   document.getElementById("notes").replaceChildren(...(state.notes || []).map((n) =>
-    el("li", {}, n.text, n.author ? ` — ${n.author}` : "", n.at ? el("span", {class: "hint"}, ` ${age(n.at)} ago`) : "")));
+    el("li", {}, n.text, n.author ? ` — ${n.author}` : "", n.at ? el("span", {class: "hint"}, ` ${age(n.at)} ago`) : "", " ",
+      el("button", {type: "button", class: "small", onclick: () => promote(n.text, `note of ${loopId}`)}, "Make a rule"))));
+  if (!rulesLoaded) loadRules();
 }
 
 /** Where the loop's work went: the pushed branch, the deliver command's outcome and the URL it printed. */
@@ -75,6 +80,35 @@ function renderDeliveries(state) {
     d.url ? [" · ", el("a", {href: d.url, target: "_blank", rel: "noopener"}, d.url)] : "",
     d.error ? el("div", {}, d.error) : "",
     d.outputTail ? el("details", {}, el("summary", {}, "Output"), el("pre", {class: "tail"}, d.outputTail)) : "")));
+}
+
+let rulesLoaded = false;
+
+/** The repository's rules, each editable and retirable. */
+async function loadRules() {
+  rulesLoaded = true;
+  let rules;
+  try {
+    rules = await api("GET", `/api/rules?loop=${encodeURIComponent(loopId)}`);
+  } catch (e) {
+    document.getElementById("rules").replaceChildren(el("li", {class: "hint"}, `Rules unavailable: ${e.message}`));
+    return;
+  }
+  document.getElementById("rules").replaceChildren(...(rules.length ? rules.map((r) => el("li", {class: r.retired ? "rolled-back" : null},
+    r.text, el("span", {class: "hint"}, ` — ${r.author}${r.source ? `, from ${r.source}` : ""}${r.retired ? " (retired)" : ""} `),
+    el("button", {type: "button", class: "small", onclick: async () => {
+      const text = prompt("Edit the rule", r.text);
+      if (text !== null && await act("PUT", null, null, null, `/api/rules/${r.id}`, {text})) loadRules();
+    }}, "Edit"), " ",
+    el("button", {type: "button", class: "small", onclick: async () => {
+      if (await act("PUT", null, null, null, `/api/rules/${r.id}`, {retired: !r.retired})) loadRules();
+    }}, r.retired ? "Bring back" : "Retire"))) : [el("li", {class: "hint"}, "No rules yet.")]));
+}
+
+async function promote(text, source) {
+  const edited = prompt("Rule for every later loop on this repository:", text);
+  if (edited === null || !edited.trim()) return;
+  if (await act("POST", null, null, "Rule added.", "/api/rules", {loop: loopId, text: edited.trim(), source})) loadRules();
 }
 
 const TASK_ORDER = {IN_PROGRESS: 0, LEFT: 1, SET_ASIDE: 2, DONE: 3};
@@ -406,6 +440,14 @@ document.addEventListener("DOMContentLoaded", () => {
     const num = (v) => (opt(v) === undefined ? undefined : Number(v));
     await act("POST", "/extend", {maxIterations: num(f.maxIterations), maxDuration: opt(f.maxDuration), maxCostUsd: num(f.maxCostUsd),
       reason: opt(f.reason)}, "Budget extended; the loop goes on.");
+  });
+  document.getElementById("rule-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const input = document.getElementById("rule-text");
+    if (await act("POST", null, null, "Rule added.", "/api/rules", {loop: loopId, text: input.value, source: `written on ${loopId}`})) {
+      input.value = "";
+      loadRules();
+    }
   });
   document.getElementById("note-form").addEventListener("submit", async (event) => {
     event.preventDefault();

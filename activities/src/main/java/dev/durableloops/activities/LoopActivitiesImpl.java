@@ -177,6 +177,7 @@ public class LoopActivitiesImpl implements LoopActivities {
       git.reconcile(ctx.loopId(), ctx.commit());
       write(ws.resolve(MemoryFiles.STATE), MemoryFiles.state(ctx, input.task(), input.memory()));
       write(ws.resolve(MemoryFiles.REFLECTIONS), MemoryFiles.reflections(input.memory().reflections()));
+      write(ws.resolve(MemoryFiles.RULES), MemoryFiles.rules(input.memory().rules()));
       Path prompt = ws.resolve(MemoryFiles.PROMPT);
       write(prompt, MemoryFiles.prompt(ctx, input.task(), input.memory()));
       int exit = 0;
@@ -430,6 +431,7 @@ public class LoopActivitiesImpl implements LoopActivities {
     env.put("LOOP_PROMPT_FILE", ws.resolve(MemoryFiles.PROMPT).toString());
     env.put("LOOP_STATE_FILE", ws.resolve(MemoryFiles.STATE).toString());
     env.put("LOOP_REFLECTIONS_FILE", ws.resolve(MemoryFiles.REFLECTIONS).toString());
+    env.put("LOOP_RULES_FILE", ws.resolve(MemoryFiles.RULES).toString());
     env.put("LOOP_RESULT_FILE", ws.resolve(MemoryFiles.RESULT).toString());
     env.putAll(extra);
     Path logFile = paths.log(ctx.loopId(), ctx.iteration(), name);

@@ -24,6 +24,7 @@ final class MemoryFiles {
   static final String REFLECTIONS = DIR + "/REFLECTIONS.md";
   static final String PROMPT = DIR + "/PROMPT.md";
   static final String RESULT = DIR + "/result.json";
+  static final String RULES = DIR + "/RULES.md";
   static final String REPORTS = DIR + "/reports";
 
   /** Reflections written out whole in the prompt; older ones are listed by their first line. */
@@ -76,6 +77,9 @@ final class MemoryFiles {
     StringBuilder md = new StringBuilder();
     md.append("# Goal\n\n").append(ctx.goal().strip()).append("\n\n")
         .append("# Task for iteration ").append(ctx.iteration()).append("\n\n").append(task.strip()).append("\n\n");
+    if (m.rules() != null && !m.rules().isEmpty()) {
+      md.append("# Rules of this repository\n\n").append(ruleList(m.rules())).append('\n');
+    }
     if (!m.notes().isEmpty()) {
       md.append("# Rules and notes from humans\n\n").append(notes(m.notes())).append('\n');
     }
@@ -122,6 +126,19 @@ final class MemoryFiles {
         md.append("  - `").append(t.id()).append("`: ").append(oneLine(t.message())).append('\n');
       }
     }
+    return md.toString();
+  }
+
+  /** {@code .loop/RULES.md}: the repository's rules, kept by people across loops. */
+  static String rules(List<String> rules) {
+    return "# Rules of this repository\n\n"
+        + "Kept by people across loops (the durable-loops API and page); written before every iteration.\n\n"
+        + (rules == null || rules.isEmpty() ? "None yet.\n" : ruleList(rules));
+  }
+
+  private static String ruleList(List<String> rules) {
+    StringBuilder md = new StringBuilder();
+    rules.forEach(r -> md.append("- ").append(oneLine(r)).append('\n'));
     return md.toString();
   }
 

@@ -149,7 +149,8 @@ class LoopActivitiesImplTest {
     MemoryView memory = new MemoryView(LoopStatus.RUNNING, List.of(),
         List.of(new Reflection(1, "tests failed: `t.one` boom", "abc", false)),
         List.of(new Note("never touch tests", "ann", "2026-01-01T00:00:00Z")), List.of(),
-        new Budget(Caps.DEFAULT, 2, 0.5, 10, "2026-01-01T00:00:00Z", "2026-01-04T00:00:00Z"));
+        new Budget(Caps.DEFAULT, 2, 0.5, 10, "2026-01-01T00:00:00Z", "2026-01-04T00:00:00Z"),
+        List.of("Run the linter before committing"));
     PlanInput input = new PlanInput(at(2, prepared.commit()), "fix it", null, memory);
     activities.plan(input);
     String state = Files.readString(ws.resolve(".loop/STATE.md"));
@@ -159,6 +160,9 @@ class LoopActivitiesImplTest {
     assertThat(Files.readString(ws.resolve(".loop/PROMPT.md"))).isEqualTo(prompt);
     assertThat(prompt).contains("# Task for iteration 2\n\nfix it").contains("never touch tests (ann)").contains("tests failed: `t.one` boom");
     assertThat(Files.readString(ws.resolve(".loop/REFLECTIONS.md"))).contains("## Iteration 1");
+    // The repository's rules: a file of their own and the prompt.
+    assertThat(Files.readString(ws.resolve(".loop/RULES.md"))).contains("- Run the linter before committing");
+    assertThat(prompt).contains("# Rules of this repository\n\n- Run the linter before committing");
     assertThat(state).contains("- iteration: 2 of at most 10");
   }
 

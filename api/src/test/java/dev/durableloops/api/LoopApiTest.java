@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.put;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.header;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
@@ -139,6 +140,35 @@ class LoopApiTest extends AppTest {
   }
 
   private static final Pattern EVENT = Pattern.compile("id:(\\d+)\nretry:\\d+\nevent:(\\w+)\n");
+
+  @Test
+  void rulesOfARepositoryReachEveryLaterLoopOnIt() throws Exception {
+    Path rulesRepo = repository("rules-origin", java.util.Map.of("a.txt", "a\n"));
+    mvc.perform(post("/api/rules").contentType(MediaType.APPLICATION_JSON).content("{\"text\": \"x\"}"))
+        .andExpect(status().isBadRequest())
+        .andExpect(jsonPath("$.errors[0].field").value("repository"));
+    String rule = mvc.perform(post("/api/rules").contentType(MediaType.APPLICATION_JSON)
+            .content("{\"repository\": \"" + rulesRepo + "\", \"text\": \"Never edit the tests\", \"source\": \"note of loop-x\"}"))
+        .andExpect(status().isCreated())
+        .andExpect(jsonPath("$.author").value("api-token"))
+        .andReturn().getResponse().getContentAsString();
+    String id = JsonPath.read(rule, "$.id");
+
+    String spec = spec("api-rules", "echo fixed > a.txt").replace(repo.toString(), rulesRepo.toString());
+    mvc.perform(post("/api/loops").contentType(MediaType.APPLICATION_JSON).content(spec)).andExpect(status().isCreated());
+    await().atMost(Duration.ofSeconds(30)).until(() -> JsonPath.<List<String>>read(state("loop-api-rules"), "$.rules"),
+        r -> r.equals(List.of("Never edit the tests")));
+    // Listed for the loop's repository; a retired rule reaches no later loop.
+    mvc.perform(get("/api/rules").param("loop", "loop-api-rules"))
+        .andExpect(jsonPath("$[0].text").value("Never edit the tests"));
+    mvc.perform(put("/api/rules/" + id).contentType(MediaType.APPLICATION_JSON).content("{\"retired\": true}"))
+        .andExpect(jsonPath("$.retired").value(true));
+    mvc.perform(post("/api/loops").contentType(MediaType.APPLICATION_JSON).content(spec)).andExpect(status().isCreated());
+    await().atMost(Duration.ofSeconds(30)).until(() -> JsonPath.<List<String>>read(state("loop-api-rules-2"), "$.rules"), List::isEmpty);
+    mvc.perform(post("/api/loops/loop-api-rules/cancel"));
+    mvc.perform(post("/api/loops/loop-api-rules-2/cancel"));
+    mvc.perform(put("/api/rules/nope").contentType(MediaType.APPLICATION_JSON).content("{\"retired\": true}")).andExpect(status().isNotFound());
+  }
 
   @Test
   void aLoopThroughTheApi() throws Exception {

@@ -40,7 +40,7 @@ public final class ActivityProfile {
     String head = a.prepare(new PrepareInput("loop-p", new WorkspaceSpec(repo.toString(), "main"), null)).commit();
     Map<String, List<Double>> times = new LinkedHashMap<>();
     MemoryView memory = new MemoryView(LoopStatus.RUNNING, List.of(), List.of(), List.of(), List.of(),
-        new Budget(Caps.DEFAULT, 1, 0, 0, "2026-01-01T00:00:00Z", "2026-01-04T00:00:00Z"));
+        new Budget(Caps.DEFAULT, 1, 0, 0, "2026-01-01T00:00:00Z", "2026-01-04T00:00:00Z"), List.of());
     for (int i = 1; i <= n; i++) {
       StepContext ctx = new StepContext("loop-p", i, "g", head);
       time(times, "Discover", () -> a.discover(new DiscoverInput(ctx, new StepSpec("echo task", "PT1M"))));

@@ -58,6 +58,8 @@ final class LoopProgress {
   private int reflectionsWritten;
   private final List<Note> notes = new ArrayList<>();
   private final List<IterationRecord> timeline = new ArrayList<>();
+  /** The repository's rules this loop started with. */
+  private final List<String> rules = new ArrayList<>();
   /** Deliveries, oldest first. */
   private final List<DeliverResult> deliveries = new ArrayList<>();
   /** A backlog loop's tasks, in the order the state lists them. */
@@ -99,6 +101,9 @@ final class LoopProgress {
     } else if (input.fork() != null) {
       p.seed(input.fork());
     }
+    if (carried == null && input.rules() != null) {
+      p.rules.addAll(input.rules());
+    }
     p.startedAtMillis = nowMillis;
     p.deadlineMillis = nowMillis + maxDurationMillis;
     return p;
@@ -120,6 +125,9 @@ final class LoopProgress {
     }
     if (s.deliveries() != null) {
       deliveries.addAll(s.deliveries());
+    }
+    if (s.rules() != null) {
+      rules.addAll(s.rules());
     }
     lastEvidence = s.lastEvidence() == null ? List.of() : s.lastEvidence();
     repeatedFailures = s.repeatedFailures();
@@ -160,7 +168,7 @@ final class LoopProgress {
         List.copyOf(checkpoints), List.copyOf(reflections), List.copyOf(notes), pending,
         caps == null ? null : budget(caps), lastEvidence, List.copyOf(timeline), repeatedFailures, bestMetric, stopReason,
         phaseSinceMillis == 0 ? null : Instant.ofEpochMilli(phaseSinceMillis).toString(), reflectionsWritten, worker,
-        List.copyOf(backlog), List.copyOf(deliveries));
+        List.copyOf(backlog), List.copyOf(deliveries), List.copyOf(rules));
   }
 
   // ---- deliveries ----
@@ -266,7 +274,8 @@ final class LoopProgress {
 
   /** The part of the state projected into the memory files and the prompt. */
   MemoryView memory(Caps caps) {
-    return new MemoryView(status, List.copyOf(checkpoints), List.copyOf(reflections), List.copyOf(notes), lastEvidence, budget(caps));
+    return new MemoryView(status, List.copyOf(checkpoints), List.copyOf(reflections), List.copyOf(notes), lastEvidence, budget(caps),
+        List.copyOf(rules));
   }
 
   private Budget budget(Caps caps) {

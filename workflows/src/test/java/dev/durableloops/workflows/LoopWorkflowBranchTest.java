@@ -317,13 +317,16 @@ class LoopWorkflowBranchTest {
     // The note goes in with the start (signal-with-start), so its handler runs before the workflow
     // method: it must land in the loop's state (it was lost when the method built the state).
     client.newUntypedWorkflowStub("LoopWorkflow", WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId("loop-source").build())
-        .signalWithStart("addNote", new Object[] {new Note("never touch the tests", "ann", null)}, new Object[] {new LoopInput(spec, null, 1)});
+        .signalWithStart("addNote", new Object[] {new Note("never touch the tests", "ann", null)},
+            new Object[] {new LoopInput(spec, null, 1).withRules(List.of("keep the public API stable"))});
     LoopWorkflow source = client.newWorkflowStub(LoopWorkflow.class, "loop-source");
     LoopOutcome outcome = result(client, "loop-source");
     assertThat(outcome.status()).isEqualTo(LoopStatus.CAPPED);
 
     LoopState state = source.state();
     assertThat(state.reflectionsWritten()).isEqualTo(29);
+    // The repository's rules it started with are kept across every continue-as-new.
+    assertThat(state.rules()).containsExactly("keep the public API stable");
     assertThat(state.reflections()).hasSize(21);
     assertThat(state.reflections().get(0).signature()).isEqualTo("summary");
     assertThat(state.checkpoints().get(0).reflections()).isEqualTo(24);

@@ -56,8 +56,11 @@ class LoopSchedules {
   private final LoopStarter starter;
   private final SpecPolicy policy;
   private final Executions executions;
+  private final RepositoryRules rules;
 
-  LoopSchedules(WorkflowClient client, LoopStarter starter, SpecPolicy policy, Executions executions, Environment environment) {
+  LoopSchedules(WorkflowClient client, LoopStarter starter, SpecPolicy policy, Executions executions, Environment environment,
+      RepositoryRules rules) {
+    this.rules = rules;
     this.client = client;
     this.starter = starter;
     this.policy = policy;
@@ -90,7 +93,8 @@ class LoopSchedules {
     } else {
       when.setIntervals(List.of(new ScheduleIntervalSpec(Durations.parse(request.interval()))));
     }
-    LoopInput input = new LoopInput(spec);
+    // A schedule's runs get the repository's rules as they are when it is created.
+    LoopInput input = new LoopInput(spec).withRules(rules.inForce(spec.workspace().repository()));
     Schedule schedule = Schedule.newBuilder()
         .setAction(ScheduleActionStartWorkflow.newBuilder()
             .setWorkflowType(LoopWorkflow.class)

@@ -34,8 +34,10 @@ class LoopStarter {
   private final LoopsProperties properties;
   private final SpecPolicy policy;
   private final Executions executions;
+  private final RepositoryRules rules;
 
-  LoopStarter(WorkflowClient client, LoopsProperties properties, SpecPolicy policy, Executions executions) {
+  LoopStarter(WorkflowClient client, LoopsProperties properties, SpecPolicy policy, Executions executions, RepositoryRules rules) {
+    this.rules = rules;
     this.client = client;
     this.properties = properties;
     this.policy = policy;
@@ -60,7 +62,7 @@ class LoopStarter {
    */
   StartResponse start(LoopSpec spec, Function<LoopSpec, LoopInput> input) {
     LoopSpec normalized = spec.normalized();
-    LoopInput loopInput = input.apply(normalized);
+    LoopInput loopInput = input.apply(normalized).withRules(rules.inForce(normalized.workspace().repository()));
     for (int i = 1; i <= MAX_SUFFIX; i++) {
       String id = "loop-" + spec.name() + (i == 1 ? "" : "-" + i);
       WorkflowOptions options = options(id, normalized, loopInput).toBuilder()

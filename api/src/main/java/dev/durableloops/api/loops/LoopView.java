@@ -45,6 +45,7 @@ import java.util.Map;
  * @param worker the task queue of the worker holding the workspace, or {@code null}
  * @param tasks a backlog loop's tasks (done, in progress, set aside, left), or {@code null}
  * @param deliveries the loop's deliveries (pushed branch, command outcome, URL), or {@code null}
+ * @param rules the repository's rules the loop started with, or {@code null}
  * @param costUsd USD used (also in {@code budget}; alone when not live)
  * @param live whether the state came from the workflow itself (a worker answered the Query)
  * @param message why the state is not live, or {@code null}
@@ -76,6 +77,7 @@ public record LoopView(
     String worker,
     List<BacklogTask> tasks,
     List<DeliverResult> deliveries,
+    List<String> rules,
     Double costUsd,
     boolean live,
     String message,
@@ -88,7 +90,7 @@ public record LoopView(
       Map<String, String> links) {
     return new LoopView(id, s.loopId(), s.goal(), status, s.phase(), (long) s.iteration(), s.baseCommit(), s.headCommit(),
         s.checkpoints(), s.reflections(), s.notes(), s.pendingDecision(), s.budget(), s.lastEvidence(), s.iterations(),
-        s.repeatedFailures(), s.bestMetric(), stopReason, s.phaseSince(), s.reflectionsWritten(), s.worker(), s.tasks(), s.deliveries(),
+        s.repeatedFailures(), s.bestMetric(), stopReason, s.phaseSince(), s.reflectionsWritten(), s.worker(), s.tasks(), s.deliveries(), s.rules(),
         s.budget() == null ? null : s.budget().costUsd(), true, null, workers, temporalStatus, links);
   }
 
@@ -96,6 +98,6 @@ public record LoopView(
   static LoopView recorded(String id, String status, Long iteration, Double costUsd, String message, String workers,
       String temporalStatus, String stopReason, Map<String, String> links) {
     return new LoopView(id, id, null, status, null, iteration, null, null, null, null, null, null, null, null, null,
-        null, null, stopReason, null, null, null, null, null, costUsd, false, message, workers, temporalStatus, links);
+        null, null, stopReason, null, null, null, null, null, null, costUsd, false, message, workers, temporalStatus, links);
   }
 }

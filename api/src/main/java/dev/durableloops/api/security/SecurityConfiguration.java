@@ -67,6 +67,7 @@ class SecurityConfiguration {
                 .hasRole(Role.APPROVER.name())
             .requestMatchers(HttpMethod.POST, "/api/**").hasRole(Role.OPERATOR.name())
             .requestMatchers(HttpMethod.DELETE, "/api/schedules/*").hasRole(Role.OPERATOR.name())
+            .requestMatchers(HttpMethod.PUT, "/api/rules/*").hasRole(Role.OPERATOR.name())
             .requestMatchers("/codec/**").hasRole(Role.VIEWER.name())
             .anyRequest().denyAll())
         .oauth2ResourceServer(o -> o.authenticationManagerResolver(managers).authenticationEntryPoint(problems))

@@ -36,6 +36,8 @@ import java.util.List;
  *     by older runs
  * @param deliveries the loop's deliveries ({@code Deliver}: pushed branch, command, URL), oldest
  *     first, at most 20; empty before the first
+ * @param rules the rules of the loop's repository it started with ({@code .loop/RULES.md}); empty
+ *     when there were none
  */
 public record LoopState(
     String loopId,
@@ -59,7 +61,8 @@ public record LoopState(
     int reflectionsWritten,
     String worker,
     List<BacklogTask> tasks,
-    List<DeliverResult> deliveries) {
+    List<DeliverResult> deliveries,
+    List<String> rules) {
 
   /** Tasks kept in the state at most (done and set-aside ones first). */
   public static final int MAX_TASKS = 200;

@@ -18,6 +18,7 @@ import java.util.List;
  * @param reflections the Reflexion notes, oldest first
  * @param notes the human notes
  * @param lastEvidence the last iteration's evidence
+ * @param rules the repository's rules in force for this loop (written to {@code .loop/RULES.md})
  * @param budget caps and usage
  */
 public record MemoryView(
@@ -26,4 +27,5 @@ public record MemoryView(
     List<Reflection> reflections,
     List<Note> notes,
     List<CheckEvidence> lastEvidence,
-    Budget budget) {}
+    Budget budget,
+    List<String> rules) {}
