@@ -380,7 +380,8 @@ public class LoopWorkflowImpl implements LoopWorkflow {
         return stop(stop[0]);
       }
       if (shouldContinueAsNew()) {
-        Workflow.await(Workflow::isEveryHandlerFinished);
+        // A rollback Update waits for the loop to apply it: waiting for it to finish would deadlock.
+        Workflow.await(() -> Workflow.isEveryHandlerFinished() || rollbacks.isPending());
         if (!rollbacks.isPending()) {
           state.compact();
           log.info("continue-as-new after iteration {}", state.iteration());
