@@ -20,6 +20,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 
 /**
  * {@code /api/rules}: rules of a repository that outlive a loop — a note or a reflection promoted,
@@ -27,6 +28,7 @@ import org.springframework.web.bind.annotation.RestController;
  * {@code .loop/RULES.md} and its prompt.
  */
 @RestController
+@ConditionalOnProperty(name = "durable-loops.serve-api", havingValue = "true", matchIfMissing = true)
 @RequestMapping("/api/rules")
 @Tag(name = "rules", description = "Rules of a repository, given to every later loop on it")
 class RuleController {

@@ -15,12 +15,14 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 
 /**
  * {@code /api/schedules}: loops on a cadence, each a Temporal Schedule. Errors are problem+json
  * like the rest of the API: 400 naming the field, 404 for an unknown schedule, 409 for a taken name.
  */
 @RestController
+@ConditionalOnProperty(name = "durable-loops.serve-api", havingValue = "true", matchIfMissing = true)
 @RequestMapping("/api/schedules")
 @Tag(name = "schedules", description = "Start loops on a cadence (Temporal Schedules)")
 class ScheduleController {

@@ -7,12 +7,14 @@ import java.util.List;
 import org.springframework.security.core.Authentication;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 
 /**
  * {@code GET /api/me}: who the caller is and what it may do, so the page can put the decisions this
  * viewer can make first.
  */
 @RestController
+@ConditionalOnProperty(name = "durable-loops.serve-api", havingValue = "true", matchIfMissing = true)
 @Tag(name = "caller")
 class CallerController {
 
