@@ -268,6 +268,23 @@ class LoopWorkflowTest {
   }
 
   @Test
+  void maxDurationCutsTheStepInFlightAndKillsItsProcesses(WorkflowClient client, WorkflowOptions options) throws Exception {
+    Path repo = repo("deadline", Map.of("a.txt", "a\n"));
+    Path pidFile = DATA.resolve("deadline-maker.pid");
+    LoopSpec spec = spec(repo, "echo $$ > " + pidFile + "; sleep 60; echo late > a.txt", List.of(check("true")), null,
+        new Caps(5, "PT4S", null, 3));
+    LoopWorkflow loop = start(client, options, "loop-deadline", spec);
+    LoopOutcome outcome = result(client, "loop-deadline");
+    assertThat(outcome.status()).isEqualTo(LoopStatus.CAPPED);
+    assertThat(outcome.stopReason()).startsWith("reached maxDuration=PT4S during make (deadline ")
+        .endsWith("the step was cancelled, its processes killed, its attempt not kept");
+    assertThat(outcome.checkpoints()).isZero();
+    long pid = Long.parseLong(Files.readString(pidFile).trim());
+    await().atMost(Duration.ofSeconds(10)).until(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+    assertThat(loop.state().iterations()).extracting(r -> r.reason()).anyMatch(r -> r.startsWith("reached maxDuration=PT4S during make"));
+  }
+
+  @Test
   void rollbackMovesStateAndWorkspaceBackTogether(WorkflowClient client, WorkflowOptions options) throws Exception {
     Path repo = repo("rollback", Map.of("log.txt", ""));
     CheckSpec score = new CheckSpec("score", "echo score: $LOOP_ITERATION", null, "PT1M", true,

@@ -297,6 +297,11 @@ final class LoopProgress {
     status = next;
   }
 
+  /** The step the loop is in. */
+  Phase phase() {
+    return phase;
+  }
+
   /** Enters {@code next}; the phase's start time moves only when the phase changes. */
   void phase(Phase next, long nowMillis) {
     if (phase != next) {

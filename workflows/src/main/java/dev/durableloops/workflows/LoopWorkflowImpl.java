@@ -59,6 +59,7 @@ import io.temporal.failure.TimeoutFailure;
 import io.temporal.api.enums.v1.TimeoutType;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.TimerOptions;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInit;
 import java.time.Duration;
@@ -158,6 +159,53 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     // The workflow is being cancelled: the last word goes out in a scope of its own.
     Workflow.newDetachedCancellationScope(() -> notifyEnded(LoopStatus.CANCELLED, "cancelled")).run();
     return e;
+  }
+
+  // ---- the deadline cuts the step in flight ----
+
+  /**
+   * Version marker of a {@code maxDuration} that cuts the step in flight: a timer at the deadline
+   * cancels the running command step (its processes are killed) instead of letting it run past.
+   */
+  static final String DEADLINE_CUTS = "deadline-cuts-step";
+
+  /** Phases whose step the deadline cuts; checkpoint, discard and delivery finish, approval waits watch the deadline themselves. */
+  private static final java.util.Set<Phase> CUTTABLE =
+      java.util.EnumSet.of(Phase.DISCOVER, Phase.PLAN, Phase.MAKE, Phase.CHECK, Phase.GATE, Phase.REFLECT);
+
+  /** The deadline a timer is set for ({@code 0}: none yet). */
+  private long watchedDeadline;
+
+  /** The phase the deadline cut, or {@code null}. */
+  private Phase cutPhase;
+
+  /** Sets a timer at the current deadline (again when an extension moved it). */
+  private void watchDeadline() {
+    long deadline = state.deadlineMillis();
+    if (deadline == watchedDeadline) {
+      return;
+    }
+    watchedDeadline = deadline;
+    Duration left = Duration.ofMillis(Math.max(deadline - Workflow.currentTimeMillis(), 0));
+    Workflow.newTimer(left, TimerOptions.newBuilder().setSummary("maxDuration " + caps.maxDuration() + " ends").build())
+        .thenApply(fired -> {
+          if (Workflow.currentTimeMillis() >= state.deadlineMillis() && iterationScope != null && CUTTABLE.contains(state.phase())) {
+            cutPhase = state.phase();
+            iterationScope.cancel("maxDuration " + caps.maxDuration() + " passed during " + cutPhase);
+          }
+          return null;
+        });
+  }
+
+  /** The iteration the deadline cut: recorded, its attempt not kept; the loop ends CAPPED. */
+  private Stop cutAtDeadline() {
+    String step = cutPhase.name().toLowerCase(java.util.Locale.ROOT);
+    String why = "reached maxDuration=" + caps.maxDuration() + " during " + step + " (deadline "
+        + Instant.ofEpochMilli(state.deadlineMillis()) + "): the step was cancelled, its processes killed, its attempt not kept";
+    approvals.abandon();
+    state.record(new IterationRecord(state.iteration(), null, null, null, 0, null, 0, List.of(), Verdict.REJECT, why, null, null,
+        java.util.Map.of()));
+    return new Stop(LoopStatus.CAPPED, why);
   }
 
   // ---- caps that ask ----
@@ -336,6 +384,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     }
     state.worker(affinity ? prepared.taskQueue() : null);
     runStartIteration = state.iteration();
+    boolean cutsAtDeadline = Workflow.getVersion(DEADLINE_CUTS, Workflow.DEFAULT_VERSION, 1) >= 1;
     while (true) {
       if (rollbacks.isPending()) {
         applyRollback();
@@ -357,6 +406,9 @@ public class LoopWorkflowImpl implements LoopWorkflow {
           continue;
         }
       }
+      if (cutsAtDeadline) {
+        watchDeadline();
+      }
       state.beginIteration();
       Stop[] stop = new Stop[1];
       iterationScope = Workflow.newCancellationScope(() -> stop[0] = iterate());
@@ -366,6 +418,9 @@ public class LoopWorkflowImpl implements LoopWorkflow {
         if (e instanceof ActivityFailure failure && workerLost(failure) && !CancellationScope.current().isCancelRequested()) {
           moveWorkspace(failure);
           continue;
+        }
+        if (cutPhase != null && !CancellationScope.current().isCancelRequested() && !rollbacks.isPending()) {
+          return stop(cutAtDeadline());
         }
         if (!rollbacks.isPending() || CancellationScope.current().isCancelRequested()) {
           throw e;

@@ -303,7 +303,7 @@ class LoopWorkflowBranchTest {
             .fromPayload(e.getUserMetadata().getSummary(), String.class, String.class))
         .toList();
     assertThat(timerSummaries).containsExactlyInAnyOrder("approval of iteration 2: waits for a human for the approvalTimeout PT24H",
-        "approval reminder of iteration 2");
+        "approval reminder of iteration 2", "maxDuration P3D ends");
   }
 
   @Test
