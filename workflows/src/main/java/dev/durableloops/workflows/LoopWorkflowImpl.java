@@ -255,8 +255,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
   public void extendBudget(BudgetExtension extension) {
     String refusal = extensionRefusal(extension);
     if (refusal != null) {
-      log.warn("loop {}: extendBudget signal ignored: {}", state.loopId(), refusal);
-      state.note(new Note("extendBudget signal ignored: " + refusal, "durable-loops", now()));
+      ignored("extendBudget", refusal);
       return;
     }
     applyExtension(extension);
@@ -742,7 +741,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
   public void decision(Decision decision) {
     String problem = approvals.problem(decision);
     if (problem != null) {
-      log.warn("decision signal ignored: {}", problem);
+      ignored("decision", problem);
       return;
     }
     approvals.take(decision);
@@ -780,10 +779,27 @@ public class LoopWorkflowImpl implements LoopWorkflow {
   @Override
   public void addNote(Note note) {
     if (note == null || note.text() == null || note.text().isBlank()) {
-      log.warn("empty note ignored");
+      ignored("addNote", "the note has no text");
+      return;
+    }
+    if (note.text().length() > MAX_NOTE_CHARS) {
+      ignored("addNote", "the note has " + note.text().length() + " characters; at most " + MAX_NOTE_CHARS);
       return;
     }
     state.note(new Note(note.text(), note.author(), now()));
+  }
+
+  /** Characters of a note at most (the API's limit too). */
+  static final int MAX_NOTE_CHARS = 10_000;
+
+  /**
+   * A Signal the loop cannot take (sent from the Temporal UI or CLI, which have no validator):
+   * ignored, with the reason logged and written in the loop's timeline, so whoever sent it can see why.
+   */
+  private void ignored(String signal, String reason) {
+    log.warn("loop {}: {} signal ignored: {}", state.loopId(), signal, reason);
+    state.record(new IterationRecord(state.iteration(), null, null, null, 0, null, 0, List.of(), null,
+        signal + " signal ignored: " + truncate(reason, 400), null, null, java.util.Map.of()));
   }
 
   // ---- helpers ----

@@ -27,6 +27,7 @@ import dev.durableloops.workflows.state.LoopState;
 import dev.durableloops.workflows.state.LoopStatus;
 import dev.durableloops.workflows.state.Note;
 import dev.durableloops.workflows.state.Reflection;
+import dev.durableloops.workflows.state.Verdict;
 import dev.durableloops.workflows.steps.PrepareInput;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -288,13 +289,22 @@ class LoopWorkflowBranchTest {
     assertThatThrownBy(() -> loop.decide(new Decision(DecisionKind.APPROVE, "hash-1", null, "ann")))
         .isInstanceOf(WorkflowUpdateException.class)
         .rootCause().hasMessageContaining("the pending attempt of iteration 2 has diff hash-2");
+    // The same mistakes as Signals (from the Temporal UI, which has no validator): ignored, and the timeline says why.
+    io.temporal.client.WorkflowStub.fromTyped(loop).signal("decision", new Decision(DecisionKind.APPROVE, "hash-1", null, "bob"));
+    io.temporal.client.WorkflowStub.fromTyped(loop).signal("addNote", new Note("  ", "bob", null));
+    await().atMost(Duration.ofSeconds(10)).until(() -> loop.state().iterations().stream().filter(r -> r.reason().contains("signal ignored")).count() == 2);
+    assertThat(loop.state().iterations()).extracting(IterationRecord::reason)
+        .contains("addNote signal ignored: the note has no text")
+        .anyMatch(r -> r.startsWith("decision signal ignored: ") && r.contains("the pending attempt of iteration 2 has diff hash-2"));
+    assertThat(loop.state().status()).isEqualTo(LoopStatus.AWAITING_APPROVAL);
     DecisionResult answer = loop.decide(new Decision(DecisionKind.APPROVE, "hash-2", "ship it", "ann"));
     assertThat(answer.iteration()).isEqualTo(2);
     LoopOutcome outcome = result(client, "loop-ask");
     assertThat(outcome.status()).isEqualTo(LoopStatus.SUCCEEDED);
-    assertThat(loop.state().iterations().get(1).reason()).isEqualTo("approved by ann: ship it");
+    IterationRecord approved = loop.state().iterations().stream().filter(r -> r.verdict() == Verdict.ACCEPT).findFirst().orElseThrow();
+    assertThat(approved.reason()).isEqualTo("approved by ann: ship it");
     // The last iteration's checkpoint and the delivery get their time too, though the loop ends right after them.
-    assertThat(new java.util.ArrayList<>(loop.state().iterations().get(1).stepMillis().keySet()))
+    assertThat(new java.util.ArrayList<>(approved.stepMillis().keySet()))
         .containsExactly("discover", "plan", "make", "check", "gate", "approval", "checkpoint", "deliver");
     // The approval wait's timer carries a summary the Temporal UI shows in the history.
     java.util.List<String> timerSummaries = client.fetchHistory("loop-ask").getEvents().stream()
