@@ -29,7 +29,10 @@ class OperationsIT {
     try (Platform platform = new Platform(tmp)) {
       platform.startServer();
       Platform.App app = platform.startApp(true, Map.of("LOGGING_STRUCTURED_FORMAT_CONSOLE", "ecs"));
-      assertThat(app.status("GET", "/actuator/health/liveness", null)).isEqualTo(200);
+      // Alive once started: the API can answer a moment before Spring publishes the started event
+      // (the Temporal workers start last), and until then liveness is not yet CORRECT.
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+          .until(() -> app.status("GET", "/actuator/health/liveness", null) == 200);
       // Ready once Temporal answers and the worker is seen polling.
       String ready = null;
       for (int i = 0; i < 120 && (ready == null || !"UP".equals(JsonPath.read(ready, "$.status"))); i++) {
