@@ -203,8 +203,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     String why = "reached maxDuration=" + caps.maxDuration() + " during " + step + " (deadline "
         + Instant.ofEpochMilli(state.deadlineMillis()) + "): the step was cancelled, its processes killed, its attempt not kept";
     approvals.abandon();
-    state.record(new IterationRecord(state.iteration(), null, null, null, 0, null, 0, List.of(), Verdict.REJECT, why, null, null,
-        java.util.Map.of()));
+    state.record(IterationRecord.event(state.iteration(), Verdict.REJECT, why));
     return new Stop(LoopStatus.CAPPED, why);
   }
 
@@ -295,8 +294,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
         + (e.maxDuration() == null ? "" : "maxDuration " + before.maxDuration() + " → " + caps.maxDuration() + " ")
         + (e.maxCostUsd() == null ? "" : "maxCostUsd " + before.maxCostUsd() + " → " + caps.maxCostUsd() + " ")
         + (e.reason() == null || e.reason().isBlank() ? "" : "(" + truncate(e.reason().strip(), 300) + ")");
-    state.record(new IterationRecord(state.iteration(), null, null, null, 0, null, 0, List.of(), null, what.strip(), null, null,
-        java.util.Map.of()));
+    state.record(IterationRecord.event(state.iteration(), null, what.strip()));
     extended = true;
   }
 
@@ -579,8 +577,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     if (discovered.found().isEmpty() && discovered.exitCode() != 0) {
       String why = "discover failed with exit " + discovered.exitCode() + " and found no task; it runs again next iteration";
       state.failedWith("discover:" + discovered.exitCode());
-      state.record(new IterationRecord(state.iteration(), null, null, null, 0, null, 0, List.of(), Verdict.REJECT, why, null, null,
-          java.util.Map.of()));
+      state.record(IterationRecord.event(state.iteration(), Verdict.REJECT, why));
       return null;
     }
     long done = state.tasks(BacklogTask.Status.DONE);
@@ -620,7 +617,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     state.status(state.paused() ? LoopStatus.PAUSED : LoopStatus.RUNNING);
     String why = "worker " + from + " was lost during " + lost.getActivityType() + "; the workspace is prepared again on "
         + "another worker from " + shortId(state.headCommit());
-    state.record(new IterationRecord(state.iteration(), null, null, null, 0, null, 0, List.of(), Verdict.REJECT, why, null, null, java.util.Map.of()));
+    state.record(IterationRecord.event(state.iteration(), Verdict.REJECT, why));
     log.warn("loop {}: {}", state.loopId(), why);
     phase(Phase.PREPARE);
     PrepareResult prepared =
@@ -633,8 +630,8 @@ public class LoopWorkflowImpl implements LoopWorkflow {
   private void abandoned() {
     approvals.abandon();
     state.status(state.paused() ? LoopStatus.PAUSED : LoopStatus.RUNNING);
-    state.record(new IterationRecord(state.iteration(), null, null, null, 0, null, 0, List.of(), Verdict.REJECT,
-        "abandoned: rollback to checkpoint " + rollbacks.pending().checkpoint() + " requested", null, null, java.util.Map.of()));
+    state.record(IterationRecord.event(state.iteration(), Verdict.REJECT,
+        "abandoned: rollback to checkpoint " + rollbacks.pending().checkpoint() + " requested"));
   }
 
   private void applyRollback() {
@@ -798,8 +795,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
    */
   private void ignored(String signal, String reason) {
     log.warn("loop {}: {} signal ignored: {}", state.loopId(), signal, reason);
-    state.record(new IterationRecord(state.iteration(), null, null, null, 0, null, 0, List.of(), null,
-        signal + " signal ignored: " + truncate(reason, 400), null, null, java.util.Map.of()));
+    state.record(IterationRecord.event(state.iteration(), null, signal + " signal ignored: " + truncate(reason, 400)));
   }
 
   // ---- helpers ----

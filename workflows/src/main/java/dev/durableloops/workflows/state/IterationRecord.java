@@ -38,6 +38,16 @@ public record IterationRecord(
     Double metric,
     Map<String, Long> stepMillis) {
 
+  /**
+   * A row that is an event of the loop rather than an attempt (a lost worker, a rollback, the
+   * deadline, a budget extension, an ignored Signal): no task, attempt or checks.
+   *
+   * @param verdict {@code REJECT} when it ended an iteration's attempt, {@code null} when it did not
+   */
+  public static IterationRecord event(int iteration, Verdict verdict, String reason) {
+    return new IterationRecord(iteration, null, null, null, 0, null, 0, List.of(), verdict, reason, null, null, Map.of());
+  }
+
   /** This row with {@code millis} as its step times. */
   public IterationRecord withStepMillis(Map<String, Long> millis) {
     return new IterationRecord(iteration, task, attemptCommit, diffStat, makerExitCode, makerSummary, costUsd, checks, verdict,
