@@ -46,24 +46,7 @@ class LoopCommands {
   DecisionResult decide(String id, Decision asSent) {
     // The authenticated caller decides, whatever the body's "by" says.
     Decision decision = new Decision(asSent.decision(), asSent.diffHash(), asSent.comment(), caller(asSent.by()));
-    WorkflowExecutionDescription d = executions.describe(id);
-    if (d.getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
-      throw new LoopConflictException("loop " + id + " has ended (" + Executions.shortStatus(d.getStatus()) + "); no decision can be sent");
-    }
-    DecisionResult result;
-    try {
-      result = workers.withinWorkerWait(() -> executions.running(id).decide(decision));
-    } catch (WorkflowUpdateException e) {
-      throw new LoopConflictException(failureMessage(e, "the loop refused the decision"));
-    } catch (WorkflowNotFoundException e) {
-      throw new LoopConflictException("loop " + id + " has ended; no decision can be sent");
-    }
-    if (result == null) {
-      // No worker answered: the Signal is durably recorded now and handled when one is back. Should
-      // the Update still reach the workflow later, the second of the two is refused by validation.
-      client.newUntypedWorkflowStub(id).signal("decision", decision);
-    }
-    return result;
+    return updateOrSignal(id, "decision", () -> executions.running(id).decide(decision), "decision", decision);
   }
 
   /**
@@ -76,20 +59,36 @@ class LoopCommands {
   Budget extend(String id, BudgetExtension asSent) {
     BudgetExtension extension = new BudgetExtension(asSent.maxIterations(), asSent.maxDuration(), asSent.maxCostUsd(),
         caller(asSent.by()), asSent.reason());
+    return updateOrSignal(id, "extension", () -> executions.running(id).extend(extension), "extendBudget", extension);
+  }
+
+  /**
+   * Sends an Update to a running loop and returns its answer; when no worker answers within
+   * {@link WorkerProbe#WORKER_WAIT} the same payload goes as Signal {@code signal} instead (durably
+   * recorded, handled when a worker is back; should the Update still arrive later, the second of the
+   * two is refused by validation) and the answer is {@code null}.
+   *
+   * @param what the thing sent, for the errors ({@code decision}, {@code extension})
+   * @throws LoopConflictException when the loop has ended or refuses it
+   */
+  private <T> T updateOrSignal(String id, String what, java.util.function.Supplier<T> update, String signal, Object payload) {
     WorkflowExecutionDescription d = executions.describe(id);
     if (d.getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
-      throw new LoopConflictException("loop " + id + " has ended (" + Executions.shortStatus(d.getStatus()) + "); its budget cannot be extended");
+      throw new LoopConflictException("loop " + id + " has ended (" + Executions.shortStatus(d.getStatus()) + "); no " + what
+          + " can be sent");
     }
-    Budget budget;
+    T answer;
     try {
-      budget = workers.withinWorkerWait(() -> executions.running(id).extend(extension));
+      answer = workers.withinWorkerWait(update);
     } catch (WorkflowUpdateException e) {
-      throw new LoopConflictException(failureMessage(e, "the loop refused the extension"));
+      throw new LoopConflictException(failureMessage(e, "the loop refused the " + what));
+    } catch (WorkflowNotFoundException e) {
+      throw new LoopConflictException("loop " + id + " has ended; no " + what + " can be sent");
     }
-    if (budget == null) {
-      client.newUntypedWorkflowStub(id).signal("extendBudget", extension);
+    if (answer == null) {
+      client.newUntypedWorkflowStub(id).signal(signal, payload);
     }
-    return budget;
+    return answer;
   }
 
   /** Sends the {@code rollback} Update and waits for it to be applied. */

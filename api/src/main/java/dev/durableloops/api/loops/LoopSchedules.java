@@ -152,7 +152,7 @@ class LoopSchedules {
         .limit(10)
         .map(a -> {
           String loopId = a.getAction() instanceof ScheduleActionExecutionStartWorkflow w ? w.getWorkflowId() : null;
-          return new ScheduleView.Run(loopId, iso(a.getScheduledAt()), iso(a.getStartedAt()), statuses.get(loopId), null);
+          return new ScheduleView.Run(loopId, iso(a.getScheduledAt()), iso(a.getStartedAt()), statuses.get(loopId));
         })
         .toList();
     ScheduleState state = d.getSchedule().getState();

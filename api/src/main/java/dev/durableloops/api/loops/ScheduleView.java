@@ -46,7 +46,6 @@ public record ScheduleView(
    * @param scheduledAt ISO-8601 instant it was due
    * @param startedAt ISO-8601 instant it started
    * @param status the loop's status now (from visibility), or {@code null} when not known yet
-   * @param stopReason unused in lists ({@code null}); the loop's page has it
    */
-  public record Run(String loopId, String scheduledAt, String startedAt, String status, String stopReason) {}
+  public record Run(String loopId, String scheduledAt, String startedAt, String status) {}
 }
