@@ -21,6 +21,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need java git python3 curl go
 MODE="${1:-}"
 ensure_temporal
+ensure_sandbox
 ensure_postgres
 ensure_temporal_server
 ensure_temporal_ui

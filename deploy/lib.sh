@@ -41,6 +41,34 @@ SEARCH_ATTRIBUTES=(
   --search-attribute LoopRepository=Keyword
 )
 
+# Installs Schemathesis (PyPI, pinned) into a virtual environment beside the Temporal CLI, once.
+SCHEMATHESIS_VERSION="4.32.5"
+SCHEMATHESIS_VENV="${DURABLE_LOOPS_TOOLS_ROOT:-$HOME/.local/share/durable-loops}/schemathesis-$SCHEMATHESIS_VERSION"
+SCHEMATHESIS_BIN="$SCHEMATHESIS_VENV/bin/st"
+ensure_schemathesis() {
+  if [ -x "$SCHEMATHESIS_BIN" ]; then
+    return
+  fi
+  echo "durable-loops: installing Schemathesis $SCHEMATHESIS_VERSION into $SCHEMATHESIS_VENV (once)"
+  python3 -m venv "$SCHEMATHESIS_VENV"
+  "$SCHEMATHESIS_VENV/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
+}
+
+# Installs bubblewrap (Debian's bubblewrap, as root, through apt-get), the sandbox step commands run
+# in. Without it the worker runs commands in a process group alone and says so at start and in each
+# loop's state; the sandbox tests skip themselves and say why.
+ensure_sandbox() {
+  if ! command -v bwrap >/dev/null 2>&1; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+      echo "durable-loops: installing Debian's bubblewrap, the sandbox of step commands"
+      apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null \
+        || echo "durable-loops: could not install bubblewrap; step commands will run unsandboxed" >&2
+    else
+      echo "durable-loops: bwrap is missing (apt-get install bubblewrap); step commands will run unsandboxed" >&2
+    fi
+  fi
+}
+
 # Installs what the browser test needs: Debian's Chromium (as root, through apt-get) and the npm
 # packages of web/e2e. Without them the browser test skips itself and says why.
 ensure_browser() {

@@ -10,11 +10,13 @@
 #
 # Environment: DURABLE_LOOPS_DATA_DIR (default ./.data), PORT (8080), TEMPORAL_PORT (7233),
 # TEMPORAL_UI_PORT (8233), DEMO_APPROVE=manual to approve yourself instead of the script,
-# NO_EXAMPLE=1 to start no loop, EXIT_AFTER_EXAMPLE=1 to stop once the example loop has ended.
+# NO_EXAMPLE=1 to start no loop, EXIT_AFTER_EXAMPLE=1 to stop once the example loop has ended,
+# SKIP_BUILD=1 to use the app jar already built.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need java git python3 curl
 ensure_temporal
+ensure_sandbox
 
 DATA="${DURABLE_LOOPS_DATA_DIR:-$ROOT/.data}"
 PORT="${PORT:-8080}"
@@ -23,8 +25,10 @@ TEMPORAL_UI_PORT="${TEMPORAL_UI_PORT:-8233}"
 mkdir -p "$DATA"
 DATA="$(cd "$DATA" && pwd)"
 
-echo "durable-loops: building"
-(cd "$ROOT" && "$ROOT/mvnw" -q -B -ntp -DskipTests package)
+if [ "${SKIP_BUILD:-}" != "1" ]; then
+  echo "durable-loops: building"
+  (cd "$ROOT" && "$ROOT/mvnw" -q -B -ntp -DskipTests package)
+fi
 JAR="$ROOT/api/target/durable-loops.jar"
 
 PIDS=()

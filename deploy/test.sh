@@ -6,6 +6,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need java git python3
 ensure_temporal
+ensure_sandbox
 ensure_browser
 python3 -c "import pytest" 2>/dev/null || python3 -m pip install --quiet pytest
 cd "$ROOT"

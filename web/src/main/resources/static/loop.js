@@ -34,6 +34,7 @@ function render(state) {
   document.getElementById("status").replaceChildren(statusBadge(state.status));
   document.getElementById("goal").textContent = state.goal || "";
   renderProgress(state);
+  renderSandbox(state);
   const live = state.live !== false;
   if (!live) say(state.message);
   const ended = ["SUCCEEDED", "FAILED", "CAPPED", "STALLED", "CANCELLED"].includes(state.status);
@@ -241,6 +242,16 @@ async function download(name) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+function renderSandbox(state) {
+  const p = document.getElementById("sandbox");
+  p.hidden = !state.sandbox;
+  if (state.sandbox) {
+    const confined = state.sandbox.startsWith("bubblewrap");
+    p.replaceChildren(el("strong", {}, confined ? "Sandbox: " : "Not sandboxed: "), state.sandbox);
+    p.classList.toggle("warning", !confined);
+  }
 }
 
 function renderProgress(state) {

@@ -18,8 +18,14 @@ import java.util.regex.Pattern;
  * @param inherited names passed from the worker's environment to every command; default
  *     {@link #DEFAULT_INHERITED}
  * @param secrets secret values by name, from configuration ({@code durable-loops.secrets.*})
+ * @param sandbox how commands are confined; default {@link Sandbox#standard()}
  */
-public record CommandPolicy(long outputCapBytes, List<String> inherited, Map<String, String> secrets) {
+public record CommandPolicy(long outputCapBytes, List<String> inherited, Map<String, String> secrets, Sandbox sandbox) {
+
+  /** A policy with the {@link Sandbox#standard()} sandbox. */
+  public CommandPolicy(long outputCapBytes, List<String> inherited, Map<String, String> secrets) {
+    this(outputCapBytes, inherited, secrets, Sandbox.standard());
+  }
 
   /** 64 MiB. */
   public static final long DEFAULT_OUTPUT_CAP = 64L << 20;

@@ -17,10 +17,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one step command as {@code setsid sh -c <command>}: in its own session and process group,
- * stdin from {@code /dev/null}, output to a log file. On timeout, cancellation (a heartbeat that
- * throws) or any error the whole process group is killed with {@code SIGKILL}, so no maker keeps
- * editing the workspace after its activity has ended.
+ * Runs one step command as {@code setsid sh -c <command>} (under bubblewrap when the {@link Sandbox}
+ * has it: {@code setsid bwrap … -- sh -c <command>}): in its own session and process group, stdin
+ * from {@code /dev/null}, output to a log file, and, where the machine has a {@code pids} cgroup,
+ * in the loop's cgroup ({@link ProcessLimit}), joined before the command is executed. On timeout,
+ * cancellation (a heartbeat that throws), the output cap, the process cap or any error the whole
+ * process group, the sandbox's PID namespace and every process left in the cgroup are killed with
+ * {@code SIGKILL}, so no maker keeps editing the workspace after its activity has ended.
  *
  * <p>The pid and start time of the running group are kept in a file beside the loop's logs; the
  * next command of the same loop kills a group still recorded there (left behind by a worker that
@@ -83,10 +86,42 @@ final class CommandRunner {
   }
 
   /**
-   * Runs {@code command} and waits for it.
+   * What to start.
    *
-   * @param command the shell command line
+   * @param command the spec's shell command, for messages
+   * @param argv the command line: {@code sh -c <command>}, or the sandbox's {@code bwrap … -- sh -c <command>}
    * @param cwd the working directory
+   * @param group the cgroup the command joins before it runs, or {@code null}
+   */
+  record Launch(String command, List<String> argv, Path cwd, ProcessLimit.Group group) {
+
+    /** {@code sh -c <command>} in {@code cwd}, no sandbox, no cgroup. */
+    static Launch plain(String command, Path cwd) {
+      return new Launch(command, List.of("sh", "-c", command), cwd, null);
+    }
+
+    /** The full command line: {@code setsid}, joining the cgroup when there is one, then {@link #argv}. */
+    List<String> commandLine() {
+      List<String> line = new java.util.ArrayList<>(List.of("setsid"));
+      if (group != null) {
+        // $0 is the cgroup's procs file: the shell joins the group, then becomes the command.
+        line.addAll(List.of("sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", group.procs().toString()));
+      }
+      line.addAll(argv);
+      return line;
+    }
+  }
+
+  /** Runs {@code command} with {@code sh -c} in {@code cwd}, unconfined; see {@link #run(Launch, Map, Duration, Path, Path, Path, Progress)}. */
+  Run run(String command, Path cwd, Map<String, String> env, Duration timeout, Path logFile, Path stdoutFile, Path pidFile,
+      Progress progress) {
+    return run(Launch.plain(command, cwd), env, timeout, logFile, stdoutFile, pidFile, progress);
+  }
+
+  /**
+   * Runs a command and waits for it.
+   *
+   * @param launch the command line, working directory and cgroup
    * @param env the whole environment of the command (nothing else is inherited)
    * @param timeout how long it may run
    * @param logFile where stdout and stderr go (truncated first)
@@ -96,8 +131,7 @@ final class CommandRunner {
    * @throws StepException {@code COMMAND_START_FAILED} when the process cannot start
    */
   Run run(
-      String command,
-      Path cwd,
+      Launch launch,
       Map<String, String> env,
       Duration timeout,
       Path logFile,
@@ -105,7 +139,10 @@ final class CommandRunner {
       Path pidFile,
       Progress progress) {
     reapLeftover(pidFile);
-    ProcessBuilder pb = new ProcessBuilder(List.of("setsid", "sh", "-c", command)).directory(cwd.toFile());
+    String command = launch.command();
+    Path cwd = launch.cwd();
+    ProcessLimit.Group group = launch.group();
+    ProcessBuilder pb = new ProcessBuilder(launch.commandLine()).directory(cwd.toFile());
     pb.environment().clear();
     pb.environment().putAll(env);
     pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
@@ -130,6 +167,7 @@ final class CommandRunner {
     long nextBeat = started + POLL.toNanos();
     boolean done = false;
     boolean capped = false;
+    boolean limited = false;
     try {
       while (true) {
         long left = deadline - System.nanoTime();
@@ -144,6 +182,10 @@ final class CommandRunner {
           capped = true;
           break;
         }
+        if (group != null && group.limitReached()) {
+          limited = true;
+          break;
+        }
         if (System.nanoTime() >= nextBeat) {
           nextBeat += POLL.toNanos();
           progress.beat("running", liveTail(logFile, stdoutFile), size(logFile) + size(stdoutFile));
@@ -151,14 +193,14 @@ final class CommandRunner {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      killGroup(process);
+      kill(process, group);
       throw new IllegalStateException("interrupted while running '" + command + "'", e);
     } catch (RuntimeException e) {
-      killGroup(process);
+      kill(process, group);
       throw e;
     } finally {
       if (!done) {
-        killGroup(process);
+        kill(process, group);
       }
       deleteQuietly(pidFile);
     }
@@ -169,13 +211,29 @@ final class CommandRunner {
       appendQuietly(logFile, "\n[durable-loops] killed: output passed the cap of " + outputCapBytes + " bytes\n");
       return new Run(-1, false, millis, logFile);
     }
+    // A command that hit the cap and exited at once (its shell could not fork) failed for the cap too.
+    limited = limited || (group != null && group.limitReached());
+    if (limited) {
+      kill(process, group);
+      appendQuietly(logFile, "\n[durable-loops] killed: the step reached its limit of " + group.max()
+          + " processes (durable-loops.sandbox.max-processes)\n");
+      return new Run(-1, false, millis, logFile);
+    }
     if (!done) {
       appendQuietly(logFile, "\n[durable-loops] killed after the step timeout of " + timeout + "\n");
       return new Run(-1, true, millis, logFile);
     }
     // The group may still hold background children of a finished shell; they must not outlive it.
-    killGroup(process);
+    kill(process, group);
     return new Run(process.exitValue(), false, millis, logFile);
+  }
+
+  /** Kills the process group, its descendants and everything left in the cgroup. */
+  private static void kill(Process process, ProcessLimit.Group group) {
+    killGroup(process);
+    if (group != null) {
+      group.killAll();
+    }
   }
 
   /** Kills the process group led by {@code process}, and every descendant still known. */
@@ -198,8 +256,8 @@ final class CommandRunner {
     }
   }
 
-  /** Kills a group a dead worker left running, if its recorded start time still matches. */
-  private static void reapLeftover(Path pidFile) {
+  /** Kills a group a dead worker or an abandoned attempt left running, if its recorded start time still matches. */
+  static void reapLeftover(Path pidFile) {
     if (!Files.exists(pidFile)) {
       return;
     }

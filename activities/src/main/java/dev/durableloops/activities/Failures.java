@@ -21,6 +21,7 @@ final class Failures {
       case BAD_ID, BAD_SPEC -> LoopErrorType.BAD_SPEC;
       case IO -> LoopErrorType.WORKSPACE_IO;
       case COMMAND_START_FAILED -> LoopErrorType.COMMAND_START_FAILED;
+      case SUPERSEDED -> LoopErrorType.SUPERSEDED;
     };
   }
 

@@ -67,6 +67,11 @@ public final class GitStore {
   }
 
   /** Where the store is, as configured. */
+  /** The store's directory when it is a path, {@code null} when it is a URL. */
+  Path localDir() {
+    return localDir;
+  }
+
   public String uri() {
     return uri;
   }

@@ -92,6 +92,7 @@ public class LoopActivitiesImpl implements LoopActivities {
   private final String hostQueue;
   private final StepObserver observer;
   private final Notifier notifier;
+  private final Fence fence;
 
   /**
    * @param dataDir the data directory holding every loop's workspace and logs
@@ -121,6 +122,7 @@ public class LoopActivitiesImpl implements LoopActivities {
       Notifier.NotifyConfig notify) {
     this.paths = new LoopPaths(dataDir);
     this.git = new GitWorkspace(paths, store);
+    this.fence = new Fence(paths, store.localDir());
     this.policy = policy;
     this.redaction = new Redaction(policy.secrets());
     this.notifier = new Notifier(notify, redaction);
@@ -143,9 +145,12 @@ public class LoopActivitiesImpl implements LoopActivities {
   public PrepareResult prepare(PrepareInput input) {
     return atBoundary("Prepare", () -> {
       MDC.put("loopId", input.loopId());
-      GitWorkspace.Prepared prepared = git.prepare(input.loopId(), input.workspace(), input.commit(), input.forkOf());
+      Fence.Lease lease = claim(input.loopId());
+      GitWorkspace.Prepared prepared = lease.write("prepare the workspace",
+          () -> git.prepare(input.loopId(), input.workspace(), input.commit(), input.forkOf()));
       return new PrepareResult(
-          prepared.dir().toString(), GitWorkspace.workBranch(input.loopId()), prepared.baseCommit(), prepared.commit(), hostQueue);
+          prepared.dir().toString(), GitWorkspace.workBranch(input.loopId()), prepared.baseCommit(), prepared.commit(), hostQueue,
+          policy.sandbox().describe());
     });
   }
 
@@ -156,9 +161,9 @@ public class LoopActivitiesImpl implements LoopActivities {
       if (input.discover() == null) {
         return new DiscoverResult(List.of(ctx.goal()), ctx.goal(), 0, null, null);
       }
-      git.reconcile(ctx.loopId(), ctx.commit());
+      Fence.Lease lease = reconciled(ctx);
       Path stdout = paths.log(ctx.loopId(), ctx.iteration(), "discover.out");
-      CommandRunner.Run run = run(ctx, input.discover(), "discover", stdout, Map.of());
+      CommandRunner.Run run = run(ctx, lease, input.discover(), "discover", stdout, Map.of());
       List<Task> items = parseTasks(read(stdout));
       String task = items.isEmpty() ? null : items.get(0).text();
       if (task == null && (run.exitCode() != 0)) {
@@ -174,15 +179,17 @@ public class LoopActivitiesImpl implements LoopActivities {
     return atBoundary("Plan", () -> {
       StepContext ctx = context(input.context());
       Path ws = paths.workspace(ctx.loopId());
-      git.reconcile(ctx.loopId(), ctx.commit());
-      write(ws.resolve(MemoryFiles.STATE), MemoryFiles.state(ctx, input.task(), input.memory()));
-      write(ws.resolve(MemoryFiles.REFLECTIONS), MemoryFiles.reflections(input.memory().reflections()));
-      write(ws.resolve(MemoryFiles.RULES), MemoryFiles.rules(input.memory().rules()));
+      Fence.Lease lease = reconciled(ctx);
       Path prompt = ws.resolve(MemoryFiles.PROMPT);
-      write(prompt, MemoryFiles.prompt(ctx, input.task(), input.memory()));
+      lease.write("write the memory files", () -> {
+        write(ws.resolve(MemoryFiles.STATE), MemoryFiles.state(ctx, input.task(), input.memory()));
+        write(ws.resolve(MemoryFiles.REFLECTIONS), MemoryFiles.reflections(input.memory().reflections()));
+        write(ws.resolve(MemoryFiles.RULES), MemoryFiles.rules(input.memory().rules()));
+        write(prompt, MemoryFiles.prompt(ctx, input.task(), input.memory()));
+      });
       int exit = 0;
       if (input.plan() != null) {
-        exit = run(ctx, input.plan(), "plan", null, Map.of("LOOP_TASK", input.task())).exitCode();
+        exit = run(ctx, lease, input.plan(), "plan", null, Map.of("LOOP_TASK", input.task())).exitCode();
       }
       String text = read(prompt);
       return new PlanResult(prompt.toString(), Hashes.sha256(text), text.length(), exit);
@@ -194,20 +201,20 @@ public class LoopActivitiesImpl implements LoopActivities {
     return atBoundary("Make", () -> {
       StepContext ctx = context(input.context());
       Path ws = paths.workspace(ctx.loopId());
-      git.reconcile(ctx.loopId(), ctx.commit());
+      Fence.Lease lease = reconciled(ctx);
       Path result = ws.resolve(MemoryFiles.RESULT);
-      deleteIfExists(result);
-      CommandRunner.Run run = run(ctx, input.make(), "make", null, Map.of());
+      lease.write("clear the result file", () -> deleteIfExists(result));
+      CommandRunner.Run run = run(ctx, lease, input.make(), "make", null, Map.of());
       MakerReport report = MakerReport.read(result);
       observer.makerSpent(report.costUsd(), report.tokens());
       LiveOutput.of("make", redaction).after(run, "committing the attempt");
-      GitWorkspace.Attempt attempt =
+      GitWorkspace.Attempt attempt = lease.write("commit the attempt", () ->
           git.commitAttempt(
               ctx.loopId(),
               ctx.iteration(),
               ctx.commit(),
               "loop " + ctx.loopId() + " iteration " + ctx.iteration() + " attempt\n\n"
-                  + (report.summary() == null ? "maker exited " + run.exitCode() : report.summary()) + "\n");
+                  + (report.summary() == null ? "maker exited " + run.exitCode() : report.summary()) + "\n"));
       return new MakeResult(
           attempt.commit(), attempt.ref(), attempt.changed(), attempt.diffHash(), attempt.diffStat(),
           run.exitCode(), run.timedOut(), run.durationMillis(), report.summary(), report.costUsd(), report.tokens(),
@@ -220,14 +227,16 @@ public class LoopActivitiesImpl implements LoopActivities {
     return atBoundary("Check", () -> {
       StepContext ctx = context(input.context());
       Path ws = paths.workspace(ctx.loopId());
-      git.reconcile(ctx.loopId(), ctx.commit());
+      Fence.Lease lease = reconciled(ctx);
       List<CheckEvidence> evidence = new ArrayList<>();
       TreeSet<String> failures = new TreeSet<>();
       Double metric = null;
       for (CheckSpec check : input.checks()) {
-        GitWorkspace.deleteTree(ws.resolve(MemoryFiles.REPORTS));
-        createDirectories(ws.resolve(MemoryFiles.REPORTS));
-        CommandRunner.Run run = run(ctx, new StepSpec(check.command(), check.timeout()), "check-" + check.name(), null, Map.of());
+        lease.write("clear the reports directory", () -> {
+          GitWorkspace.deleteTree(ws.resolve(MemoryFiles.REPORTS));
+          createDirectories(ws.resolve(MemoryFiles.REPORTS));
+        });
+        CommandRunner.Run run = run(ctx, lease, new StepSpec(check.command(), check.timeout()), "check-" + check.name(), null, Map.of());
         JUnitReports.Summary reports = readReports(ws, check.reports());
         Double value = check.metric() == null ? null : readMetric(run.log(), check.metric().pattern());
         if (metric == null) {
@@ -262,11 +271,12 @@ public class LoopActivitiesImpl implements LoopActivities {
       }
       StepContext ctx = context(input.context());
       Path ws = paths.workspace(ctx.loopId());
-      git.reconcile(ctx.loopId(), ctx.commit());
+      Fence.Lease lease = reconciled(ctx);
       Path diffFile = ws.resolve(MemoryFiles.DIR).resolve("ATTEMPT.diff");
       String parent = parentOf(ctx);
-      write(diffFile, parent == null ? "" : git.diff(ctx.loopId(), parent, ctx.commit()).text());
-      CommandRunner.Run review = run(ctx, input.review(), "review", null, Map.of("LOOP_DIFF_FILE", diffFile.toString()));
+      String diff = parent == null ? "" : git.diff(ctx.loopId(), parent, ctx.commit()).text();
+      lease.write("write the diff file", () -> write(diffFile, diff));
+      CommandRunner.Run review = run(ctx, lease, input.review(), "review", null, Map.of("LOOP_DIFF_FILE", diffFile.toString()));
       return GatePolicy.decide(input, review.timedOut() ? -1 : review.exitCode());
     });
   }
@@ -275,7 +285,9 @@ public class LoopActivitiesImpl implements LoopActivities {
   public CheckpointResult checkpoint(CheckpointInput input) {
     return atBoundary("Checkpoint", () -> {
       MDC.put("loopId", input.loopId());
-      String tag = git.checkpoint(input.loopId(), input.number(), input.attemptCommit());
+      Fence.Lease lease = claim(input.loopId());
+      String tag = lease.write("take checkpoint " + input.number(),
+          () -> git.checkpoint(input.loopId(), input.number(), input.attemptCommit()));
       observer.iterationEnded("ACCEPT");
       return new CheckpointResult(input.attemptCommit(), tag);
     });
@@ -285,7 +297,8 @@ public class LoopActivitiesImpl implements LoopActivities {
   public void discard(DiscardInput input) {
     atBoundary("Discard", () -> {
       MDC.put("loopId", input.loopId());
-      git.reconcile(input.loopId(), input.checkpointCommit());
+      Fence.Lease lease = claim(input.loopId());
+      lease.write("discard the attempt", () -> git.reconcile(input.loopId(), input.checkpointCommit()));
       observer.iterationEnded("REJECT");
       return null;
     });
@@ -295,7 +308,8 @@ public class LoopActivitiesImpl implements LoopActivities {
   public void rollback(RollbackInput input) {
     atBoundary("Rollback", () -> {
       MDC.put("loopId", input.loopId());
-      git.rollback(input.loopId(), input.commit());
+      Fence.Lease lease = claim(input.loopId());
+      lease.write("roll back", () -> git.rollback(input.loopId(), input.commit()));
       return null;
     });
   }
@@ -314,7 +328,7 @@ public class LoopActivitiesImpl implements LoopActivities {
     return atBoundary("Deliver", () -> {
       StepContext ctx = context(input.context());
       Path ws = paths.workspace(ctx.loopId());
-      git.reconcile(ctx.loopId(), ctx.commit());
+      Fence.Lease lease = reconciled(ctx);
       DeliverSpec spec = input.deliver();
       String branch = spec.branch() != null ? spec.branch() : GitWorkspace.workBranch(ctx.loopId());
       String repository = input.workspace().repository();
@@ -324,8 +338,8 @@ public class LoopActivitiesImpl implements LoopActivities {
       if (!Boolean.FALSE.equals(spec.push())) {
         LiveOutput live = LiveOutput.of("deliver", redaction);
         live.beat("pushing " + branch, "", 0);
-        Delivery.Push push = Delivery.push(ws, repository, ctx.commit(), branch, spec.branch() == null,
-            () -> live.beat("pushing " + branch, "", 0));
+        Delivery.Push push = lease.write("push " + branch + " to " + repository, () -> Delivery.push(ws, repository, ctx.commit(),
+            branch, spec.branch() == null, () -> live.beat("pushing " + branch, "", 0)));
         pushed = push.ok();
         pushOutput = redaction.apply(push.output());
         if (!pushed) {
@@ -336,7 +350,7 @@ public class LoopActivitiesImpl implements LoopActivities {
       String url = null;
       String tail = null;
       if (error == null && spec.command() != null) {
-        CommandRunner.Run run = run(ctx, new StepSpec(spec.command(), spec.timeout()), "deliver", null, Map.of(
+        CommandRunner.Run run = run(ctx, lease, new StepSpec(spec.command(), spec.timeout()), "deliver", null, Map.of(
             "LOOP_DELIVER_BRANCH", branch, "LOOP_DELIVER_COMMIT", ctx.commit(), "LOOP_DELIVER_REPOSITORY", repository,
             "LOOP_CHECKPOINT", Integer.toString(input.checkpoint())));
         exit = run.exitCode();
@@ -361,16 +375,18 @@ public class LoopActivitiesImpl implements LoopActivities {
       }
       StepContext ctx = context(input.context());
       Path ws = paths.workspace(ctx.loopId());
-      git.reconcile(ctx.loopId(), ctx.commit());
+      Fence.Lease lease = reconciled(ctx);
       Path evidence = ws.resolve(MemoryFiles.DIR).resolve("EVIDENCE.json");
+      String evidenceJson;
       try {
-        write(evidence, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(input));
+        evidenceJson = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(input);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+      lease.write("write the evidence file", () -> write(evidence, evidenceJson));
       Path stdout = paths.log(ctx.loopId(), ctx.iteration(), "reflect.out");
       CommandRunner.Run run =
-          run(ctx, input.reflect(), "reflect", stdout, Map.of("LOOP_EVIDENCE_FILE", evidence.toString(), "LOOP_TASK", input.task()));
+          run(ctx, lease, input.reflect(), "reflect", stdout, Map.of("LOOP_EVIDENCE_FILE", evidence.toString(), "LOOP_TASK", input.task()));
       String text = read(stdout).strip();
       if (run.exitCode() != 0 || text.isEmpty()) {
         return new ReflectResult(
@@ -419,10 +435,28 @@ public class LoopActivitiesImpl implements LoopActivities {
     }
   }
 
-  private CommandRunner.Run run(StepContext ctx, StepSpec step, String name, Path stdout, Map<String, String> extra) {
+  /** Claims the loop for this activity ({@link Fence}) and reconciles its workspace to the step's commit. */
+  private Fence.Lease reconciled(StepContext ctx) {
+    Fence.Lease lease = claim(ctx.loopId());
+    lease.write("reconcile the workspace to " + ctx.commit(), () -> git.reconcile(ctx.loopId(), ctx.commit()));
+    return lease;
+  }
+
+  /**
+   * Makes the running activity the owner of the loop's workspace; whatever the loop still runs (an
+   * abandoned run's or an earlier attempt's commands) is killed.
+   */
+  private Fence.Lease claim(String loopId) {
+    return fence.claim(loopId, () -> {
+      CommandRunner.reapLeftover(paths.loopDir(loopId).resolve("running.pid"));
+      policy.sandbox().limit().reap(cgroupKey(loopId));
+    });
+  }
+
+  private CommandRunner.Run run(StepContext ctx, Fence.Lease lease, StepSpec step, String name, Path stdout, Map<String, String> extra) {
     Path ws = paths.workspace(ctx.loopId());
     // The memory directory is ignored by git and may not exist yet (a fresh clone, a moved worker).
-    createDirectories(ws.resolve(MemoryFiles.DIR));
+    lease.write("make the memory directory", () -> createDirectories(ws.resolve(MemoryFiles.DIR)));
     Map<String, String> env = new LinkedHashMap<>(policy.environment(System.getenv(), ctx.passEnv(), ctx.env()));
     env.put("LOOP_ID", ctx.loopId());
     env.put("LOOP_ITERATION", Integer.toString(ctx.iteration()));
@@ -435,15 +469,36 @@ public class LoopActivitiesImpl implements LoopActivities {
     env.put("LOOP_RESULT_FILE", ws.resolve(MemoryFiles.RESULT).toString());
     env.putAll(extra);
     Path logFile = paths.log(ctx.loopId(), ctx.iteration(), name);
-    CommandRunner.Run run = runner.run(
-        step.command(), ws, env, step.timeoutDuration(), logFile, stdout, paths.loopDir(ctx.loopId()).resolve("running.pid"),
-        LiveOutput.of(name, redaction));
+    Path stepTmp = paths.loopDir(ctx.loopId()).resolve("tmp");
+    lease.write("make the step's /tmp", () -> {
+      GitWorkspace.deleteTree(stepTmp);
+      createDirectories(stepTmp);
+    });
+    Sandbox sandbox = policy.sandbox();
+    List<String> argv = sandbox.argv(step.command(), ws, stepTmp, paths.dataDir(), ctx.sandboxOrDefault());
+    if (sandbox.confined()) {
+      env.put("TMPDIR", "/tmp");
+    }
+    CommandRunner.Launch launch = new CommandRunner.Launch(step.command(), argv, ws,
+        sandbox.limit().open(cgroupKey(ctx.loopId())).orElse(null));
+    CommandRunner.Run run;
+    try {
+      run = runner.run(launch, env, step.timeoutDuration(), logFile, stdout, paths.loopDir(ctx.loopId()).resolve("running.pid"),
+          LiveOutput.of(name, redaction));
+    } finally {
+      GitWorkspace.deleteTree(stepTmp);
+    }
     LiveOutput.of(name, redaction).after(run, "recording the log");
-    recordLog(ctx.loopId(), logFile);
+    recordLog(lease, logFile);
     if (stdout != null) {
-      recordLog(ctx.loopId(), stdout);
+      recordLog(lease, stdout);
     }
     return run;
+  }
+
+  /** The name of a loop's cgroup: unique to the data directory and the loop on this machine. */
+  private String cgroupKey(String loopId) {
+    return "loop-" + Hashes.sha256(paths.dataDir() + "\n" + loopId).substring(0, 16);
   }
 
   /**
@@ -451,7 +506,8 @@ public class LoopActivitiesImpl implements LoopActivities {
    * now is logged, and the step goes on (its commits' pushes fail it retryably if the store stays
    * away), so a maker that ran for an hour is not run again for the sake of its log.
    */
-  private void recordLog(String loopId, Path file) {
+  private void recordLog(Fence.Lease lease, Path file) {
+    String loopId = lease.loopId();
     try {
       redaction.applyTo(file);
     } catch (IOException e) {
@@ -459,7 +515,7 @@ public class LoopActivitiesImpl implements LoopActivities {
       return;
     }
     try {
-      git.recordLog(loopId, file.getFileName().toString(), file);
+      lease.write("record log " + file.getFileName(), () -> git.recordLog(loopId, file.getFileName().toString(), file));
     } catch (StepException e) {
       log.warn("log {} of loop {} not recorded in the git store: {}", file.getFileName(), loopId, e.getMessage());
     }

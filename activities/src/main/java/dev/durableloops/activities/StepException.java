@@ -25,7 +25,9 @@ public final class StepException extends RuntimeException {
     /** A step command could not be started at all; permanent. */
     COMMAND_START_FAILED,
     /** The spec cannot be run as written (a secret it names is not configured, a bad pattern); permanent. */
-    BAD_SPEC
+    BAD_SPEC,
+    /** A newer run or attempt owns the loop's workspace now ({@link Fence}); nothing was written; permanent. */
+    SUPERSEDED
   }
 
   private final Kind kind;

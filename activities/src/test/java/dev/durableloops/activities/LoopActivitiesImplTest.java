@@ -208,10 +208,10 @@ class LoopActivitiesImplTest {
           new CommandPolicy(1 << 20, CommandPolicy.DEFAULT_INHERITED, Map.of("token", "s3cr3t")), GitStore.under(tmp.resolve("data"))));
       LoopActivities withSecrets = secretEnv.newActivityStub(LoopActivities.class);
       StepContext ctx = new StepContext("loop-t", 1, "goal", prepared.commit(), Map.of("API_TOKEN", "Bearer ${secret:token}"), List.of());
-      withSecrets.make(new MakeInput(ctx, new StepSpec("echo \"$API_TOKEN\" > ../token.txt; env > ../env.txt", "PT1M")));
-      assertThat(Files.readString(tmp.resolve("data/loops/loop-t/token.txt"))).isEqualTo("Bearer s3cr3t\n");
+      withSecrets.make(new MakeInput(ctx, new StepSpec("echo \"$API_TOKEN\" > .loop/token.txt; env > .loop/env.txt", "PT1M")));
+      assertThat(Files.readString(tmp.resolve("data/loops/loop-t/workspace/.loop/token.txt"))).isEqualTo("Bearer s3cr3t\n");
       String hidden = System.getenv().keySet().stream().filter(k -> !CommandPolicy.DEFAULT_INHERITED.contains(k)).findFirst().orElseThrow();
-      assertThat(Files.readString(tmp.resolve("data/loops/loop-t/env.txt"))).doesNotContain(hidden + "=").contains("LOOP_ID=loop-t");
+      assertThat(Files.readString(tmp.resolve("data/loops/loop-t/workspace/.loop/env.txt"))).doesNotContain(hidden + "=").contains("LOOP_ID=loop-t");
 
       StepContext missing = new StepContext("loop-t", 2, "goal", prepared.commit(), Map.of("X", "${secret:nope}"), List.of());
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> withSecrets.make(new MakeInput(missing, new StepSpec("true", "PT1M"))))

@@ -252,35 +252,36 @@ class LoopWorkflowTest {
     assertThat(state.stopReason()).startsWith("Prepare failed (REPOSITORY_UNAVAILABLE): cannot clone");
   }
 
+  /** Whether a process whose command line is {@code commandLine} runs on this machine (in any namespace). */
+  static boolean running(String commandLine) {
+    return ProcessHandle.allProcesses().anyMatch(p -> p.isAlive() && p.info().commandLine().map(c -> c.equals(commandLine) || c.endsWith("/" + commandLine)).orElse(false));
+  }
+
   @Test
   void cancellingKillsTheRunningMaker(WorkflowClient client, WorkflowOptions options) throws Exception {
     Path repo = repo("cancel", Map.of("a.txt", "a\n"));
-    LoopSpec spec = spec(repo, "echo $$ > ../maker.pid; sleep 120", List.of(check("true")), null, null);
+    LoopSpec spec = spec(repo, "sleep 120.31", List.of(check("true")), null, null);
     LoopWorkflow loop = start(client, options, "loop-cancel", spec);
-    Path pidFile = DATA.resolve("loops/loop-cancel/maker.pid");
-    awaitState(loop, s -> s.phase() == Phase.MAKE && Files.exists(pidFile));
-    Thread.sleep(300);
-    long pid = Long.parseLong(Files.readString(pidFile).trim());
+    awaitState(loop, s -> s.phase() == Phase.MAKE && running("sleep 120.31"));
     WorkflowStub.fromTyped(loop).cancel();
     assertThatThrownBy(() -> result(client, "loop-cancel")).isInstanceOf(WorkflowFailedException.class);
-    await().atMost(Duration.ofSeconds(10)).until(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+    await().atMost(Duration.ofSeconds(10)).until(() -> !running("sleep 120.31"));
     assertThat(loop.state().status()).isEqualTo(LoopStatus.CANCELLED);
   }
 
   @Test
   void maxDurationCutsTheStepInFlightAndKillsItsProcesses(WorkflowClient client, WorkflowOptions options) throws Exception {
     Path repo = repo("deadline", Map.of("a.txt", "a\n"));
-    Path pidFile = DATA.resolve("deadline-maker.pid");
-    LoopSpec spec = spec(repo, "echo $$ > " + pidFile + "; sleep 60; echo late > a.txt", List.of(check("true")), null,
+    LoopSpec spec = spec(repo, "sleep 60.37; echo late > a.txt", List.of(check("true")), null,
         new Caps(5, "PT4S", null, 3));
     LoopWorkflow loop = start(client, options, "loop-deadline", spec);
+    await().atMost(Duration.ofSeconds(30)).until(() -> running("sleep 60.37"));
     LoopOutcome outcome = result(client, "loop-deadline");
     assertThat(outcome.status()).isEqualTo(LoopStatus.CAPPED);
     assertThat(outcome.stopReason()).startsWith("reached maxDuration=PT4S during make (deadline ")
         .endsWith("the step was cancelled, its processes killed, its attempt not kept");
     assertThat(outcome.checkpoints()).isZero();
-    long pid = Long.parseLong(Files.readString(pidFile).trim());
-    await().atMost(Duration.ofSeconds(10)).until(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+    await().atMost(Duration.ofSeconds(10)).until(() -> !running("sleep 60.37"));
     assertThat(loop.state().iterations()).extracting(r -> r.reason()).anyMatch(r -> r.startsWith("reached maxDuration=PT4S during make"));
   }
 

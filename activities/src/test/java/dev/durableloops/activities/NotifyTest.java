@@ -90,7 +90,7 @@ class NotifyTest {
     Path repo = TestRepos.create(tmp.resolve("origin"), Map.of("a.txt", "a\n"));
     LoopSpec spec = new LoopSpec("t", "Write fixed", new WorkspaceSpec(repo.toString(), "main"), null, null,
         new StepSpec("echo fixed > a.txt", "PT1M"), List.of(new CheckSpec("ok", "true", null, "PT1M", true, null)), null, null,
-        new GateSpec(Approval.NEVER, "PT1H", ApprovalTimeoutAction.REJECT), null, null, null, null, new NotifySpec(List.of(hook), null));
+        new GateSpec(Approval.NEVER, "PT1H", ApprovalTimeoutAction.REJECT), null, null, null, null, new NotifySpec(List.of(hook), null), null);
     WorkflowClient client = env.getWorkflowClient();
     LoopWorkflow loop = client.newWorkflowStub(LoopWorkflow.class,
         WorkflowOptions.newBuilder().setTaskQueue("notify").setWorkflowId("loop-notify").build());

@@ -48,6 +48,7 @@ import org.springframework.util.unit.DataSize;
  *     own task queue
  * @param secrets secret values by name for {@code ${secret:NAME}} in a spec's {@code env}
  *     ({@code durable-loops.secrets.NAME}); never written to Temporal history
+ * @param sandbox how step commands are confined ({@code durable-loops.sandbox.*})
  */
 @ConfigurationProperties("durable-loops")
 public record LoopsProperties(
@@ -70,7 +71,23 @@ public record LoopsProperties(
     @DefaultValue({}) List<Token> tokens,
     Path tokensFile,
     @DefaultValue("roles") String jwtRolesClaim,
-    @DefaultValue Notify notifications) {
+    @DefaultValue Notify notifications,
+    @DefaultValue Confinement sandbox) {
+
+  /**
+   * How step commands are confined ({@code durable-loops.sandbox.*}); see the activities' {@code Sandbox}.
+   *
+   * @param mode {@code AUTO} (bubblewrap where it works, else the process group alone; default),
+   *     {@code BUBBLEWRAP} (refuse to start without it) or {@code NONE}
+   * @param hidden further paths commands must not see, besides the data directory (which holds the
+   *     workspaces, the git store and the API token file): the Temporal database, credentials; default none
+   * @param maxProcesses processes and threads one step may have at once (a {@code pids} cgroup where
+   *     the machine gives one); default 512; {@code 0} turns the cap off
+   */
+  public record Confinement(
+      @DefaultValue("AUTO") dev.durableloops.activities.Sandbox.Mode mode,
+      @DefaultValue({}) List<Path> hidden,
+      @DefaultValue("512") int maxProcesses) {}
 
   /**
    * Where every loop's events go ({@code durable-loops.notifications.*}), besides each spec's own webhooks.

@@ -73,9 +73,16 @@ class CrashRecoveryIT {
     return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
   }
 
+  /**
+   * The pid-file tests read the maker's pid from outside its workspace, which the sandbox forbids
+   * (and under it a pid is the sandbox's own); they run with the process group and the cgroup alone.
+   * {@code SandboxTest} and {@link #resetsDuringMakeLeaveNothingOfTheAbandonedRuns} run sandboxed.
+   */
+  static final Map<String, String> UNSANDBOXED = Map.of("DURABLE_LOOPS_SANDBOX_MODE", "NONE");
+
   @Test
   void appKilledDuringMakeResumesFromTheSameCheckpointWithoutOrphans() throws Exception {
-    Platform.App app = platform.startApp(true);
+    Platform.App app = platform.startApp(true, UNSANDBOXED);
     Path repo = platform.repository("worker-crash", Map.of("a.txt", "a\n"));
     Path pidFile = tmp.resolve("data/loops/loop-worker-crash/maker.pid");
     // The maker appends to a.txt before sleeping: a retry that did not start from the checkpoint
@@ -89,7 +96,7 @@ class CrashRecoveryIT {
     assertThat(alive(first)).as("the maker survives the worker's SIGKILL until it is reaped").isTrue();
 
     long restart = System.nanoTime();
-    Platform.App again = platform.startApp(true);
+    Platform.App again = platform.startApp(true, UNSANDBOXED);
     long second = readPid(pidFile);
     double recovery = (System.nanoTime() - restart) / 1e9;
     System.out.printf("worker crash: Make running again %.1f s after the app restart (heartbeat timeout 10 s)%n", recovery);
@@ -111,7 +118,7 @@ class CrashRecoveryIT {
 
   @Test
   void serverKilledMidLoopContinuesFromItsSqliteFile() throws Exception {
-    Platform.App app = platform.startApp(true);
+    Platform.App app = platform.startApp(true, UNSANDBOXED);
     Path repo = platform.repository("server-crash", Map.of("a.txt", "a\n"));
     Path pidFile = tmp.resolve("data/loops/loop-server-crash/maker.pid");
     app.call("POST", "/api/loops", spec("server-crash", repo, "echo $$ > ../maker.pid; sleep 4; echo fixed > a.txt", "NEVER"));
@@ -196,6 +203,91 @@ class CrashRecoveryIT {
     assertThat(fileAt(ws, JsonPath.read(again, "$.headCommit"), "log.txt")).isEqualTo("1\n2\n3\n");
     assertThat(Files.readString(ws.resolve("log.txt"))).isEqualTo("1\n2\n3\n");
     Platform.kill(app.process);
+  }
+
+  @Test
+  void resetsDuringMakeLeaveNothingOfTheAbandonedRuns() throws Exception {
+    Platform.App app = platform.startApp(true);
+    Path repo = platform.repository("reset-make", Map.of("log.txt", ""));
+    String spec = """
+        {"name": "reset-make", "goal": "Three lines", "workspace": {"repository": "%s"},
+         "make": {"command": "echo it$LOOP_ITERATION >> log.txt; sleep 3"},
+         "checks": [{"name": "lines", "command": "echo lines: $(grep -c it log.txt)", "metric": {"pattern": "lines: ([0-9]+)", "target": 3}}],
+         "caps": {"maxIterations": 12}}
+        """.formatted(repo);
+    app.call("POST", "/api/loops", spec);
+    int resets = 0;
+    long lastScheduled = -1;
+    while (resets < 5) {
+      String state = app.call("GET", "/api/loops/loop-reset-make", null);
+      assertThat(JsonPath.<String>read(state, "$.temporalStatus")).as("the loop ended before 5 resets: " + state).isEqualTo("RUNNING");
+      long[] make = runningMake("loop-reset-make");
+      if (make != null && make[0] != lastScheduled) {
+        Thread.sleep(1500);
+        Process reset = new ProcessBuilder(platform.cli.toString(), "workflow", "reset", "--address", platform.target(),
+            "--workflow-id", "loop-reset-make", "--event-id", Long.toString(make[1]), "--reason", "reset during make " + resets)
+            .redirectErrorStream(true).redirectOutput(tmp.resolve("reset-make.log").toFile()).start();
+        assertThat(reset.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(reset.exitValue()).as(Files.readString(tmp.resolve("reset-make.log"))).isZero();
+        resets++;
+        lastScheduled = make[0];
+      }
+      Thread.sleep(200);
+    }
+    String done = app.awaitState("loop-reset-make", Set.of("SUCCEEDED", "FAILED", "CAPPED", "STALLED"), Duration.ofMinutes(3));
+    assertThat(JsonPath.<String>read(done, "$.status")).as(done).isEqualTo("SUCCEEDED");
+    assertThat(JsonPath.<Integer>read(done, "$.checkpoints.length()")).isEqualTo(3);
+    String head = JsonPath.read(done, "$.headCommit");
+    // The branch in the store holds the three accepted attempts in a row on the base commit, each
+    // with one line: no attempt of an abandoned run, no stale commit under a checkpoint.
+    try (Git store = Git.open(tmp.resolve("data/store.git").toFile())) {
+      var branch = store.getRepository().exactRef("refs/heads/loops/loop-reset-make");
+      assertThat(branch.getObjectId().name()).isEqualTo(head);
+      List<String> messages = new java.util.ArrayList<>();
+      for (var commit : store.log().add(branch.getObjectId()).call()) {
+        messages.add(commit.getShortMessage());
+      }
+      assertThat(messages).hasSize(4);
+      assertThat(messages.subList(0, 3)).containsExactly("loop loop-reset-make iteration 3 attempt",
+          "loop loop-reset-make iteration 2 attempt", "loop loop-reset-make iteration 1 attempt");
+      List<String> checkpoints = JsonPath.read(done, "$.checkpoints[*].commit");
+      for (int i = 1; i < checkpoints.size(); i++) {
+        assertThat(store.getRepository().parseCommit(store.getRepository().resolve(checkpoints.get(i))).getParent(0).name())
+            .isEqualTo(checkpoints.get(i - 1));
+      }
+    }
+    assertThat(fileAt(tmp.resolve("data/loops/loop-reset-make/workspace"), head, "log.txt")).isEqualTo("it1\nit2\nit3\n");
+    System.out.printf("reset during make: %d resets, loop SUCCEEDED with 3 checkpoints and nothing of the abandoned runs%n", resets);
+    Platform.kill(app.process);
+  }
+
+  /**
+   * The running Make of the loop's current run: {@code [its scheduled event id, the id of the workflow
+   * task completed just before it]}, or {@code null} when no Make is running.
+   */
+  private long[] runningMake(String id) throws Exception {
+    Process show = new ProcessBuilder(platform.cli.toString(), "workflow", "show", "--address", platform.target(),
+        "--workflow-id", id, "--output", "json").redirectOutput(tmp.resolve(id + ".json").toFile()).start();
+    assertThat(show.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    List<Map<String, Object>> events = JsonPath.read(Files.readString(tmp.resolve(id + ".json")), "$.events");
+    long lastTaskCompleted = -1;
+    long[] running = null;
+    for (Map<String, Object> e : events) {
+      String type = String.valueOf(e.get("eventType"));
+      long eventId = Long.parseLong(String.valueOf(e.get("eventId")));
+      if (type.equals("EVENT_TYPE_WORKFLOW_TASK_COMPLETED") || type.equals("WorkflowTaskCompleted")) {
+        lastTaskCompleted = eventId;
+      } else if ((type.equals("EVENT_TYPE_ACTIVITY_TASK_SCHEDULED") || type.equals("ActivityTaskScheduled"))
+          && "Make".equals(JsonPath.read(e, "$.activityTaskScheduledEventAttributes.activityType.name"))) {
+        running = new long[] {eventId, lastTaskCompleted};
+      } else if (running != null
+          && type.matches("EVENT_TYPE_ACTIVITY_TASK_(COMPLETED|FAILED|CANCELED|TIMED_OUT)|ActivityTask(Completed|Failed|Canceled|TimedOut)")
+          && JsonPath.<List<Object>>read(e, "$..scheduledEventId").stream().map(String::valueOf).toList()
+              .contains(Long.toString(running[0]))) {
+        running = null;
+      }
+    }
+    return running;
   }
 
   private long firstWorkflowTaskAfterCheckpoint(String id) throws Exception {

@@ -23,7 +23,12 @@ public enum LoopErrorType {
   /** The git store cannot be reached or refused a push or fetch; retried. */
   STORE_UNAVAILABLE(true),
   /** Reading or writing the workspace failed (a full disk, a stale lock); retried. */
-  WORKSPACE_IO(true);
+  WORKSPACE_IO(true),
+  /**
+   * The activity belongs to a run or attempt that no longer owns the loop's workspace (a Temporal
+   * Reset, a newer attempt): it wrote nothing. Only an abandoned run or attempt sees it.
+   */
+  SUPERSEDED(false);
 
   private final boolean retryable;
 

@@ -77,6 +77,7 @@ final class LoopProgress {
   private String stopReason;
   private String forkedFrom;
   private String worker;
+  private String sandbox;
 
   private LoopProgress() {}
 
@@ -129,6 +130,7 @@ final class LoopProgress {
     if (s.rules() != null) {
       rules.addAll(s.rules());
     }
+    sandbox = s.sandbox();
     lastEvidence = s.lastEvidence() == null ? List.of() : s.lastEvidence();
     repeatedFailures = s.repeatedFailures();
     bestMetric = s.bestMetric();
@@ -168,7 +170,7 @@ final class LoopProgress {
         List.copyOf(checkpoints), List.copyOf(reflections), List.copyOf(notes), pending,
         caps == null ? null : budget(caps), lastEvidence, List.copyOf(timeline), repeatedFailures, bestMetric, stopReason,
         phaseSinceMillis == 0 ? null : Instant.ofEpochMilli(phaseSinceMillis).toString(), reflectionsWritten, worker,
-        List.copyOf(backlog), List.copyOf(deliveries), List.copyOf(rules));
+        List.copyOf(backlog), List.copyOf(deliveries), List.copyOf(rules), sandbox);
   }
 
   // ---- deliveries ----
@@ -372,6 +374,13 @@ final class LoopProgress {
   /** Records which worker holds the workspace now (its own task queue), or {@code null}. */
   void worker(String taskQueue) {
     worker = taskQueue;
+  }
+
+  /** Records how the worker that prepared the workspace confines commands, when it says. */
+  void sandbox(String description) {
+    if (description != null) {
+      sandbox = description;
+    }
   }
 
   /** Records the workspace the first Prepare made: the base commit and the commit it is at. */

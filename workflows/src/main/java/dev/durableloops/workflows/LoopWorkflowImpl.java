@@ -380,6 +380,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
               .prepare(new PrepareInput(state.loopId(), spec.workspace(), state.headCommit(), state.forkedFrom()));
     }
     state.worker(affinity ? prepared.taskQueue() : null);
+    state.sandbox(prepared.sandbox());
     runStartIteration = state.iteration();
     boolean cutsAtDeadline = Workflow.getVersion(DEADLINE_CUTS, Workflow.DEFAULT_VERSION, 1) >= 1;
     while (true) {
@@ -624,6 +625,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
         step("move: reconcile a new workspace to " + shortId(state.headCommit()), Steps.PREPARE_TIMEOUT, false)
             .prepare(new PrepareInput(state.loopId(), spec.workspace(), state.headCommit()));
     state.worker(prepared.taskQueue());
+    state.sandbox(prepared.sandbox());
   }
 
   /** Records an iteration that a rollback cancelled; its attempt is thrown away. */
@@ -827,7 +829,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
   }
 
   private StepContext context(String commit) {
-    return new StepContext(state.loopId(), state.iteration(), spec.goal(), commit, spec.env(), spec.passEnv());
+    return new StepContext(state.loopId(), state.iteration(), spec.goal(), commit, spec.env(), spec.passEnv(), spec.sandbox());
   }
 
   /** The metric of the first check that has one: the gate keeps an attempt only if it beats the best. */

@@ -46,6 +46,8 @@ import java.util.Map;
  * @param tasks a backlog loop's tasks (done, in progress, set aside, left), or {@code null}
  * @param deliveries the loop's deliveries (pushed branch, command outcome, URL), or {@code null}
  * @param rules the repository's rules the loop started with, or {@code null}
+ * @param sandbox how the worker holding the workspace confines the loop's commands, in words, or
+ *     {@code null} (not yet prepared, not live, or an older worker)
  * @param costUsd USD used (also in {@code budget}; alone when not live)
  * @param live whether the state came from the workflow itself (a worker answered the Query)
  * @param message why the state is not live, or {@code null}
@@ -78,6 +80,7 @@ public record LoopView(
     List<BacklogTask> tasks,
     List<DeliverResult> deliveries,
     List<String> rules,
+    String sandbox,
     Double costUsd,
     boolean live,
     String message,
@@ -91,13 +94,13 @@ public record LoopView(
     return new LoopView(id, s.loopId(), s.goal(), status, s.phase(), (long) s.iteration(), s.baseCommit(), s.headCommit(),
         s.checkpoints(), s.reflections(), s.notes(), s.pendingDecision(), s.budget(), s.lastEvidence(), s.iterations(),
         s.repeatedFailures(), s.bestMetric(), stopReason, s.phaseSince(), s.reflectionsWritten(), s.worker(), s.tasks(), s.deliveries(), s.rules(),
-        s.budget() == null ? null : s.budget().costUsd(), true, null, workers, temporalStatus, links);
+        s.sandbox(), s.budget() == null ? null : s.budget().costUsd(), true, null, workers, temporalStatus, links);
   }
 
   /** A view from Temporal's description and search attributes alone. */
   static LoopView recorded(String id, String status, Long iteration, Double costUsd, String message, String workers,
       String temporalStatus, String stopReason, Map<String, String> links) {
     return new LoopView(id, id, null, status, null, iteration, null, null, null, null, null, null, null, null, null,
-        null, null, stopReason, null, null, null, null, null, null, costUsd, false, message, workers, temporalStatus, links);
+        null, null, stopReason, null, null, null, null, null, null, null, costUsd, false, message, workers, temporalStatus, links);
   }
 }

@@ -1,6 +1,7 @@
 package dev.durableloops.api.temporal;
 
 import dev.durableloops.activities.CommandPolicy;
+import dev.durableloops.activities.Sandbox;
 import dev.durableloops.activities.GitStore;
 import dev.durableloops.activities.LoopActivitiesImpl;
 import dev.durableloops.activities.StepObserver;
@@ -66,8 +67,21 @@ class WorkerConfiguration {
   @Bean
   LoopActivitiesImpl loopActivities(LoopsProperties properties, GitStore gitStore, HostQueue hostQueue, StepObserver observer) {
     return new LoopActivitiesImpl(properties.dataDir(),
-        new CommandPolicy(properties.outputCap().toBytes(), properties.inheritedEnv(), properties.secrets()), gitStore, hostQueue.name(),
+        new CommandPolicy(properties.outputCap().toBytes(), properties.inheritedEnv(), properties.secrets(), sandbox(properties)),
+        gitStore, hostQueue.name(),
         observer, properties.notifications().webhooks(), properties.notifications().secret(), properties.notifications().webUrl());
+  }
+
+  /** The sandbox of step commands, as configured; logged, so the operator sees what commands run in. */
+  private static Sandbox sandbox(LoopsProperties properties) {
+    LoopsProperties.Confinement c = properties.sandbox();
+    Sandbox sandbox = Sandbox.detect(c.mode(), c.hidden(), c.maxProcesses());
+    if (sandbox.confined()) {
+      log.info("step commands run in {}", sandbox.describe());
+    } else {
+      log.warn("step commands are not sandboxed: {}", sandbox.describe());
+    }
+    return sandbox;
   }
 
   /**

@@ -40,6 +40,8 @@ import java.util.Map;
  *     {@code loops/<id>} when the loop succeeds)
  * @param notifications webhooks of this loop and the approval reminder's timing; default
  *     {@link NotifySpec#DEFAULT}
+ * @param sandbox how commands are confined (network, writable paths); default
+ *     {@link SandboxSpec#DEFAULT}
  */
 public record LoopSpec(
     @NotBlank
@@ -62,13 +64,14 @@ public record LoopSpec(
     @Size(max = 50)
         List<@Pattern(regexp = "(?!LOOP_)[A-Z_][A-Z0-9_]{0,63}", message = "must be an environment variable name [A-Z_][A-Z0-9_]*, not LOOP_*") String> passEnv,
     @Valid DeliverSpec deliver,
-    @Valid NotifySpec notifications) {
+    @Valid NotifySpec notifications,
+    @Valid SandboxSpec sandbox) {
 
   /** A spec with no extra environment. */
   public LoopSpec(
       String name, String goal, WorkspaceSpec workspace, StepSpec discover, StepSpec plan, StepSpec make,
       List<CheckSpec> checks, StepSpec review, StepSpec reflect, GateSpec gate, Caps caps) {
-    this(name, goal, workspace, discover, plan, make, checks, review, reflect, gate, caps, null, null, null, null);
+    this(name, goal, workspace, discover, plan, make, checks, review, reflect, gate, caps, null, null, null, null, null);
   }
 
   /**
@@ -92,6 +95,7 @@ public record LoopSpec(
         env == null ? Map.of() : env,
         passEnv == null ? List.of() : passEnv,
         deliver == null ? DeliverSpec.DEFAULT : deliver.normalized(),
-        notifications == null ? NotifySpec.DEFAULT : notifications.normalized());
+        notifications == null ? NotifySpec.DEFAULT : notifications.normalized(),
+        sandbox == null ? SandboxSpec.DEFAULT : sandbox.normalized());
   }
 }

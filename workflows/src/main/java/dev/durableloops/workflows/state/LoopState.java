@@ -38,6 +38,8 @@ import java.util.List;
  *     first, at most 20; empty before the first
  * @param rules the rules of the loop's repository it started with ({@code .loop/RULES.md}); empty
  *     when there were none
+ * @param sandbox how the worker holding the workspace confines the loop's commands, in words
+ *     ({@code PrepareResult#sandbox}); {@code null} before the first Prepare or from older workers
  */
 public record LoopState(
     String loopId,
@@ -62,7 +64,8 @@ public record LoopState(
     String worker,
     List<BacklogTask> tasks,
     List<DeliverResult> deliveries,
-    List<String> rules) {
+    List<String> rules,
+    String sandbox) {
 
   /** Tasks kept in the state at most (done and set-aside ones first). */
   public static final int MAX_TASKS = 200;

@@ -10,11 +10,19 @@ package dev.durableloops.workflows.steps;
  * @param taskQueue the task queue of the worker that holds the workspace now (its own queue,
  *     {@code <task-queue>@<worker-id>}), where the loop's workspace steps go; {@code null} from a
  *     worker that has none
+ * @param sandbox how this worker confines step commands, in words (e.g. {@code bubblewrap 0.8.0:
+ *     own PID namespace, read-only root …} or {@code process group only: bwrap not found}); {@code null}
+ *     from workers before it was reported
  */
-public record PrepareResult(String workspacePath, String workBranch, String baseCommit, String commit, String taskQueue) {
+public record PrepareResult(String workspacePath, String workBranch, String baseCommit, String commit, String taskQueue, String sandbox) {
+
+  /** A result without a sandbox description. */
+  public PrepareResult(String workspacePath, String workBranch, String baseCommit, String commit, String taskQueue) {
+    this(workspacePath, workBranch, baseCommit, commit, taskQueue, null);
+  }
 
   /** A result without a worker-specific task queue. */
   public PrepareResult(String workspacePath, String workBranch, String baseCommit, String commit) {
-    this(workspacePath, workBranch, baseCommit, commit, null);
+    this(workspacePath, workBranch, baseCommit, commit, null, null);
   }
 }
