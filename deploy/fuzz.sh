@@ -17,6 +17,7 @@ TEMPORAL_PORT="${FUZZ_TEMPORAL_PORT:-17533}"
 EXAMPLES="${FUZZ_EXAMPLES:-25}"
 DATA="$(mktemp -d)"
 REPORT="$ROOT/api/target/schemathesis"
+rm -rf "$REPORT"
 mkdir -p "$REPORT"
 
 SKIP_BUILD=1 NO_EXAMPLE=1 DURABLE_LOOPS_DATA_DIR="$DATA" PORT="$PORT" TEMPORAL_PORT="$TEMPORAL_PORT" \
@@ -42,23 +43,24 @@ STATUS=$?
 set -e
 tail -n 40 "$REPORT/output.txt"
 python3 - "$REPORT" <<'PY'
-import glob, json, sys
-cases = failures = 0
-checks = {}
-for path in glob.glob(sys.argv[1] + "/*.ndjson"):
+import collections, glob, json, sys
+checks = collections.defaultdict(lambda: [0, 0])
+statuses = collections.Counter()
+for path in glob.glob(sys.argv[1] + "/ndjson-*.ndjson"):
     for line in open(path):
-        event = json.loads(line)
-        for kind, body in event.items():
-            if kind == "ScenarioFinished":
-                for case in (body.get("recorder") or {}).get("checks", {}).values():
-                    for check in case:
-                        name = check.get("name")
-                        ok = check.get("status") == "SUCCESS"
-                        passed, failed = checks.get(name, (0, 0))
-                        checks[name] = (passed + ok, failed + (not ok))
-                cases += len((body.get("recorder") or {}).get("cases", {}))
+        event = json.loads(line).get("ScenarioFinished")
+        if not event:
+            continue
+        recorder = event.get("recorder") or {}
+        for results in recorder.get("checks", {}).values():
+            for check in results:
+                checks[check["name"]][0 if check["status"] == "success" else 1] += 1
+        for interaction in recorder.get("interactions", {}).values():
+            response = interaction.get("response") or {}
+            if "status_code" in response:
+                statuses[f"{response['status_code'] // 100}xx"] += 1
 for name, (passed, failed) in sorted(checks.items()):
-    print(f"schemathesis: {name}: {passed} passed, {failed} failed")
-print(f"schemathesis: {cases} generated requests")
+    print(f"schemathesis tally: {name}: {passed} passed, {failed} failed")
+print("schemathesis tally: responses " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
 PY
 exit "$STATUS"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit, workflow (time-skipping test server), activity (real git and
 # processes), API, the end-to-end test and the browser test against the real Temporal dev server,
-# replay of recorded histories, and the crash tests (app and dev server killed with SIGKILL).
+# replay of recorded histories, the crash tests (app and dev server killed with SIGKILL), then, for
+# a whole run (no arguments; FUZZ=0 skips it), contract fuzzing of the live app (deploy/fuzz.sh).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need java git python3
@@ -11,4 +12,7 @@ ensure_browser
 python3 -c "import pytest" 2>/dev/null || python3 -m pip install --quiet pytest
 cd "$ROOT"
 export DURABLE_LOOPS_TEMPORAL_CLI="$TEMPORAL_BIN"
-exec "$ROOT/mvnw" -B -ntp verify "$@"
+"$ROOT/mvnw" -B -ntp verify "$@"
+if [ "$#" -eq 0 ] && [ "${FUZZ:-1}" != "0" ]; then
+  "$ROOT/deploy/fuzz.sh"
+fi

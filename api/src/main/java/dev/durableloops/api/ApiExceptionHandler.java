@@ -132,6 +132,16 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
             "the git store cannot be read right now; try again"));
   }
 
+  /**
+   * A query string Tomcat cannot decode (an empty parameter name, broken percent-encoding) is the
+   * caller's error, not the server's (found by {@code deploy/fuzz.sh}).
+   */
+  @ExceptionHandler(org.apache.tomcat.util.http.InvalidParameterException.class)
+  ResponseEntity<ProblemDetail> badQuery(org.apache.tomcat.util.http.InvalidParameterException ex) {
+    return ResponseEntity.badRequest()
+        .body(problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", "the query string is malformed"));
+  }
+
   @ExceptionHandler(Exception.class)
   ResponseEntity<ProblemDetail> unexpected(Exception ex) {
     for (Throwable t = ex; t != null; t = t.getCause()) {
