@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.ResetCommand;
@@ -35,6 +36,11 @@ public final class GitWorkspace {
 
   /** Written into {@code .git} once a clone is complete; a clone without it is half made. */
   static final String CLONED_MARKER = "durable-loops-cloned";
+
+  /** Beside the workspace: the repository and branch it was cloned from, to rebuild it if damaged. */
+  static final String ORIGIN_FILE = "origin";
+
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(GitWorkspace.class);
 
   private final LoopPaths paths;
   private final GitStore store;
@@ -87,6 +93,8 @@ public final class GitWorkspace {
     if (!isCloned(dir, loopId)) {
       cloneInto(dir, spec);
     }
+    rememberOrigin(loopId, spec);
+    removeStaleLocks(dir);
     try (Git git = Git.open(dir.toFile())) {
       Repository repo = git.getRepository();
       ObjectId base = baseTip(repo, spec.branch());
@@ -281,13 +289,91 @@ public final class GitWorkspace {
     }
   }
 
+  /**
+   * The loop's workspace repository, repaired first when it is damaged: lock files a killed process
+   * left are removed, and a workspace whose {@code .git} is gone or cannot be opened is cloned again
+   * from the loop's repository ({@link #ORIGIN_FILE}) with the loop's refs fetched from the git store,
+   * so the caller can reconcile it to any commit the store holds. Only the fence's owner calls it,
+   * after every process of the loop was killed, so no lock can belong to a live writer.
+   *
+   * @throws StepException {@code COMMIT_MISSING} when the loop never had a workspace on this worker
+   */
   private Git open(String loopId) throws IOException {
     Path dir = paths.workspace(loopId);
+    if (!usable(dir)) {
+      rebuild(loopId, dir);
+    }
+    removeStaleLocks(dir);
+    return Git.open(dir.toFile());
+  }
+
+  private static boolean usable(Path dir) {
     if (!Files.isDirectory(dir.resolve(".git"))) {
+      return false;
+    }
+    try (Git git = Git.open(dir.toFile())) {
+      git.getRepository().resolve(Constants.HEAD);
+      return git.getRepository().getObjectDatabase().exists();
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  private void rememberOrigin(String loopId, WorkspaceSpec spec) {
+    try {
+      Files.writeString(paths.loopDir(loopId).resolve(ORIGIN_FILE),
+          spec.repository() + "\n" + (spec.branch() == null ? "" : spec.branch()) + "\n");
+    } catch (IOException e) {
+      throw new StepException(StepException.Kind.IO, "cannot write " + ORIGIN_FILE + " of loop " + loopId + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void rebuild(String loopId, Path dir) throws IOException {
+    Path origin = paths.loopDir(loopId).resolve(ORIGIN_FILE);
+    if (!Files.exists(origin)) {
       throw new StepException(StepException.Kind.COMMIT_MISSING,
           "loop " + loopId + " has no workspace on this worker (" + dir + ")");
     }
-    return Git.open(dir.toFile());
+    List<String> lines = Files.readAllLines(origin);
+    WorkspaceSpec spec = new WorkspaceSpec(lines.get(0), lines.size() > 1 && !lines.get(1).isBlank() ? lines.get(1) : null);
+    log.warn("the workspace of loop {} is damaged (no usable .git in {}); cloning {} again and fetching the loop from the git store",
+        loopId, dir, spec.repository());
+    cloneInto(dir, spec);
+    try (Git git = Git.open(dir.toFile())) {
+      Repository repo = git.getRepository();
+      store.fetch(repo, loopId);
+      ObjectId branch = repo.resolve("refs/remotes/store/loops/" + loopId);
+      if (branch != null) {
+        setRef(repo, Constants.R_HEADS + workBranch(loopId), branch);
+      }
+      excludeLoopDir(repo);
+    }
+  }
+
+  /** Removes the lock files git leaves when a process holding them is killed. */
+  private static void removeStaleLocks(Path dir) {
+    Path gitDir = dir.resolve(".git");
+    List<Path> locks = new java.util.ArrayList<>();
+    for (String name : List.of("index.lock", "HEAD.lock", "packed-refs.lock", "config.lock", "shallow.lock")) {
+      if (Files.exists(gitDir.resolve(name))) {
+        locks.add(gitDir.resolve(name));
+      }
+    }
+    if (Files.isDirectory(gitDir.resolve("refs"))) {
+      try (Stream<Path> walk = Files.walk(gitDir.resolve("refs"))) {
+        walk.filter(p -> p.getFileName().toString().endsWith(".lock")).forEach(locks::add);
+      } catch (IOException e) {
+        log.debug("cannot look for stale ref locks in {}: {}", gitDir, e.getMessage());
+      }
+    }
+    for (Path lock : locks) {
+      try {
+        Files.deleteIfExists(lock);
+        log.warn("removed the stale lock {}", lock);
+      } catch (IOException e) {
+        throw new StepException(StepException.Kind.IO, "cannot remove the stale lock " + lock + ": " + e.getMessage(), e);
+      }
+    }
   }
 
   /** A complete clone: marked so, or already carrying the loop's work branch (made after a clone). */

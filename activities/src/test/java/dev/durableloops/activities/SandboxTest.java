@@ -164,6 +164,8 @@ class SandboxTest {
     assertThat(made.exitCode()).isEqualTo(-1);
     assertThat(made.outputTail()).contains("killed: the step reached its limit of 64 processes");
     await().atMost(Duration.ofSeconds(5)).until(() -> !running("sleep 30.77"));
+    System.out.printf("fault: fork bomb (1,000 sleeps): refused past 64 processes, the step killed after %d ms, nothing left%n",
+        Duration.ofNanos(System.nanoTime() - started).toMillis());
   }
 
   @Test

@@ -9,6 +9,7 @@ import dev.durableloops.workflows.LoopWorkflow;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import dev.durableloops.api.temporal.RequestClient;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionDescription;
 import io.temporal.client.WorkflowNotFoundException;
@@ -30,8 +31,8 @@ class Executions {
   private final String temporalUiUrl;
   private final String namespace;
 
-  Executions(WorkflowClient client, LoopsProperties properties, Environment environment) {
-    this.client = client;
+  Executions(RequestClient requests, LoopsProperties properties, Environment environment) {
+    this.client = requests.client();
     this.temporalUiUrl = properties.temporalUiUrl();
     this.namespace = environment.getProperty("spring.temporal.namespace", "default");
   }

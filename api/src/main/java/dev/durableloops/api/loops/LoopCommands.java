@@ -11,6 +11,7 @@ import dev.durableloops.workflows.state.Note;
 import dev.durableloops.workflows.state.RollbackRequest;
 import dev.durableloops.workflows.state.RollbackResult;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import dev.durableloops.api.temporal.RequestClient;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionDescription;
 import io.temporal.client.WorkflowNotFoundException;
@@ -31,8 +32,8 @@ class LoopCommands {
   private final Executions executions;
   private final WorkerProbe workers;
 
-  LoopCommands(WorkflowClient client, Executions executions, WorkerProbe workers) {
-    this.client = client;
+  LoopCommands(RequestClient requests, Executions executions, WorkerProbe workers) {
+    this.client = requests.client();
     this.executions = executions;
     this.workers = workers;
   }

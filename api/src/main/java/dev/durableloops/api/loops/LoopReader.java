@@ -9,6 +9,7 @@ import dev.durableloops.workflows.steps.StepOutput;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.workflow.v1.PendingActivityInfo;
 import io.temporal.common.converter.DataConverterException;
+import dev.durableloops.api.temporal.RequestClient;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionDescription;
 import io.temporal.client.WorkflowExecutionMetadata;
@@ -36,8 +37,8 @@ class LoopReader {
   private final Executions executions;
   private final WorkerProbe workers;
 
-  LoopReader(WorkflowClient client, Executions executions, WorkerProbe workers) {
-    this.client = client;
+  LoopReader(RequestClient requests, Executions executions, WorkerProbe workers) {
+    this.client = requests.client();
     this.executions = executions;
     this.workers = workers;
   }

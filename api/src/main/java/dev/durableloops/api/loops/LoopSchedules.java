@@ -13,6 +13,7 @@ import dev.durableloops.workflows.spec.LoopSpec;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.ScheduleOverlapPolicy;
+import dev.durableloops.api.temporal.RequestClient;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionMetadata;
 import io.temporal.client.schedules.Schedule;
@@ -58,10 +59,10 @@ class LoopSchedules {
   private final Executions executions;
   private final RepositoryRules rules;
 
-  LoopSchedules(WorkflowClient client, LoopStarter starter, SpecPolicy policy, Executions executions, Environment environment,
+  LoopSchedules(RequestClient requests, LoopStarter starter, SpecPolicy policy, Executions executions, Environment environment,
       RepositoryRules rules) {
     this.rules = rules;
-    this.client = client;
+    this.client = requests.client();
     this.starter = starter;
     this.policy = policy;
     this.executions = executions;

@@ -11,6 +11,7 @@ import dev.durableloops.workflows.state.LoopStatus;
 import dev.durableloops.workflows.LoopWorkflow;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import dev.durableloops.api.temporal.RequestClient;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
@@ -36,9 +37,9 @@ class LoopStarter {
   private final Executions executions;
   private final RepositoryRules rules;
 
-  LoopStarter(WorkflowClient client, LoopsProperties properties, SpecPolicy policy, Executions executions, RepositoryRules rules) {
+  LoopStarter(RequestClient requests, LoopsProperties properties, SpecPolicy policy, Executions executions, RepositoryRules rules) {
     this.rules = rules;
-    this.client = client;
+    this.client = requests.client();
     this.properties = properties;
     this.policy = policy;
     this.executions = executions;

@@ -63,8 +63,8 @@ public class WorkerProbe {
   private volatile Availability last;
   private volatile long lastAtNanos;
 
-  WorkerProbe(WorkflowClient client, LoopsProperties properties, Environment environment) {
-    this.client = client;
+  WorkerProbe(RequestClient requests, LoopsProperties properties, Environment environment) {
+    this.client = requests.client();
     this.taskQueue = properties.taskQueue();
     this.namespace = environment.getProperty("spring.temporal.namespace", "default");
   }
