@@ -475,10 +475,10 @@ public class LoopActivitiesImpl implements LoopActivities {
       createDirectories(stepTmp);
     });
     Sandbox sandbox = policy.sandbox();
-    List<String> argv = sandbox.argv(step.command(), ws, stepTmp, paths.dataDir(), ctx.sandboxOrDefault());
     if (sandbox.confined()) {
       env.put("TMPDIR", "/tmp");
     }
+    List<String> argv = sandbox.argv(step.command(), env, ws, stepTmp, paths.dataDir(), ctx.sandboxOrDefault());
     CommandRunner.Launch launch = new CommandRunner.Launch(step.command(), argv, ws,
         sandbox.limit().open(cgroupKey(ctx.loopId())).orElse(null));
     CommandRunner.Run run;

@@ -105,6 +105,15 @@ class SandboxTest {
   }
 
   @Test
+  void aToolUnderTheMachinesTmpThatTheCommandNamesStaysReadable() throws Exception {
+    LoopActivities activities = activities(bubblewrap(), null);
+    Path tool = Files.writeString(tmp.resolve("tool.sh"), "echo tool-ran > .loop/tool.txt\n");
+    make(activities, "sh " + tool + "; echo $? > .loop/tool.exit; echo x > " + tmp.resolve("tool-output") + " 2>/dev/null; true");
+    assertThat(Files.readString(ws().resolve(".loop/tool.txt")).strip()).isEqualTo("tool-ran");
+    assertThat(tmp.resolve("tool-output")).as("named /tmp paths are readable, not writable").doesNotExist();
+  }
+
+  @Test
   void theDataDirectoryTheTokenFileAndHiddenPathsAreInvisible() throws Exception {
     Path secret = Files.writeString(tmp.resolve("temporal.db"), "database");
     Sandbox sandbox = Sandbox.detect(Sandbox.Mode.AUTO, List.of(secret), ProcessLimit.DEFAULT_MAX_PROCESSES);
