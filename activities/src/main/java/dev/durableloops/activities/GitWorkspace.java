@@ -119,8 +119,15 @@ public final class GitWorkspace {
     }
   }
 
-  /** Makes the workspace's files and detached HEAD match {@code commit}: hard reset and clean. */
+  /**
+   * Makes the workspace's files and detached HEAD match {@code commit}: hard reset and clean. The
+   * first write of every step, so it is also where a damaged workspace is repaired ({@link #open})
+   * and stale git locks are removed.
+   */
   void reconcile(String loopId, String commit) {
+    if (Files.isDirectory(paths.workspace(loopId).resolve(".git"))) {
+      removeStaleLocks(paths.workspace(loopId));
+    }
     try (Git git = open(loopId)) {
       reconcile(git, loopId, commit);
     } catch (IOException | GitAPIException e) {
@@ -290,33 +297,29 @@ public final class GitWorkspace {
   }
 
   /**
-   * The loop's workspace repository, repaired first when it is damaged: lock files a killed process
-   * left are removed, and a workspace whose {@code .git} is gone or cannot be opened is cloned again
+   * The loop's workspace repository, repaired first when it is damaged: a workspace whose
+   * {@code .git} is gone or cannot be opened is cloned again
    * from the loop's repository ({@link #ORIGIN_FILE}) with the loop's refs fetched from the git store,
-   * so the caller can reconcile it to any commit the store holds. Only the fence's owner calls it,
-   * after every process of the loop was killed, so no lock can belong to a live writer.
+   * so the caller can reconcile it to any commit the store holds. Only the fence's owner repairs (here and in
+   * {@link #reconcile}, which removes stale locks), after every process of the loop was killed.
    *
    * @throws StepException {@code COMMIT_MISSING} when the loop never had a workspace on this worker
    */
   private Git open(String loopId) throws IOException {
     Path dir = paths.workspace(loopId);
-    if (!usable(dir)) {
-      rebuild(loopId, dir);
+    if (Files.isDirectory(dir.resolve(".git"))) {
+      try {
+        Git git = Git.open(dir.toFile());
+        if (git.getRepository().getObjectDatabase().exists()) {
+          return git;
+        }
+        git.close();
+      } catch (IOException | RuntimeException e) {
+        log.debug("workspace {} cannot be opened: {}", dir, e.getMessage());
+      }
     }
-    removeStaleLocks(dir);
+    rebuild(loopId, dir);
     return Git.open(dir.toFile());
-  }
-
-  private static boolean usable(Path dir) {
-    if (!Files.isDirectory(dir.resolve(".git"))) {
-      return false;
-    }
-    try (Git git = Git.open(dir.toFile())) {
-      git.getRepository().resolve(Constants.HEAD);
-      return git.getRepository().getObjectDatabase().exists();
-    } catch (IOException | RuntimeException e) {
-      return false;
-    }
   }
 
   private void rememberOrigin(String loopId, WorkspaceSpec spec) {

@@ -63,7 +63,8 @@ public final class Sandbox {
   private static volatile Sandbox standard;
 
   /**
-   * {@link Mode#AUTO} with no hidden paths besides the data directory and
+   * {@link Mode#AUTO} (or the mode the system property {@code durable-loops.sandbox.mode} names, for
+   * benchmarks that compare) with no hidden paths besides the data directory and
    * {@link ProcessLimit#DEFAULT_MAX_PROCESSES}, detected once per JVM.
    */
   public static Sandbox standard() {
@@ -71,7 +72,8 @@ public final class Sandbox {
     if (s == null) {
       synchronized (Sandbox.class) {
         if (standard == null) {
-          standard = detect(Mode.AUTO, List.of(), ProcessLimit.DEFAULT_MAX_PROCESSES);
+          standard = detect(Mode.valueOf(System.getProperty("durable-loops.sandbox.mode", "AUTO")), List.of(),
+              ProcessLimit.DEFAULT_MAX_PROCESSES);
         }
         s = standard;
       }
