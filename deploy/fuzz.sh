@@ -33,12 +33,13 @@ TOKEN="$(api_token "$DATA/api-token")"
 
 echo "durable-loops: fuzzing the API from its OpenAPI description ($EXAMPLES cases per operation and phase)"
 set +e
-"$SCHEMATHESIS_BIN" run "http://127.0.0.1:$PORT/v3/api-docs" \
+# Run from the report directory: Schemathesis keeps its cache (.schemathesis/) in the working directory.
+(cd "$REPORT" && "$SCHEMATHESIS_BIN" run "http://127.0.0.1:$PORT/v3/api-docs" \
   --checks not_a_server_error,response_schema_conformance \
   --header "Authorization: Bearer $TOKEN" \
   --max-examples "$EXAMPLES" --seed "${FUZZ_SEED:-1}" --phases examples,coverage,fuzzing \
   --generation-database none --workers 2 --request-timeout 30 --no-color \
-  --report junit,ndjson --report-dir "$REPORT" >"$REPORT/output.txt" 2>&1
+  --report junit,ndjson --report-dir "$REPORT" >"$REPORT/output.txt" 2>&1)
 STATUS=$?
 set -e
 tail -n 40 "$REPORT/output.txt"
