@@ -57,14 +57,18 @@ class InputMutationTest extends AppTest {
         """.formatted(name, repo);
   }
 
+  /** The spec's required fields, sent as {@code null} by the mutation suite. */
+  static final List<String> SPEC_REQUIRED = List.of("name", "goal", "workspace", "workspace.repository", "make", "make.command",
+      "checks", "checks[0].name", "checks[0].command", "checks[0].metric.pattern");
+
   /** The endpoints and a valid body of each; required fields listed for the {@code null} mutation. */
   private static List<Target> targets() {
     return List.of(
         new Target("POST", "/api/loops", fullSpec("mutation"),
-            List.of("name", "goal", "workspace", "workspace.repository", "make", "make.command", "checks", "checks[0].name",
-                "checks[0].command", "checks[0].metric.pattern")),
+            SPEC_REQUIRED),
         new Target("POST", "/api/schedules", "{\"name\": \"mutation\", \"spec\": " + fullSpec("mutation")
-            + ", \"interval\": \"PT1H\", \"overlap\": \"SKIP\", \"paused\": true, \"note\": \"n\"}", List.of("name", "spec")),
+            + ", \"interval\": \"PT1H\", \"overlap\": \"SKIP\", \"paused\": true, \"note\": \"n\"}",
+            java.util.stream.Stream.concat(java.util.stream.Stream.of("name", "spec"), SPEC_REQUIRED.stream().map(f -> "spec." + f)).toList()),
         new Target("POST", "/api/loops/loop-none/decision",
             "{\"decision\": \"APPROVE\", \"diffHash\": \"abc\", \"comment\": \"c\", \"by\": \"me\"}", List.of("decision", "diffHash")),
         new Target("POST", "/api/loops/loop-none/extend",
@@ -162,8 +166,7 @@ class InputMutationTest extends AppTest {
       for (String wrong : wrongValues(field.getValue())) {
         inputs.add(new Input(name + " = " + wrong, with(root, field.getKey(), wrong), name));
       }
-      if (target.required().contains(name) || target.path().equals("/api/schedules") && name.startsWith("spec.")
-          && targets().get(0).required().contains(name.substring(5))) {
+      if (target.required().contains(name)) {
         inputs.add(new Input(name + " = null", with(root, field.getKey(), JSON.nullNode()), name));
       }
       if (field.getValue().isObject() && !name.startsWith("env")) {
