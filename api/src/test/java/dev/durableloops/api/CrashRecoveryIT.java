@@ -47,15 +47,6 @@ class CrashRecoveryIT {
     }
   }
 
-  private static String spec(String name, Path repo, String make, String approval) {
-    return """
-        {"name": "%s", "goal": "Fix a.txt", "workspace": {"repository": "%s"},
-         "make": {"command": "%s", "timeout": "PT5M"},
-         "checks": [{"name": "fixed", "command": "grep -q fixed a.txt", "timeout": "PT1M"}],
-         "gate": {"approval": "%s"}, "caps": {"maxIterations": 3}}
-        """.formatted(name, repo, make, approval);
-  }
-
   private static long readPid(Path file) throws Exception {
     for (int i = 0; i < 600; i++) {
       if (Files.exists(file)) {
@@ -88,7 +79,7 @@ class CrashRecoveryIT {
     // The maker appends to a.txt before sleeping: a retry that did not start from the checkpoint
     // would see the first try's line too.
     String make = "echo $$ > ../maker.pid; echo attempt >> a.txt; sleep 6; echo fixed >> a.txt";
-    app.call("POST", "/api/loops", spec("worker-crash", repo, make, "NEVER"));
+    app.call("POST", "/api/loops", Platform.fixSpec("worker-crash", repo, make, "NEVER"));
     long first = readPid(pidFile);
     Files.delete(pidFile);
 
@@ -121,7 +112,7 @@ class CrashRecoveryIT {
     Platform.App app = platform.startApp(true, UNSANDBOXED);
     Path repo = platform.repository("server-crash", Map.of("a.txt", "a\n"));
     Path pidFile = tmp.resolve("data/loops/loop-server-crash/maker.pid");
-    app.call("POST", "/api/loops", spec("server-crash", repo, "echo $$ > ../maker.pid; sleep 4; echo fixed > a.txt", "NEVER"));
+    app.call("POST", "/api/loops", Platform.fixSpec("server-crash", repo, "echo $$ > ../maker.pid; sleep 4; echo fixed > a.txt", "NEVER"));
     readPid(pidFile);
 
     Platform.kill(platform.server);
@@ -138,7 +129,7 @@ class CrashRecoveryIT {
   void decisionsSentWhileNoWorkerIsUpAreNotLost() throws Exception {
     Platform.App app = platform.startApp(true);
     Path repo = platform.repository("no-worker", Map.of("a.txt", "a\n"));
-    app.call("POST", "/api/loops", spec("no-worker", repo, "echo fixed > a.txt", "ON_PASS"));
+    app.call("POST", "/api/loops", Platform.fixSpec("no-worker", repo, "echo fixed > a.txt", "ON_PASS"));
     String waiting = app.awaitState("loop-no-worker", Set.of("AWAITING_APPROVAL"), Duration.ofMinutes(1));
     String diffHash = JsonPath.read(waiting, "$.pendingDecision.diffHash");
     Platform.kill(app.process);
@@ -181,12 +172,7 @@ class CrashRecoveryIT {
 
     // Reset to the workflow task completed right after checkpoint 1: the workspace is at cp-3 now,
     // but the reset run's state names cp-1, and the next step must reconcile the files to it.
-    long resetTo = firstWorkflowTaskAfterCheckpoint("loop-reset");
-    Process reset = new ProcessBuilder(platform.cli.toString(), "workflow", "reset", "--address", platform.target(),
-        "--workflow-id", "loop-reset", "--event-id", Long.toString(resetTo), "--reason", "test reset")
-        .redirectErrorStream(true).redirectOutput(tmp.resolve("reset.log").toFile()).start();
-    assertThat(reset.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(reset.exitValue()).as(Files.readString(tmp.resolve("reset.log"))).isZero();
+    reset("loop-reset", firstWorkflowTaskAfterCheckpoint("loop-reset"), "test reset");
 
     String again = null;
     for (int i = 0; i < 600; i++) {
@@ -224,11 +210,7 @@ class CrashRecoveryIT {
       long[] make = runningMake("loop-reset-make");
       if (make != null && make[0] != lastScheduled) {
         Thread.sleep(1500);
-        Process reset = new ProcessBuilder(platform.cli.toString(), "workflow", "reset", "--address", platform.target(),
-            "--workflow-id", "loop-reset-make", "--event-id", Long.toString(make[1]), "--reason", "reset during make " + resets)
-            .redirectErrorStream(true).redirectOutput(tmp.resolve("reset-make.log").toFile()).start();
-        assertThat(reset.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(reset.exitValue()).as(Files.readString(tmp.resolve("reset-make.log"))).isZero();
+        reset("loop-reset-make", make[1], "reset during make " + resets);
         resets++;
         lastScheduled = make[0];
       }
@@ -266,13 +248,9 @@ class CrashRecoveryIT {
    * task completed just before it]}, or {@code null} when no Make is running.
    */
   private long[] runningMake(String id) throws Exception {
-    Process show = new ProcessBuilder(platform.cli.toString(), "workflow", "show", "--address", platform.target(),
-        "--workflow-id", id, "--output", "json").redirectOutput(tmp.resolve(id + ".json").toFile()).start();
-    assertThat(show.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    List<Map<String, Object>> events = JsonPath.read(Files.readString(tmp.resolve(id + ".json")), "$.events");
     long lastTaskCompleted = -1;
     long[] running = null;
-    for (Map<String, Object> e : events) {
+    for (Map<String, Object> e : history(id)) {
       String type = String.valueOf(e.get("eventType"));
       long eventId = Long.parseLong(String.valueOf(e.get("eventId")));
       if (type.equals("EVENT_TYPE_WORKFLOW_TASK_COMPLETED") || type.equals("WorkflowTaskCompleted")) {
@@ -290,15 +268,28 @@ class CrashRecoveryIT {
     return running;
   }
 
-  private long firstWorkflowTaskAfterCheckpoint(String id) throws Exception {
+  /** The events of the current run of {@code id}, from {@code temporal workflow show --output json}. */
+  private List<Map<String, Object>> history(String id) throws Exception {
     Process show = new ProcessBuilder(platform.cli.toString(), "workflow", "show", "--address", platform.target(),
         "--workflow-id", id, "--output", "json").redirectOutput(tmp.resolve(id + ".json").toFile()).start();
     assertThat(show.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    String history = Files.readString(tmp.resolve(id + ".json"));
-    List<Map<String, Object>> events = JsonPath.read(history, "$.events");
+    return JsonPath.read(Files.readString(tmp.resolve(id + ".json")), "$.events");
+  }
+
+  /** Resets {@code id} to the workflow task that finished at {@code eventId} with the Temporal CLI. */
+  private void reset(String id, long eventId, String reason) throws Exception {
+    Path out = tmp.resolve(id + "-reset.log");
+    Process reset = new ProcessBuilder(platform.cli.toString(), "workflow", "reset", "--address", platform.target(),
+        "--workflow-id", id, "--event-id", Long.toString(eventId), "--reason", reason)
+        .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    assertThat(reset.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(reset.exitValue()).as(Files.readString(out)).isZero();
+  }
+
+  private long firstWorkflowTaskAfterCheckpoint(String id) throws Exception {
     Map<String, String> scheduledType = new java.util.HashMap<>();
     boolean afterCheckpoint = false;
-    for (Map<String, Object> e : events) {
+    for (Map<String, Object> e : history(id)) {
       String type = String.valueOf(e.get("eventType"));
       String eventId = String.valueOf(e.get("eventId"));
       if (type.equals("EVENT_TYPE_ACTIVITY_TASK_SCHEDULED") || type.equals("ActivityTaskScheduled")) {

@@ -47,27 +47,18 @@ class FaultsIT {
     }
   }
 
-  private static String spec(String name, Path repo, String make, String approval) {
-    return """
-        {"name": "%s", "goal": "Fix a.txt", "workspace": {"repository": "%s"},
-         "make": {"command": "%s", "timeout": "PT5M"},
-         "checks": [{"name": "fixed", "command": "grep -q fixed a.txt", "timeout": "PT1M"}],
-         "gate": {"approval": "%s"}, "caps": {"maxIterations": 3}}
-        """.formatted(name, repo, make, approval);
-  }
-
   @Test
   void temporalUnreachableForAMinuteLosesNothing() throws Exception {
     Platform.App app = platform.startApp(true);
-    app.call("POST", "/api/loops", spec("outage-run", platform.repository("outage-run", Map.of("a.txt", "a\n")),
+    app.call("POST", "/api/loops", Platform.fixSpec("outage-run", platform.repository("outage-run", Map.of("a.txt", "a\n")),
         "sleep 20; echo fixed > a.txt", "NEVER"));
-    app.call("POST", "/api/loops", spec("outage-wait", platform.repository("outage-wait", Map.of("a.txt", "a\n")),
+    app.call("POST", "/api/loops", Platform.fixSpec("outage-wait", platform.repository("outage-wait", Map.of("a.txt", "a\n")),
         "echo fixed > a.txt", "ON_PASS"));
     String waiting = app.awaitState("loop-outage-wait", Set.of("AWAITING_APPROVAL"), Duration.ofMinutes(1));
     String diffHash = JsonPath.read(waiting, "$.pendingDecision.diffHash");
     app.awaitState("loop-outage-run", Set.of("RUNNING"), Duration.ofMinutes(1));
 
-    String newLoop = spec("outage-new", platform.repository("outage-new", Map.of("a.txt", "a\n")), "true", "NEVER");
+    String newLoop = Platform.fixSpec("outage-new", platform.repository("outage-new", Map.of("a.txt", "a\n")), "true", "NEVER");
     Platform.kill(platform.server);
     long down = System.nanoTime();
     Map<String, Integer> answers = new TreeMap<>();

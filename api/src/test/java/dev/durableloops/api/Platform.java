@@ -181,6 +181,19 @@ final class Platform implements AutoCloseable {
     p.waitFor(30, TimeUnit.SECONDS);
   }
 
+  /**
+   * A loop that must make {@code a.txt} contain "fixed" (check {@code grep -q fixed a.txt}), with the
+   * maker {@code make}, the approval policy {@code approval} and at most 3 iterations.
+   */
+  static String fixSpec(String name, Path repo, String make, String approval) {
+    return """
+        {"name": "%s", "goal": "Fix a.txt", "workspace": {"repository": "%s"},
+         "make": {"command": "%s", "timeout": "PT5M"},
+         "checks": [{"name": "fixed", "command": "grep -q fixed a.txt", "timeout": "PT1M"}],
+         "gate": {"approval": "%s"}, "caps": {"maxIterations": 3}}
+        """.formatted(name, repo, make, approval);
+  }
+
   /** A git repository with {@code files} on branch main. */
   Path repository(String name, Map<String, String> files) throws Exception {
     return DevServers.repository(dir.resolve("origins").resolve(name), files);
