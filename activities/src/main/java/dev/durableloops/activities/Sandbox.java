@@ -8,7 +8,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * How step commands are confined. With bubblewrap ({@code bwrap}, Debian's {@code bubblewrap}
@@ -139,7 +144,7 @@ public final class Sandbox {
    * @throws StepException {@code BAD_SPEC} when the spec asks for what this worker cannot give
    *     (no network without bubblewrap) or must not (a writable path inside a hidden one)
    */
-  List<String> argv(String command, java.util.Map<String, String> env, Path workspace, Path stepTmp, Path dataDir, SandboxSpec spec) {
+  List<String> argv(String command, Map<String, String> env, Path workspace, Path stepTmp, Path dataDir, SandboxSpec spec) {
     if (bwrap == null) {
       if (!spec.networkAllowed()) {
         throw new StepException(StepException.Kind.BAD_SPEC,
@@ -179,19 +184,19 @@ public final class Sandbox {
     return argv;
   }
 
-  private static final java.util.regex.Pattern TMP_PATH = java.util.regex.Pattern.compile("/tmp/([^/\\s:;'\"`$()|&<>]+)");
+  private static final Pattern TMP_PATH = Pattern.compile("/tmp/([^/\\s:;'\"`$()|&<>]+)");
 
   /**
    * {@code --ro-bind-try} arguments for each top-level entry of {@code /tmp} that {@code command} or
    * a value of {@code env} names (binding every entry would cost a mount each: 2.2 s for 913
    * entries, measured).
    */
-  static List<String> namedTmpEntries(String command, java.util.Map<String, String> env) {
-    java.util.Set<String> names = new java.util.TreeSet<>();
+  static List<String> namedTmpEntries(String command, Map<String, String> env) {
+    Set<String> names = new TreeSet<>();
     List<String> texts = new ArrayList<>(env.values());
     texts.add(command);
     for (String text : texts) {
-      java.util.regex.Matcher m = TMP_PATH.matcher(text);
+      Matcher m = TMP_PATH.matcher(text);
       while (m.find()) {
         names.add(m.group(1));
       }
