@@ -207,7 +207,10 @@ class LoopApiTest extends AppTest {
         .andExpect(status().isOk())
         .andExpect(jsonPath("$.decision").value("APPROVE"));
 
-    await().atMost(Duration.ofSeconds(30)).until(() -> JsonPath.read(state("loop-api-life"), "$.status"), "SUCCEEDED"::equals);
+    // The state says SUCCEEDED a moment before the execution closes (the loop still announces its
+    // end): wait for both.
+    await().atMost(Duration.ofSeconds(30)).until(() -> state("loop-api-life"),
+        s -> "SUCCEEDED".equals(JsonPath.read(s, "$.status")) && "COMPLETED".equals(JsonPath.read(s, "$.temporalStatus")));
     mvc.perform(get("/api/loops/loop-api-life"))
         .andExpect(jsonPath("$.status").value("SUCCEEDED"))
         .andExpect(jsonPath("$.notes[0].text").value("prefer small diffs"))
