@@ -13,6 +13,8 @@ python3 -c "import pytest" 2>/dev/null || python3 -m pip install --quiet pytest
 cd "$ROOT"
 export DURABLE_LOOPS_TEMPORAL_CLI="$TEMPORAL_BIN"
 "$ROOT/mvnw" -B -ntp verify "$@"
+# The attack suite's tally: each *AttackTest / *AttackIT method is one attack that must be stopped.
+python3 "$ROOT/deploy/attacks.py"
 if [ "$#" -eq 0 ] && [ "${FUZZ:-1}" != "0" ]; then
   "$ROOT/deploy/fuzz.sh"
 fi
