@@ -41,9 +41,13 @@ SEARCH_ATTRIBUTES=(
   --search-attribute LoopRepository=Keyword
 )
 
-# Installs Schemathesis (PyPI, pinned) into a virtual environment beside the Temporal CLI, once.
+# Installs Schemathesis (PyPI) into a virtual environment beside the Temporal CLI, once, with its
+# whole dependency set pinned by deploy/schemathesis-constraints.txt (Hypothesis among them: a new
+# Hypothesis release changes what a fixed seed generates). The venv's name carries the constraints'
+# hash, so a changed pin makes a new venv instead of reusing an unpinned one.
 SCHEMATHESIS_VERSION="4.32.5"
-SCHEMATHESIS_VENV="${DURABLE_LOOPS_TOOLS_ROOT:-$HOME/.local/share/durable-loops}/schemathesis-$SCHEMATHESIS_VERSION"
+SCHEMATHESIS_CONSTRAINTS="$ROOT/deploy/schemathesis-constraints.txt"
+SCHEMATHESIS_VENV="${DURABLE_LOOPS_TOOLS_ROOT:-$HOME/.local/share/durable-loops}/schemathesis-$SCHEMATHESIS_VERSION-$(sha256sum "$SCHEMATHESIS_CONSTRAINTS" | cut -c1-8)"
 SCHEMATHESIS_BIN="$SCHEMATHESIS_VENV/bin/st"
 ensure_schemathesis() {
   if [ -x "$SCHEMATHESIS_BIN" ]; then
@@ -51,7 +55,7 @@ ensure_schemathesis() {
   fi
   echo "durable-loops: installing Schemathesis $SCHEMATHESIS_VERSION into $SCHEMATHESIS_VENV (once)"
   python3 -m venv "$SCHEMATHESIS_VENV"
-  "$SCHEMATHESIS_VENV/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
+  "$SCHEMATHESIS_VENV/bin/pip" install --quiet -c "$SCHEMATHESIS_CONSTRAINTS" "schemathesis==$SCHEMATHESIS_VERSION"
 }
 
 # Installs bubblewrap (Debian's bubblewrap, as root, through apt-get), the sandbox step commands run
