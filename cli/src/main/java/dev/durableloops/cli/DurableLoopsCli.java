@@ -83,8 +83,16 @@ public final class DurableLoopsCli {
     return line;
   }
 
-  /** Runs the command line and exits with its code. */
+  /**
+   * Runs the command line and exits with its code. picocli's writers flush on {@code println} only,
+   * and {@code show} and {@code logs <name>} end with {@code print}: without the flush their whole
+   * output was lost at {@code System.exit}.
+   */
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    CommandLine line = commandLine();
+    int code = line.execute(args);
+    line.getOut().flush();
+    line.getErr().flush();
+    System.exit(code);
   }
 }
