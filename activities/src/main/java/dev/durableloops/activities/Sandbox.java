@@ -258,14 +258,14 @@ public final class Sandbox {
     List<Path> invisible = new ArrayList<>(hidden);
     invisible.add(dataDir.toAbsolutePath().normalize());
     List<Path> writable = writable(spec, invisible);
-    List<Path> namedTmp = namedTmpEntries(command, env);
     Map<String, String> stepEnv = new LinkedHashMap<>(env);
     stepEnv.put("TMPDIR", "/tmp");
     try {
       if (kind == Kind.SANDBOX_RUNTIME) {
         List<Path> allowWrite = new ArrayList<>(List.of(workspace));
         allowWrite.addAll(writable);
-        return runtime.wrap(command, stepEnv, loopDir.resolve("sandbox.json"), domains, invisible, namedTmp, allowWrite, workspace);
+        return runtime.wrap(command, stepEnv, loopDir.resolve("sandbox.json"), domains, invisible, namedTmpPaths(command, env, allowWrite, invisible),
+            allowWrite, workspace);
       }
       if (!domains.isEmpty() && !settings.hostNetwork()) {
         throw new StepException(StepException.Kind.BAD_SPEC, "sandbox.allowedDomains names " + String.join(", ", domains)
@@ -274,7 +274,7 @@ public final class Sandbox {
       Path stepTmp = loopDir.resolve("tmp");
       GitWorkspace.deleteTree(stepTmp);
       Files.createDirectories(stepTmp);
-      List<String> argv = bubblewrap.argv(command, namedTmp, workspace, stepTmp, invisible, writable,
+      List<String> argv = bubblewrap.argv(command, namedTmpEntries(command, env), workspace, stepTmp, invisible, writable,
           settings.hostNetwork() && spec.networkAllowed());
       return new Wrapped(argv, stepEnv, () -> GitWorkspace.deleteTree(stepTmp));
     } catch (IOException e) {
@@ -340,6 +340,45 @@ public final class Sandbox {
       }
     }
     return entries;
+  }
+
+  private static final Pattern TMP_FULL_PATH = Pattern.compile("/tmp(/[^\\s:;'\"`$()|&<>]+)+");
+
+  /**
+   * For the sandbox runtime, where every readable path costs a mount but a readable directory is
+   * mounted read-only over the writable paths inside it: the paths under {@code /tmp} that
+   * {@code command} or a value of {@code env} names, each cut back to the deepest part that exists,
+   * leaving out any that holds one of {@code writable} and any inside one of {@code invisible} (the
+   * runtime lets a readable path inside a hidden directory be read).
+   */
+  static List<Path> namedTmpPaths(String command, Map<String, String> env, List<Path> writable, List<Path> invisible) {
+    Set<Path> paths = new TreeSet<>();
+    List<String> texts = new ArrayList<>(env.values());
+    texts.add(command);
+    for (String text : texts) {
+      Matcher m = TMP_FULL_PATH.matcher(text);
+      while (m.find()) {
+        Path path = Path.of(m.group()).normalize();
+        while (path.getNameCount() > 1 && !Files.exists(path)) {
+          path = path.getParent();
+        }
+        Path found = path;
+        if (found.startsWith("/tmp") && found.getNameCount() > 1 && !Files.isSymbolicLink(found)
+            && writable.stream().noneMatch(w -> w.startsWith(found)) && invisible.stream().noneMatch(i -> inside(found, i))) {
+          paths.add(found);
+        }
+      }
+    }
+    return List.copyOf(paths);
+  }
+
+  /** Whether {@code path} is {@code dir} or inside it, by name or once links are followed. */
+  private static boolean inside(Path path, Path dir) {
+    try {
+      return path.startsWith(dir) || path.toRealPath().startsWith(Files.exists(dir) ? dir.toRealPath() : dir);
+    } catch (IOException e) {
+      return true;
+    }
   }
 
   /** The absolute path of {@code name} on the worker's {@code PATH}, or {@code null}. */
