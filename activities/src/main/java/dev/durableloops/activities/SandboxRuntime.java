@@ -45,6 +45,15 @@ final class SandboxRuntime {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /**
+   * Waits (at most about 1 s) until the runtime's bridges inside the sandbox listen (HTTP proxy on
+   * port 3128, SOCKS on 1080: {@code 0C38} and {@code 0438} in {@code /proc/net/tcp}), then runs its
+   * arguments. The runtime starts them in the background just before the command, so a quick first
+   * connection could otherwise find nothing listening (seen as curl's exit 7 on a loaded machine).
+   */
+  static final String AWAIT_PROXY = "n=0; while [ $n -lt 100 ] && ! { grep -qi ':0C38 00000000:0000 0A' /proc/net/tcp"
+      + " && grep -qi ':0438 00000000:0000 0A' /proc/net/tcp; } 2>/dev/null; do sleep 0.01; n=$((n+1)); done; exec \"$@\"";
+
   private final String node;
   private final Path cli;
   private final Path home;
@@ -167,7 +176,11 @@ final class SandboxRuntime {
     read.add(cli.getParent().getParent());
     writeSettings(settings, domains, deny, read, allowWrite);
     Map<String, String> outside = hostEnvironment(sockets);
-    List<String> inside = new ArrayList<>(List.of("env"));
+    List<String> inside = new ArrayList<>();
+    if (!domains.isEmpty()) {
+      inside.addAll(List.of("sh", "-c", AWAIT_PROXY, "await-proxy"));
+    }
+    inside.add("env");
     env.forEach((name, value) -> {
       if (HOST_STEERING.matcher(name.toUpperCase(Locale.ROOT)).matches()) {
         if (!name.equals("TMPDIR")) {

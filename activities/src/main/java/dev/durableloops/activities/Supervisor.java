@@ -66,7 +66,7 @@ final class Supervisor {
 
   /** The supervisor; its steps are described above. */
   static final String PROGRAM = """
-      use strict; use warnings; use POSIX ();
+      use strict; use warnings; use POSIX (); use Fcntl ();
       my @quiet = qw(INT QUIT HUP PIPE TSTP TTIN TTOU);
       $SIG{$_} = 'IGNORE' for @quiet;
       my $procs = shift @ARGV;
@@ -74,6 +74,7 @@ final class Supervisor {
       my $nr = $prctl{(POSIX::uname())[4]};
       syscall($nr, 36, 1, 0, 0, 0) if defined $nr;
       pipe(my $wake_r, my $wake_w) or die "durable-loops supervisor: pipe: $!\\n";
+      fcntl($wake_w, Fcntl::F_SETFL(), Fcntl::O_NONBLOCK());
       my $child = fork() // die "durable-loops supervisor: fork: $!\\n";
       if ($child == 0) {
         $SIG{$_} = 'DEFAULT' for @quiet;
@@ -106,6 +107,7 @@ final class Supervisor {
         }
         while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) { $status = $? if $pid == $child; }
       }
+      $SIG{CHLD} = 'DEFAULT';
       sub descendants {
         my %kids;
         opendir(my $d, '/proc') or return ();
