@@ -63,7 +63,9 @@ ensure_schemathesis() {
 SANDBOX_RUNTIME_DIR="${DURABLE_LOOPS_TOOLS_ROOT:-$HOME/.local/share/durable-loops}/sandbox-runtime"
 ensure_sandbox() {
   local missing=()
-  for pair in bwrap:bubblewrap socat:socat rg:ripgrep; do
+  # Node.js from the distribution where it has none (Debian 13 and Ubuntu 24.10 ship 20.11+; older
+  # releases' 18.x is too old for srt: install Node 20+ from nodejs.org or NodeSource there).
+  for pair in bwrap:bubblewrap socat:socat rg:ripgrep node:nodejs npm:npm; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
   done
   if [ "${#missing[@]}" -gt 0 ]; then
@@ -88,7 +90,6 @@ ensure_sandbox() {
     (cd "$SANDBOX_RUNTIME_DIR" && npm ci --omit=dev --no-audit --no-fund --silent) \
       || echo "durable-loops: npm ci of the sandbox runtime failed; step commands will run under bubblewrap alone" >&2
   fi
-  export DURABLE_LOOPS_SANDBOX_RUNTIME="$SANDBOX_RUNTIME_DIR"
 }
 
 # Installs what the browser test needs: Debian's Chromium (as root, through apt-get) and the npm
