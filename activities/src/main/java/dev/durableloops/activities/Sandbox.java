@@ -10,10 +10,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * How step commands are confined, chosen once when the worker starts, in this order:
@@ -264,7 +260,7 @@ public final class Sandbox {
       if (kind == Kind.SANDBOX_RUNTIME) {
         List<Path> allowWrite = new ArrayList<>(List.of(workspace));
         allowWrite.addAll(writable);
-        return runtime.wrap(command, stepEnv, loopDir.resolve("sandbox.json"), domains, invisible, namedTmpPaths(command, env, allowWrite, invisible),
+        return runtime.wrap(command, stepEnv, loopDir.resolve("sandbox.json"), domains, invisible, NamedTmpPaths.forRuntime(command, env, allowWrite, invisible),
             allowWrite, workspace);
       }
       if (!domains.isEmpty() && !settings.hostNetwork()) {
@@ -274,7 +270,7 @@ public final class Sandbox {
       Path stepTmp = loopDir.resolve("tmp");
       GitWorkspace.deleteTree(stepTmp);
       Files.createDirectories(stepTmp);
-      List<String> argv = bubblewrap.argv(command, namedTmpEntries(command, env), workspace, stepTmp, invisible, writable,
+      List<String> argv = bubblewrap.argv(command, NamedTmpPaths.topLevel(command, env), workspace, stepTmp, invisible, writable,
           settings.hostNetwork() && spec.networkAllowed());
       return new Wrapped(argv, stepEnv, () -> GitWorkspace.deleteTree(stepTmp));
     } catch (IOException e) {
@@ -313,72 +309,6 @@ public final class Sandbox {
       }
     }
     return paths;
-  }
-
-  private static final Pattern TMP_PATH = Pattern.compile("/tmp/([^/\\s:;'\"`$()|&<>]+)");
-
-  /**
-   * The top-level entries of {@code /tmp} that {@code command} or a value of {@code env} names: they
-   * stay readable in the step's own {@code /tmp} (binding every entry would cost a mount each: 2.2 s
-   * for 913 entries, measured).
-   */
-  static List<Path> namedTmpEntries(String command, Map<String, String> env) {
-    Set<String> names = new TreeSet<>();
-    List<String> texts = new ArrayList<>(env.values());
-    texts.add(command);
-    for (String text : texts) {
-      Matcher m = TMP_PATH.matcher(text);
-      while (m.find()) {
-        names.add(m.group(1));
-      }
-    }
-    List<Path> entries = new ArrayList<>();
-    for (String name : names) {
-      Path entry = Path.of("/tmp", name);
-      if (!name.equals("..") && !name.equals(".") && Files.exists(entry) && !Files.isSymbolicLink(entry)) {
-        entries.add(entry);
-      }
-    }
-    return entries;
-  }
-
-  private static final Pattern TMP_FULL_PATH = Pattern.compile("/tmp(/[^\\s:;'\"`$()|&<>]+)+");
-
-  /**
-   * For the sandbox runtime, where every readable path costs a mount but a readable directory is
-   * mounted read-only over the writable paths inside it: the paths under {@code /tmp} that
-   * {@code command} or a value of {@code env} names, each cut back to the deepest part that exists,
-   * leaving out any that holds one of {@code writable} and any inside one of {@code invisible} (the
-   * runtime lets a readable path inside a hidden directory be read).
-   */
-  static List<Path> namedTmpPaths(String command, Map<String, String> env, List<Path> writable, List<Path> invisible) {
-    Set<Path> paths = new TreeSet<>();
-    List<String> texts = new ArrayList<>(env.values());
-    texts.add(command);
-    for (String text : texts) {
-      Matcher m = TMP_FULL_PATH.matcher(text);
-      while (m.find()) {
-        Path path = Path.of(m.group()).normalize();
-        while (path.getNameCount() > 1 && !Files.exists(path)) {
-          path = path.getParent();
-        }
-        Path found = path;
-        if (found.startsWith("/tmp") && found.getNameCount() > 1 && !Files.isSymbolicLink(found)
-            && writable.stream().noneMatch(w -> w.startsWith(found)) && invisible.stream().noneMatch(i -> inside(found, i))) {
-          paths.add(found);
-        }
-      }
-    }
-    return List.copyOf(paths);
-  }
-
-  /** Whether {@code path} is {@code dir} or inside it, by name or once links are followed. */
-  private static boolean inside(Path path, Path dir) {
-    try {
-      return path.startsWith(dir) || path.toRealPath().startsWith(Files.exists(dir) ? dir.toRealPath() : dir);
-    } catch (IOException e) {
-      return true;
-    }
   }
 
   /** The absolute path of {@code name} on the worker's {@code PATH}, or {@code null}. */
