@@ -184,6 +184,34 @@ class SandboxTest {
     }
   }
 
+  @Test
+  void theHostsNetworkIsAnExplicitWorkerSettingSaidInTheStateAndNetworkFalseStillCutsIt() throws Exception {
+    sandbox(Sandbox.Mode.BUBBLEWRAP);
+    Sandbox host = Sandbox.detect(new Sandbox.Settings(Sandbox.Mode.AUTO, List.of(), ProcessLimit.DEFAULT_MAX_PROCESSES).withHostNetwork(true));
+    assertThat(host.kind()).isEqualTo(Sandbox.Kind.BUBBLEWRAP);
+    LoopActivities activities = activities(host, null);
+    assertThat(prepared.sandbox()).startsWith("bubblewrap").contains("the host's network (durable-loops.sandbox.host-network=true)");
+    try (ServerSocket server = new ServerSocket(0)) {
+      String connect = "bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + server.getLocalPort() + "'";
+      make(activities, connect + "; echo $? > .loop/net.exit");
+      assertThat(Files.readString(ws().resolve(".loop/net.exit")).strip()).isEqualTo("0");
+      spec = new SandboxSpec(false, List.of());
+      make(activities, connect + "; echo $? > .loop/net.exit");
+      assertThat(Files.readString(ws().resolve(".loop/net.exit")).strip()).isNotEqualTo("0");
+    }
+    assertThatThrownBy(() -> Sandbox.detect(new Sandbox.Settings(Sandbox.Mode.SANDBOX_RUNTIME, List.of(), 0).withHostNetwork(true)))
+        .hasMessageContaining("cannot give steps the host's network");
+  }
+
+  @Test
+  void aStepKilledUnderTheSandboxRuntimeLeavesNoMountPointsInTheWorkspace() throws Exception {
+    LoopActivities activities = activities(sandbox(Sandbox.Mode.SANDBOX_RUNTIME), null);
+    MakeResult made = activities.make(new MakeInput(new StepContext("loop-s", 1, "goal", prepared.commit(), Map.of(), List.of(), spec),
+        new StepSpec("echo changed > a.txt; sleep 30", "PT3S")));
+    assertThat(made.exitCode()).isEqualTo(-1);
+    assertThat(MountPoints.NAMES.stream().filter(n -> Files.exists(ws().resolve(n))).toList()).isEmpty();
+  }
+
   @ParameterizedTest
   @EnumSource(names = {"SANDBOX_RUNTIME", "BUBBLEWRAP"})
   void aWritablePathThatWouldExposeTheDataDirectoryFailsTheStep(Sandbox.Mode mode) throws Exception {
