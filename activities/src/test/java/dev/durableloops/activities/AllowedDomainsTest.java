@@ -20,7 +20,15 @@ class AllowedDomainsTest {
   @Test
   void nothingIsAllowedByDefaultAndAStarAllowsAll() {
     assertThat(AllowedDomains.refused(List.of("example.com"), List.of())).containsExactly("example.com");
-    assertThat(AllowedDomains.refused(List.of("example.com", "10.0.0.1:5432"), List.of("*"))).isEmpty();
+    assertThat(AllowedDomains.refused(List.of("example.com", "api.example.com:443"), List.of("*"))).isEmpty();
     assertThat(AllowedDomains.refused(List.of("example.com:22"), List.of("*:443"))).containsExactly("example.com:22");
+  }
+
+  @Test
+  void theWorkersOwnAddressesAreAllowedOnlyByNameNeverByAWildcard() {
+    assertThat(AllowedDomains.refused(List.of("localhost", "localhost:7233", "temporal.localhost", "127.0.0.1:7233", "10.0.0.1:5432",
+        "[::1]:8080"), List.of("*", "*.localhost"))).containsExactly("localhost", "localhost:7233", "temporal.localhost", "127.0.0.1:7233",
+        "10.0.0.1:5432", "[::1]:8080");
+    assertThat(AllowedDomains.refused(List.of("localhost:3000", "10.0.0.1:5432"), List.of("localhost", "10.0.0.1"))).isEmpty();
   }
 }

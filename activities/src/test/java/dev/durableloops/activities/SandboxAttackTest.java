@@ -22,6 +22,9 @@ import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -131,6 +134,39 @@ class SandboxAttackTest {
           + "; curl -sS -m 5 -o /dev/null -w 'domain:%{http_code}\\n' https://example.com/ || echo domain:failed");
       assertThat(out).contains("direct:refused", "proxy:403").doesNotContain("proxy:200").doesNotContain("domain:200");
       assertThat(reached(other)).as("the listener the spec does not name saw a connection").isFalse();
+    }
+  }
+
+  /**
+   * Found while writing this test: the proxy lets {@code localhost} (and an allowed IP literal)
+   * reach the worker's loopback, so a worker allowing any domain ({@code *}) would have handed the
+   * step the Temporal frontend; {@link AllowedDomains} now covers those only by their own name.
+   */
+  @Test
+  @DisplayName("a spec names the worker's loopback (localhost, 127.0.0.1:7233) where the worker allows any domain (*)")
+  void loopbackByNameUnderAWildcard() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      LoopActivities activities = loop("*");
+      String port = Integer.toString(server.getLocalPort());
+      assertThatThrownBy(() -> make(activities, new SandboxSpec(true, List.of(), List.of("localhost", "127.0.0.1:" + port)),
+          "curl -sS -m 5 --noproxy '' http://localhost:" + port + "/"))
+          .rootCause().hasMessageContaining("sandbox.allowedDomains names localhost, 127.0.0.1:" + port + ", which this worker does not allow");
+      assertThat(reached(server)).as("the listener saw a connection").isFalse();
+    }
+  }
+
+  @Test
+  @DisplayName("a step connects to a Unix socket of the host (docker.sock, an agent's socket) it can see")
+  void hostUnixSocket() throws Exception {
+    LoopActivities activities = loop();
+    Path socket = tmp.resolve("host.sock");
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      server.bind(UnixDomainSocketAddress.of(socket));
+      server.configureBlocking(false);
+      String out = make(activities, SandboxSpec.DEFAULT, "ls -l " + socket + "; socat -u OPEN:/dev/null UNIX-CONNECT:" + socket
+          + " && echo unix:open || echo unix:refused");
+      assertThat(out).contains("unix:refused").doesNotContain("unix:open");
+      assertThat(server.accept()).as("the socket saw a connection").isNull();
     }
   }
 

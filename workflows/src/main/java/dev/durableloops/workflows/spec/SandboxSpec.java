@@ -33,8 +33,14 @@ public record SandboxSpec(
     @Size(max = 50) List<@Pattern(regexp = DOMAIN, message = "must be a host name, *.domain or an IP literal, with an optional :port")
         String> allowedDomains) {
 
-  /** A host name, {@code *.}domain, IPv4 or bracketed IPv6 literal, each with an optional {@code :port}. */
-  public static final String DOMAIN = "(\\*\\.)?[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*(:[0-9]{1,5})?"
+  /** One label of a host name. */
+  public static final String LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})";
+
+  /**
+   * A host name, {@code *.}domain with at least two labels after the star (the sandbox runtime
+   * refuses {@code *.com}), IPv4 or bracketed IPv6 literal, each with an optional {@code :port}.
+   */
+  public static final String DOMAIN = "(?:\\*\\." + LABEL + "(?:\\." + LABEL + ")+|" + LABEL + "(?:\\." + LABEL + ")*)(:[0-9]{1,5})?"
       + "|\\[[0-9A-Fa-f:.]{2,45}\\](:[0-9]{1,5})?";
 
   /** Network on but no destination allowed, nothing writable besides the workspace and the step's {@code /tmp}. */
