@@ -162,8 +162,6 @@ public final class Sandbox {
       return new Sandbox(Kind.PROCESS_GROUP, null, null, settings,
           "no sandbox (durable-loops.sandbox.mode=none): process group only, host network; " + tail, limit);
     }
-    String network = settings.hostNetwork() ? "the host's network (durable-loops.sandbox.host-network=true)"
-        : "own network namespace";
     String skipped = null;
     if (mode == Mode.AUTO || mode == Mode.SANDBOX_RUNTIME) {
       if (settings.hostNetwork()) {
@@ -200,7 +198,8 @@ public final class Sandbox {
     }
     return new Sandbox(Kind.BUBBLEWRAP, null, new Bubblewrap(bwrap), settings, Bubblewrap.version(bwrap)
         + (skipped == null ? "" : " (" + skipped + ")") + ": own PID namespace, "
-        + (settings.hostNetwork() ? network : "own network namespace with no way out (no filtering proxy)")
+        + (settings.hostNetwork() ? "the host's network (durable-loops.sandbox.host-network=true)"
+            : "own network namespace with no way out (no filtering proxy)")
         + ", read-only root, writable workspace and /tmp, .git hooks and config write-protected, data directory hidden; " + tail, limit);
   }
 
