@@ -2,13 +2,15 @@
 # Runs every benchmark against a fresh Temporal dev server and prints a Markdown table:
 #   overhead per iteration (ours vs a bare Temporal workflow vs a bash while loop vs LangGraph with
 #   its SQLite checkpointer), history budget, git cost (JGit vs the git CLI), and scale (100, 500
-#   and 1,000 concurrent loops on one worker), and crash recovery time (the app SIGKILLed mid-step).
-# Usage: bench/run.sh [--smoke] [--only overhead|git|scale]...
+#   and 1,000 concurrent loops on one worker), crash recovery time (the app SIGKILLed mid-step), and
+#   what the sandbox costs a step (a no-op command under no sandbox, bubblewrap alone and srt).
+# Usage: bench/run.sh [--smoke] [--only overhead|git|sandbox|scale|recovery|events]...
 #   --smoke  a short version (seconds, not minutes) that CI runs so the benchmarks cannot rot.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../deploy/lib.sh"
 need java git python3
 ensure_temporal
+ensure_sandbox
 
 WORK="$(mktemp -d)"
 SERVER_PID=""

@@ -58,18 +58,41 @@ ensure_schemathesis() {
   "$SCHEMATHESIS_VENV/bin/pip" install --quiet -c "$SCHEMATHESIS_CONSTRAINTS" "schemathesis==$SCHEMATHESIS_VERSION"
 }
 
-# Installs bubblewrap (Debian's bubblewrap, as root, through apt-get), the sandbox step commands run
-# in. Without it the worker runs commands in a process group alone and says so at start and in each
-# loop's state; the sandbox tests skip themselves and say why.
+# The sandbox step commands run in: Anthropic's sandbox runtime (srt, npm @anthropic-ai/sandbox-runtime,
+# pinned in deploy/sandbox-runtime/package-lock.json; 0.0.78 is the last release that runs on Node 20)
+# over Debian's bubblewrap, with socat (its proxy bridge) and ripgrep (its scan for files to
+# write-protect). The worker finds srt in $SANDBOX_RUNTIME_DIR; without it (or without Node 20.11+)
+# it falls back to bubblewrap alone, and without that to the process group, and says which at start
+# and in each loop's state; the sandbox tests skip themselves and say why.
+SANDBOX_RUNTIME_DIR="${DURABLE_LOOPS_TOOLS_ROOT:-$HOME/.local/share/durable-loops}/sandbox-runtime"
 ensure_sandbox() {
-  if ! command -v bwrap >/dev/null 2>&1; then
+  local missing=()
+  # Node.js from the distribution where it has none (Debian 13 and Ubuntu 24.10 ship 20.11+; older
+  # releases' 18.x is too old for srt: install Node 20+ from nodejs.org or NodeSource there).
+  for pair in bwrap:bubblewrap socat:socat rg:ripgrep node:nodejs npm:npm; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-      echo "durable-loops: installing Debian's bubblewrap, the sandbox of step commands"
-      apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null \
-        || echo "durable-loops: could not install bubblewrap; step commands will run unsandboxed" >&2
+      echo "durable-loops: installing Debian's ${missing[*]} for the sandbox of step commands"
+      apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
+        || echo "durable-loops: could not install ${missing[*]}; step commands will run less confined" >&2
     else
-      echo "durable-loops: bwrap is missing (apt-get install bubblewrap); step commands will run unsandboxed" >&2
+      echo "durable-loops: ${missing[*]} missing (apt-get install ${missing[*]}); step commands will run less confined" >&2
     fi
+  fi
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1 \
+      || ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a==20&&b>=11)?0:1)'; then
+    echo "durable-loops: the sandbox runtime needs Node.js 20.11 or later with npm; step commands will run under bubblewrap alone" >&2
+    return 0
+  fi
+  if [ ! -x "$SANDBOX_RUNTIME_DIR/node_modules/.bin/srt" ] \
+      || ! cmp -s "$ROOT/deploy/sandbox-runtime/package-lock.json" "$SANDBOX_RUNTIME_DIR/package-lock.json"; then
+    echo "durable-loops: installing the sandbox runtime (srt) into $SANDBOX_RUNTIME_DIR"
+    mkdir -p "$SANDBOX_RUNTIME_DIR"
+    cp "$ROOT/deploy/sandbox-runtime/package.json" "$ROOT/deploy/sandbox-runtime/package-lock.json" "$SANDBOX_RUNTIME_DIR/"
+    (cd "$SANDBOX_RUNTIME_DIR" && npm ci --omit=dev --no-audit --no-fund --silent) \
+      || echo "durable-loops: npm ci of the sandbox runtime failed; step commands will run under bubblewrap alone" >&2
   fi
 }
 

@@ -248,9 +248,13 @@ function renderSandbox(state) {
   const p = document.getElementById("sandbox");
   p.hidden = !state.sandbox;
   if (state.sandbox) {
-    const confined = state.sandbox.startsWith("bubblewrap");
-    p.replaceChildren(el("strong", {}, confined ? "Sandbox: " : "Not sandboxed: "), state.sandbox);
-    p.classList.toggle("warning", !confined);
+    // The worker's own words (Sandbox.describe()): a sandbox names itself first; the host's
+    // network is a worker setting the page must not hide.
+    const confined = /^(sandbox runtime|bubblewrap)/.test(state.sandbox);
+    const hostNetwork = /host('s)? network/.test(state.sandbox);
+    p.replaceChildren(el("strong", {}, confined ? (hostNetwork ? "Sandbox, with the host's network: " : "Sandbox: ") : "Not sandboxed: "),
+      state.sandbox);
+    p.classList.toggle("warning", !confined || hostNetwork);
   }
 }
 

@@ -17,13 +17,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one step command as {@code setsid sh -c <command>} (under bubblewrap when the {@link Sandbox}
- * has it: {@code setsid bwrap … -- sh -c <command>}): in its own session and process group, stdin
- * from {@code /dev/null}, output to a log file, and, where the machine has a {@code pids} cgroup,
- * in the loop's cgroup ({@link ProcessLimit}), joined before the command is executed. On timeout,
- * cancellation (a heartbeat that throws), the output cap, the process cap or any error the whole
- * process group, the sandbox's PID namespace and every process left in the cgroup are killed with
- * {@code SIGKILL}, so no maker keeps editing the workspace after its activity has ended.
+ * Runs one step command (the {@link Sandbox}'s command line: {@code srt … -- sh -c <command>},
+ * {@code bwrap … -- sh -c <command>} or {@code sh -c <command>}) under the {@link Supervisor}: in
+ * its own session and process group, stdin from {@code /dev/null}, output to a log file, and, where
+ * the machine has a {@code pids} cgroup, in the loop's cgroup ({@link ProcessLimit}), joined before
+ * the command is executed. The supervisor holds a pipe from this JVM; closing it (or the JVM's
+ * death) makes it kill everything of the step. On timeout, cancellation (a heartbeat that throws),
+ * the output cap, the process cap or any error the pipe is closed, and the process group, every
+ * descendant and every process left in the cgroup are killed with {@code SIGKILL}, so no maker keeps
+ * editing the workspace after its activity has ended.
  *
  * <p>The pid and start time of the running group are kept in a file beside the loop's logs; the
  * next command of the same loop kills a group still recorded there (left behind by a worker that
@@ -89,7 +91,7 @@ final class CommandRunner {
    * What to start.
    *
    * @param command the spec's shell command, for messages
-   * @param argv the command line: {@code sh -c <command>}, or the sandbox's {@code bwrap … -- sh -c <command>}
+   * @param argv the command line: {@code sh -c <command>}, or the sandbox's {@code srt|bwrap … -- sh -c <command>}
    * @param cwd the working directory
    * @param group the cgroup the command joins before it runs, or {@code null}
    */
@@ -100,15 +102,9 @@ final class CommandRunner {
       return new Launch(command, List.of("sh", "-c", command), cwd, null);
     }
 
-    /** The full command line: {@code setsid}, joining the cgroup when there is one, then {@link #argv}. */
+    /** The full command line: the {@link Supervisor}, which joins the cgroup when there is one, then {@link #argv}. */
     List<String> commandLine() {
-      List<String> line = new java.util.ArrayList<>(List.of("setsid"));
-      if (group != null) {
-        // $0 is the cgroup's procs file: the shell joins the group, then becomes the command.
-        line.addAll(List.of("sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", group.procs().toString()));
-      }
-      line.addAll(argv);
-      return line;
+      return Supervisor.commandLine(group == null ? null : group.procs().toString(), argv);
     }
   }
 
@@ -145,7 +141,9 @@ final class CommandRunner {
     ProcessBuilder pb = new ProcessBuilder(launch.commandLine()).directory(cwd.toFile());
     pb.environment().clear();
     pb.environment().putAll(env);
-    pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    // The supervisor's stdin is a pipe from this JVM: its end of file (a close, or this JVM's death)
+    // is the signal to kill the step. The command itself reads /dev/null.
+    pb.redirectInput(Supervisor.available() ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.from(new File("/dev/null")));
     Process process;
     try {
       Files.createDirectories(logFile.getParent());
@@ -228,13 +226,28 @@ final class CommandRunner {
     return new Run(process.exitValue(), false, millis, logFile);
   }
 
-  /** Kills the process group, its descendants and everything left in the cgroup. */
+  /**
+   * Kills the step: closes the supervisor's pipe and gives it {@link #SUPERVISOR_GRACE} to kill
+   * everything and exit, then kills the process group, every descendant still known and everything
+   * left in the cgroup from here as well.
+   */
   private static void kill(Process process, ProcessLimit.Group group) {
+    try {
+      process.getOutputStream().close();
+      process.waitFor(SUPERVISOR_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (IOException e) {
+      log.debug("could not close the supervisor's pipe: {}", e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     killGroup(process);
     if (group != null) {
       group.killAll();
     }
   }
+
+  /** How long the supervisor may take to kill a step before the runner kills what it knows itself. */
+  static final Duration SUPERVISOR_GRACE = Duration.ofSeconds(5);
 
   /** Kills the process group led by {@code process}, and every descendant still known. */
   static void killGroup(Process process) {

@@ -469,24 +469,18 @@ public class LoopActivitiesImpl implements LoopActivities {
     env.put("LOOP_RESULT_FILE", ws.resolve(MemoryFiles.RESULT).toString());
     env.putAll(extra);
     Path logFile = paths.log(ctx.loopId(), ctx.iteration(), name);
-    Path stepTmp = paths.loopDir(ctx.loopId()).resolve("tmp");
-    lease.write("make the step's /tmp", () -> {
-      GitWorkspace.deleteTree(stepTmp);
-      createDirectories(stepTmp);
-    });
     Sandbox sandbox = policy.sandbox();
-    if (sandbox.confined()) {
-      env.put("TMPDIR", "/tmp");
-    }
-    List<String> argv = sandbox.argv(step.command(), env, ws, stepTmp, paths.dataDir(), ctx.sandboxOrDefault());
-    CommandRunner.Launch launch = new CommandRunner.Launch(step.command(), argv, ws,
-        sandbox.limit().open(cgroupKey(ctx.loopId())).orElse(null));
+    // The step's settings and own /tmp are written in the loop's directory, hence under the fence.
+    Sandbox.Wrapped wrapped = lease.write("prepare the step's sandbox",
+        () -> sandbox.wrap(step.command(), env, ws, paths.loopDir(ctx.loopId()), paths.dataDir(), ctx.sandboxOrDefault()));
     CommandRunner.Run run;
     try {
-      run = runner.run(launch, env, step.timeoutDuration(), logFile, stdout, paths.loopDir(ctx.loopId()).resolve("running.pid"),
-          LiveOutput.of(name, redaction));
+      CommandRunner.Launch launch = new CommandRunner.Launch(step.command(), wrapped.argv(), ws,
+          sandbox.limit().open(cgroupKey(ctx.loopId())).orElse(null));
+      run = runner.run(launch, wrapped.env(), step.timeoutDuration(), logFile, stdout,
+          paths.loopDir(ctx.loopId()).resolve("running.pid"), LiveOutput.of(name, redaction));
     } finally {
-      GitWorkspace.deleteTree(stepTmp);
+      wrapped.cleanup().run();
     }
     LiveOutput.of(name, redaction).after(run, "recording the log");
     recordLog(lease, logFile);

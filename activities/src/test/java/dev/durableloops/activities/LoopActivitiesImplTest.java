@@ -97,7 +97,8 @@ class LoopActivitiesImplTest {
     assertThat(reported.tokens()).isEqualTo(1234);
     assertThat(reported.changed()).isFalse();
 
-    MakeResult slow = activities.make(new MakeInput(at(2, prepared.commit()), new StepSpec("echo start; sleep 30", "PT1S")));
+    // The timeout includes the sandbox's start (srt: about 0.5 s, more on a loaded machine), so 5 s, not 1 s.
+    MakeResult slow = activities.make(new MakeInput(at(2, prepared.commit()), new StepSpec("echo start; sleep 30", "PT5S")));
     assertThat(slow.timedOut()).isTrue();
     assertThat(slow.exitCode()).isEqualTo(-1);
     assertThat(slow.outputTail()).startsWith("start");

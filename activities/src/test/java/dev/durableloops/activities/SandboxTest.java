@@ -21,14 +21,18 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Makers that try to reach beyond their loop, run for real under the worker's sandbox: bubblewrap
- * where it works (the tests that need it skip themselves, saying why, where it does not; CI installs
- * it) and the {@code pids} cgroup where the machine gives one.
+ * Makers that try to reach beyond their loop, run for real under each of the worker's sandboxes:
+ * the sandbox runtime ({@code srt}) and bubblewrap alone, where they work (the tests that need one
+ * skip themselves, saying why, where it does not; {@code deploy/test.sh} installs both), and the
+ * {@code pids} cgroup where the machine gives one.
  */
 class SandboxTest {
 
@@ -66,9 +70,19 @@ class SandboxTest {
     return Path.of(prepared.workspacePath());
   }
 
-  private static Sandbox bubblewrap() {
-    Sandbox sandbox = Sandbox.standard();
-    assumeTrue(sandbox.confined(), "bubblewrap is not usable here: " + sandbox.describe());
+  private static final Map<List<Object>, Sandbox> SANDBOXES = new ConcurrentHashMap<>();
+
+  /** The sandbox of {@code mode} (detected once per JVM), or the test skips saying why there is none. */
+  static Sandbox sandbox(Sandbox.Mode mode, String... allowedDomains) {
+    Sandbox sandbox = SANDBOXES.computeIfAbsent(List.of(mode, List.of(allowedDomains)), k -> {
+      try {
+        return Sandbox.detect(new Sandbox.Settings(mode, List.of(), ProcessLimit.DEFAULT_MAX_PROCESSES)
+            .withAllowedDomains(List.of(allowedDomains)));
+      } catch (IllegalStateException e) {
+        return null;
+      }
+    });
+    assumeTrue(sandbox != null, mode + " is not usable here (deploy/lib.sh ensure_sandbox installs it)");
     return sandbox;
   }
 
@@ -77,10 +91,12 @@ class SandboxTest {
         && p.info().commandLine().map(c -> c.equals(commandLine) || c.endsWith("/" + commandLine)).orElse(false));
   }
 
-  @Test
-  void noDescendantOutlivesTheStepWhetherItCallsSetsidDoubleForksOrNohups() throws Exception {
-    LoopActivities activities = activities(bubblewrap(), null);
-    assertThat(prepared.sandbox()).startsWith("bubblewrap");
+  @ParameterizedTest
+  @EnumSource(names = {"SANDBOX_RUNTIME", "BUBBLEWRAP"})
+  void noDescendantOutlivesTheStepWhetherItCallsSetsidDoubleForksOrNohups(Sandbox.Mode mode) throws Exception {
+    Sandbox sandbox = sandbox(mode);
+    LoopActivities activities = activities(sandbox, null);
+    assertThat(prepared.sandbox()).isEqualTo(sandbox.describe()).startsWith(mode == Sandbox.Mode.BUBBLEWRAP ? "bubblewrap" : "sandbox runtime");
     MakeResult made = make(activities, "setsid sleep 300.11 & (sleep 300.12 &) ; nohup sleep 300.13 >/dev/null 2>&1 & "
         + "sh -c 'setsid sh -c \"sleep 300.14\" &' ; sleep 1; echo started");
     assertThat(made.exitCode()).isZero();
@@ -88,9 +104,10 @@ class SandboxTest {
         () -> !running("sleep 300.11") && !running("sleep 300.12") && !running("sleep 300.13") && !running("sleep 300.14"));
   }
 
-  @Test
-  void writesOutsideTheWorkspaceAreRefusedAndTheStepTmpIsItsOwn() throws Exception {
-    LoopActivities activities = activities(bubblewrap(), null);
+  @ParameterizedTest
+  @EnumSource(names = {"SANDBOX_RUNTIME", "BUBBLEWRAP"})
+  void writesOutsideTheWorkspaceAreRefusedAndTheStepTmpIsItsOwn(Sandbox.Mode mode) throws Exception {
+    LoopActivities activities = activities(sandbox(mode), null);
     Path outside = tmp.resolve("outside.txt");
     Path home = Path.of(System.getProperty("user.home"), "durable-loops-sandbox-probe-" + ProcessHandle.current().pid());
     MakeResult made = make(activities, "echo x > " + outside + "; echo x > " + home + "; echo $? > .loop/outside.exit"
@@ -104,20 +121,22 @@ class SandboxTest {
     assertThat(tmp.resolve("data/loops/loop-s/tmp")).doesNotExist();
   }
 
-  @Test
-  void aToolUnderTheMachinesTmpThatTheCommandNamesStaysReadable() throws Exception {
-    LoopActivities activities = activities(bubblewrap(), null);
+  @ParameterizedTest
+  @EnumSource(names = {"SANDBOX_RUNTIME", "BUBBLEWRAP"})
+  void aToolUnderTheMachinesTmpThatTheCommandNamesStaysReadable(Sandbox.Mode mode) throws Exception {
+    LoopActivities activities = activities(sandbox(mode), null);
     Path tool = Files.writeString(tmp.resolve("tool.sh"), "echo tool-ran > .loop/tool.txt\n");
     make(activities, "sh " + tool + "; echo $? > .loop/tool.exit; echo x > " + tmp.resolve("tool-output") + " 2>/dev/null; true");
     assertThat(Files.readString(ws().resolve(".loop/tool.txt")).strip()).isEqualTo("tool-ran");
     assertThat(tmp.resolve("tool-output")).as("named /tmp paths are readable, not writable").doesNotExist();
   }
 
-  @Test
-  void theDataDirectoryTheTokenFileAndHiddenPathsAreInvisible() throws Exception {
+  @ParameterizedTest
+  @EnumSource(names = {"SANDBOX_RUNTIME", "BUBBLEWRAP"})
+  void theDataDirectoryTheTokenFileAndHiddenPathsAreInvisible(Sandbox.Mode mode) throws Exception {
+    sandbox(mode);
     Path secret = Files.writeString(tmp.resolve("temporal.db"), "database");
-    Sandbox sandbox = Sandbox.detect(Sandbox.Mode.AUTO, List.of(secret), ProcessLimit.DEFAULT_MAX_PROCESSES);
-    assumeTrue(sandbox.confined(), "bubblewrap is not usable here: " + sandbox.describe());
+    Sandbox sandbox = Sandbox.detect(mode, List.of(secret), ProcessLimit.DEFAULT_MAX_PROCESSES);
     LoopActivities activities = activities(sandbox, null);
     Path data = tmp.resolve("data");
     Files.writeString(data.resolve("api-token"), "the-api-token");
@@ -130,25 +149,73 @@ class SandboxTest {
     assertThat(Files.readString(ws().resolve(".loop/loops.txt")).strip()).isEqualTo("loop-s");
   }
 
+  /**
+   * Changed with issue 19: {@code network: true} no longer means the host's network. A step reaches
+   * a listener on the worker's loopback only when the spec names it in {@code allowedDomains} and
+   * the worker allows it (an IP literal is taken as the explicit choice it is); see
+   * {@link SandboxAttackTest} for the default, where nothing on the host answers.
+   */
   @Test
   void networkIsCutWhenTheSpecSaysSoAndDeclaredPathsAreWritable() throws Exception {
     Path cache = Files.createDirectories(tmp.resolve("agent-cache"));
-    LoopActivities activities = activities(bubblewrap(), new SandboxSpec(false, List.of(cache.toString())));
     try (ServerSocket server = new ServerSocket(0)) {
-      String connect = "python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", " + server.getLocalPort() + "), 3)'";
+      String allowed = "127.0.0.1:" + server.getLocalPort();
+      LoopActivities activities = activities(sandbox(Sandbox.Mode.SANDBOX_RUNTIME, allowed),
+          new SandboxSpec(false, List.of(cache.toString()), List.of(allowed)));
+      String connect = "curl -fsS -m 5 --noproxy '' -o /dev/null http://" + allowed + "/";
+      new Thread(() -> answerOnce(server)).start();
       make(activities, connect + "; echo $? > .loop/net.exit; echo kept > " + cache.resolve("state.json"));
       assertThat(Files.readString(ws().resolve(".loop/net.exit")).strip()).isNotEqualTo("0");
       assertThat(cache.resolve("state.json")).hasContent("kept");
 
-      spec = new SandboxSpec(true, List.of());
+      spec = new SandboxSpec(true, List.of(), List.of(allowed));
       make(activities, connect + "; echo $? > .loop/net.exit");
       assertThat(Files.readString(ws().resolve(".loop/net.exit")).strip()).isEqualTo("0");
     }
   }
 
+  /** Answers one HTTP request with 200 (for the positive controls); stops when the socket closes. */
+  static void answerOnce(ServerSocket server) {
+    try (var socket = server.accept()) {
+      socket.getInputStream().read(new byte[4096]);
+      socket.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok".getBytes());
+    } catch (java.io.IOException e) {
+      // The server socket was closed by the test.
+    }
+  }
+
   @Test
-  void aWritablePathThatWouldExposeTheDataDirectoryFailsTheStep() throws Exception {
-    LoopActivities activities = activities(bubblewrap(), new SandboxSpec(true, List.of(tmp.resolve("data").toString())));
+  void theHostsNetworkIsAnExplicitWorkerSettingSaidInTheStateAndNetworkFalseStillCutsIt() throws Exception {
+    sandbox(Sandbox.Mode.BUBBLEWRAP);
+    Sandbox host = Sandbox.detect(new Sandbox.Settings(Sandbox.Mode.AUTO, List.of(), ProcessLimit.DEFAULT_MAX_PROCESSES).withHostNetwork(true));
+    assertThat(host.kind()).isEqualTo(Sandbox.Kind.BUBBLEWRAP);
+    LoopActivities activities = activities(host, null);
+    assertThat(prepared.sandbox()).startsWith("bubblewrap").contains("the host's network (durable-loops.sandbox.host-network=true)");
+    try (ServerSocket server = new ServerSocket(0)) {
+      String connect = "bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + server.getLocalPort() + "'";
+      make(activities, connect + "; echo $? > .loop/net.exit");
+      assertThat(Files.readString(ws().resolve(".loop/net.exit")).strip()).isEqualTo("0");
+      spec = new SandboxSpec(false, List.of());
+      make(activities, connect + "; echo $? > .loop/net.exit");
+      assertThat(Files.readString(ws().resolve(".loop/net.exit")).strip()).isNotEqualTo("0");
+    }
+    assertThatThrownBy(() -> Sandbox.detect(new Sandbox.Settings(Sandbox.Mode.SANDBOX_RUNTIME, List.of(), 0).withHostNetwork(true)))
+        .hasMessageContaining("cannot give steps the host's network");
+  }
+
+  @Test
+  void aStepKilledUnderTheSandboxRuntimeLeavesNoMountPointsInTheWorkspace() throws Exception {
+    LoopActivities activities = activities(sandbox(Sandbox.Mode.SANDBOX_RUNTIME), null);
+    MakeResult made = activities.make(new MakeInput(new StepContext("loop-s", 1, "goal", prepared.commit(), Map.of(), List.of(), spec),
+        new StepSpec("echo changed > a.txt; sleep 30", "PT3S")));
+    assertThat(made.exitCode()).isEqualTo(-1);
+    assertThat(MountPoints.NAMES.stream().filter(n -> Files.exists(ws().resolve(n))).toList()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @EnumSource(names = {"SANDBOX_RUNTIME", "BUBBLEWRAP"})
+  void aWritablePathThatWouldExposeTheDataDirectoryFailsTheStep(Sandbox.Mode mode) throws Exception {
+    LoopActivities activities = activities(sandbox(mode), new SandboxSpec(true, List.of(tmp.resolve("data").toString())));
     assertThatThrownBy(() -> make(activities, "true")).rootCause()
         .hasMessageContaining("sandbox.writable names " + tmp.resolve("data") + ", which would expose");
   }
@@ -157,7 +224,7 @@ class SandboxTest {
   void withoutBubblewrapTheStateSaysSoAndNoNetworkIsRefused() throws Exception {
     Sandbox none = Sandbox.detect(Sandbox.Mode.NONE, List.of(), ProcessLimit.DEFAULT_MAX_PROCESSES);
     LoopActivities activities = activities(none, new SandboxSpec(false, List.of()));
-    assertThat(prepared.sandbox()).startsWith("process group only (durable-loops.sandbox.mode=none)");
+    assertThat(prepared.sandbox()).startsWith("no sandbox (durable-loops.sandbox.mode=none): process group only, host network");
     assertThatThrownBy(() -> make(activities, "true")).rootCause()
         .hasMessageContaining("asks for sandbox.network: false, but this worker has no sandbox");
   }

@@ -77,17 +77,35 @@ public record LoopsProperties(
   /**
    * How step commands are confined ({@code durable-loops.sandbox.*}); see the activities' {@code Sandbox}.
    *
-   * @param mode {@code AUTO} (bubblewrap where it works, else the process group alone; default),
-   *     {@code BUBBLEWRAP} (refuse to start without it) or {@code NONE}
+   * @param mode {@code AUTO} (the sandbox runtime where it works, else bubblewrap alone, else the
+   *     process group; default), {@code SANDBOX_RUNTIME} or {@code BUBBLEWRAP} (refuse to start
+   *     without it) or {@code NONE} (no sandbox, the host's network)
    * @param hidden further paths commands must not see, besides the data directory (which holds the
    *     workspaces, the git store and the API token file): the Temporal database, credentials; default none
    * @param maxProcesses processes and threads one step may have at once (a {@code pids} cgroup where
    *     the machine gives one); default 512; {@code 0} turns the cap off
+   * @param allowedDomains the destinations a spec's {@code sandbox.allowedDomains} may name at most
+   *     (host names, {@code *.domain}, IP literals, each with an optional {@code :port}; {@code *}
+   *     allows any); a step whose spec names one not covered here fails with a reason; default none
+   * @param hostNetwork give steps the worker's own network (its loopback, Temporal, the app, every
+   *     service it reaches) instead of a network namespace of their own; default {@code false}
+   * @param runtime where the sandbox runtime ({@code srt}) is installed, the directory
+   *     {@code npm ci} ran in; default {@code ~/.local/share/durable-loops/sandbox-runtime} (where
+   *     {@code deploy/lib.sh} installs it), then {@code srt} on the {@code PATH}
    */
   public record Confinement(
       @DefaultValue("AUTO") dev.durableloops.activities.Sandbox.Mode mode,
       @DefaultValue({}) List<Path> hidden,
-      @DefaultValue("512") int maxProcesses) {}
+      @DefaultValue("512") int maxProcesses,
+      @DefaultValue({}) List<String> allowedDomains,
+      @DefaultValue("false") boolean hostNetwork,
+      Path runtime) {
+
+    /** These settings for the activities' sandbox. */
+    public dev.durableloops.activities.Sandbox.Settings settings() {
+      return new dev.durableloops.activities.Sandbox.Settings(mode, hidden, maxProcesses, allowedDomains, hostNetwork, runtime);
+    }
+  }
 
   /**
    * Where every loop's events go ({@code durable-loops.notifications.*}), besides each spec's own webhooks.

@@ -2,6 +2,9 @@ package dev.durableloops.bench;
 
 import dev.durableloops.activities.GitBench;
 import dev.durableloops.activities.LoopActivitiesImpl;
+import dev.durableloops.activities.ProcessLimit;
+import dev.durableloops.activities.Sandbox;
+import dev.durableloops.activities.SandboxCost;
 import dev.durableloops.workflows.spec.Approval;
 import dev.durableloops.workflows.spec.ApprovalTimeoutAction;
 import dev.durableloops.workflows.spec.Caps;
@@ -40,7 +43,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * median over repeated runs with min and max; every ratio compares figures measured in this run.
  *
  * <p>Usage: {@code Bench --target 127.0.0.1:7233 --data DIR [--smoke] [--langgraph-python PATH]
- * [--only overhead|git|scale|recovery|events]... [--scale-sizes 100,1000]}.
+ * [--only overhead|git|sandbox|scale|recovery|events]... [--scale-sizes 100,1000]}.
  */
 public final class Bench {
 
@@ -106,6 +109,9 @@ public final class Bench {
       }
       if (only.isEmpty() || only.contains("git")) {
         bench.git();
+      }
+      if (only.isEmpty() || only.contains("sandbox")) {
+        bench.sandbox();
       }
       if (only.isEmpty() || only.contains("scale")) {
         bench.scale();
@@ -199,6 +205,27 @@ public final class Bench {
   }
 
   // ---- git cost ----
+
+  // ---- what the sandbox costs a step ----
+
+  /** A no-op step command under each sandbox this machine has: no sandbox, bubblewrap alone, the sandbox runtime. */
+  private void sandbox() throws Exception {
+    int runs = smoke ? 5 : 30;
+    List<Double> none = null;
+    for (Sandbox.Mode mode : List.of(Sandbox.Mode.NONE, Sandbox.Mode.BUBBLEWRAP, Sandbox.Mode.SANDBOX_RUNTIME)) {
+      Sandbox sandbox;
+      try {
+        sandbox = Sandbox.detect(new Sandbox.Settings(mode, List.of(), ProcessLimit.DEFAULT_MAX_PROCESSES));
+      } catch (IllegalStateException e) {
+        rows.add("| sandbox: a no-op step (`true`) under " + mode + " | ms/step | – | – | – | not run: " + e.getMessage().replace("|", "/") + " |");
+        continue;
+      }
+      List<Double> millis = SandboxCost.millisPerStep(sandbox, "true", data.resolve("sandbox-" + mode), runs);
+      none = none == null ? millis : none;
+      row("sandbox: a no-op step (`true`) under " + mode, "ms/step", millis, runs + " runs; "
+          + (mode == Sandbox.Mode.NONE ? "supervisor, cgroup, log file" : String.format(Locale.ROOT, "+%.1f ms over none", median(millis) - median(none))));
+    }
+  }
 
   private void git() throws Exception {
     int files = smoke ? 1_000 : 10_000;

@@ -74,8 +74,7 @@ class WorkerConfiguration {
 
   /** The sandbox of step commands, as configured; logged, so the operator sees what commands run in. */
   private static Sandbox sandbox(LoopsProperties properties) {
-    LoopsProperties.Confinement c = properties.sandbox();
-    Sandbox sandbox = Sandbox.detect(c.mode(), c.hidden(), c.maxProcesses());
+    Sandbox sandbox = Sandbox.detect(properties.sandbox().settings());
     if (sandbox.confined()) {
       log.info("step commands run in {}", sandbox.describe());
     } else {

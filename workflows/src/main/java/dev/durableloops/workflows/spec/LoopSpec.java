@@ -40,7 +40,7 @@ import java.util.Map;
  *     {@code loops/<id>} when the loop succeeds)
  * @param notifications webhooks of this loop and the approval reminder's timing; default
  *     {@link NotifySpec#DEFAULT}
- * @param sandbox how commands are confined (network, writable paths); default
+ * @param sandbox how commands are confined (network, allowed destinations, writable paths); default
  *     {@link SandboxSpec#DEFAULT}
  */
 public record LoopSpec(

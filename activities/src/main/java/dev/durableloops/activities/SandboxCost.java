@@ -1,0 +1,59 @@
+package dev.durableloops.activities;
+
+import dev.durableloops.workflows.spec.SandboxSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a sandbox costs one step, for {@code bench/run.sh}: runs a command the way the activities
+ * run a step command (the sandbox's command line and settings, the {@link Supervisor}, the loop's
+ * cgroup, the log file, the clean-up after) and times it from the start of the preparation to the
+ * end of the clean-up. The command runs with the {@link SandboxSpec#DEFAULT} spec and the worker's
+ * inherited environment ({@link CommandPolicy#DEFAULT_INHERITED}).
+ */
+public final class SandboxCost {
+
+  private SandboxCost() {}
+
+  /**
+   * Runs {@code command} {@code runs} times under {@code sandbox} in a workspace made under
+   * {@code dir}, after one unmeasured run.
+   *
+   * @return the wall time of each run, ms
+   * @throws IllegalStateException when a run does not exit 0 (its output's tail is in the message)
+   * @throws IOException when {@code dir} cannot be written
+   */
+  public static List<Double> millisPerStep(Sandbox sandbox, String command, Path dir, int runs) throws IOException {
+    Path data = dir.toAbsolutePath().normalize().resolve("data");
+    Path loopDir = data.resolve("loops/loop-cost");
+    Path workspace = Files.createDirectories(loopDir.resolve("workspace"));
+    Map<String, String> env = CommandPolicy.DEFAULT.environment(System.getenv(), List.of(), Map.of());
+    CommandRunner runner = new CommandRunner();
+    List<Double> millis = new ArrayList<>();
+    for (int i = 0; i <= runs; i++) {
+      long started = System.nanoTime();
+      Sandbox.Wrapped wrapped = sandbox.wrap(command, env, workspace, loopDir, data, SandboxSpec.DEFAULT);
+      CommandRunner.Run run;
+      try {
+        CommandRunner.Launch launch = new CommandRunner.Launch(command, wrapped.argv(), workspace,
+            sandbox.limit().open("loop-cost-" + ProcessHandle.current().pid()).orElse(null));
+        run = runner.run(launch, wrapped.env(), Duration.ofMinutes(1), loopDir.resolve("step.log"), null, loopDir.resolve("running.pid"),
+            CommandRunner.Progress.NONE);
+      } finally {
+        wrapped.cleanup().run();
+      }
+      if (run.exitCode() != 0) {
+        throw new IllegalStateException("'" + command + "' exited " + run.exitCode() + " under " + sandbox.describe() + ": " + run.tail());
+      }
+      if (i > 0) {
+        millis.add(Duration.ofNanos(System.nanoTime() - started).toNanos() / 1e6);
+      }
+    }
+    return millis;
+  }
+}

@@ -1,0 +1,141 @@
+package dev.durableloops.activities;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The process between the worker's JVM and a step command, so that nothing of a step outlives its
+ * worker. It is a small Perl program ({@code perl-base}, part of every Debian and Ubuntu system)
+ * passed with {@code perl -e}, started with a pipe from the JVM on its stdin:
+ * <ol>
+ *   <li>it makes itself a child subreaper ({@code prctl(PR_SET_CHILD_SUBREAPER)}), so every
+ *       descendant of the step that is orphaned (a {@code setsid}, a double fork, {@code nohup})
+ *       is re-parented to it instead of to {@code init}, and stays findable;</li>
+ *   <li>it forks the command in a session and process group of its own, joined to the loop's
+ *       {@code pids} cgroup first when there is one, with stdin from {@code /dev/null};</li>
+ *   <li>it waits for whichever comes first: the command's end, or end-of-file on the pipe, which
+ *       the kernel gives it when the JVM closes its end or dies for any reason ({@code SIGKILL},
+ *       the OOM killer), whichever thread started the step (a parent-death signal would fire when
+ *       that one thread ends);</li>
+ *   <li>then it kills, with {@code SIGKILL} and until none is left (at most 500 rounds 10 ms
+ *       apart), the command's process group, every descendant it finds in {@code /proc}, and
+ *       every process in the cgroup; a sandbox's PID namespace dies with its first process;</li>
+ *   <li>it exits with the command's exit code ({@code 128 + signal} when a signal ended it), or
+ *       {@code 137} when the pipe closed first.</li>
+ * </ol>
+ * Without {@code perl} on the worker's {@code PATH} commands run as {@code setsid <command>} as
+ * before, and {@link #describe()} says that a killed worker's steps may run on.
+ */
+final class Supervisor {
+
+  private Supervisor() {}
+
+  private static final String PERL = Sandbox.onPath("perl");
+
+  /** Whether steps run under the supervisor on this machine. */
+  static boolean available() {
+    return PERL != null;
+  }
+
+  /** In words, for the sandbox's description. */
+  static String describe() {
+    return available() ? "no process of a step outlives its step or its worker"
+        : "a killed worker's steps may run on (no perl for the step supervisor)";
+  }
+
+  /**
+   * The command line that runs {@code argv} under the supervisor: {@code perl -e <program> <procs> <argv…>}.
+   *
+   * @param procs the cgroup's {@code cgroup.procs} file the command joins, or {@code null}
+   * @param argv the command (a sandbox's command line or {@code sh -c <command>})
+   */
+  static List<String> commandLine(String procs, List<String> argv) {
+    List<String> line = new ArrayList<>();
+    if (available()) {
+      line.addAll(List.of(PERL, "-e", PROGRAM, procs == null ? "-" : procs));
+    } else {
+      line.add("setsid");
+      if (procs != null) {
+        // $0 is the cgroup's procs file: the shell joins the group, then becomes the command.
+        line.addAll(List.of("sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", procs));
+      }
+    }
+    line.addAll(argv);
+    return line;
+  }
+
+  /** The supervisor; its steps are described above. */
+  static final String PROGRAM = """
+      use strict; use warnings; use POSIX (); use Fcntl ();
+      my @quiet = qw(INT QUIT HUP PIPE TSTP TTIN TTOU);
+      $SIG{$_} = 'IGNORE' for @quiet;
+      my $procs = shift @ARGV;
+      my %prctl = (x86_64 => 157, aarch64 => 167, riscv64 => 167, ppc64le => 171, s390x => 172);
+      my $nr = $prctl{(POSIX::uname())[4]};
+      syscall($nr, 36, 1, 0, 0, 0) if defined $nr;
+      pipe(my $wake_r, my $wake_w) or die "durable-loops supervisor: pipe: $!\\n";
+      fcntl($wake_w, Fcntl::F_SETFL(), Fcntl::O_NONBLOCK());
+      my $child = fork() // die "durable-loops supervisor: fork: $!\\n";
+      if ($child == 0) {
+        $SIG{$_} = 'DEFAULT' for @quiet;
+        close $wake_r; close $wake_w;
+        POSIX::setsid();
+        if ($procs ne '-') {
+          my $f;
+          unless (open($f, '>', $procs) && print($f "$$\\n") && close($f)) {
+            print STDERR "durable-loops: cannot join the step's cgroup $procs: $!\\n"; POSIX::_exit(126);
+          }
+        }
+        open(STDIN, '<', '/dev/null');
+        { exec { $ARGV[0] } @ARGV; }
+        print STDERR "durable-loops: cannot run $ARGV[0]: $!\\n";
+        POSIX::_exit(127);
+      }
+      my ($status, $eof);
+      $SIG{CHLD} = sub { syswrite($wake_w, 'c') };
+      $SIG{TERM} = sub { $eof = 1; syswrite($wake_w, 't') };
+      my $rin = '';
+      vec($rin, fileno(STDIN), 1) = 1;
+      vec($rin, fileno($wake_r), 1) = 1;
+      until (defined $status || $eof) {
+        if (select(my $rout = $rin, undef, undef, 1) > 0) {
+          if (vec($rout, fileno(STDIN), 1)) {
+            my $got = sysread(STDIN, my $buf, 512);
+            $eof = 1 if defined $got ? $got == 0 : !$!{EINTR};
+          }
+          sysread($wake_r, my $buf, 512) if vec($rout, fileno($wake_r), 1);
+        }
+        while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) { $status = $? if $pid == $child; }
+      }
+      $SIG{CHLD} = 'DEFAULT';
+      sub descendants {
+        my %kids;
+        opendir(my $d, '/proc') or return ();
+        for my $p (grep { /^\\d+$/ } readdir $d) {
+          open(my $f, '<', "/proc/$p/stat") or next;
+          my $s = <$f>;
+          close $f;
+          next unless defined $s;
+          my ($state, $ppid) = (split ' ', substr($s, rindex($s, ')') + 2))[0, 1];
+          push @{ $kids{$ppid} }, [$p, $state];
+        }
+        my (@out, @todo);
+        @todo = ($$);
+        while (@todo) {
+          for my $k (@{ $kids{ shift @todo } || [] }) { push @out, $k->[0] if $k->[1] ne 'Z'; push @todo, $k->[0]; }
+        }
+        return @out;
+      }
+      for my $round (1 .. 500) {
+        kill 'KILL', -$child;
+        my @pids = descendants();
+        if ($procs ne '-' && open(my $f, '<', $procs)) { push @pids, grep { /^\\d+$/ } map { s/\\s+//gr } <$f>; close $f; }
+        1 while waitpid(-1, POSIX::WNOHANG()) > 0;
+        last unless @pids;
+        kill 'KILL', @pids;
+        select(undef, undef, undef, 0.01);
+      }
+      POSIX::_exit(137) if $eof;
+      POSIX::_exit(($status & 127) ? 128 + ($status & 127) : $status >> 8);
+      """;
+}
