@@ -4,14 +4,18 @@
 #      (installed through apt-get when missing and run as root; started and stopped here),
 #   2. the Temporal server built from its Go module (go.temporal.io/server v1.29.1) with its schema
 #      set up by the server's own SQL tool, the namespace 'default' and the loop search attributes,
+#      answering only clients with a certificate from the cluster's own CA (mutual TLS on the
+#      frontend and between its services; the CA and certificates are made once with openssl in
+#      <data>/cluster/tls),
 #   3. the Temporal UI server (github.com/temporalio/ui-server/v2 v2.42.1) on its own,
 #   4. the app as one API process (profile 'api') and WORKERS worker processes (profile 'worker'),
-#      each with its own data directory, sharing one git store,
+#      each with its own data directory and client certificate, sharing one git store,
 # and keeps them running until Ctrl-C, which stops everything it started. Running it again reuses
 # the data: the cluster, the loops and the store are still there.
 #
 # Usage: deploy/cluster.sh [--smoke | --server-only]
-#   --smoke        run the example loop through the cluster, print the tally, stop everything
+#   --smoke        check that clients without the cluster's certificate are refused, run the example
+#                  loop through the cluster, print the tally, stop everything
 #   --server-only  PostgreSQL, the Temporal server and its UI only (for tests and benchmarks)
 # Environment: DURABLE_LOOPS_DATA_DIR (default ./.data; the cluster lives in <data>/cluster),
 # WORKERS (2), PORT (8080), TEMPORAL_PORT (7233), TEMPORAL_UI_PORT (8233), PG_PORT (55432),
@@ -41,6 +45,11 @@ export DYNAMIC_CONFIG="$CLUSTER/temporal/config/dynamicconfig.yaml"
 PORT="${PORT:-8080}"
 WORKERS="${WORKERS:-2}"
 ADDRESS="127.0.0.1:$FRONTEND_PORT"
+export TLS_DIR="$CLUSTER/tls"
+ensure_cluster_certs "$TLS_DIR"
+# This script's own admin commands (health, namespace, search attributes) carry the admin certificate.
+cluster_cli_tls "$TLS_DIR" admin
+ADMIN_TLS=("${CLI_TLS[@]}")
 
 PIDS=()
 PG_STARTED=""
@@ -99,14 +108,14 @@ echo "durable-loops: starting the Temporal server $TEMPORAL_SERVER_VERSION on $A
   >"$CLUSTER/temporal.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 120); do
-  if "$TEMPORAL_BIN" operator cluster health --address "$ADDRESS" >/dev/null 2>&1; then break; fi
+  if "$TEMPORAL_BIN" operator cluster health --address "$ADDRESS" "${ADMIN_TLS[@]}" >/dev/null 2>&1; then break; fi
   if ! kill -0 "${PIDS[0]}" 2>/dev/null; then echo "the Temporal server exited; see $CLUSTER/temporal.log" >&2; tail -20 "$CLUSTER/temporal.log" >&2; exit 1; fi
   sleep 1
 done
-"$TEMPORAL_BIN" operator cluster health --address "$ADDRESS" >/dev/null
+"$TEMPORAL_BIN" operator cluster health --address "$ADDRESS" "${ADMIN_TLS[@]}" >/dev/null
 for _ in $(seq 1 60); do
-  if "$TEMPORAL_BIN" operator namespace describe --address "$ADDRESS" -n default >/dev/null 2>&1 \
-      || "$TEMPORAL_BIN" operator namespace create --address "$ADDRESS" -n default --retention 720h >/dev/null 2>&1; then
+  if "$TEMPORAL_BIN" operator namespace describe --address "$ADDRESS" "${ADMIN_TLS[@]}" -n default >/dev/null 2>&1 \
+      || "$TEMPORAL_BIN" operator namespace create --address "$ADDRESS" "${ADMIN_TLS[@]}" -n default --retention 720h >/dev/null 2>&1; then
     break
   fi
   sleep 1
@@ -116,11 +125,49 @@ done
 for attribute in "${SEARCH_ATTRIBUTES[@]}"; do
   [ "$attribute" = "--search-attribute" ] && continue
   for _ in $(seq 1 30); do
-    if "$TEMPORAL_BIN" operator search-attribute list --address "$ADDRESS" -n default 2>/dev/null | grep -q "^ *${attribute%%=*} "; then break; fi
-    "$TEMPORAL_BIN" operator search-attribute create --address "$ADDRESS" -n default --name "${attribute%%=*}" --type "${attribute#*=}" >/dev/null 2>&1 || true
+    if "$TEMPORAL_BIN" operator search-attribute list --address "$ADDRESS" "${ADMIN_TLS[@]}" -n default 2>/dev/null | grep -q "^ *${attribute%%=*} "; then break; fi
+    "$TEMPORAL_BIN" operator search-attribute create --address "$ADDRESS" "${ADMIN_TLS[@]}" -n default --name "${attribute%%=*}" --type "${attribute#*=}" >/dev/null 2>&1 || true
     sleep 1
   done
 done
+
+# Only the cluster's own may drive a loop: each of these clients lacks the cluster's certificate
+# and must be refused, while the admin certificate is accepted (so a refusal is not just a server
+# that is down). A client that gets through stops the script.
+refused() {   # refused LABEL COMMAND...: runs COMMAND (at most 20 s), which must fail
+  local label="$1" out
+  shift
+  if out="$(timeout 20 "$@" 2>&1)"; then
+    echo "durable-loops: $label: ACCEPTED ($*)" >&2
+    return 1
+  fi
+  out="$(printf '%s' "$out" | tr -s ' \n' ' ' | sed -E 's/^ +//; s/ +$//' | cut -c1-160)"
+  echo "durable-loops: $label: refused (${out:-timed out})"
+}
+check_mtls() {
+  local other ok=0 total=5
+  other="$(mktemp -d)"
+  ( cd "$other" && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=intruder" \
+      -addext "extendedKeyUsage=clientAuth" -keyout intruder.key -out intruder.pem 2>/dev/null )
+  local start=(workflow start --address "$ADDRESS" -n default --type LoopWorkflow --task-queue durable-loops
+    --workflow-id loop-intruder --input '{}')
+  refused "a client without a certificate" "$TEMPORAL_BIN" workflow list --address "$ADDRESS" -n default && ok=$((ok + 1))
+  refused "a client without a certificate, over TLS" "$TEMPORAL_BIN" "${start[@]}" --tls-ca-path "$TLS_DIR/ca.pem" && ok=$((ok + 1))
+  refused "a client with a certificate from another CA" "$TEMPORAL_BIN" "${start[@]}" --tls-ca-path "$TLS_DIR/ca.pem" \
+    --tls-cert-path "$other/intruder.pem" --tls-key-path "$other/intruder.key" && ok=$((ok + 1))
+  refused "the frontend's HTTP API without a certificate" curl -sS --fail --max-time 10 --cacert "$TLS_DIR/ca.pem" \
+    "https://127.0.0.1:$FRONTEND_HTTP_PORT/api/v1/namespaces/default/workflows" && ok=$((ok + 1))
+  refused "the history service without a certificate" "$TEMPORAL_BIN" workflow list --address "127.0.0.1:$HISTORY_PORT" \
+    -n default --tls-ca-path "$TLS_DIR/ca.pem" --tls-server-name localhost && ok=$((ok + 1))
+  rm -rf "$other"
+  if ! "$TEMPORAL_BIN" workflow list --address "$ADDRESS" "${ADMIN_TLS[@]}" -n default --limit 1 >/dev/null; then
+    echo "durable-loops: the admin certificate was refused too; see $CLUSTER/temporal.log" >&2
+    exit 1
+  fi
+  echo "durable-loops: mutual TLS: $ok of $total clients without the cluster's certificate refused; the admin certificate accepted"
+  [ "$ok" = "$total" ] || { echo "durable-loops: the Temporal server answers clients without the cluster's certificate" >&2; exit 1; }
+}
+check_mtls
 
 # 4. The Temporal UI server.
 render "$ROOT/deploy/cluster/ui.yaml" >"$CLUSTER/ui/config/development.yaml"
@@ -140,14 +187,18 @@ JAR="$ROOT/api/target/durable-loops.jar"
 STORE="$CLUSTER/store.git"
 for i in $(seq 1 "$WORKERS"); do
   echo "durable-loops: starting worker-$i (log in $CLUSTER/worker-$i.log)"
-  SPRING_PROFILES_ACTIVE=worker DURABLE_LOOPS_DATA_DIR="$CLUSTER/worker-$i" DURABLE_LOOPS_WORKER_ID="worker-$i" \
-    MANAGEMENT_PORT=$((PORT + i)) \
-    DURABLE_LOOPS_GIT_STORE="$STORE" TEMPORAL_ADDRESS="$ADDRESS" java -jar "$JAR" >"$CLUSTER/worker-$i.log" 2>&1 &
+  # Step commands see none of the cluster's directory: not the certificates, the API token, the
+  # store, PostgreSQL or another worker's workspaces (their own workspace is bound back in).
+  (cluster_app_tls "$TLS_DIR" worker
+   SPRING_PROFILES_ACTIVE=worker DURABLE_LOOPS_DATA_DIR="$CLUSTER/worker-$i" DURABLE_LOOPS_WORKER_ID="worker-$i" \
+     MANAGEMENT_PORT=$((PORT + i)) DURABLE_LOOPS_SANDBOX_HIDDEN="$CLUSTER" \
+     DURABLE_LOOPS_GIT_STORE="$STORE" TEMPORAL_ADDRESS="$ADDRESS" exec java -jar "$JAR" >"$CLUSTER/worker-$i.log" 2>&1) &
   PIDS+=($!)
 done
 echo "durable-loops: starting the API (log in $CLUSTER/api.log)"
-SPRING_PROFILES_ACTIVE=api DURABLE_LOOPS_DATA_DIR="$CLUSTER/api" DURABLE_LOOPS_GIT_STORE="$STORE" PORT="$PORT" \
-  TEMPORAL_ADDRESS="$ADDRESS" TEMPORAL_UI_URL="http://localhost:$UI_PORT" java -jar "$JAR" >"$CLUSTER/api.log" 2>&1 &
+(cluster_app_tls "$TLS_DIR" api
+ SPRING_PROFILES_ACTIVE=api DURABLE_LOOPS_DATA_DIR="$CLUSTER/api" DURABLE_LOOPS_GIT_STORE="$STORE" PORT="$PORT" \
+   TEMPORAL_ADDRESS="$ADDRESS" TEMPORAL_UI_URL="http://localhost:$UI_PORT" exec java -jar "$JAR" >"$CLUSTER/api.log" 2>&1) &
 API_PID=$!
 PIDS+=($API_PID)
 TOKEN_FILE="$CLUSTER/api/api-token"
@@ -160,6 +211,7 @@ cat <<URLS
   Web page     http://127.0.0.1:$PORT/#token=$(token)
   Temporal UI  http://localhost:$UI_PORT/namespaces/default/workflows
   Temporal     $ADDRESS (server $TEMPORAL_SERVER_VERSION on PostgreSQL 127.0.0.1:$PG_PORT), $WORKERS workers
+               mutual TLS: temporal workflow list --address $ADDRESS ${ADMIN_TLS[*]}
 
 URLS
 
