@@ -21,6 +21,7 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.lang.NonNull;
 import org.springframework.stereotype.Component;
 
@@ -46,9 +47,14 @@ class TemporalTls implements TemporalOptionsCustomizer<WorkflowServiceStubsOptio
   private final ConnectionProperties connection;
   private final Path caFile;
 
+  @Autowired
   TemporalTls(TemporalProperties temporal, LoopsProperties properties) {
-    this.connection = temporal.getConnection();
-    this.caFile = properties.temporalCaFile();
+    this(temporal.getConnection(), properties.temporalCaFile());
+  }
+
+  TemporalTls(ConnectionProperties connection, Path caFile) {
+    this.connection = connection;
+    this.caFile = caFile;
   }
 
   @Override
@@ -64,21 +70,20 @@ class TemporalTls implements TemporalOptionsCustomizer<WorkflowServiceStubsOptio
     return builder;
   }
 
-  /** The client key and certificate of {@code mtls} (none when null), trusting only the CAs in {@code caFile}. */
+  /**
+   * The client key and certificate of {@code mtls} (none when null), trusting only the CAs in
+   * {@code caFile}. The files are read here: the builder reads its streams only when it builds.
+   */
   static SimpleSslContextBuilder sslContext(ConnectionProperties.MTLSProperties mtls, Path caFile)
       throws IOException, GeneralSecurityException {
     SimpleSslContextBuilder builder;
     if (mtls == null || (mtls.getKeyFile() == null && mtls.getKey() == null)) {
       builder = SimpleSslContextBuilder.noKeyOrCertChain();
     } else if (Integer.valueOf(12).equals(mtls.getPKCS())) {
-      try (InputStream key = Files.newInputStream(Path.of(mtls.getKeyFile()))) {
-        builder = SimpleSslContextBuilder.forPKCS12(key);
-      }
+      builder = SimpleSslContextBuilder.forPKCS12(read(mtls.getKeyFile(), null, "key"));
     } else {
-      try (InputStream certChain = open(mtls.getCertChainFile(), mtls.getCertChain(), "cert-chain");
-          InputStream key = open(mtls.getKeyFile(), mtls.getKey(), "key")) {
-        builder = SimpleSslContextBuilder.forPKCS8(certChain, key);
-      }
+      builder = SimpleSslContextBuilder.forPKCS8(read(mtls.getCertChainFile(), mtls.getCertChain(), "cert-chain"),
+          read(mtls.getKeyFile(), mtls.getKey(), "key"));
     }
     if (mtls != null && mtls.getKeyPassword() != null) {
       builder.setKeyPassword(mtls.getKeyPassword());
@@ -122,9 +127,9 @@ class TemporalTls implements TemporalOptionsCustomizer<WorkflowServiceStubsOptio
     return who + ", " + trust;
   }
 
-  private static InputStream open(String file, String inline, String what) throws IOException {
+  private static InputStream read(String file, String inline, String what) throws IOException {
     if (file != null) {
-      return Files.newInputStream(Path.of(file));
+      return new ByteArrayInputStream(Files.readAllBytes(Path.of(file)));
     }
     if (inline != null) {
       return new ByteArrayInputStream(inline.getBytes(StandardCharsets.UTF_8));
