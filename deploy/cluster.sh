@@ -134,15 +134,22 @@ done
 # Only the cluster's own may drive a loop: each of these clients lacks the cluster's certificate
 # and must be refused, while the admin certificate is accepted (so a refusal is not just a server
 # that is down). A client that gets through stops the script.
-refused() {   # refused LABEL COMMAND...: runs COMMAND (at most 20 s), which must fail
+refused() {   # refused LABEL COMMAND...: runs COMMAND (at most 20 s), which the server must refuse
   local label="$1" out
   shift
   if out="$(timeout 20 "$@" 2>&1)"; then
     echo "durable-loops: $label: ACCEPTED ($*)" >&2
     return 1
   fi
-  out="$(printf '%s' "$out" | tr -s ' \n' ' ' | sed -E 's/^ +//; s/ +$//' | cut -c1-160)"
-  echo "durable-loops: $label: refused (${out:-timed out})"
+  # The CLI's log line down to its message: "time=… level=ERROR msg=\"failed reaching server: …\"".
+  out="$(printf '%s' "$out" | tail -1 | sed -E 's/.*msg="(.*)"$/\1/; s/^failed reaching server: //; s/^connection error: desc = //; s/\\"//g' | cut -c1-120)"
+  # Refused at the door means at the connection: a command that failed for another reason (a bad
+  # flag, an unknown workflow type) proves nothing.
+  if ! printf '%s' "$out" | grep -qiE 'tls|certificate|preface|handshake|broken pipe|reset by peer|not connected|EOF|SSL'; then
+    echo "durable-loops: $label: failed, but not at the connection ($out)" >&2
+    return 1
+  fi
+  echo "durable-loops: $label: refused ($out)"
 }
 check_mtls() {
   local other ok=0 total=5

@@ -27,6 +27,8 @@ if [ "${CLUSTER:-}" = "1" ]; then
     sleep 1
   done
   TARGET=(-Ddurable-loops.temporal-target="127.0.0.1:$CLUSTER_PORT")
+  # The cluster answers only clients with its certificates; the test's app processes inherit these.
+  cluster_app_tls "$CLUSTER_DATA/cluster/tls" worker
 fi
 "$ROOT/mvnw" -B -ntp verify -pl api -am -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=ManyMachinesIT \
   -Ddurable-loops.many-machines.loops="${LOOPS:-60}" -Ddurable-loops.many-machines.kills="${KILLS:-3}" "${TARGET[@]}" "$@"
