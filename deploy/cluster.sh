@@ -86,9 +86,26 @@ echo "durable-loops: starting PostgreSQL on 127.0.0.1:$PG_PORT"
 as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER/postgres" -l "$CLUSTER/postgres.log" -w \
   -o "-p $PG_PORT -k $CLUSTER/postgres -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
 PG_STARTED=1
+# Only the cluster's own reach PostgreSQL too: the 'temporal' superuser has a password made once
+# (<data>/cluster/postgres-password, owner-only) and TCP connections must give it (scram-sha-256).
+# Without one, any local process could connect as superuser, rewrite the histories or run commands
+# as the postgres user, and skip the frontend's mutual TLS entirely. The Unix socket stays trusted:
+# it lives in the cluster's own directory, which only root and postgres can enter.
+PG_PASSWORD_FILE="$CLUSTER/postgres-password"
+[ -s "$PG_PASSWORD_FILE" ] || (umask 077 && openssl rand -hex 24 >"$PG_PASSWORD_FILE")
+export PG_PASSWORD="$(cat "$PG_PASSWORD_FILE")"
+"$PG_BIN/psql" -h "$CLUSTER/postgres" -p "$PG_PORT" -U temporal -d postgres -qAtc "ALTER ROLE temporal PASSWORD '$PG_PASSWORD'" >/dev/null
+cat >"$CLUSTER/postgres/pg_hba.conf" <<'HBA'
+# Written by deploy/cluster.sh on every start.
+local all all                trust
+host  all all 127.0.0.1/32   scram-sha-256
+host  all all ::1/128        scram-sha-256
+HBA
+as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER/postgres" reload >/dev/null
+export PGPASSWORD="$PG_PASSWORD" SQL_PASSWORD="$PG_PASSWORD"
 
 # 2. The schema (idempotent: update-schema applies only versions not yet applied).
-SQL=("$SERVER_BIN_DIR/sql" --plugin postgres12 --ep 127.0.0.1 -p "$PG_PORT" -u temporal --pw temporal)
+SQL=("$SERVER_BIN_DIR/sql" --plugin postgres12 --ep 127.0.0.1 -p "$PG_PORT" -u temporal)   # password: SQL_PASSWORD
 for db in temporal temporal_visibility; do
   kind=$([ "$db" = temporal ] && echo temporal || echo visibility)
   if ! "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U temporal -d "$db" -Atc "select 1 from schema_version limit 1" >/dev/null 2>&1; then
@@ -101,7 +118,7 @@ done
 
 # 3. The Temporal server.
 mkdir -p "$CLUSTER/temporal/config" "$CLUSTER/ui/config"
-render "$ROOT/deploy/cluster/temporal.yaml" >"$CLUSTER/temporal/config/development.yaml"
+(umask 077 && render "$ROOT/deploy/cluster/temporal.yaml" >"$CLUSTER/temporal/config/development.yaml")
 cp "$ROOT/deploy/cluster/dynamicconfig.yaml" "$DYNAMIC_CONFIG"
 echo "durable-loops: starting the Temporal server $TEMPORAL_SERVER_VERSION on $ADDRESS (log in $CLUSTER/temporal.log)"
 "$SERVER_BIN_DIR/server" --root "$CLUSTER/temporal" --config config --env development --allow-no-auth start \
@@ -145,14 +162,14 @@ refused() {   # refused LABEL COMMAND...: runs COMMAND (at most 20 s), which the
   out="$(printf '%s' "$out" | tail -1 | sed -E 's/.*msg="(.*)"$/\1/; s/^failed reaching server: //; s/^connection error: desc = //; s/\\"//g' | cut -c1-120)"
   # Refused at the door means at the connection: a command that failed for another reason (a bad
   # flag, an unknown workflow type) proves nothing.
-  if ! printf '%s' "$out" | grep -qiE 'tls|certificate|preface|handshake|broken pipe|reset by peer|not connected|EOF|SSL'; then
+  if ! printf '%s' "$out" | grep -qiE 'tls|certificate|preface|handshake|broken pipe|reset by peer|not connected|EOF|SSL|password'; then
     echo "durable-loops: $label: failed, but not at the connection ($out)" >&2
     return 1
   fi
   echo "durable-loops: $label: refused ($out)"
 }
 check_mtls() {
-  local other ok=0 total=5
+  local other ok=0 total=6
   other="$(mktemp -d)"
   ( cd "$other" && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=intruder" \
       -addext "extendedKeyUsage=clientAuth" -keyout intruder.key -out intruder.pem 2>/dev/null )
@@ -166,13 +183,15 @@ check_mtls() {
     "https://127.0.0.1:$FRONTEND_HTTP_PORT/api/v1/namespaces/default/workflows" && ok=$((ok + 1))
   refused "the history service without a certificate" "$TEMPORAL_BIN" workflow list --address "127.0.0.1:$HISTORY_PORT" \
     -n default --tls-ca-path "$TLS_DIR/ca.pem" --tls-server-name localhost && ok=$((ok + 1))
+  refused "PostgreSQL without the password" env -u PGPASSWORD "$PG_BIN/psql" -w -h 127.0.0.1 -p "$PG_PORT" -U temporal \
+    -d temporal -Atc "select count(*) from executions" && ok=$((ok + 1))
   rm -rf "$other"
   if ! "$TEMPORAL_BIN" workflow list --address "$ADDRESS" "${ADMIN_TLS[@]}" -n default --limit 1 >/dev/null; then
     echo "durable-loops: the admin certificate was refused too; see $CLUSTER/temporal.log" >&2
     exit 1
   fi
-  echo "durable-loops: mutual TLS: $ok of $total clients without the cluster's certificate refused; the admin certificate accepted"
-  [ "$ok" = "$total" ] || { echo "durable-loops: the Temporal server answers clients without the cluster's certificate" >&2; exit 1; }
+  echo "durable-loops: mutual TLS: $ok of $total clients without the cluster's certificate or password refused; the admin certificate accepted"
+  [ "$ok" = "$total" ] || { echo "durable-loops: the cluster answers clients without its certificate or password" >&2; exit 1; }
 }
 check_mtls
 
