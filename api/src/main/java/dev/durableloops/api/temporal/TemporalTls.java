@@ -44,6 +44,8 @@ class TemporalTls implements TemporalOptionsCustomizer<WorkflowServiceStubsOptio
 
   private static final Logger log = LoggerFactory.getLogger(TemporalTls.class);
 
+  private static final String PLAINTEXT = "plaintext";
+
   private final ConnectionProperties connection;
   private final Path caFile;
 
@@ -66,7 +68,13 @@ class TemporalTls implements TemporalOptionsCustomizer<WorkflowServiceStubsOptio
         throw new IllegalStateException("cannot set up TLS to Temporal with the CA file " + caFile + ": " + e.getMessage(), e);
       }
     }
-    log.info("Temporal connection: {}, {}", connection.getTarget(), describe(connection, caFile));
+    String how = describe(connection, caFile);
+    if (how.startsWith(PLAINTEXT) && !onLoopback(connection.getTarget())) {
+      log.warn("Temporal connection: {}, {}: whoever reaches that address can drive every loop; configure mutual TLS "
+          + "(spring.temporal.connection.mtls.*) or an API key", connection.getTarget(), how);
+    } else {
+      log.info("Temporal connection: {}, {}", connection.getTarget(), how);
+    }
     return builder;
   }
 
@@ -118,13 +126,19 @@ class TemporalTls implements TemporalOptionsCustomizer<WorkflowServiceStubsOptio
     boolean apiKey = connection.getApiKey() != null && !connection.getApiKey().isEmpty();
     boolean tls = clientCert || caFile != null || apiKey || Boolean.TRUE.equals(connection.isEnableHttps());
     if (!tls) {
-      return "plaintext, no client credentials (only for a server on loopback that trusts every local process)";
+      return PLAINTEXT + ", no client credentials (only for a server on loopback that trusts every local process)";
     }
     String who = clientCert ? "mutual TLS with the client certificate "
         + (mtls.getCertChainFile() != null ? mtls.getCertChainFile() : mtls.getKeyFile() != null ? mtls.getKeyFile() : "given inline")
         : apiKey ? "TLS with an API key" : "TLS without a client certificate";
     String trust = caFile != null ? "server certificate checked against " + caFile : "server certificate checked against the JVM's CAs";
     return who + ", " + trust;
+  }
+
+  /** Whether {@code target} ({@code host:port}) names this machine's loopback interface. */
+  static boolean onLoopback(String target) {
+    String host = target == null ? "" : target.replaceFirst(":[0-9]+$", "").replaceAll("[\\[\\]]", "");
+    return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
   }
 
   private static InputStream read(String file, String inline, String what) throws IOException {
