@@ -20,7 +20,8 @@ if [ "${CLUSTER:-}" = "1" ]; then
   DURABLE_LOOPS_DATA_DIR="$CLUSTER_DATA" TEMPORAL_PORT="$CLUSTER_PORT" TEMPORAL_UI_PORT=$((CLUSTER_PORT + 1000)) PG_PORT=55433 \
     "$ROOT/deploy/cluster.sh" --server-only >"$CLUSTER_DATA/cluster.out" 2>&1 &
   CLUSTER_PID=$!
-  trap 'kill $CLUSTER_PID 2>/dev/null; wait $CLUSTER_PID 2>/dev/null; rm -rf "$CLUSTER_DATA"; true' EXIT
+  # Under set -e a failing wait would end the trap before the directory is removed (and exit 143).
+  trap 'kill $CLUSTER_PID 2>/dev/null; wait $CLUSTER_PID 2>/dev/null || true; rm -rf "$CLUSTER_DATA"' EXIT
   for _ in $(seq 1 600); do
     grep -q "cluster up" "$CLUSTER_DATA/cluster.out" 2>/dev/null && break
     kill -0 "$CLUSTER_PID" 2>/dev/null || { cat "$CLUSTER_DATA/cluster.out" >&2; exit 1; }
