@@ -11,11 +11,12 @@
 #   4. the app as one API process (profile 'api') and WORKERS worker processes (profile 'worker'),
 #      each with its own data directory and client certificate, sharing one git store,
 # and keeps them running until Ctrl-C, which stops everything it started. Running it again reuses
-# the data: the cluster, the loops and the store are still there.
+# the data: the cluster, the loops and the store are still there. Every start first checks that
+# clients without the cluster's certificate (or PostgreSQL's password) are refused, printing each
+# refusal, and stops if one gets through.
 #
 # Usage: deploy/cluster.sh [--smoke | --server-only]
-#   --smoke        check that clients without the cluster's certificate are refused, run the example
-#                  loop through the cluster, print the tally, stop everything
+#   --smoke        run the example loop through the cluster, print the tally, stop everything
 #   --server-only  PostgreSQL, the Temporal server and its UI only (for tests and benchmarks)
 # Environment: DURABLE_LOOPS_DATA_DIR (default ./.data; the cluster lives in <data>/cluster),
 # WORKERS (2), PORT (8080), TEMPORAL_PORT (7233), TEMPORAL_UI_PORT (8233), PG_PORT (55432),
@@ -90,11 +91,12 @@ PG_STARTED=1
 # (<data>/cluster/postgres-password, owner-only) and TCP connections must give it (scram-sha-256).
 # Without one, any local process could connect as superuser, rewrite the histories or run commands
 # as the postgres user, and skip the frontend's mutual TLS entirely. The Unix socket stays trusted:
-# it lives in the cluster's own directory, which only root and postgres can enter.
+# it lives in the PostgreSQL directory, which only its owner (and root) can enter.
 PG_PASSWORD_FILE="$CLUSTER/postgres-password"
 [ -s "$PG_PASSWORD_FILE" ] || (umask 077 && openssl rand -hex 24 >"$PG_PASSWORD_FILE")
-export PG_PASSWORD="$(cat "$PG_PASSWORD_FILE")"
-"$PG_BIN/psql" -h "$CLUSTER/postgres" -p "$PG_PORT" -U temporal -d postgres -qAtc "ALTER ROLE temporal PASSWORD '$PG_PASSWORD'" >/dev/null
+# Kept out of the environment the app's processes inherit, and off command lines.
+PG_PASSWORD="$(cat "$PG_PASSWORD_FILE")"
+printf "ALTER ROLE temporal PASSWORD '%s';\n" "$PG_PASSWORD" | "$PG_BIN/psql" -h "$CLUSTER/postgres" -p "$PG_PORT" -U temporal -d postgres -qAt -f - >/dev/null
 cat >"$CLUSTER/postgres/pg_hba.conf" <<'HBA'
 # Written by deploy/cluster.sh on every start.
 local all all                trust
@@ -102,23 +104,22 @@ host  all all 127.0.0.1/32   scram-sha-256
 host  all all ::1/128        scram-sha-256
 HBA
 as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER/postgres" reload >/dev/null
-export PGPASSWORD="$PG_PASSWORD" SQL_PASSWORD="$PG_PASSWORD"
 
 # 2. The schema (idempotent: update-schema applies only versions not yet applied).
-SQL=("$SERVER_BIN_DIR/sql" --plugin postgres12 --ep 127.0.0.1 -p "$PG_PORT" -u temporal)   # password: SQL_PASSWORD
+sql() { SQL_PASSWORD="$PG_PASSWORD" "$SERVER_BIN_DIR/sql" --plugin postgres12 --ep 127.0.0.1 -p "$PG_PORT" -u temporal "$@"; }
 for db in temporal temporal_visibility; do
   kind=$([ "$db" = temporal ] && echo temporal || echo visibility)
-  if ! "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U temporal -d "$db" -Atc "select 1 from schema_version limit 1" >/dev/null 2>&1; then
+  if ! PGPASSWORD="$PG_PASSWORD" "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U temporal -d "$db" -Atc "select 1 from schema_version limit 1" >/dev/null 2>&1; then
     echo "durable-loops: setting up database $db"
-    "${SQL[@]}" --db "$db" create-database >/dev/null 2>&1 || true
-    "${SQL[@]}" --db "$db" setup-schema -v 0.0 >"$CLUSTER/schema-$db.log" 2>&1
+    sql --db "$db" create-database >/dev/null 2>&1 || true
+    sql --db "$db" setup-schema -v 0.0 >"$CLUSTER/schema-$db.log" 2>&1
   fi
-  "${SQL[@]}" --db "$db" update-schema -d "$SCHEMA_DIR/$kind/versioned" >>"$CLUSTER/schema-$db.log" 2>&1
+  sql --db "$db" update-schema -d "$SCHEMA_DIR/$kind/versioned" >>"$CLUSTER/schema-$db.log" 2>&1
 done
 
 # 3. The Temporal server.
 mkdir -p "$CLUSTER/temporal/config" "$CLUSTER/ui/config"
-(umask 077 && render "$ROOT/deploy/cluster/temporal.yaml" >"$CLUSTER/temporal/config/development.yaml")
+(umask 077 && PG_PASSWORD="$PG_PASSWORD" render "$ROOT/deploy/cluster/temporal.yaml" >"$CLUSTER/temporal/config/development.yaml")
 cp "$ROOT/deploy/cluster/dynamicconfig.yaml" "$DYNAMIC_CONFIG"
 echo "durable-loops: starting the Temporal server $TEMPORAL_SERVER_VERSION on $ADDRESS (log in $CLUSTER/temporal.log)"
 "$SERVER_BIN_DIR/server" --root "$CLUSTER/temporal" --config config --env development --allow-no-auth start \

@@ -3,6 +3,9 @@ package dev.durableloops.api.temporal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.temporal.client.WorkflowClient;
+import io.temporal.serviceclient.SimpleSslContextBuilder;
+import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.temporal.spring.boot.autoconfigure.properties.ConnectionProperties;
 import java.nio.file.Files;
@@ -51,6 +54,24 @@ class TemporalTlsTest {
     WorkflowServiceStubsOptions.Builder builder = WorkflowServiceStubsOptions.newBuilder().setTarget("127.0.0.1:7233");
     assertThatThrownBy(() -> new TemporalTls(connection("127.0.0.1:7233", null, null), notACa).customize(builder))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("cannot set up TLS to Temporal with the CA file " + notACa);
+  }
+
+  @Test
+  void theApisRequestClientKeepsTheStartersTls() throws Exception {
+    // RequestClient builds service stubs of its own; they must carry the TLS context and API key
+    // the starter's stubs were given, or API calls would reach the server without credentials.
+    var ssl = SimpleSslContextBuilder.noKeyOrCertChain().build();
+    WorkflowServiceStubs starter = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder()
+        .setTarget("127.0.0.1:7233").setSslContext(ssl).addApiKey(() -> "key").build());
+    RequestClient requests = new RequestClient(WorkflowClient.newInstance(starter));
+    try {
+      WorkflowServiceStubsOptions options = requests.client().getWorkflowServiceStubs().getOptions();
+      assertThat(options.getSslContext()).isSameAs(ssl);
+      assertThat(options.getGrpcMetadataProviders()).isEqualTo(starter.getOptions().getGrpcMetadataProviders()).isNotEmpty();
+    } finally {
+      requests.close();
+      starter.shutdownNow();
+    }
   }
 
   private static ConnectionProperties connection(String target, ConnectionProperties.MTLSProperties mtls, String apiKey) {
