@@ -44,8 +44,6 @@ class TemporalTls implements TemporalOptionsCustomizer<WorkflowServiceStubsOptio
 
   private static final Logger log = LoggerFactory.getLogger(TemporalTls.class);
 
-  private static final String PLAINTEXT = "plaintext";
-
   private final ConnectionProperties connection;
   private final Path caFile;
 
@@ -69,7 +67,7 @@ class TemporalTls implements TemporalOptionsCustomizer<WorkflowServiceStubsOptio
       }
     }
     String how = describe(connection, caFile);
-    if (how.startsWith(PLAINTEXT) && !onLoopback(connection.getTarget())) {
+    if (plaintext(connection, caFile) && !onLoopback(connection.getTarget())) {
       log.warn("Temporal connection: {}, {}: whoever reaches that address can drive every loop; configure mutual TLS "
           + "(spring.temporal.connection.mtls.*) or an API key", connection.getTarget(), how);
     } else {
@@ -121,18 +119,30 @@ class TemporalTls implements TemporalOptionsCustomizer<WorkflowServiceStubsOptio
 
   /** What the app presents and checks, for the start log: never a key or an API key itself. */
   static String describe(ConnectionProperties connection, Path caFile) {
-    ConnectionProperties.MTLSProperties mtls = connection.getMTLS();
-    boolean clientCert = mtls != null && (mtls.getKeyFile() != null || mtls.getKey() != null);
-    boolean apiKey = connection.getApiKey() != null && !connection.getApiKey().isEmpty();
-    boolean tls = clientCert || caFile != null || apiKey || Boolean.TRUE.equals(connection.isEnableHttps());
-    if (!tls) {
-      return PLAINTEXT + ", no client credentials (only for a server on loopback that trusts every local process)";
+    if (plaintext(connection, caFile)) {
+      return "plaintext, no client credentials (only for a server on loopback that trusts every local process)";
     }
-    String who = clientCert ? "mutual TLS with the client certificate "
+    ConnectionProperties.MTLSProperties mtls = connection.getMTLS();
+    String who = hasClientCertificate(connection) ? "mutual TLS with the client certificate "
         + (mtls.getCertChainFile() != null ? mtls.getCertChainFile() : mtls.getKeyFile() != null ? mtls.getKeyFile() : "given inline")
-        : apiKey ? "TLS with an API key" : "TLS without a client certificate";
+        : hasApiKey(connection) ? "TLS with an API key" : "TLS without a client certificate";
     String trust = caFile != null ? "server certificate checked against " + caFile : "server certificate checked against the JVM's CAs";
     return who + ", " + trust;
+  }
+
+  /** Whether the connection goes without TLS: no client certificate, CA file, API key or HTTPS. */
+  static boolean plaintext(ConnectionProperties connection, Path caFile) {
+    return !hasClientCertificate(connection) && caFile == null && !hasApiKey(connection)
+        && !Boolean.TRUE.equals(connection.isEnableHttps());
+  }
+
+  private static boolean hasClientCertificate(ConnectionProperties connection) {
+    ConnectionProperties.MTLSProperties mtls = connection.getMTLS();
+    return mtls != null && (mtls.getKeyFile() != null || mtls.getKey() != null);
+  }
+
+  private static boolean hasApiKey(ConnectionProperties connection) {
+    return connection.getApiKey() != null && !connection.getApiKey().isEmpty();
   }
 
   /** Whether {@code target} ({@code host:port}) names this machine's loopback interface. */
