@@ -38,13 +38,14 @@ for _ in $(seq 1 900); do
 done
 "$TEMPORAL_BIN" operator cluster health --address "127.0.0.1:$DEV_PORT" >/dev/null
 
-run() {
+run() {   # run TARGET NAME [BENCH ARGUMENTS...]
   java -Xmx4g -cp "$ROOT/bench/target/classes:$(cat "$ROOT/bench/target/classpath.txt")" dev.durableloops.bench.Bench \
-    --target "$1" --data "$WORK/data-$2" --bench-dir "$ROOT/bench" --only scale --scale-sizes "$LOOPS" | grep "concurrent loops"
+    --target "$1" --data "$WORK/data-$2" --bench-dir "$ROOT/bench" --only scale --scale-sizes "$LOOPS" "${@:3}" | grep "concurrent loops"
 }
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; scale benchmark at $LOOPS loops, one worker"
 DEV="$(run "127.0.0.1:$DEV_PORT" dev)"
-CLUSTER="$(run "127.0.0.1:$CLUSTER_PORT" cluster)"
+# The cluster answers only clients with its certificates (mutual TLS); the benchmark is its worker.
+CLUSTER="$(run "127.0.0.1:$CLUSTER_PORT" cluster --tls "$WORK/cluster/cluster/tls")"
 echo
 echo "| server | loops | iterations/s | wall | timeouts |"
 echo "|---|---|---|---|---|"

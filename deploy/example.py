@@ -68,12 +68,13 @@ def main():
     last_tasks = None
     while True:
         state = call(args.api, "GET", "/api/loops/" + loop_id)
-        for record in state["iterations"][seen_iterations:]:
+        # A loop whose first workflow task has not run yet answers without iterations or reflections.
+        for record in (state.get("iterations") or [])[seen_iterations:]:
             print("iteration %d: %s  checks %s  -> %s (%s)" % (
                 record["iteration"], record.get("diffStat"), " ".join(record["checks"]),
                 record["verdict"], record["reason"]))
             seen_iterations += 1
-        for reflection in state["reflections"][seen_reflections:]:
+        for reflection in (state.get("reflections") or [])[seen_reflections:]:
             print("  reflection on iteration %d:\n    %s" % (
                 reflection["iteration"], reflection["text"].strip().replace("\n", "\n    ")))
             seen_reflections += 1

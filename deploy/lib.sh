@@ -180,3 +180,58 @@ await_api() {
     sleep 1
   done
 }
+
+# The cluster's certificates (deploy/cluster.sh), made once with openssl under $1 (kept, mode 700):
+#   ca.pem / ca.key             the cluster's own CA (ECDSA P-256, 10 years); trusts nothing else
+#   frontend.pem / .key         the frontend's server certificate: localhost, 127.0.0.1, ::1
+#   internode.pem / .key        history, matching and the system worker, server and client
+#   api, worker, ui, admin      client certificates (.pem / .key): the API process, the workers,
+#                               the Temporal UI server and this script's own admin commands
+# Certificates last 825 days; remove the directory to make new ones (every process must restart).
+CLUSTER_TLS_CLIENTS=(api worker ui admin)
+ensure_cluster_certs() {
+  local dir="$1"
+  need openssl
+  if [ -f "$dir/ca.pem" ] && [ -f "$dir/admin.pem" ]; then
+    return
+  fi
+  echo "durable-loops: making the cluster's CA and certificates in $dir (openssl, once)"
+  mkdir -p "$dir" && chmod 700 "$dir"
+  (
+    umask 077
+    cd "$dir"
+    openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+      -subj "/O=durable-loops/CN=durable-loops cluster CA" -keyout ca.key -out ca.pem \
+      -addext "basicConstraints=critical,CA:TRUE,pathlen:0" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+    issue() {   # issue NAME EXTENDED_KEY_USAGE [SUBJECT_ALT_NAMES]
+      openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/O=durable-loops/CN=$1" \
+        -keyout "$1.key" -out "$1.csr" 2>/dev/null
+      {
+        echo "basicConstraints=critical,CA:FALSE"
+        echo "keyUsage=critical,digitalSignature,keyEncipherment"
+        echo "extendedKeyUsage=$2"
+        [ -n "${3:-}" ] && echo "subjectAltName=$3"
+      } >"$1.ext"
+      openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 825 -sha256 \
+        -extfile "$1.ext" -out "$1.pem" 2>/dev/null
+      rm -f "$1.csr" "$1.ext"
+    }
+    issue frontend serverAuth "DNS:localhost,IP:127.0.0.1,IP:::1"
+    issue internode serverAuth,clientAuth "DNS:localhost,IP:127.0.0.1,IP:::1"
+    for client in "${CLUSTER_TLS_CLIENTS[@]}"; do issue "$client" clientAuth; done
+  )
+}
+
+# The Temporal CLI's flags for client $2 of the cluster whose certificates are in $1, into the array
+# CLI_TLS.
+cluster_cli_tls() {
+  CLI_TLS=(--tls-ca-path "$1/ca.pem" --tls-cert-path "$1/$2.pem" --tls-key-path "$1/$2.key")
+}
+
+# Exports the app's settings for client $2 of the cluster whose certificates are in $1: the
+# starter's mutual TLS (spring.temporal.connection.mtls.*) and the CA that signed the frontend's
+# certificate (durable-loops.temporal-ca-file).
+cluster_app_tls() {
+  export SPRING_TEMPORAL_CONNECTION_MTLS_CERTCHAINFILE="$1/$2.pem" SPRING_TEMPORAL_CONNECTION_MTLS_KEYFILE="$1/$2.key" \
+    DURABLE_LOOPS_TEMPORAL_CA_FILE="$1/ca.pem"
+}

@@ -20,13 +20,16 @@ if [ "${CLUSTER:-}" = "1" ]; then
   DURABLE_LOOPS_DATA_DIR="$CLUSTER_DATA" TEMPORAL_PORT="$CLUSTER_PORT" TEMPORAL_UI_PORT=$((CLUSTER_PORT + 1000)) PG_PORT=55433 \
     "$ROOT/deploy/cluster.sh" --server-only >"$CLUSTER_DATA/cluster.out" 2>&1 &
   CLUSTER_PID=$!
-  trap 'kill $CLUSTER_PID 2>/dev/null; wait $CLUSTER_PID 2>/dev/null; rm -rf "$CLUSTER_DATA"; true' EXIT
+  # Under set -e a failing wait would end the trap before the directory is removed (and exit 143).
+  trap 'kill $CLUSTER_PID 2>/dev/null; wait $CLUSTER_PID 2>/dev/null || true; rm -rf "$CLUSTER_DATA"' EXIT
   for _ in $(seq 1 600); do
     grep -q "cluster up" "$CLUSTER_DATA/cluster.out" 2>/dev/null && break
     kill -0 "$CLUSTER_PID" 2>/dev/null || { cat "$CLUSTER_DATA/cluster.out" >&2; exit 1; }
     sleep 1
   done
   TARGET=(-Ddurable-loops.temporal-target="127.0.0.1:$CLUSTER_PORT")
+  # The cluster answers only clients with its certificates; the test's app processes inherit these.
+  cluster_app_tls "$CLUSTER_DATA/cluster/tls" worker
 fi
 "$ROOT/mvnw" -B -ntp verify -pl api -am -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=ManyMachinesIT \
   -Ddurable-loops.many-machines.loops="${LOOPS:-60}" -Ddurable-loops.many-machines.kills="${KILLS:-3}" "${TARGET[@]}" "$@"

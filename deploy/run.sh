@@ -2,7 +2,10 @@
 # Runs the platform locally with a real loop:
 #   1. installs the Temporal CLI if missing, builds the app,
 #   2. starts the Temporal dev server persisted to SQLite under the data directory (WAL on,
-#      30-day retention, loop search attributes registered) with its UI on port 8233,
+#      30-day retention, loop search attributes registered) with its UI on port 8233, both on
+#      127.0.0.1 only: the dev server has no TLS and no authentication and trusts every local
+#      process (the step sandbox keeps the agents' commands off it; deploy/cluster.sh requires
+#      mutual TLS),
 #   3. starts the app (API + web page + worker) on port 8080,
 #   4. starts the shipped example loop (examples/slugify) and follows it to its end,
 #   5. keeps everything running until Ctrl-C, which stops what it started.

@@ -49,6 +49,10 @@ import org.springframework.util.unit.DataSize;
  * @param secrets secret values by name for {@code ${secret:NAME}} in a spec's {@code env}
  *     ({@code durable-loops.secrets.NAME}); never written to Temporal history
  * @param sandbox how step commands are confined ({@code durable-loops.sandbox.*})
+ * @param temporalCaFile a PEM file of the CAs that may sign the Temporal frontend's certificate
+ *     ({@code DURABLE_LOOPS_TEMPORAL_CA_FILE}), for a cluster with a CA of its own; the client
+ *     certificate is the starter's {@code spring.temporal.connection.mtls.*}; default none: the
+ *     JVM's trusted CAs (Temporal Cloud), or plaintext when no TLS is configured at all
  */
 @ConfigurationProperties("durable-loops")
 public record LoopsProperties(
@@ -72,7 +76,8 @@ public record LoopsProperties(
     Path tokensFile,
     @DefaultValue("roles") String jwtRolesClaim,
     @DefaultValue Notify notifications,
-    @DefaultValue Confinement sandbox) {
+    @DefaultValue Confinement sandbox,
+    Path temporalCaFile) {
 
   /**
    * How step commands are confined ({@code durable-loops.sandbox.*}); see the activities' {@code Sandbox}.

@@ -17,6 +17,7 @@ import dev.durableloops.workflows.LoopWorkflow;
 import dev.durableloops.workflows.LoopWorkflowImpl;
 import dev.durableloops.workflows.spec.StepSpec;
 import dev.durableloops.workflows.spec.WorkspaceSpec;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
@@ -43,7 +44,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * median over repeated runs with min and max; every ratio compares figures measured in this run.
  *
  * <p>Usage: {@code Bench --target 127.0.0.1:7233 --data DIR [--smoke] [--langgraph-python PATH]
- * [--only overhead|git|sandbox|scale|recovery|events]... [--scale-sizes 100,1000]}.
+ * [--only overhead|git|sandbox|scale|recovery|events]... [--scale-sizes 100,1000] [--tls DIR]}; {@code --tls} names the
+ * certificate directory of a deploy/cluster.sh cluster (mutual TLS as its worker).
  */
 public final class Bench {
 
@@ -75,6 +77,7 @@ public final class Bench {
     Path benchDir = Path.of("bench");
     List<String> only = new ArrayList<>();
     Path appJar = null;
+    Path tls = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--target" -> target = args[++i];
@@ -85,10 +88,17 @@ public final class Bench {
         case "--only" -> only.add(args[++i]);
         case "--app-jar" -> appJar = Path.of(args[++i]);
         case "--scale-sizes" -> scaleSizes = java.util.Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+        case "--tls" -> tls = Path.of(args[++i]);
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
-    WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget(target).build());
+    WorkflowServiceStubsOptions.Builder stubsOptions = WorkflowServiceStubsOptions.newBuilder().setTarget(target);
+    if (tls != null) {
+      // A cluster of deploy/cluster.sh: mutual TLS as its worker, trusting only its CA.
+      stubsOptions.setSslContext(GrpcSslContexts.forClient().trustManager(tls.resolve("ca.pem").toFile())
+          .keyManager(tls.resolve("worker.pem").toFile(), tls.resolve("worker.key").toFile()).build());
+    }
+    WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(stubsOptions.build());
     WorkflowClient client = WorkflowClient.newInstance(stubs);
     WorkerFactory factory = WorkerFactory.newInstance(client, WorkerFactoryOptions.newBuilder().setWorkflowCacheSize(2_000).build());
     WorkerOptions options = System.getenv("BENCH_DEFAULT_WORKER") != null ? WorkerOptions.getDefaultInstance()
