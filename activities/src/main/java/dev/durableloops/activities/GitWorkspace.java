@@ -27,6 +27,10 @@ import org.eclipse.jgit.transport.RefSpec;
  * makes is pushed to the store before it returns. {@code .loop/} is excluded from commits through
  * {@code .git/info/exclude}, so memory files and reports survive resets and cleans.
  *
+ * <p>Every repository is opened through {@link TrustedGit}: no hook, setting or command from the
+ * workspace's {@code .git} is run, and a {@code .git} a step redirected or filled with links fails the
+ * step with {@code UNSAFE_WORKSPACE} instead of being used.
+ *
  * <p>Failures are {@link StepException}s with a kind; nothing here knows of Temporal.
  */
 public final class GitWorkspace {
@@ -90,12 +94,12 @@ public final class GitWorkspace {
    */
   Prepared prepare(String loopId, WorkspaceSpec spec, String commit, String forkOf) {
     Path dir = paths.workspace(loopId);
-    if (!isCloned(dir, loopId)) {
+    if (!isCloned(dir, loopId, spec.repository())) {
       cloneInto(dir, spec);
     }
     rememberOrigin(loopId, spec);
     removeStaleLocks(dir);
-    try (Git git = Git.open(dir.toFile())) {
+    try (Git git = TrustedGit.open(dir, spec.repository())) {
       Repository repo = git.getRepository();
       ObjectId base = baseTip(repo, spec.branch());
       if (base == null) {
@@ -125,7 +129,7 @@ public final class GitWorkspace {
    * and stale git locks are removed.
    */
   void reconcile(String loopId, String commit) {
-    if (Files.isDirectory(paths.workspace(loopId).resolve(".git"))) {
+    if (TrustedGit.hasGitDirectory(paths.workspace(loopId))) {
       removeStaleLocks(paths.workspace(loopId));
     }
     try (Git git = open(loopId)) {
@@ -251,13 +255,20 @@ public final class GitWorkspace {
   /** This clone's id (made once, kept in {@code .git}), naming the logs ref it writes. */
   private static String workspaceId(Repository repo) throws IOException {
     Path file = repo.getDirectory().toPath().resolve("durable-loops-workspace-id");
-    if (Files.exists(file)) {
-      return Files.readString(file).strip();
+    // The file is in .git, where a step may write: only an id of the worker's own form is used (a
+    // link to a secret would otherwise name a ref in the store), anything else is replaced.
+    if (WorkspaceFiles.isPlainFile(file)) {
+      String id = Files.readString(file).strip();
+      if (WORKSPACE_ID.matcher(id).matches()) {
+        return id;
+      }
     }
     String id = java.util.UUID.randomUUID().toString().substring(0, 8);
-    Files.writeString(file, id + "\n");
+    WorkspaceFiles.replace(file, id + "\n");
     return id;
   }
+
+  private static final java.util.regex.Pattern WORKSPACE_ID = java.util.regex.Pattern.compile("[0-9a-f]{8}");
 
   private static byte[] readTail(Path file) throws IOException {
     try (var channel = java.nio.channels.FileChannel.open(file)) {
@@ -277,7 +288,7 @@ public final class GitWorkspace {
    * @throws StepException {@code COMMIT_MISSING} when the workspace or a commit does not exist
    */
   Diffs.Diff diff(String loopId, String from, String to) {
-    if (!Files.isDirectory(paths.workspace(loopId).resolve(".git"))) {
+    if (!Files.exists(paths.workspace(loopId).resolve(".git"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       throw new StepException(StepException.Kind.COMMIT_MISSING, "loop " + loopId + " has no workspace on this worker");
     }
     try (Git git = open(loopId)) {
@@ -307,19 +318,47 @@ public final class GitWorkspace {
    */
   private Git open(String loopId) throws IOException {
     Path dir = paths.workspace(loopId);
-    if (Files.isDirectory(dir.resolve(".git"))) {
+    // A .git that is a link or a file is refused here, never repaired: it is a step's work.
+    TrustedGit.check(dir);
+    if (TrustedGit.hasGitDirectory(dir)) {
       try {
-        Git git = Git.open(dir.toFile());
+        Git git = TrustedGit.open(dir, origin(loopId));
         if (git.getRepository().getObjectDatabase().exists()) {
           return git;
         }
         git.close();
+      } catch (StepException e) {
+        throw e;
       } catch (IOException | RuntimeException e) {
         log.debug("workspace {} cannot be opened: {}", dir, e.getMessage());
       }
     }
     rebuild(loopId, dir);
-    return Git.open(dir.toFile());
+    return TrustedGit.open(dir, origin(loopId));
+  }
+
+  /**
+   * A bare repository of the worker's own under the loop's directory that borrows the workspace's
+   * objects ({@link TrustedGit#deliveryRepository}): what {@code Deliver} pushes from, so the git
+   * command line reads no config and runs no hook of the workspace's.
+   *
+   * @throws StepException {@code UNSAFE_WORKSPACE} when the workspace's {@code .git} is not one the
+   *     worker uses ({@link TrustedGit#check})
+   */
+  Path deliveryRepository(String loopId) {
+    Path dir = paths.workspace(loopId);
+    TrustedGit.check(dir);
+    try {
+      return TrustedGit.deliveryRepository(dir, paths.loopDir(loopId).resolve("deliver.git"));
+    } catch (IOException e) {
+      throw new StepException(StepException.Kind.IO, "cannot make the delivery repository of " + loopId + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The loop's repository as {@link #rememberOrigin} wrote it, or {@code null} before the first prepare. */
+  private String origin(String loopId) throws IOException {
+    Path file = paths.loopDir(loopId).resolve(ORIGIN_FILE);
+    return Files.exists(file) ? Files.readAllLines(file).get(0) : null;
   }
 
   private void rememberOrigin(String loopId, WorkspaceSpec spec) {
@@ -342,7 +381,7 @@ public final class GitWorkspace {
     log.warn("the workspace of loop {} is damaged (no usable .git in {}); cloning {} again and fetching the loop from the git store",
         loopId, dir, spec.repository());
     cloneInto(dir, spec);
-    try (Git git = Git.open(dir.toFile())) {
+    try (Git git = TrustedGit.open(dir, spec.repository())) {
       Repository repo = git.getRepository();
       store.fetch(repo, loopId);
       ObjectId branch = repo.resolve("refs/remotes/store/loops/" + loopId);
@@ -362,7 +401,7 @@ public final class GitWorkspace {
         locks.add(gitDir.resolve(name));
       }
     }
-    if (Files.isDirectory(gitDir.resolve("refs"))) {
+    if (Files.isDirectory(gitDir.resolve("refs"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       try (Stream<Path> walk = Files.walk(gitDir.resolve("refs"))) {
         walk.filter(p -> p.getFileName().toString().endsWith(".lock")).forEach(locks::add);
       } catch (IOException e) {
@@ -380,14 +419,14 @@ public final class GitWorkspace {
   }
 
   /** A complete clone: marked so, or already carrying the loop's work branch (made after a clone). */
-  private static boolean isCloned(Path dir, String loopId) {
+  private static boolean isCloned(Path dir, String loopId, String origin) {
     if (Files.exists(dir.resolve(".git").resolve(CLONED_MARKER))) {
       return true;
     }
-    if (!Files.isDirectory(dir.resolve(".git"))) {
+    if (!TrustedGit.hasGitDirectory(dir)) {
       return false;
     }
-    try (Git git = Git.open(dir.toFile())) {
+    try (Git git = TrustedGit.open(dir, origin)) {
       return git.getRepository().exactRef(Constants.R_HEADS + workBranch(loopId)) != null;
     } catch (IOException | RuntimeException e) {
       return false;
@@ -401,7 +440,7 @@ public final class GitWorkspace {
     deleteTree(dir);
     try {
       Files.createDirectories(dir.getParent());
-      var clone = Git.cloneRepository().setURI(spec.repository()).setDirectory(dir.toFile());
+      var clone = Git.cloneRepository().setFs(TrustedGit.FS).setURI(spec.repository()).setDirectory(dir.toFile());
       if (spec.branch() != null && !spec.branch().isBlank() && !spec.branch().startsWith("refs/")) {
         clone.setBranch(spec.branch());
       }
@@ -455,9 +494,10 @@ public final class GitWorkspace {
   private static void excludeLoopDir(Repository repo) throws IOException {
     Path exclude = repo.getDirectory().toPath().resolve("info").resolve("exclude");
     Files.createDirectories(exclude.getParent());
-    String current = Files.exists(exclude) ? Files.readString(exclude) : "";
-    if (!current.lines().anyMatch(".loop/"::equals)) {
-      Files.writeString(exclude, current + (current.isEmpty() || current.endsWith("\n") ? "" : "\n") + ".loop/\n");
+    // Only a file of one name is read: a hard link's content would land in the workspace.
+    String current = WorkspaceFiles.isPlainFile(exclude) ? Files.readString(exclude) : "";
+    if (!current.lines().anyMatch(".loop/"::equals) || !WorkspaceFiles.isPlainFile(exclude)) {
+      WorkspaceFiles.replace(exclude, current + (current.isEmpty() || current.endsWith("\n") ? "" : "\n") + ".loop/\n");
     }
   }
 
