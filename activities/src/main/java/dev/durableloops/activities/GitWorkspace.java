@@ -183,6 +183,7 @@ public final class GitWorkspace {
    * pushes that ref to the store.
    */
   Attempt commitAttempt(String loopId, int iteration, String baseCommit, String message) {
+    TrustedGit.checkAll(paths.workspace(loopId));
     try (Git git = open(loopId)) {
       // One pass in '--all' mode stages additions, changes and deletions alike.
       git.add().addFilepattern(".").setAll(true).call();
@@ -347,7 +348,7 @@ public final class GitWorkspace {
    */
   Path deliveryRepository(String loopId) {
     Path dir = paths.workspace(loopId);
-    TrustedGit.check(dir);
+    TrustedGit.checkAll(dir);
     try {
       return TrustedGit.deliveryRepository(dir, paths.loopDir(loopId).resolve("deliver.git"));
     } catch (IOException e) {

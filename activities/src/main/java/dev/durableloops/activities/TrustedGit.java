@@ -105,14 +105,35 @@ final class TrustedGit {
     return Files.isDirectory(workTree.resolve(".git"), LinkOption.NOFOLLOW_LINKS);
   }
 
+  /** A loose object's directory: {@code objects/xx}. */
+  private static final java.util.regex.Pattern FAN_OUT = java.util.regex.Pattern.compile("[0-9a-f]{2}");
+
   /**
    * Refuses a workspace whose {@code .git} is a symbolic link or not a directory, holds a symbolic
-   * link anywhere, or holds a {@link #REDIRECTS redirect}. A missing {@code .git} passes (the
-   * caller rebuilds the workspace).
+   * link, or holds a {@link #REDIRECTS redirect}. Loose objects ({@code objects/xx/…}, one file per
+   * object the worker or a step wrote, thousands after a long loop: ~10 µs each) are left to
+   * {@link #checkAll}, which the steps that put objects into a commit or a push call; their
+   * directories are checked here. A missing {@code .git} passes (the caller rebuilds the workspace).
    *
    * @throws StepException {@code UNSAFE_WORKSPACE} naming the path and what it is
    */
   static void check(Path workTree) {
+    check(workTree, false);
+  }
+
+  /**
+   * {@link #check} with every loose object too: before an attempt commit and a delivery, where an
+   * object file linked to another repository's would carry its content into a commit. (Elsewhere a
+   * linked object could only be one whose id the step already knows, and the commits the workflow
+   * names were checked when they were made.)
+   *
+   * @throws StepException {@code UNSAFE_WORKSPACE} naming the path and what it is
+   */
+  static void checkAll(Path workTree) {
+    check(workTree, true);
+  }
+
+  private static void check(Path workTree, boolean looseObjects) {
     Path gitDir = workTree.resolve(".git");
     BasicFileAttributes attributes;
     try {
@@ -135,7 +156,14 @@ final class TrustedGit {
       }
     }
     try {
+      Path objects = gitDir.resolve("objects");
       Files.walkFileTree(gitDir, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+          boolean loose = dir.getParent() != null && dir.getParent().equals(objects) && FAN_OUT.matcher(dir.getFileName().toString()).matches();
+          return loose && !looseObjects ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+        }
+
         @Override
         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
           if (attrs.isSymbolicLink()) {
@@ -194,7 +222,7 @@ final class TrustedGit {
    * Makes {@code bare} a repository the git command line can push a workspace's commits from
    * without reading anything of the workspace but its objects: a bare repository of the worker's
    * own (its config, no hooks), whose {@code objects/info/alternates} — written by the worker —
-   * names the workspace's object directory. Call {@link #check} on the workspace first: it refuses
+   * names the workspace's object directory. Call {@link #checkAll} on the workspace first: it refuses
    * alternates of the workspace's own, which git would follow in turn.
    *
    * @return {@code bare}

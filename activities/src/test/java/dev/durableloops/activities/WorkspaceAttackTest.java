@@ -316,6 +316,24 @@ class WorkspaceAttackTest {
   }
 
   @Test
+  @DisplayName("a maker links a loose object in .git/objects to another repository's object, for its content to enter the attempt commit")
+  void looseObjectLinked() throws Exception {
+    Path theirs = Files.writeString(outside.resolve("object"), "not really an object\n");
+    ApplicationFailure refused = failure(() -> make(1, prepared.commit(),
+        "mkdir -p .git/objects/00 && ln -s " + theirs + " .git/objects/00/" + "1".repeat(38) + "; echo changed > a.txt"));
+    assertUnsafe(refused, ".git/objects/00/" + "1".repeat(38) + " is a symbolic link (to " + theirs + ")");
+  }
+
+  @Test
+  @DisplayName("a maker hard-links .git/info/exclude to a secret, which the worker reads and rewrites on the next Prepare")
+  void excludeHardLinked() throws Exception {
+    make(1, prepared.commit(), "ln -f " + secret + " .git/info/exclude");
+    activities.prepare(new PrepareInput(LOOP, origin, prepared.commit()));
+    assertThat(Files.readString(ws.resolve(".git/info/exclude"))).isEqualTo(".loop/\n");
+    assertThat(Files.readString(secret)).isEqualTo(SECRET + " the worker's own\n");
+  }
+
+  @Test
   @DisplayName("a maker hard-links .git/durable-loops-workspace-id to a secret, which names the logs ref in the store")
   void workspaceIdHardLinked() throws Exception {
     make(1, prepared.commit(), "rm -f .git/durable-loops-workspace-id; ln " + secret + " .git/durable-loops-workspace-id");
