@@ -319,12 +319,16 @@ public final class GitWorkspace {
    */
   private Git open(String loopId) throws IOException {
     Path dir = paths.workspace(loopId);
-    // A .git that is a link or a file is refused here, never repaired: it is a step's work.
-    TrustedGit.check(dir);
+    boolean checked = CHECKED.contains(dir);
+    if (!checked) {
+      // A .git that is a link or a file is refused here, never repaired: it is a step's work.
+      TrustedGit.check(dir);
+    }
     if (TrustedGit.hasGitDirectory(dir)) {
       try {
-        Git git = TrustedGit.open(dir, origin(loopId));
+        Git git = checked ? TrustedGit.reopen(dir) : TrustedGit.open(dir, origin(loopId));
         if (git.getRepository().getObjectDatabase().exists()) {
+          CHECKED.add(dir);
           return git;
         }
         git.close();
@@ -354,6 +358,21 @@ public final class GitWorkspace {
     } catch (IOException e) {
       throw new StepException(StepException.Kind.IO, "cannot make the delivery repository of " + loopId + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Workspaces {@link TrustedGit#open} checked since the last step command ran in them: their
+   * {@code .git} holds only what the worker wrote since, so later opens skip the walk. Process-wide,
+   * as what it stands for is on this machine's disk; a new process starts with none.
+   */
+  private static final java.util.Set<Path> CHECKED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * Called before a step command runs in the loop's workspace: the next open checks {@code .git}
+   * again ({@link TrustedGit#check}) and writes its config anew.
+   */
+  void commandStarting(String loopId) {
+    CHECKED.remove(paths.workspace(loopId));
   }
 
   /** The loop's repository as {@link #rememberOrigin} wrote it, or {@code null} before the first prepare. */

@@ -488,6 +488,8 @@ public class LoopActivitiesImpl implements LoopActivities {
     CommandRunner.Launch launch = new CommandRunner.Launch(step.command(), argv, ws,
         sandbox.limit().open(cgroupKey(ctx.loopId())).orElse(null));
     CommandRunner.Run run;
+    // From here the step's command may write anything in the workspace's .git: the worker checks it again before its next use.
+    git.commandStarting(ctx.loopId());
     try {
       run = runner.run(launch, env, step.timeoutDuration(), logFile, stdout, paths.loopDir(ctx.loopId()).resolve("running.pid"),
           LiveOutput.of(name, redaction));

@@ -58,10 +58,11 @@ import org.eclipse.jgit.util.ProcessResult;
  *       verifies what it reads as objects.
  * </ul>
  *
- * <p>Checks run when the worker opens the repository; no step command of the loop runs at the same
- * time (the {@link Fence} kills the loop's processes before a step claims it), so nothing changes
- * between the check and the use. The {@code .git} walk costs one {@code lstat} per entry. POSIX only,
- * like the worker's process groups.
+ * <p>Checks run when the worker opens the repository for the first time since a step command ran in
+ * it ({@link GitWorkspace} keeps track); no step command of the loop runs at the same time (the
+ * {@link Fence} kills the loop's processes before a step claims it), so nothing changes between
+ * the check and the use. The {@code .git} walk costs one {@code lstat} per entry (~10 µs). POSIX
+ * only, like the worker's process groups.
  */
 final class TrustedGit {
 
@@ -83,9 +84,18 @@ final class TrustedGit {
    * @throws IOException when the repository cannot be read or its config not written
    */
   static Git open(Path workTree, String origin) throws IOException {
-    Path gitDir = workTree.resolve(".git");
     check(workTree);
-    writeConfig(gitDir, origin);
+    writeConfig(workTree.resolve(".git"), origin);
+    return reopen(workTree);
+  }
+
+  /**
+   * Opens the repository of {@code workTree} without {@link #check} or {@link #writeConfig}: only
+   * for a workspace {@link #open} opened since the last step command ran in it, so nothing in
+   * {@code .git} can have changed but by the worker's own hand.
+   */
+  static Git reopen(Path workTree) throws IOException {
+    Path gitDir = workTree.resolve(".git");
     Repository repo = new FileRepositoryBuilder()
         .setFS(FS)
         .setGitDir(gitDir.toFile())
@@ -157,16 +167,22 @@ final class TrustedGit {
     }
     try {
       Path objects = gitDir.resolve("objects");
+      // Hooks are never run nor read ({@link HooklessFs}), so links there (a common way to install
+      // hooks) are let be.
+      Path hooks = gitDir.resolve("hooks");
       Files.walkFileTree(gitDir, new SimpleFileVisitor<>() {
         @Override
         public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+          if (dir.equals(hooks)) {
+            return FileVisitResult.SKIP_SUBTREE;
+          }
           boolean loose = dir.getParent() != null && dir.getParent().equals(objects) && FAN_OUT.matcher(dir.getFileName().toString()).matches();
           return loose && !looseObjects ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
         }
 
         @Override
         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-          if (attrs.isSymbolicLink()) {
+          if (attrs.isSymbolicLink() && !file.equals(hooks)) {
             throw unsafe(workTree, file, "is a symbolic link" + WorkspaceFiles.target(file));
           }
           return FileVisitResult.CONTINUE;

@@ -172,6 +172,16 @@ class WorkspaceAttackTest {
   }
 
   @Test
+  @DisplayName("a maker links .git/hooks/pre-commit and post-commit to scripts outside the workspace")
+  void hooksLinked() throws Exception {
+    Path scripts = Files.createDirectories(tmp.resolve("elsewhere-scripts"));
+    everyStep(hookScript(scripts.resolve("pre-commit"), "pre-commit") + "; " + hookScript(scripts.resolve("post-commit"), "post-commit")
+        + "; ln -sf " + scripts.resolve("pre-commit") + " .git/hooks/pre-commit; ln -sf " + scripts.resolve("post-commit")
+        + " .git/hooks/post-commit; echo changed > a.txt");
+    assertThat(markers()).isEmpty();
+  }
+
+  @Test
   @DisplayName("a maker points core.hooksPath at hooks of its own outside the workspace")
   void hooksPath() throws Exception {
     Path hooks = Files.createDirectories(tmp.resolve("elsewhere-hooks"));
