@@ -319,16 +319,10 @@ public final class GitWorkspace {
    */
   private Git open(String loopId) throws IOException {
     Path dir = paths.workspace(loopId);
-    boolean checked = CHECKED.contains(dir);
-    if (!checked) {
-      // A .git that is a link or a file is refused here, never repaired: it is a step's work.
-      TrustedGit.check(dir);
-    }
     if (TrustedGit.hasGitDirectory(dir)) {
       try {
-        Git git = checked ? TrustedGit.reopen(dir) : TrustedGit.open(dir, origin(loopId));
+        Git git = TrustedGit.open(dir, origin(loopId));
         if (git.getRepository().getObjectDatabase().exists()) {
-          CHECKED.add(dir);
           return git;
         }
         git.close();
@@ -338,41 +332,18 @@ public final class GitWorkspace {
         log.debug("workspace {} cannot be opened: {}", dir, e.getMessage());
       }
     }
+    // A .git that is a link or a file is refused here, never repaired: it is a step's work.
+    TrustedGit.check(dir);
     rebuild(loopId, dir);
     return TrustedGit.open(dir, origin(loopId));
   }
 
   /**
    * A bare repository of the worker's own under the loop's directory that borrows the workspace's
-   * objects ({@link TrustedGit#deliveryRepository}): what {@code Deliver} pushes from, so the git
-   * command line reads no config and runs no hook of the workspace's.
-   *
-   * @throws StepException {@code UNSAFE_WORKSPACE} when the workspace's {@code .git} is not one the
-   *     worker uses ({@link TrustedGit#check})
+   * objects: what {@code Deliver} pushes from ({@link TrustedGit#deliveryRepository}).
    */
   Path deliveryRepository(String loopId) {
-    Path dir = paths.workspace(loopId);
-    TrustedGit.checkAll(dir);
-    try {
-      return TrustedGit.deliveryRepository(dir, paths.loopDir(loopId).resolve("deliver.git"));
-    } catch (IOException e) {
-      throw new StepException(StepException.Kind.IO, "cannot make the delivery repository of " + loopId + ": " + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * Workspaces {@link TrustedGit#open} checked since the last step command ran in them: their
-   * {@code .git} holds only what the worker wrote since, so later opens skip the walk. Process-wide,
-   * as what it stands for is on this machine's disk; a new process starts with none.
-   */
-  private static final java.util.Set<Path> CHECKED = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-  /**
-   * Called before a step command runs in the loop's workspace: the next open checks {@code .git}
-   * again ({@link TrustedGit#check}) and writes its config anew.
-   */
-  void commandStarting(String loopId) {
-    CHECKED.remove(paths.workspace(loopId));
+    return TrustedGit.deliveryRepository(paths.workspace(loopId), paths.loopDir(loopId).resolve("deliver.git"));
   }
 
   /** The loop's repository as {@link #rememberOrigin} wrote it, or {@code null} before the first prepare. */
@@ -458,6 +429,7 @@ public final class GitWorkspace {
     // place: JGit may still be collecting garbage in the background after the clone returns, so the
     // directory must not be moved.
     deleteTree(dir);
+    TrustedGit.distrust(dir);
     try {
       Files.createDirectories(dir.getParent());
       var clone = Git.cloneRepository().setFs(TrustedGit.FS).setURI(spec.repository()).setDirectory(dir.toFile());

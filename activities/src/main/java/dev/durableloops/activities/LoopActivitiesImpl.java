@@ -489,7 +489,7 @@ public class LoopActivitiesImpl implements LoopActivities {
         sandbox.limit().open(cgroupKey(ctx.loopId())).orElse(null));
     CommandRunner.Run run;
     // From here the step's command may write anything in the workspace's .git: the worker checks it again before its next use.
-    git.commandStarting(ctx.loopId());
+    TrustedGit.distrust(ws);
     try {
       run = runner.run(launch, env, step.timeoutDuration(), logFile, stdout, paths.loopDir(ctx.loopId()).resolve("running.pid"),
           LiveOutput.of(name, redaction));

@@ -76,7 +76,8 @@ final class TrustedGit {
 
   /**
    * Opens the repository of {@code workTree} after {@link #check} and with a config of the worker's
-   * own ({@link #writeConfig}).
+   * own ({@link #writeConfig}); both are skipped when this process checked the workspace since a
+   * step command last ran in it ({@link #distrust}).
    *
    * @param origin the loop's repository (path or URL), the config's {@code remote.origin.url}; or
    *     {@code null} when not known, leaving {@code origin} out
@@ -84,17 +85,32 @@ final class TrustedGit {
    * @throws IOException when the repository cannot be read or its config not written
    */
   static Git open(Path workTree, String origin) throws IOException {
-    check(workTree);
-    writeConfig(workTree.resolve(".git"), origin);
-    return reopen(workTree);
+    boolean checked = CHECKED.contains(workTree);
+    if (!checked) {
+      check(workTree);
+      writeConfig(workTree.resolve(".git"), origin);
+    }
+    Git git = build(workTree);
+    CHECKED.add(workTree);
+    return git;
   }
 
   /**
-   * Opens the repository of {@code workTree} without {@link #check} or {@link #writeConfig}: only
-   * for a workspace {@link #open} opened since the last step command ran in it, so nothing in
-   * {@code .git} can have changed but by the worker's own hand.
+   * Workspaces {@link #open} checked since the last step command ran in them: their {@code .git}
+   * holds only what the worker wrote since, so later opens skip the walk and the config. Process-wide,
+   * as what it stands for is on this machine's disk; a new process starts with none.
    */
-  static Git reopen(Path workTree) throws IOException {
+  private static final java.util.Set<Path> CHECKED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * Makes the next {@link #open} of {@code workTree} check {@code .git} again and write its config
+   * anew: to be called before a step command runs in it, and after the worker made a new clone.
+   */
+  static void distrust(Path workTree) {
+    CHECKED.remove(workTree);
+  }
+
+  private static Git build(Path workTree) throws IOException {
     Path gitDir = workTree.resolve(".git");
     Repository repo = new FileRepositoryBuilder()
         .setFS(FS)
@@ -238,12 +254,23 @@ final class TrustedGit {
    * Makes {@code bare} a repository the git command line can push a workspace's commits from
    * without reading anything of the workspace but its objects: a bare repository of the worker's
    * own (its config, no hooks), whose {@code objects/info/alternates} — written by the worker —
-   * names the workspace's object directory. Call {@link #checkAll} on the workspace first: it refuses
-   * alternates of the workspace's own, which git would follow in turn.
+   * names the workspace's object directory. {@link #checkAll} runs first: it refuses alternates of
+   * the workspace's own, which git would follow in turn.
    *
    * @return {@code bare}
+   * @throws StepException {@code UNSAFE_WORKSPACE} when the workspace's {@code .git} is not one the
+   *     worker uses ({@link #checkAll}), {@code IO} when {@code bare} cannot be made
    */
-  static Path deliveryRepository(Path workTree, Path bare) throws IOException {
+  static Path deliveryRepository(Path workTree, Path bare) {
+    checkAll(workTree);
+    try {
+      return makeDeliveryRepository(workTree, bare);
+    } catch (IOException e) {
+      throw new StepException(StepException.Kind.IO, "cannot make the delivery repository " + bare + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Path makeDeliveryRepository(Path workTree, Path bare) throws IOException {
     if (!Files.isDirectory(bare.resolve("objects"), LinkOption.NOFOLLOW_LINKS)) {
       Files.createDirectories(bare.getParent());
       try (Git ignored = Git.init().setBare(true).setFs(FS).setDirectory(bare.toFile()).call()) {
