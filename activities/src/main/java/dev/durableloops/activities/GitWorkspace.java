@@ -129,9 +129,7 @@ public final class GitWorkspace {
    * and stale git locks are removed.
    */
   void reconcile(String loopId, String commit) {
-    if (TrustedGit.hasGitDirectory(paths.workspace(loopId))) {
-      removeStaleLocks(paths.workspace(loopId));
-    }
+    removeStaleLocks(paths.workspace(loopId));
     try (Git git = open(loopId)) {
       reconcile(git, loopId, commit);
     } catch (IOException | GitAPIException e) {
@@ -383,8 +381,14 @@ public final class GitWorkspace {
     }
   }
 
-  /** Removes the lock files git leaves when a process holding them is killed. */
+  /**
+   * Removes the lock files git leaves when a process holding them is killed; only in a {@code .git}
+   * that is a directory, never through a link to another repository, whose locks may be live.
+   */
   private static void removeStaleLocks(Path dir) {
+    if (!TrustedGit.hasGitDirectory(dir)) {
+      return;
+    }
     Path gitDir = dir.resolve(".git");
     List<Path> locks = new java.util.ArrayList<>();
     for (String name : List.of("index.lock", "HEAD.lock", "packed-refs.lock", "config.lock", "shallow.lock")) {

@@ -302,6 +302,20 @@ class WorkspaceAttackTest {
   }
 
   @Test
+  @DisplayName("a maker points .git at another loop's workspace, for the next Prepare to remove that loop's live locks")
+  void gitSymlinkToAnotherLoop() throws Exception {
+    PrepareResult other = activities.prepare(new PrepareInput("loop-other", origin, null));
+    Path theirGit = Path.of(other.workspacePath()).resolve(".git");
+    Files.writeString(theirGit.resolve("index.lock"), "");
+    Files.writeString(theirGit.resolve("HEAD.lock"), "");
+    failure(() -> make(1, prepared.commit(), "rm -rf .git; ln -s " + theirGit + " .git"));
+    ApplicationFailure refused = failure(() -> activities.prepare(new PrepareInput(LOOP, origin, prepared.commit())));
+    assertUnsafe(refused, ".git is a symbolic link (to " + theirGit + ")");
+    assertThat(theirGit.resolve("index.lock")).exists();
+    assertThat(theirGit.resolve("HEAD.lock")).exists();
+  }
+
+  @Test
   @DisplayName("a maker borrows another repository's objects through objects/info/alternates")
   void alternates() throws Exception {
     ApplicationFailure refused = failure(() -> make(1, prepared.commit(),
