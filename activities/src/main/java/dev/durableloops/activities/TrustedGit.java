@@ -53,13 +53,15 @@ import org.eclipse.jgit.util.ProcessResult;
  *       another repository's objects), a {@code commondir} file and {@code objects/info/alternates}
  *       or {@code http-alternates} (objects from elsewhere could enter an attempt commit). Git never
  *       makes any of these in a clone of its own, so finding one is proof of tampering: the step
- *       fails with {@link StepException.Kind#UNSAFE_WORKSPACE} naming the path. Hard links inside
- *       {@code .git} are left alone: a step can only hard-link a file it can already see, and git
- *       verifies what it reads as objects.
+ *       fails with {@link StepException.Kind#UNSAFE_WORKSPACE} naming the path. So does a reflog
+ *       ({@code logs/…}) with more than one name: JGit appends to reflogs in place, so a hard link
+ *       would have the worker write into a file elsewhere. Every other file JGit writes in
+ *       {@code .git} is written anew and renamed (a lock file), which replaces a hard link rather than
+ *       writing through it, and reading one gives a step nothing it could not read itself.
  * </ul>
  *
  * <p>Checks run when the worker opens the repository for the first time since a step command ran in
- * it ({@link GitWorkspace} keeps track); no step command of the loop runs at the same time (the
+ * it ({@link #distrust}); no step command of the loop runs at the same time (the
  * {@link Fence} kills the loop's processes before a step claims it), so nothing changes between
  * the check and the use. The {@code .git} walk costs one {@code lstat} per entry (~10 µs). POSIX
  * only, like the worker's process groups.
@@ -186,6 +188,7 @@ final class TrustedGit {
       // Hooks are never run nor read ({@link HooklessFs}), so links there (a common way to install
       // hooks) are let be.
       Path hooks = gitDir.resolve("hooks");
+      Path logs = gitDir.resolve("logs");
       Files.walkFileTree(gitDir, new SimpleFileVisitor<>() {
         @Override
         public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
@@ -200,6 +203,9 @@ final class TrustedGit {
         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
           if (attrs.isSymbolicLink() && !file.equals(hooks)) {
             throw unsafe(workTree, file, "is a symbolic link" + WorkspaceFiles.target(file));
+          }
+          if (file.startsWith(logs) && attrs.isRegularFile() && !isPlain(file)) {
+            throw unsafe(workTree, file, "has more than one name (a hard link): the worker appends to reflogs in place");
           }
           return FileVisitResult.CONTINUE;
         }
@@ -282,6 +288,14 @@ final class TrustedGit {
     Path info = Files.createDirectories(bare.resolve("objects").resolve("info"));
     WorkspaceFiles.replace(info.resolve("alternates"), workTree.resolve(".git").resolve("objects").toAbsolutePath() + "\n");
     return bare;
+  }
+
+  private static boolean isPlain(Path file) {
+    try {
+      return WorkspaceFiles.isPlainFile(file);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static StepException unsafe(Path workTree, Path path, String what) {

@@ -358,6 +358,15 @@ class WorkspaceAttackTest {
   }
 
   @Test
+  @DisplayName("a maker hard-links the reflog .git/logs/HEAD to a file elsewhere for the worker to append to")
+  void reflogHardLinked() throws Exception {
+    Path victim = Files.writeString(outside.resolve("victim.txt"), "precious\n");
+    ApplicationFailure refused = failure(() -> make(1, prepared.commit(), "ln -f " + victim + " .git/logs/HEAD"));
+    assertUnsafe(refused, ".git/logs/HEAD has more than one name (a hard link)");
+    assertThat(Files.readString(victim)).isEqualTo("precious\n");
+  }
+
+  @Test
   @DisplayName("a maker hard-links .git/durable-loops-workspace-id to a secret, which names the logs ref in the store")
   void workspaceIdHardLinked() throws Exception {
     make(1, prepared.commit(), "rm -f .git/durable-loops-workspace-id; ln " + secret + " .git/durable-loops-workspace-id");
