@@ -141,13 +141,8 @@ public final class GitWorkspace {
   private void reconcile(Git git, String loopId, String commit) throws IOException, GitAPIException {
     Repository repo = git.getRepository();
     ObjectId id = require(repo, loopId, commit);
-    ObjectId head = repo.resolve(Constants.HEAD);
-    if (repo.getFullBranch() != null && repo.getFullBranch().startsWith(Constants.R_HEADS) && head != null) {
-      // Detach first, so the hard reset below can never move a branch.
-      RefUpdate detach = repo.updateRef(Constants.HEAD, true);
-      detach.setNewObjectId(head);
-      detach.forceUpdate();
-    }
+    // Detach first, so the hard reset below can never move a branch.
+    detachHead(repo, id);
     git.reset().setMode(ResetCommand.ResetType.HARD).setRef(id.name()).call();
     git.clean().setCleanDirectories(true).setForce(true).call();
   }
@@ -183,6 +178,8 @@ public final class GitWorkspace {
   Attempt commitAttempt(String loopId, int iteration, String baseCommit, String message) {
     TrustedGit.checkAll(paths.workspace(loopId));
     try (Git git = open(loopId)) {
+      // The maker may have pointed HEAD at a branch (the work branch, say): the attempt moves none.
+      detachHead(git.getRepository(), Diffs.resolveCommit(git.getRepository(), baseCommit));
       // One pass in '--all' mode stages additions, changes and deletions alike.
       git.add().addFilepattern(".").setAll(true).call();
       PersonIdent now = new PersonIdent(IDENT, java.time.Instant.now());
@@ -476,8 +473,27 @@ public final class GitWorkspace {
     return remote != null ? remote : repo.resolve(Constants.R_HEADS + branch + "^{commit}");
   }
 
+  /**
+   * Makes HEAD a plain commit id (where it points now, or {@code fallback} when that is no commit)
+   * if it is a symbolic ref: a commit or reset on a symbolic HEAD writes the ref it names.
+   */
+  private static void detachHead(Repository repo, ObjectId fallback) throws IOException {
+    var head = repo.exactRef(Constants.HEAD);
+    if (head == null || !head.isSymbolic()) {
+      return;
+    }
+    ObjectId at = head.getObjectId() != null ? head.getObjectId() : fallback;
+    if (at == null) {
+      return;
+    }
+    RefUpdate detach = repo.updateRef(Constants.HEAD, true);
+    detach.setNewObjectId(at);
+    detach.forceUpdate();
+  }
+
+  /** Points {@code name} at {@code id}, replacing it if a step made it a symbolic ref (never writing the ref it names). */
   private static void setRef(Repository repo, String name, ObjectId id) throws IOException {
-    RefUpdate update = repo.updateRef(name);
+    RefUpdate update = repo.updateRef(name, true);
     update.setNewObjectId(id);
     update.setForceUpdate(true);
     RefUpdate.Result result = update.update();

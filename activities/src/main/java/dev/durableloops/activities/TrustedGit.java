@@ -57,7 +57,10 @@ import org.eclipse.jgit.util.ProcessResult;
  *       ({@code logs/…}) with more than one name: JGit appends to reflogs in place, so a hard link
  *       would have the worker write into a file elsewhere. Every other file JGit writes in
  *       {@code .git} is written anew and renamed (a lock file), which replaces a hard link rather than
- *       writing through it, and reading one gives a step nothing it could not read itself.
+ *       writing through it, and reading one gives a step nothing it could not read itself. A
+ *       symbolic ref (HEAD or any under {@code refs/}) must name a well-formed ref under
+ *       {@code refs/}: JGit turns the name into a file name, so {@code refs/../../x} would be a
+ *       file outside. The worker's own ref updates replace a symbolic ref instead of following it.
  * </ul>
  *
  * <p>Checks run when the worker opens the repository for the first time since a step command ran in
@@ -189,6 +192,7 @@ final class TrustedGit {
       // hooks) are let be.
       Path hooks = gitDir.resolve("hooks");
       Path logs = gitDir.resolve("logs");
+      Path refs = gitDir.resolve("refs");
       Files.walkFileTree(gitDir, new SimpleFileVisitor<>() {
         @Override
         public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
@@ -203,6 +207,10 @@ final class TrustedGit {
         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
           if (attrs.isSymbolicLink() && !file.equals(hooks)) {
             throw unsafe(workTree, file, "is a symbolic link" + WorkspaceFiles.target(file));
+          }
+          if (attrs.isRegularFile() && (file.startsWith(refs) || file.getParent().equals(gitDir)
+              && SPECIAL_REF.matcher(file.getFileName().toString()).matches())) {
+            requireSymrefInside(workTree, file);
           }
           if (file.startsWith(logs) && attrs.isRegularFile() && !isPlain(file)) {
             throw unsafe(workTree, file, "has more than one name (a hard link): the worker appends to reflogs in place");
@@ -288,6 +296,34 @@ final class TrustedGit {
     Path info = Files.createDirectories(bare.resolve("objects").resolve("info"));
     WorkspaceFiles.replace(info.resolve("alternates"), workTree.resolve(".git").resolve("objects").toAbsolutePath() + "\n");
     return bare;
+  }
+
+  /** Files at the top of a git directory that hold refs: HEAD, ORIG_HEAD, FETCH_HEAD, MERGE_HEAD … */
+  private static final java.util.regex.Pattern SPECIAL_REF = java.util.regex.Pattern.compile("[A-Z_]*HEAD");
+
+  /**
+   * Refuses a symbolic ref ({@code ref: <name>}) whose target is not a well-formed name under
+   * {@code refs/}: JGit makes the target's file name from it, so {@code refs/../../x} would have a
+   * commit or reset of the worker write (and a read read) a file outside {@code .git}.
+   */
+  private static void requireSymrefInside(Path workTree, Path file) {
+    byte[] head = new byte[512];
+    int read;
+    try (var in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+      read = in.readNBytes(head, 0, head.length);
+    } catch (NoSuchFileException e) {
+      return;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    String text = new String(head, 0, read, StandardCharsets.UTF_8);
+    if (!text.startsWith("ref:")) {
+      return;
+    }
+    String target = text.substring(4).strip();
+    if (!target.startsWith("refs/") || !Repository.isValidRefName(target)) {
+      throw unsafe(workTree, file, "is a symbolic ref to '" + target + "', not a ref under refs/: git would read and write a file outside .git");
+    }
   }
 
   private static boolean isPlain(Path file) {

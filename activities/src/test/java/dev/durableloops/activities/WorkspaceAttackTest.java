@@ -331,6 +331,41 @@ class WorkspaceAttackTest {
   }
 
   @Test
+  @DisplayName("a maker points HEAD at a ref name that climbs out of .git, for the worker's commit and reset to write there")
+  void headSymrefOutside() throws Exception {
+    String climb = climbingRef();
+    ApplicationFailure refused = failure(() -> make(1, prepared.commit(), "echo changed > a.txt; printf 'ref: " + climb + "\\n' > .git/HEAD"));
+    assertUnsafe(refused, ".git/HEAD is a symbolic ref to '" + climb + "'");
+    assertThat(outside.resolve("pwned")).doesNotExist();
+  }
+
+  @Test
+  @DisplayName("a maker makes the work branch a symbolic ref that climbs out of .git, for the worker's checkpoint to write there")
+  void branchSymrefOutside() throws Exception {
+    String climb = climbingRef();
+    ApplicationFailure refused = failure(() -> make(1, prepared.commit(), "echo changed > a.txt; rm -f .git/packed-refs; printf 'ref: "
+        + climb + "\\n' > .git/refs/heads/loops/" + LOOP));
+    assertUnsafe(refused, ".git/refs/heads/loops/" + LOOP + " is a symbolic ref to '" + climb + "'");
+    assertThat(outside.resolve("pwned")).doesNotExist();
+  }
+
+  @Test
+  @DisplayName("a maker points HEAD at the loop's work branch, for the worker's attempt commit to move it past the gate")
+  void headOnTheWorkBranch() throws Exception {
+    MakeResult made = make(1, prepared.commit(), "git symbolic-ref HEAD refs/heads/" + GitWorkspace.workBranch(LOOP) + "; echo changed > a.txt");
+    assertThat(made.changed()).isTrue();
+    assertThat(git(ws, "rev-parse", "refs/heads/" + GitWorkspace.workBranch(LOOP))).isEqualTo(prepared.commit());
+    try (Git store = Git.open(data.resolve("store.git").toFile())) {
+      assertThat(store.getRepository().resolve("refs/heads/" + GitWorkspace.workBranch(LOOP)).name()).isEqualTo(prepared.commit());
+    }
+  }
+
+  /** {@code refs/../../…/outside/pwned}: a ref name whose file is {@link #outside}{@code /pwned}. */
+  private String climbingRef() {
+    return "refs/" + "../".repeat(ws.resolve(".git/refs").getNameCount()) + outside.toString().substring(1) + "/pwned";
+  }
+
+  @Test
   @DisplayName("a maker links the reflog .git/logs/HEAD to a file elsewhere for the worker to append to")
   void reflogLinked() throws Exception {
     Path victim = Files.writeString(outside.resolve("victim.txt"), "precious\n");
