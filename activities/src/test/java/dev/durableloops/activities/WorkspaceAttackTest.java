@@ -492,6 +492,14 @@ class WorkspaceAttackTest {
   }
 
   @Test
+  @DisplayName("a plan command replaces the prompt file with a hard link to a file in the hidden data directory")
+  void promptHardLinkedByPlan() throws Exception {
+    ApplicationFailure refused = failure(() -> activities.plan(new PlanInput(at(1, prepared.commit()), "task",
+        new StepSpec("rm .loop/PROMPT.md; ln " + secret + " .loop/PROMPT.md", "PT1M"), memory())));
+    assertUnsafe(refused, ".loop/PROMPT.md has 2 names (a hard link)");
+  }
+
+  @Test
   @DisplayName("a check links its JUnit report to a report elsewhere whose failure messages would enter the evidence")
   void reportSymlinked() throws Exception {
     Path theirs = Files.writeString(outside.resolve("report.xml"),
