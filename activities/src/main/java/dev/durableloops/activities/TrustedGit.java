@@ -165,6 +165,7 @@ final class TrustedGit {
   }
 
   private static void check(Path workTree, boolean looseObjects) {
+    WorkspaceFiles.requireRealRoot(workTree);
     Path gitDir = workTree.resolve(".git");
     BasicFileAttributes attributes;
     try {

@@ -91,6 +91,7 @@ final class WorkspaceFiles {
    *     a directory
    */
   static boolean requireNoLinks(Path root, Path path) {
+    requireRealRoot(root);
     Path relative = root.relativize(path);
     Path current = root;
     int count = relative.getNameCount();
@@ -146,6 +147,7 @@ final class WorkspaceFiles {
    */
   static Path ownDirectory(Path root, String relative) {
     if (relative.isEmpty()) {
+      requireRealRoot(root);
       return root;
     }
     Path dir = inside(root, relative);
@@ -204,11 +206,26 @@ final class WorkspaceFiles {
   }
 
   private static Path inside(Path root, String relative) {
+    requireRealRoot(root);
     Path file = root.resolve(relative).normalize();
     if (!file.startsWith(root) || file.equals(root)) {
       throw new StepException(StepException.Kind.BAD_SPEC, "'" + relative + "' is not a path inside the workspace " + root);
     }
     return file;
+  }
+
+  /**
+   * Refuses a workspace directory that is not a directory of its own: a step that can reach its
+   * parent could swap it for a link to another loop's workspace.
+   *
+   * @throws StepException {@code UNSAFE_WORKSPACE} when {@code root} is a symbolic link or not a directory
+   */
+  static void requireRealRoot(Path root) {
+    BasicFileAttributes attributes = attributesOrNull(root);
+    if (attributes != null && !attributes.isDirectory()) {
+      throw new StepException(StepException.Kind.UNSAFE_WORKSPACE, "the workspace " + root + " is "
+          + (attributes.isSymbolicLink() ? "a symbolic link" + target(root) : "not a directory") + "; the worker follows no link a step can write");
+    }
   }
 
   private static BasicFileAttributes attributesOrNull(Path path) {

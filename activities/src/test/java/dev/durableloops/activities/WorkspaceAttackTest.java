@@ -316,6 +316,19 @@ class WorkspaceAttackTest {
   }
 
   @Test
+  @DisplayName("a maker swaps its whole workspace directory for a link to another loop's workspace")
+  void workspaceSwappedForLink() throws Exception {
+    PrepareResult other = activities.prepare(new PrepareInput("loop-other", origin, null));
+    Path theirs = Path.of(other.workspacePath());
+    Files.writeString(theirs.resolve("a.txt"), "their uncommitted work\n");
+    ApplicationFailure refused = failure(() -> make(1, prepared.commit(),
+        "echo changed > a.txt; cd ..; mv workspace workspace-moved; ln -s " + theirs + " workspace"));
+    assertUnsafe(refused, "the workspace " + ws + " is a symbolic link (to " + theirs + ")");
+    assertThat(git(theirs, "for-each-ref", "refs/loops")).isEmpty();
+    assertThat(Files.readString(theirs.resolve("a.txt"))).isEqualTo("their uncommitted work\n");
+  }
+
+  @Test
   @DisplayName("a maker borrows another repository's objects through objects/info/alternates")
   void alternates() throws Exception {
     ApplicationFailure refused = failure(() -> make(1, prepared.commit(),
