@@ -15,6 +15,13 @@ import java.util.regex.Pattern;
  * repository, with the git command line so the worker's own git credentials (credential helpers,
  * ssh agent) apply as they do for a person. The worker's environment is passed, never to the
  * agent's commands; prompts are off, so a missing credential fails instead of hanging.
+ *
+ * <p>git runs in a bare repository of the worker's own ({@link GitWorkspace#deliveryRepository}),
+ * never in the workspace: the workspace's {@code .git/config} ({@code url.*.insteadOf},
+ * {@code remote.*.receivepack}, {@code core.sshCommand}, {@code include.path} …) and hooks
+ * ({@code pre-push}, {@code reference-transaction}) are a step's writing and are not read. Only the
+ * worker's own configuration (system and global) applies. Pushing with JGit instead would keep git
+ * away from the workspace as well, but lose the credential helpers the command line is here for.
  */
 final class Delivery {
 
@@ -33,13 +40,18 @@ final class Delivery {
    */
   record Push(boolean ok, String output) {}
 
+  /** Variables of the worker's environment that would point git elsewhere than {@code gitDir}. */
+  static final List<String> REDIRECTING = List.of("GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+      "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_CEILING_DIRECTORIES");
+
   /**
-   * Pushes {@code commit} from the workspace to {@code repository} as {@code refs/heads/<branch>}.
+   * Pushes {@code commit} to {@code repository} as {@code refs/heads/<branch>}, from {@code gitDir}
+   * (a bare repository whose objects include the commit's).
    *
    * @param force whether to overwrite the branch (the loop's own {@code loops/<id>} branch); any
    *     other branch only moves forward
    */
-  static Push push(Path workspace, String repository, String commit, String branch, boolean force, Runnable beat) {
+  static Push push(Path gitDir, String repository, String commit, String branch, boolean force, Runnable beat) {
     List<String> command = new java.util.ArrayList<>(List.of("git", "push", "--porcelain"));
     if (force) {
       command.add("--force");
@@ -49,9 +61,11 @@ final class Delivery {
     Path out = null;
     try {
       out = java.nio.file.Files.createTempFile("durable-loops-push", ".log");
-      ProcessBuilder pb = new ProcessBuilder(command).directory(workspace.toFile()).redirectErrorStream(true)
+      ProcessBuilder pb = new ProcessBuilder(command).directory(gitDir.toFile()).redirectErrorStream(true)
           .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
       Map<String, String> env = pb.environment();
+      REDIRECTING.forEach(env::remove);
+      env.put("GIT_DIR", gitDir.toString());
       env.put("GIT_TERMINAL_PROMPT", "0");
       env.put("GIT_ASKPASS", "true");
       Process p = pb.start();

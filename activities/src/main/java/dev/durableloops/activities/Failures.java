@@ -22,6 +22,7 @@ final class Failures {
       case IO -> LoopErrorType.WORKSPACE_IO;
       case COMMAND_START_FAILED -> LoopErrorType.COMMAND_START_FAILED;
       case SUPERSEDED -> LoopErrorType.SUPERSEDED;
+      case UNSAFE_WORKSPACE -> LoopErrorType.WORKSPACE_UNSAFE;
     };
   }
 

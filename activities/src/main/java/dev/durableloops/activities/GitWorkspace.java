@@ -27,6 +27,10 @@ import org.eclipse.jgit.transport.RefSpec;
  * makes is pushed to the store before it returns. {@code .loop/} is excluded from commits through
  * {@code .git/info/exclude}, so memory files and reports survive resets and cleans.
  *
+ * <p>Every repository is opened through {@link TrustedGit}: no hook, setting or command from the
+ * workspace's {@code .git} is run, and a {@code .git} a step redirected or filled with links fails the
+ * step with {@code UNSAFE_WORKSPACE} instead of being used.
+ *
  * <p>Failures are {@link StepException}s with a kind; nothing here knows of Temporal.
  */
 public final class GitWorkspace {
@@ -90,12 +94,12 @@ public final class GitWorkspace {
    */
   Prepared prepare(String loopId, WorkspaceSpec spec, String commit, String forkOf) {
     Path dir = paths.workspace(loopId);
-    if (!isCloned(dir, loopId)) {
+    if (!isCloned(dir, loopId, spec.repository())) {
       cloneInto(dir, spec);
     }
     rememberOrigin(loopId, spec);
     removeStaleLocks(dir);
-    try (Git git = Git.open(dir.toFile())) {
+    try (Git git = TrustedGit.open(dir, spec.repository())) {
       Repository repo = git.getRepository();
       ObjectId base = baseTip(repo, spec.branch());
       if (base == null) {
@@ -125,9 +129,7 @@ public final class GitWorkspace {
    * and stale git locks are removed.
    */
   void reconcile(String loopId, String commit) {
-    if (Files.isDirectory(paths.workspace(loopId).resolve(".git"))) {
-      removeStaleLocks(paths.workspace(loopId));
-    }
+    removeStaleLocks(paths.workspace(loopId));
     try (Git git = open(loopId)) {
       reconcile(git, loopId, commit);
     } catch (IOException | GitAPIException e) {
@@ -139,13 +141,8 @@ public final class GitWorkspace {
   private void reconcile(Git git, String loopId, String commit) throws IOException, GitAPIException {
     Repository repo = git.getRepository();
     ObjectId id = require(repo, loopId, commit);
-    ObjectId head = repo.resolve(Constants.HEAD);
-    if (repo.getFullBranch() != null && repo.getFullBranch().startsWith(Constants.R_HEADS) && head != null) {
-      // Detach first, so the hard reset below can never move a branch.
-      RefUpdate detach = repo.updateRef(Constants.HEAD, true);
-      detach.setNewObjectId(head);
-      detach.forceUpdate();
-    }
+    // Detach first, so the hard reset below can never move a branch.
+    detachHead(repo, id);
     git.reset().setMode(ResetCommand.ResetType.HARD).setRef(id.name()).call();
     git.clean().setCleanDirectories(true).setForce(true).call();
   }
@@ -179,7 +176,10 @@ public final class GitWorkspace {
    * pushes that ref to the store.
    */
   Attempt commitAttempt(String loopId, int iteration, String baseCommit, String message) {
+    TrustedGit.checkAll(paths.workspace(loopId));
     try (Git git = open(loopId)) {
+      // The maker may have pointed HEAD at a branch (the work branch, say): the attempt moves none.
+      detachHead(git.getRepository(), Diffs.resolveCommit(git.getRepository(), baseCommit));
       // One pass in '--all' mode stages additions, changes and deletions alike.
       git.add().addFilepattern(".").setAll(true).call();
       PersonIdent now = new PersonIdent(IDENT, java.time.Instant.now());
@@ -251,13 +251,20 @@ public final class GitWorkspace {
   /** This clone's id (made once, kept in {@code .git}), naming the logs ref it writes. */
   private static String workspaceId(Repository repo) throws IOException {
     Path file = repo.getDirectory().toPath().resolve("durable-loops-workspace-id");
-    if (Files.exists(file)) {
-      return Files.readString(file).strip();
+    // The file is in .git, where a step may write: only an id of the worker's own form is used (a
+    // link to a secret would otherwise name a ref in the store), anything else is replaced.
+    if (WorkspaceFiles.isPlainFile(file)) {
+      String id = Files.readString(file).strip();
+      if (WORKSPACE_ID.matcher(id).matches()) {
+        return id;
+      }
     }
     String id = java.util.UUID.randomUUID().toString().substring(0, 8);
-    Files.writeString(file, id + "\n");
+    WorkspaceFiles.replace(file, id + "\n");
     return id;
   }
+
+  private static final java.util.regex.Pattern WORKSPACE_ID = java.util.regex.Pattern.compile("[0-9a-f]{8}");
 
   private static byte[] readTail(Path file) throws IOException {
     try (var channel = java.nio.channels.FileChannel.open(file)) {
@@ -277,7 +284,7 @@ public final class GitWorkspace {
    * @throws StepException {@code COMMIT_MISSING} when the workspace or a commit does not exist
    */
   Diffs.Diff diff(String loopId, String from, String to) {
-    if (!Files.isDirectory(paths.workspace(loopId).resolve(".git"))) {
+    if (!Files.exists(paths.workspace(loopId).resolve(".git"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       throw new StepException(StepException.Kind.COMMIT_MISSING, "loop " + loopId + " has no workspace on this worker");
     }
     try (Git git = open(loopId)) {
@@ -307,19 +314,37 @@ public final class GitWorkspace {
    */
   private Git open(String loopId) throws IOException {
     Path dir = paths.workspace(loopId);
-    if (Files.isDirectory(dir.resolve(".git"))) {
+    if (TrustedGit.hasGitDirectory(dir)) {
       try {
-        Git git = Git.open(dir.toFile());
+        Git git = TrustedGit.open(dir, origin(loopId));
         if (git.getRepository().getObjectDatabase().exists()) {
           return git;
         }
         git.close();
+      } catch (StepException e) {
+        throw e;
       } catch (IOException | RuntimeException e) {
         log.debug("workspace {} cannot be opened: {}", dir, e.getMessage());
       }
     }
+    // A .git that is a link or a file is refused here, never repaired: it is a step's work.
+    TrustedGit.check(dir);
     rebuild(loopId, dir);
-    return Git.open(dir.toFile());
+    return TrustedGit.open(dir, origin(loopId));
+  }
+
+  /**
+   * A bare repository of the worker's own under the loop's directory that borrows the workspace's
+   * objects: what {@code Deliver} pushes from ({@link TrustedGit#deliveryRepository}).
+   */
+  Path deliveryRepository(String loopId) {
+    return TrustedGit.deliveryRepository(paths.workspace(loopId), paths.loopDir(loopId).resolve("deliver.git"));
+  }
+
+  /** The loop's repository as {@link #rememberOrigin} wrote it, or {@code null} before the first prepare. */
+  private String origin(String loopId) throws IOException {
+    Path file = paths.loopDir(loopId).resolve(ORIGIN_FILE);
+    return Files.exists(file) ? Files.readAllLines(file).get(0) : null;
   }
 
   private void rememberOrigin(String loopId, WorkspaceSpec spec) {
@@ -342,7 +367,7 @@ public final class GitWorkspace {
     log.warn("the workspace of loop {} is damaged (no usable .git in {}); cloning {} again and fetching the loop from the git store",
         loopId, dir, spec.repository());
     cloneInto(dir, spec);
-    try (Git git = Git.open(dir.toFile())) {
+    try (Git git = TrustedGit.open(dir, spec.repository())) {
       Repository repo = git.getRepository();
       store.fetch(repo, loopId);
       ObjectId branch = repo.resolve("refs/remotes/store/loops/" + loopId);
@@ -353,8 +378,14 @@ public final class GitWorkspace {
     }
   }
 
-  /** Removes the lock files git leaves when a process holding them is killed. */
+  /**
+   * Removes the lock files git leaves when a process holding them is killed; only in a {@code .git}
+   * that is a directory, never through a link to another repository, whose locks may be live.
+   */
   private static void removeStaleLocks(Path dir) {
+    if (!TrustedGit.hasGitDirectory(dir)) {
+      return;
+    }
     Path gitDir = dir.resolve(".git");
     List<Path> locks = new java.util.ArrayList<>();
     for (String name : List.of("index.lock", "HEAD.lock", "packed-refs.lock", "config.lock", "shallow.lock")) {
@@ -362,7 +393,7 @@ public final class GitWorkspace {
         locks.add(gitDir.resolve(name));
       }
     }
-    if (Files.isDirectory(gitDir.resolve("refs"))) {
+    if (Files.isDirectory(gitDir.resolve("refs"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       try (Stream<Path> walk = Files.walk(gitDir.resolve("refs"))) {
         walk.filter(p -> p.getFileName().toString().endsWith(".lock")).forEach(locks::add);
       } catch (IOException e) {
@@ -380,14 +411,14 @@ public final class GitWorkspace {
   }
 
   /** A complete clone: marked so, or already carrying the loop's work branch (made after a clone). */
-  private static boolean isCloned(Path dir, String loopId) {
+  private static boolean isCloned(Path dir, String loopId, String origin) {
     if (Files.exists(dir.resolve(".git").resolve(CLONED_MARKER))) {
       return true;
     }
-    if (!Files.isDirectory(dir.resolve(".git"))) {
+    if (!TrustedGit.hasGitDirectory(dir)) {
       return false;
     }
-    try (Git git = Git.open(dir.toFile())) {
+    try (Git git = TrustedGit.open(dir, origin)) {
       return git.getRepository().exactRef(Constants.R_HEADS + workBranch(loopId)) != null;
     } catch (IOException | RuntimeException e) {
       return false;
@@ -399,9 +430,10 @@ public final class GitWorkspace {
     // place: JGit may still be collecting garbage in the background after the clone returns, so the
     // directory must not be moved.
     deleteTree(dir);
+    TrustedGit.distrust(dir);
     try {
       Files.createDirectories(dir.getParent());
-      var clone = Git.cloneRepository().setURI(spec.repository()).setDirectory(dir.toFile());
+      var clone = Git.cloneRepository().setFs(TrustedGit.FS).setURI(spec.repository()).setDirectory(dir.toFile());
       if (spec.branch() != null && !spec.branch().isBlank() && !spec.branch().startsWith("refs/")) {
         clone.setBranch(spec.branch());
       }
@@ -441,8 +473,27 @@ public final class GitWorkspace {
     return remote != null ? remote : repo.resolve(Constants.R_HEADS + branch + "^{commit}");
   }
 
+  /**
+   * Makes HEAD a plain commit id (where it points now, or {@code fallback} when that is no commit)
+   * if it is a symbolic ref: a commit or reset on a symbolic HEAD writes the ref it names.
+   */
+  private static void detachHead(Repository repo, ObjectId fallback) throws IOException {
+    var head = repo.exactRef(Constants.HEAD);
+    if (head == null || !head.isSymbolic()) {
+      return;
+    }
+    ObjectId at = head.getObjectId() != null ? head.getObjectId() : fallback;
+    if (at == null) {
+      return;
+    }
+    RefUpdate detach = repo.updateRef(Constants.HEAD, true);
+    detach.setNewObjectId(at);
+    detach.forceUpdate();
+  }
+
+  /** Points {@code name} at {@code id}, replacing it if a step made it a symbolic ref (never writing the ref it names). */
   private static void setRef(Repository repo, String name, ObjectId id) throws IOException {
-    RefUpdate update = repo.updateRef(name);
+    RefUpdate update = repo.updateRef(name, true);
     update.setNewObjectId(id);
     update.setForceUpdate(true);
     RefUpdate.Result result = update.update();
@@ -455,9 +506,10 @@ public final class GitWorkspace {
   private static void excludeLoopDir(Repository repo) throws IOException {
     Path exclude = repo.getDirectory().toPath().resolve("info").resolve("exclude");
     Files.createDirectories(exclude.getParent());
-    String current = Files.exists(exclude) ? Files.readString(exclude) : "";
-    if (!current.lines().anyMatch(".loop/"::equals)) {
-      Files.writeString(exclude, current + (current.isEmpty() || current.endsWith("\n") ? "" : "\n") + ".loop/\n");
+    // Only a file of one name is read: a hard link's content would land in the workspace.
+    String current = WorkspaceFiles.isPlainFile(exclude) ? Files.readString(exclude) : "";
+    if (!current.lines().anyMatch(".loop/"::equals) || !WorkspaceFiles.isPlainFile(exclude)) {
+      WorkspaceFiles.replace(exclude, current + (current.isEmpty() || current.endsWith("\n") ? "" : "\n") + ".loop/\n");
     }
   }
 

@@ -4,6 +4,7 @@ import dev.durableloops.workflows.state.FailedTest;
 import java.io.IOException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayList;
@@ -42,7 +43,14 @@ final class JUnitReports {
 
   private JUnitReports() {}
 
-  /** Files under {@code root} matching {@code glob} (relative to root), sorted; none outside root. */
+  /**
+   * Files under {@code root} matching {@code glob} (relative to root), sorted; none outside root.
+   * Reports are a step's files: no link is followed on the way or in the walk.
+   *
+   * @throws StepException {@code UNSAFE_WORKSPACE} when a component of the glob's fixed part is a
+   *     symbolic link, or a match is a symbolic link or a regular file with more than one name
+   *     ({@link WorkspaceFiles#open})
+   */
   static List<Path> find(Path root, String glob) throws IOException {
     String staticPart = glob;
     int wildcard = indexOfWildcard(glob);
@@ -51,13 +59,25 @@ final class JUnitReports {
       staticPart = slash < 0 ? "" : glob.substring(0, slash);
     }
     Path base = root.resolve(staticPart).normalize();
-    if (!base.startsWith(root) || !Files.isDirectory(base)) {
-      return Files.isRegularFile(base) && base.startsWith(root) ? List.of(base) : List.of();
+    if (!base.startsWith(root) || !WorkspaceFiles.requireNoLinks(root, base)) {
+      return List.of();
+    }
+    if (!Files.isDirectory(base, LinkOption.NOFOLLOW_LINKS)) {
+      return Files.isRegularFile(base, LinkOption.NOFOLLOW_LINKS) ? checked(root, List.of(base)) : List.of();
     }
     PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + glob);
     try (Stream<Path> walk = Files.walk(base, 16)) {
-      return walk.filter(Files::isRegularFile).filter(p -> matcher.matches(root.relativize(p))).sorted().toList();
+      // Files.walk follows no link; a link that matches is refused below, not skipped, so the step says why.
+      return checked(root, walk.filter(p -> !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
+          .filter(p -> matcher.matches(root.relativize(p))).sorted().toList());
     }
+  }
+
+  private static List<Path> checked(Path root, List<Path> files) throws IOException {
+    for (Path file : files) {
+      WorkspaceFiles.open(root, file).close();
+    }
+    return files.stream().filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).toList();
   }
 
   private static int indexOfWildcard(String glob) {
@@ -76,7 +96,10 @@ final class JUnitReports {
     List<String> unreadable = new ArrayList<>();
     for (Path report : reports) {
       try {
-        Document doc = builder().parse(report.toFile());
+        Document doc;
+        try (var in = Files.newInputStream(report, LinkOption.NOFOLLOW_LINKS)) {
+          doc = builder().parse(in);
+        }
         NodeList cases = doc.getElementsByTagName("testcase");
         for (int i = 0; i < cases.getLength(); i++) {
           Element testcase = (Element) cases.item(i);

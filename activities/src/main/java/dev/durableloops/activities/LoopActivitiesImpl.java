@@ -182,16 +182,17 @@ public class LoopActivitiesImpl implements LoopActivities {
       Fence.Lease lease = reconciled(ctx);
       Path prompt = ws.resolve(MemoryFiles.PROMPT);
       lease.write("write the memory files", () -> {
-        write(ws.resolve(MemoryFiles.STATE), MemoryFiles.state(ctx, input.task(), input.memory()));
-        write(ws.resolve(MemoryFiles.REFLECTIONS), MemoryFiles.reflections(input.memory().reflections()));
-        write(ws.resolve(MemoryFiles.RULES), MemoryFiles.rules(input.memory().rules()));
-        write(prompt, MemoryFiles.prompt(ctx, input.task(), input.memory()));
+        WorkspaceFiles.write(ws, MemoryFiles.STATE, MemoryFiles.state(ctx, input.task(), input.memory()));
+        WorkspaceFiles.write(ws, MemoryFiles.REFLECTIONS, MemoryFiles.reflections(input.memory().reflections()));
+        WorkspaceFiles.write(ws, MemoryFiles.RULES, MemoryFiles.rules(input.memory().rules()));
+        WorkspaceFiles.write(ws, MemoryFiles.PROMPT, MemoryFiles.prompt(ctx, input.task(), input.memory()));
       });
       int exit = 0;
       if (input.plan() != null) {
         exit = run(ctx, lease, input.plan(), "plan", null, Map.of("LOOP_TASK", input.task())).exitCode();
       }
-      String text = read(prompt);
+      // The plan command may have rewritten the prompt; it is read as a step's file, never through a link.
+      String text = WorkspaceFiles.read(ws, MemoryFiles.PROMPT).orElse("");
       return new PlanResult(prompt.toString(), Hashes.sha256(text), text.length(), exit);
     });
   }
@@ -202,10 +203,9 @@ public class LoopActivitiesImpl implements LoopActivities {
       StepContext ctx = context(input.context());
       Path ws = paths.workspace(ctx.loopId());
       Fence.Lease lease = reconciled(ctx);
-      Path result = ws.resolve(MemoryFiles.RESULT);
-      lease.write("clear the result file", () -> deleteIfExists(result));
+      lease.write("clear the result file", () -> WorkspaceFiles.delete(ws, MemoryFiles.RESULT));
       CommandRunner.Run run = run(ctx, lease, input.make(), "make", null, Map.of());
-      MakerReport report = MakerReport.read(result);
+      MakerReport report = MakerReport.read(ws);
       observer.makerSpent(report.costUsd(), report.tokens());
       LiveOutput.of("make", redaction).after(run, "committing the attempt");
       GitWorkspace.Attempt attempt = lease.write("commit the attempt", () ->
@@ -232,10 +232,7 @@ public class LoopActivitiesImpl implements LoopActivities {
       TreeSet<String> failures = new TreeSet<>();
       Double metric = null;
       for (CheckSpec check : input.checks()) {
-        lease.write("clear the reports directory", () -> {
-          GitWorkspace.deleteTree(ws.resolve(MemoryFiles.REPORTS));
-          createDirectories(ws.resolve(MemoryFiles.REPORTS));
-        });
+        lease.write("clear the reports directory", () -> WorkspaceFiles.emptyDirectory(ws, MemoryFiles.REPORTS));
         CommandRunner.Run run = run(ctx, lease, new StepSpec(check.command(), check.timeout()), "check-" + check.name(), null, Map.of());
         JUnitReports.Summary reports = readReports(ws, check.reports());
         Double value = check.metric() == null ? null : readMetric(run.log(), check.metric().pattern());
@@ -275,7 +272,7 @@ public class LoopActivitiesImpl implements LoopActivities {
       Path diffFile = ws.resolve(MemoryFiles.DIR).resolve("ATTEMPT.diff");
       String parent = parentOf(ctx);
       String diff = parent == null ? "" : git.diff(ctx.loopId(), parent, ctx.commit()).text();
-      lease.write("write the diff file", () -> write(diffFile, diff));
+      lease.write("write the diff file", () -> WorkspaceFiles.write(ws, MemoryFiles.DIR + "/ATTEMPT.diff", diff));
       CommandRunner.Run review = run(ctx, lease, input.review(), "review", null, Map.of("LOOP_DIFF_FILE", diffFile.toString()));
       return GatePolicy.decide(input, review.timedOut() ? -1 : review.exitCode());
     });
@@ -338,8 +335,9 @@ public class LoopActivitiesImpl implements LoopActivities {
       if (!Boolean.FALSE.equals(spec.push())) {
         LiveOutput live = LiveOutput.of("deliver", redaction);
         live.beat("pushing " + branch, "", 0);
-        Delivery.Push push = lease.write("push " + branch + " to " + repository, () -> Delivery.push(ws, repository, ctx.commit(),
-            branch, spec.branch() == null, () -> live.beat("pushing " + branch, "", 0)));
+        Delivery.Push push = lease.write("push " + branch + " to " + repository, () -> Delivery.push(
+            git.deliveryRepository(ctx.loopId()), repository, ctx.commit(), branch, spec.branch() == null,
+            () -> live.beat("pushing " + branch, "", 0)));
         pushed = push.ok();
         pushOutput = redaction.apply(push.output());
         if (!pushed) {
@@ -383,7 +381,7 @@ public class LoopActivitiesImpl implements LoopActivities {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      lease.write("write the evidence file", () -> write(evidence, evidenceJson));
+      lease.write("write the evidence file", () -> WorkspaceFiles.write(ws, MemoryFiles.DIR + "/EVIDENCE.json", evidenceJson));
       Path stdout = paths.log(ctx.loopId(), ctx.iteration(), "reflect.out");
       CommandRunner.Run run =
           run(ctx, lease, input.reflect(), "reflect", stdout, Map.of("LOOP_EVIDENCE_FILE", evidence.toString(), "LOOP_TASK", input.task()));
@@ -425,6 +423,14 @@ public class LoopActivitiesImpl implements LoopActivities {
       throw Failures.of(e);
     } catch (UncheckedIOException e) {
       throw Failures.of(new StepException(StepException.Kind.IO, e.getCause().getMessage(), e.getCause()));
+    } catch (RuntimeException e) {
+      // JGit wraps what its file system throws (TrustedGit refusing a command a git setting names).
+      for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+        if (cause instanceof StepException refused) {
+          throw Failures.of(refused);
+        }
+      }
+      throw e;
     } finally {
       long millis = (System.nanoTime() - started) / 1_000_000;
       log.info("{} {} in {} ms", type, failed ? "failed" : "completed", millis);
@@ -456,7 +462,7 @@ public class LoopActivitiesImpl implements LoopActivities {
   private CommandRunner.Run run(StepContext ctx, Fence.Lease lease, StepSpec step, String name, Path stdout, Map<String, String> extra) {
     Path ws = paths.workspace(ctx.loopId());
     // The memory directory is ignored by git and may not exist yet (a fresh clone, a moved worker).
-    lease.write("make the memory directory", () -> createDirectories(ws.resolve(MemoryFiles.DIR)));
+    lease.write("make the memory directory", () -> WorkspaceFiles.ownDirectory(ws, MemoryFiles.DIR));
     Map<String, String> env = new LinkedHashMap<>(policy.environment(System.getenv(), ctx.passEnv(), ctx.env()));
     env.put("LOOP_ID", ctx.loopId());
     env.put("LOOP_ITERATION", Integer.toString(ctx.iteration()));
@@ -474,6 +480,8 @@ public class LoopActivitiesImpl implements LoopActivities {
     Sandbox.Wrapped wrapped = lease.write("prepare the step's sandbox",
         () -> sandbox.wrap(step.command(), env, ws, paths.loopDir(ctx.loopId()), paths.dataDir(), ctx.sandboxOrDefault()));
     CommandRunner.Run run;
+    // From here the step's command may write anything in the workspace's .git: the worker checks it again before its next use.
+    TrustedGit.distrust(ws);
     try {
       CommandRunner.Launch launch = new CommandRunner.Launch(step.command(), wrapped.argv(), ws,
           sandbox.limit().open(cgroupKey(ctx.loopId())).orElse(null));
@@ -597,15 +605,6 @@ public class LoopActivitiesImpl implements LoopActivities {
     }
   }
 
-  private static void write(Path file, String text) {
-    try {
-      Files.createDirectories(file.getParent());
-      Files.writeString(file, text, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   private static void createDirectories(Path dir) {
     try {
       Files.createDirectories(dir);
@@ -614,22 +613,20 @@ public class LoopActivitiesImpl implements LoopActivities {
     }
   }
 
-  private static void deleteIfExists(Path file) {
-    try {
-      Files.deleteIfExists(file);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   /** What a maker wrote to {@code LOOP_RESULT_FILE}. */
   record MakerReport(String summary, double costUsd, long tokens) {
-    static MakerReport read(Path file) {
-      if (!Files.exists(file)) {
+    /**
+     * The report in {@code workspace}'s {@link MemoryFiles#RESULT}, read without following a link.
+     *
+     * @throws StepException {@code UNSAFE_WORKSPACE} when it or {@code .loop} is a link ({@link WorkspaceFiles#read})
+     */
+    static MakerReport read(Path workspace) {
+      java.util.Optional<String> text = WorkspaceFiles.read(workspace, MemoryFiles.RESULT);
+      if (text.isEmpty()) {
         return new MakerReport(null, 0, 0);
       }
       try {
-        JsonNode node = JSON.readTree(file.toFile());
+        JsonNode node = JSON.readTree(text.get());
         String summary = node.hasNonNull("summary") ? node.get("summary").asText() : null;
         if (summary != null && summary.length() > 2_000) {
           summary = summary.substring(0, 2_000);

@@ -27,7 +27,13 @@ public final class StepException extends RuntimeException {
     /** The spec cannot be run as written (a secret it names is not configured, a bad pattern); permanent. */
     BAD_SPEC,
     /** A newer run or attempt owns the loop's workspace now ({@link Fence}); nothing was written; permanent. */
-    SUPERSEDED
+    SUPERSEDED,
+    /**
+     * The workspace holds something the worker will not follow or run: a symbolic or hard link
+     * where the worker reads a file, a {@code .git} that is a link or a {@code gitdir:} file, a link
+     * or an alternates file inside {@code .git}, a command a git setting names; permanent.
+     */
+    UNSAFE_WORKSPACE
   }
 
   private final Kind kind;

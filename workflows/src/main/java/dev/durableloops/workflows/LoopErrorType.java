@@ -28,7 +28,13 @@ public enum LoopErrorType {
    * The activity belongs to a run or attempt that no longer owns the loop's workspace (a Temporal
    * Reset, a newer attempt): it wrote nothing. Only an abandoned run or attempt sees it.
    */
-  SUPERSEDED(false);
+  SUPERSEDED(false),
+  /**
+   * A step left something in the workspace the worker will not follow or run (a symbolic or hard
+   * link where the worker reads, a redirected {@code .git}, a command a git setting names): the
+   * reason names the path. Retrying cannot help; the workspace is the attacker's work.
+   */
+  WORKSPACE_UNSAFE(false);
 
   private final boolean retryable;
 
