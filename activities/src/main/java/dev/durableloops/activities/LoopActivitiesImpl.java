@@ -5,6 +5,7 @@ import dev.durableloops.workflows.LoopErrorType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.durableloops.workflows.state.CheckEvidence;
+import dev.durableloops.workflows.state.FailedTest;
 import dev.durableloops.workflows.steps.CheckInput;
 import dev.durableloops.workflows.steps.CheckResult;
 import dev.durableloops.workflows.spec.CheckSpec;
@@ -93,6 +94,7 @@ public class LoopActivitiesImpl implements LoopActivities {
   private final StepObserver observer;
   private final Notifier notifier;
   private final Fence fence;
+  private final LoopGuard guard;
 
   /**
    * @param dataDir the data directory holding every loop's workspace and logs
@@ -103,7 +105,7 @@ public class LoopActivitiesImpl implements LoopActivities {
    * @param observer told of every step, for metrics
    */
   public LoopActivitiesImpl(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer) {
-    this(dataDir, policy, store, hostQueue, observer, Notifier.NotifyConfig.NONE);
+    this(dataDir, policy, store, hostQueue, observer, Notifier.NotifyConfig.NONE, LoopGuard.NONE);
   }
 
   /**
@@ -115,11 +117,27 @@ public class LoopActivitiesImpl implements LoopActivities {
    */
   public LoopActivitiesImpl(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer,
       List<String> webhooks, String secret, String webUrl) {
-    this(dataDir, policy, store, hostQueue, observer, new Notifier.NotifyConfig(webhooks, secret, webUrl));
+    this(dataDir, policy, store, hostQueue, observer, new Notifier.NotifyConfig(webhooks, secret, webUrl), LoopGuard.NONE);
+  }
+
+  /**
+   * The worker's activities: notifications and the worker's own check of every loop
+   * ({@link LoopGuard}: the spec policy for the starter its start grant names, before the first step;
+   * the repository again before a push).
+   */
+  public LoopActivitiesImpl(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer,
+      List<String> webhooks, String secret, String webUrl, LoopGuard guard) {
+    this(dataDir, policy, store, hostQueue, observer, new Notifier.NotifyConfig(webhooks, secret, webUrl), guard);
+  }
+
+  /** Activities with {@code guard}, without a worker-specific task queue, observer or notifications. */
+  public LoopActivitiesImpl(Path dataDir, CommandPolicy policy, GitStore store, LoopGuard guard) {
+    this(dataDir, policy, store, null, StepObserver.NONE, Notifier.NotifyConfig.NONE, guard);
   }
 
   private LoopActivitiesImpl(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer,
-      Notifier.NotifyConfig notify) {
+      Notifier.NotifyConfig notify, LoopGuard guard) {
+    this.guard = guard;
     this.paths = new LoopPaths(dataDir);
     this.git = new GitWorkspace(paths, store);
     this.fence = new Fence(paths, store.localDir());
@@ -145,6 +163,8 @@ public class LoopActivitiesImpl implements LoopActivities {
   public PrepareResult prepare(PrepareInput input) {
     return atBoundary("Prepare", () -> {
       MDC.put("loopId", input.loopId());
+      // Before anything runs or is cloned: a loop started on Temporal directly gets the API's checks here.
+      guard.admit(input);
       Fence.Lease lease = claim(input.loopId());
       GitWorkspace.Prepared prepared = lease.write("prepare the workspace",
           () -> git.prepare(input.loopId(), input.workspace(), input.commit(), input.forkOf()));
@@ -164,7 +184,8 @@ public class LoopActivitiesImpl implements LoopActivities {
       Fence.Lease lease = reconciled(ctx);
       Path stdout = paths.log(ctx.loopId(), ctx.iteration(), "discover.out");
       CommandRunner.Run run = run(ctx, lease, input.discover(), "discover", stdout, Map.of());
-      List<Task> items = parseTasks(read(stdout));
+      // Task texts enter history and the state: secrets the command printed are replaced first.
+      List<Task> items = parseTasks(redaction.apply(read(stdout)));
       String task = items.isEmpty() ? null : items.get(0).text();
       if (task == null && (run.exitCode() != 0)) {
         // A failing discover command is not proof that no work is left.
@@ -205,7 +226,7 @@ public class LoopActivitiesImpl implements LoopActivities {
       Path result = ws.resolve(MemoryFiles.RESULT);
       lease.write("clear the result file", () -> deleteIfExists(result));
       CommandRunner.Run run = run(ctx, lease, input.make(), "make", null, Map.of());
-      MakerReport report = MakerReport.read(result);
+      MakerReport report = MakerReport.read(result, redaction);
       observer.makerSpent(report.costUsd(), report.tokens());
       LiveOutput.of("make", redaction).after(run, "committing the attempt");
       GitWorkspace.Attempt attempt = lease.write("commit the attempt", () ->
@@ -249,7 +270,7 @@ public class LoopActivitiesImpl implements LoopActivities {
         CheckEvidence e =
             new CheckEvidence(
                 check.name(), check.requiredOrDefault(), run.exitCode(), run.timedOut(), run.durationMillis(),
-                reports.testsRun(), reports.failed(), tail, run.log().toString(), value);
+                reports.testsRun(), redacted(reports.failed()), tail, run.log().toString(), value);
         evidence.add(e);
         if (!e.passed()) {
           failures.add("check:" + e.name() + ":" + (e.timedOut() ? "timeout" : e.exitCode()));
@@ -335,10 +356,19 @@ public class LoopActivitiesImpl implements LoopActivities {
       String error = null;
       String pushOutput = null;
       boolean pushed = false;
+      String target = null;
       if (!Boolean.FALSE.equals(spec.push())) {
+        try {
+          target = guard.deliveryTarget(repository);
+        } catch (StepException refused) {
+          error = refused.getMessage();
+        }
+      }
+      if (target != null) {
+        String to = target;
         LiveOutput live = LiveOutput.of("deliver", redaction);
         live.beat("pushing " + branch, "", 0);
-        Delivery.Push push = lease.write("push " + branch + " to " + repository, () -> Delivery.push(ws, repository, ctx.commit(),
+        Delivery.Push push = lease.write("push " + branch + " to " + repository, () -> Delivery.push(ws, to, ctx.commit(),
             branch, spec.branch() == null, () -> live.beat("pushing " + branch, "", 0)));
         pushed = push.ok();
         pushOutput = redaction.apply(push.output());
@@ -371,7 +401,7 @@ public class LoopActivitiesImpl implements LoopActivities {
     return atBoundary("Reflect", () -> {
       String builtIn = Reflections.builtIn(input);
       if (input.reflect() == null) {
-        return new ReflectResult(Texts.truncate(builtIn, MAX_REFLECTION_CHARS), false);
+        return new ReflectResult(Texts.truncate(redaction.apply(builtIn), MAX_REFLECTION_CHARS), false);
       }
       StepContext ctx = context(input.context());
       Path ws = paths.workspace(ctx.loopId());
@@ -387,10 +417,10 @@ public class LoopActivitiesImpl implements LoopActivities {
       Path stdout = paths.log(ctx.loopId(), ctx.iteration(), "reflect.out");
       CommandRunner.Run run =
           run(ctx, lease, input.reflect(), "reflect", stdout, Map.of("LOOP_EVIDENCE_FILE", evidence.toString(), "LOOP_TASK", input.task()));
-      String text = read(stdout).strip();
+      String text = redaction.apply(read(stdout)).strip();
       if (run.exitCode() != 0 || text.isEmpty()) {
         return new ReflectResult(
-            Texts.truncate(builtIn + "\n\n(The reflect command " + (run.timedOut() ? "timed out" : "exited " + run.exitCode())
+            Texts.truncate(redaction.apply(builtIn) + "\n\n(The reflect command " + (run.timedOut() ? "timed out" : "exited " + run.exitCode())
                 + (text.isEmpty() ? " with no output" : "") + "; this is the built-in note.)", MAX_REFLECTION_CHARS),
             false);
       }
@@ -399,6 +429,22 @@ public class LoopActivitiesImpl implements LoopActivities {
   }
 
   // ---- helpers ----
+
+  /** Failed tests with secrets in their names and messages replaced: they enter history. */
+  private List<FailedTest> redacted(List<FailedTest> failed) {
+    return failed.stream().map(t -> new FailedTest(redaction.apply(t.id()), redaction.apply(t.message()))).toList();
+  }
+
+  /** {@code e} with secrets in its message replaced; a cause that holds one is dropped (it would enter history). */
+  private StepException redacted(StepException e) {
+    String message = redaction.apply(e.getMessage());
+    Throwable cause = e.getCause();
+    boolean causeClean = cause == null || String.valueOf(cause).equals(redaction.apply(String.valueOf(cause)));
+    if (java.util.Objects.equals(message, e.getMessage()) && causeClean) {
+      return e;
+    }
+    return new StepException(e.kind(), message, causeClean ? cause : null);
+  }
 
   /** Puts the loop id and iteration into the log context of the step that runs on this thread. */
   private static StepContext context(StepContext ctx) {
@@ -422,7 +468,7 @@ public class LoopActivitiesImpl implements LoopActivities {
       failed = false;
       return result;
     } catch (StepException e) {
-      throw Failures.of(e);
+      throw Failures.of(redacted(e));
     } catch (UncheckedIOException e) {
       throw Failures.of(new StepException(StepException.Kind.IO, e.getCause().getMessage(), e.getCause()));
     } finally {
@@ -630,13 +676,14 @@ public class LoopActivitiesImpl implements LoopActivities {
 
   /** What a maker wrote to {@code LOOP_RESULT_FILE}. */
   record MakerReport(String summary, double costUsd, long tokens) {
-    static MakerReport read(Path file) {
+    /** The result file's report, secrets in the summary replaced before it is cut to 2,000 characters. */
+    static MakerReport read(Path file, Redaction redaction) {
       if (!Files.exists(file)) {
         return new MakerReport(null, 0, 0);
       }
       try {
         JsonNode node = JSON.readTree(file.toFile());
-        String summary = node.hasNonNull("summary") ? node.get("summary").asText() : null;
+        String summary = node.hasNonNull("summary") ? redaction.apply(node.get("summary").asText()) : null;
         if (summary != null && summary.length() > 2_000) {
           summary = summary.substring(0, 2_000);
         }
@@ -644,7 +691,7 @@ public class LoopActivitiesImpl implements LoopActivities {
         long tokens = node.hasNonNull("tokens") ? Math.max(0, node.get("tokens").asLong()) : 0;
         return new MakerReport(summary, Double.isFinite(cost) ? cost : 0, tokens);
       } catch (IOException | RuntimeException e) {
-        return new MakerReport("unreadable LOOP_RESULT_FILE: " + e.getMessage(), 0, 0);
+        return new MakerReport(Texts.truncate(redaction.apply("unreadable LOOP_RESULT_FILE: " + e.getMessage()), 2_000), 0, 0);
       }
     }
   }

@@ -13,16 +13,18 @@ import java.util.Map;
  * {@code [secret:NAME]} in what leaves a worker: live output, output tails in results (they enter
  * Temporal history) and logs recorded in the git store. Values shorter than {@value #MIN_LENGTH}
  * characters are left alone (they would blank ordinary words); longer values first, so a secret
- * that contains another is replaced whole.
+ * that contains another is replaced whole. Public for the API, which replaces secrets in the notes
+ * and rules people send before they enter a loop.
  */
-final class Redaction {
+public final class Redaction {
 
   /** Shortest secret value that is replaced. */
   static final int MIN_LENGTH = 4;
 
   private final List<Map.Entry<String, String>> secrets;
 
-  Redaction(Map<String, String> secrets) {
+  /** Replaces the values of {@code secrets} (name to value). */
+  public Redaction(Map<String, String> secrets) {
     this.secrets = secrets.entrySet().stream()
         .filter(e -> e.getValue() != null && e.getValue().length() >= MIN_LENGTH)
         .sorted(Comparator.comparingInt((Map.Entry<String, String> e) -> e.getValue().length()).reversed())
@@ -31,7 +33,7 @@ final class Redaction {
   }
 
   /** {@code text} with every secret value replaced; {@code null} stays {@code null}. */
-  String apply(String text) {
+  public String apply(String text) {
     if (text == null || secrets.isEmpty()) {
       return text;
     }
