@@ -39,6 +39,13 @@ class DocumentedEnvironmentTest {
   }
 
   @Test
+  void theAppRunsItAsAnEnvironmentPostProcessor() {
+    assertThat(org.springframework.core.io.support.SpringFactoriesLoader.loadFactoryNames(
+            org.springframework.boot.EnvironmentPostProcessor.class, getClass().getClassLoader()))
+        .contains(DocumentedEnvironment.class.getName());
+  }
+
+  @Test
   void withoutThemNothingIsConfigured() {
     LoopsProperties properties = bind(Map.of("PATH", "/usr/bin"));
     assertThat(properties.secrets()).isEmpty();
