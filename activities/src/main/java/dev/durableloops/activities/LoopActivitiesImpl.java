@@ -18,7 +18,6 @@ import dev.durableloops.workflows.steps.DeliverInput;
 import dev.durableloops.workflows.steps.NotifyInput;
 import dev.durableloops.workflows.steps.DeliverResult;
 import dev.durableloops.workflows.spec.DeliverSpec;
-import dev.durableloops.workflows.state.FailedTest;
 import dev.durableloops.workflows.steps.GateInput;
 import dev.durableloops.workflows.steps.GatePolicy;
 import dev.durableloops.workflows.steps.GateResult;
@@ -270,7 +269,7 @@ public class LoopActivitiesImpl implements LoopActivities {
         CheckEvidence e =
             new CheckEvidence(
                 check.name(), check.requiredOrDefault(), run.exitCode(), run.timedOut(), run.durationMillis(),
-                reports.testsRun(), redacted(reports.failed()), tail, run.log().toString(), value);
+                reports.testsRun(), redaction.tests(reports.failed()), tail, run.log().toString(), value);
         evidence.add(e);
         if (!e.passed()) {
           failures.add("check:" + e.name() + ":" + (e.timedOut() ? "timeout" : e.exitCode()));
@@ -430,22 +429,6 @@ public class LoopActivitiesImpl implements LoopActivities {
 
   // ---- helpers ----
 
-  /** Failed tests with secrets in their names and messages replaced: they enter history. */
-  private List<FailedTest> redacted(List<FailedTest> failed) {
-    return failed.stream().map(t -> new FailedTest(redaction.apply(t.id()), redaction.apply(t.message()))).toList();
-  }
-
-  /** {@code e} with secrets in its message replaced; a cause that holds one is dropped (it would enter history). */
-  private StepException redacted(StepException e) {
-    String message = redaction.apply(e.getMessage());
-    Throwable cause = e.getCause();
-    boolean causeClean = cause == null || String.valueOf(cause).equals(redaction.apply(String.valueOf(cause)));
-    if (java.util.Objects.equals(message, e.getMessage()) && causeClean) {
-      return e;
-    }
-    return new StepException(e.kind(), message, causeClean ? cause : null);
-  }
-
   /** Puts the loop id and iteration into the log context of the step that runs on this thread. */
   private static StepContext context(StepContext ctx) {
     MDC.put("loopId", ctx.loopId());
@@ -468,9 +451,11 @@ public class LoopActivitiesImpl implements LoopActivities {
       failed = false;
       return result;
     } catch (StepException e) {
-      throw Failures.of(redacted(e));
+      throw Failures.of(redaction.failure(e));
     } catch (UncheckedIOException e) {
-      throw Failures.of(new StepException(StepException.Kind.IO, e.getCause().getMessage(), e.getCause()));
+      throw Failures.of(redaction.failure(new StepException(StepException.Kind.IO, e.getCause().getMessage(), e.getCause())));
+    } catch (RuntimeException e) {
+      throw redaction.failure(e);
     } finally {
       long millis = (System.nanoTime() - started) / 1_000_000;
       log.info("{} {} in {} ms", type, failed ? "failed" : "completed", millis);
@@ -691,7 +676,10 @@ public class LoopActivitiesImpl implements LoopActivities {
         long tokens = node.hasNonNull("tokens") ? Math.max(0, node.get("tokens").asLong()) : 0;
         return new MakerReport(summary, Double.isFinite(cost) ? cost : 0, tokens);
       } catch (IOException | RuntimeException e) {
-        return new MakerReport(Texts.truncate(redaction.apply("unreadable LOOP_RESULT_FILE: " + e.getMessage()), 2_000), 0, 0);
+        // The parser's own message quotes the file (a secret's first characters, say): only where it broke is told.
+        return new MakerReport(e instanceof com.fasterxml.jackson.core.JsonProcessingException json && json.getLocation() != null
+            ? "unreadable LOOP_RESULT_FILE: not JSON at line " + json.getLocation().getLineNr() + ", column " + json.getLocation().getColumnNr()
+            : "unreadable LOOP_RESULT_FILE: " + e.getClass().getSimpleName(), 0, 0);
       }
     }
   }

@@ -1,5 +1,8 @@
 package dev.durableloops.activities;
 
+import dev.durableloops.workflows.state.FailedTest;
+import io.temporal.client.ActivityCompletionException;
+import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -7,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Replaces the values of configured secrets ({@code durable-loops.secrets.*}) by
@@ -42,6 +46,42 @@ public final class Redaction {
       out = out.replace(secret.getValue(), "[secret:" + secret.getKey() + "]");
     }
     return out;
+  }
+
+  /** Failed tests with secrets in their names and messages replaced: they enter history. */
+  List<FailedTest> tests(List<FailedTest> failed) {
+    return failed.stream().map(t -> new FailedTest(apply(t.id()), apply(t.message()))).toList();
+  }
+
+  /**
+   * {@code e} with secrets in its message replaced; a cause that holds one is dropped (the failure
+   * enters history with its causes).
+   */
+  StepException failure(StepException e) {
+    String message = apply(e.getMessage());
+    Throwable cause = e.getCause();
+    boolean causeClean = cause == null || clean(String.valueOf(cause));
+    if (Objects.equals(message, e.getMessage()) && causeClean) {
+      return e;
+    }
+    return new StepException(e.kind(), message, causeClean ? cause : null);
+  }
+
+  /**
+   * What the activity boundary throws for an unexpected {@code e}: {@code e} itself (its type,
+   * retried by Temporal) unless its text or its cause's holds a secret; then a retryable
+   * {@link ApplicationFailure} with the redacted message, typed by {@code e}'s class as Temporal
+   * would type {@code e}. Activity completion exceptions (cancellation) pass unchanged.
+   */
+  RuntimeException failure(RuntimeException e) {
+    if (e instanceof ActivityCompletionException || clean(e + " " + e.getCause())) {
+      return e;
+    }
+    return ApplicationFailure.newFailure(apply(String.valueOf(e.getMessage())), e.getClass().getName());
+  }
+
+  private boolean clean(String text) {
+    return text.equals(apply(text));
   }
 
   /** Rewrites {@code file} in place when it holds a secret value; logs are at most the output cap. */

@@ -8,6 +8,7 @@ package dev.durableloops.activities;
 public class SpecRefusedException extends RuntimeException {
 
   private final String field;
+  private final String reason;
 
   /**
    * @param field the spec field at fault, e.g. {@code passEnv[0]} or {@code env.TOKEN}
@@ -18,8 +19,6 @@ public class SpecRefusedException extends RuntimeException {
     this.field = field;
     this.reason = reason;
   }
-
-  private final String reason;
 
   /** The spec field at fault. */
   public String field() {

@@ -96,6 +96,14 @@ class StepBoundaryAttackTest {
   }
 
   @Test
+  @DisplayName("a maker writes a secret into a broken result file, whose parse error would quote its first characters into the summary")
+  void secretInABrokenResultFile() {
+    MakeResult made = activities.make(new MakeInput(context(1, prepared.commit(), List.of()),
+        new StepSpec("printf '{\"summary\": %s}' \"$KEY\" > \"$LOOP_RESULT_FILE\"", "PT1M")));
+    assertThat(made.summary()).isEqualTo("unreadable LOOP_RESULT_FILE: not JSON at line 1, column 13");
+  }
+
+  @Test
   @DisplayName("a discover command prints a secret as a task, which would enter history and the state")
   void secretInATask() {
     DiscoverResult found = activities.discover(new DiscoverInput(context(1, prepared.commit(), List.of()),
