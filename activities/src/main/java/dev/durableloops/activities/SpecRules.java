@@ -85,16 +85,34 @@ public final class SpecRules {
   /** Exact names of variables the worker's JVM, git or ssh use (credentials, options). */
   static final Set<String> PLATFORM_NAMES = Set.of("CLASSPATH", "SSH_AUTH_SOCK", "SSH_AGENT_PID", "LD_PRELOAD", "LD_LIBRARY_PATH");
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SpecRules.class);
+
+  /** The roles a start grant can name. */
+  static final Set<String> ROLES = Set.of("VIEWER", "OPERATOR", "APPROVER");
+
   private static final Pattern SCP_LIKE = Pattern.compile("^[A-Za-z0-9._-]+@([A-Za-z0-9.-]+):(?!//).+");
   private static final Pattern BRANCH = Pattern.compile("[A-Za-z0-9._/-]{1,200}");
 
   private final Settings settings;
   private final List<Path> roots;
 
-  /** Rules over {@code settings}; roots that do not exist (yet) are left out. */
+  /**
+   * Rules over {@code settings}; roots that do not exist (yet) are left out. Settings that can
+   * never take effect (a platform variable listed as passable, a grant naming no configured secret
+   * or an unknown role) are logged as warnings: they fail closed.
+   */
   public SpecRules(Settings settings) {
     this.settings = settings;
     this.roots = settings.roots().stream().map(SpecRules::real).filter(Objects::nonNull).toList();
+    settings.passableEnv().stream().filter(SpecRules::platformVariable).forEach(name ->
+        log.warn("durable-loops.passable-env lists {}, one of the platform's own variables: it is never passed to a step", name));
+    settings.secretGrants().forEach((name, grant) -> {
+      if (!settings.secretNames().contains(name)) {
+        log.warn("durable-loops.secret-grants.{} names no configured secret (durable-loops.secrets.{})", name, name);
+      }
+      grant.rolesOrDefault().stream().filter(r -> !ROLES.contains(r)).forEach(r ->
+          log.warn("durable-loops.secret-grants.{}.roles names '{}', which is not a role (VIEWER, OPERATOR, APPROVER)", name, r));
+    });
   }
 
   /**
