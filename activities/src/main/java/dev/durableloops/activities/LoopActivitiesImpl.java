@@ -238,7 +238,7 @@ public class LoopActivitiesImpl implements LoopActivities {
       return new MakeResult(
           attempt.commit(), attempt.ref(), attempt.changed(), attempt.diffHash(), attempt.diffStat(),
           run.exitCode(), run.timedOut(), run.durationMillis(), report.summary(), report.costUsd(), report.tokens(),
-          redaction.apply(run.tail()), run.log().toString());
+          redaction.tail(run.tail()), run.log().toString());
     });
   }
 
@@ -262,7 +262,7 @@ public class LoopActivitiesImpl implements LoopActivities {
         if (metric == null) {
           metric = value;
         }
-        String tail = redaction.apply(run.tail());
+        String tail = redaction.tail(run.tail());
         if (!reports.unreadable().isEmpty()) {
           tail = tail + "\n[durable-loops] unreadable reports: " + String.join("; ", reports.unreadable());
         }
@@ -383,7 +383,7 @@ public class LoopActivitiesImpl implements LoopActivities {
             "LOOP_DELIVER_BRANCH", branch, "LOOP_DELIVER_COMMIT", ctx.commit(), "LOOP_DELIVER_REPOSITORY", repository,
             "LOOP_CHECKPOINT", Integer.toString(input.checkpoint())));
         exit = run.exitCode();
-        tail = redaction.apply(run.tail());
+        tail = redaction.tail(run.tail());
         url = Delivery.lastUrl(redaction.apply(read(run.log())));
         if (exit != 0) {
           error = run.timedOut() ? "deliver command timed out after " + spec.timeout() : "deliver command exited " + exit;

@@ -48,6 +48,28 @@ public final class Redaction {
     return out;
   }
 
+  /**
+   * An output tail (the end of a longer output, cut at its start) with every secret value replaced,
+   * and a secret cut by the tail's start too: when the tail begins with the last
+   * {@value #MIN_LENGTH} or more characters of a secret, they are replaced as well.
+   */
+  public String tail(String text) {
+    String out = apply(text);
+    if (out == null) {
+      return null;
+    }
+    for (Map.Entry<String, String> secret : secrets) {
+      String value = secret.getValue();
+      for (int k = value.length() - 1; k >= MIN_LENGTH; k--) {
+        if (out.startsWith(value.substring(value.length() - k))) {
+          out = "[secret:" + secret.getKey() + "]" + out.substring(k);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
   /** Failed tests with secrets in their names and messages replaced: they enter history. */
   List<FailedTest> tests(List<FailedTest> failed) {
     return failed.stream().map(t -> new FailedTest(apply(t.id()), apply(t.message()))).toList();

@@ -104,6 +104,19 @@ class StepBoundaryAttackTest {
   }
 
   @Test
+  @DisplayName("a maker prints a secret where the output tail's cut falls inside it, so the (live) tail would begin with its end")
+  void secretCutByTheOutputTail() {
+    // One line: the secret, then enough to push all but its last 10 characters out of the tail.
+    int pad = CommandRunner.TAIL_CHARS - 10;
+    MakeResult made = activities.make(new MakeInput(context(1, prepared.commit(), List.of()),
+        new StepSpec("printf '%s' \"$KEY\"; head -c " + pad + " /dev/zero | tr '\\0' x; echo", "PT1M")));
+    assertThat(made.outputTail()).endsWith("xxx").doesNotContain(SECRET.substring(SECRET.length() - 10));
+    // The live output is tailed from the log as it grows, before the log is redacted: its cut is handled too.
+    assertThat(new Redaction(Map.of("token", SECRET)).tail(SECRET.substring(SECRET.length() - 10) + "xxx"))
+        .isEqualTo("[secret:token]xxx");
+  }
+
+  @Test
   @DisplayName("a discover command prints a secret as a task, which would enter history and the state")
   void secretInATask() {
     DiscoverResult found = activities.discover(new DiscoverInput(context(1, prepared.commit(), List.of()),
