@@ -212,12 +212,19 @@ echo "durable-loops: building"
 (cd "$ROOT" && "$ROOT/mvnw" -q -B -ntp -DskipTests package)
 JAR="$ROOT/api/target/durable-loops.jar"
 STORE="$CLUSTER/store.git"
+# The API signs who started each loop and the workers check it: one key for every process.
+[ -s "$CLUSTER/grant-key" ] || (umask 077; head -c 32 /dev/urandom | base64 | tr -d '\n=' >"$CLUSTER/grant-key")
+export DURABLE_LOOPS_GRANT_KEY="${DURABLE_LOOPS_GRANT_KEY:-$(cat "$CLUSTER/grant-key")}"
+# The workers check the spec policy again before a loop's first step: they allow what the API
+# allows, its data directory (where --smoke builds the example repository) included.
+WORKER_ROOTS="${DURABLE_LOOPS_ALLOWED_ROOTS:+$DURABLE_LOOPS_ALLOWED_ROOTS,}$CLUSTER/api"
 for i in $(seq 1 "$WORKERS"); do
   echo "durable-loops: starting worker-$i (log in $CLUSTER/worker-$i.log)"
   # Step commands see none of the cluster's directory: not the certificates, the API token, the
-  # store, PostgreSQL or another worker's workspaces (their own workspace is bound back in).
+  # grant key, the store, PostgreSQL or another worker's workspaces (their own workspace is bound back in).
   (cluster_app_tls "$TLS_DIR" worker
    SPRING_PROFILES_ACTIVE=worker DURABLE_LOOPS_DATA_DIR="$CLUSTER/worker-$i" DURABLE_LOOPS_WORKER_ID="worker-$i" \
+     DURABLE_LOOPS_ALLOWED_ROOTS="$WORKER_ROOTS" \
      MANAGEMENT_PORT=$((PORT + i)) DURABLE_LOOPS_SANDBOX_HIDDEN="$CLUSTER" \
      DURABLE_LOOPS_GIT_STORE="$STORE" TEMPORAL_ADDRESS="$ADDRESS" exec java -jar "$JAR" >"$CLUSTER/worker-$i.log" 2>&1) &
   PIDS+=($!)

@@ -19,8 +19,17 @@ import java.util.regex.Pattern;
  *     {@link #DEFAULT_INHERITED}
  * @param secrets secret values by name, from configuration ({@code durable-loops.secrets.*})
  * @param sandbox how commands are confined; default {@link Sandbox#standard()}
+ * @param passable names besides {@code inherited} a spec's {@code passEnv} may name
+ *     ({@code durable-loops.passable-env}); default none. A platform variable
+ *     ({@link SpecRules#platformVariable}) is never passed, listed or not.
  */
-public record CommandPolicy(long outputCapBytes, List<String> inherited, Map<String, String> secrets, Sandbox sandbox) {
+public record CommandPolicy(long outputCapBytes, List<String> inherited, Map<String, String> secrets, Sandbox sandbox,
+    List<String> passable) {
+
+  /** A policy that passes nothing beyond {@code inherited}. */
+  public CommandPolicy(long outputCapBytes, List<String> inherited, Map<String, String> secrets, Sandbox sandbox) {
+    this(outputCapBytes, inherited, secrets, sandbox, List.of());
+  }
 
   /** A policy with the {@link Sandbox#standard()} sandbox. */
   public CommandPolicy(long outputCapBytes, List<String> inherited, Map<String, String> secrets) {
@@ -43,16 +52,21 @@ public record CommandPolicy(long outputCapBytes, List<String> inherited, Map<Str
   /**
    * The environment of a command, before the {@code LOOP_*} variables.
    *
-   * @throws StepException {@code BAD_SPEC} naming a secret that is not configured
+   * @throws StepException {@code BAD_SPEC} naming a secret that is not configured; {@code NOT_ALLOWED}
+   *     for a {@code passEnv} name that is a platform variable or neither inherited nor passable
    */
   Map<String, String> environment(Map<String, String> worker, List<String> passEnv, Map<String, String> specEnv) {
     Map<String, String> env = new LinkedHashMap<>();
     for (String name : inherited) {
-      if (worker.containsKey(name)) {
+      if (worker.containsKey(name) && !SpecRules.platformVariable(name)) {
         env.put(name, worker.get(name));
       }
     }
     for (String name : passEnv == null ? List.<String>of() : passEnv) {
+      if (SpecRules.platformVariable(name) || !(inherited.contains(name) || passable.contains(name))) {
+        throw new StepException(StepException.Kind.NOT_ALLOWED,
+            "passEnv names '" + name + "', which this worker does not pass to steps (durable-loops.passable-env)");
+      }
       if (worker.containsKey(name)) {
         env.put(name, worker.get(name));
       }

@@ -19,6 +19,7 @@ final class Failures {
       case COMMIT_MISSING -> LoopErrorType.WORKSPACE_BROKEN;
       case STORE_UNAVAILABLE -> LoopErrorType.STORE_UNAVAILABLE;
       case BAD_ID, BAD_SPEC -> LoopErrorType.BAD_SPEC;
+      case NOT_ALLOWED -> LoopErrorType.NOT_ALLOWED;
       case IO -> LoopErrorType.WORKSPACE_IO;
       case COMMAND_START_FAILED -> LoopErrorType.COMMAND_START_FAILED;
       case SUPERSEDED -> LoopErrorType.SUPERSEDED;

@@ -39,7 +39,7 @@ final class LiveOutput implements CommandRunner.Progress {
   public void beat(String status, String tail, long outputBytes) {
     if (context != null) {
       context.heartbeat(new StepOutput(step, status, (System.nanoTime() - started) / 1_000_000, outputBytes,
-          redaction.apply(tail), Instant.now().toString()));
+          redaction.tail(tail), Instant.now().toString()));
     }
   }
 

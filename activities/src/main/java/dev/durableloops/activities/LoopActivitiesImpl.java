@@ -93,6 +93,7 @@ public class LoopActivitiesImpl implements LoopActivities {
   private final StepObserver observer;
   private final Notifier notifier;
   private final Fence fence;
+  private final LoopGuard guard;
 
   /**
    * @param dataDir the data directory holding every loop's workspace and logs
@@ -103,7 +104,7 @@ public class LoopActivitiesImpl implements LoopActivities {
    * @param observer told of every step, for metrics
    */
   public LoopActivitiesImpl(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer) {
-    this(dataDir, policy, store, hostQueue, observer, Notifier.NotifyConfig.NONE);
+    this(dataDir, policy, store, hostQueue, observer, Notifier.NotifyConfig.NONE, LoopGuard.NONE);
   }
 
   /**
@@ -115,11 +116,27 @@ public class LoopActivitiesImpl implements LoopActivities {
    */
   public LoopActivitiesImpl(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer,
       List<String> webhooks, String secret, String webUrl) {
-    this(dataDir, policy, store, hostQueue, observer, new Notifier.NotifyConfig(webhooks, secret, webUrl));
+    this(dataDir, policy, store, hostQueue, observer, new Notifier.NotifyConfig(webhooks, secret, webUrl), LoopGuard.NONE);
+  }
+
+  /**
+   * The worker's activities: notifications and the worker's own check of every loop
+   * ({@link LoopGuard}: the spec policy for the starter its start grant names, before the first step;
+   * the repository again before a push).
+   */
+  public LoopActivitiesImpl(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer,
+      List<String> webhooks, String secret, String webUrl, LoopGuard guard) {
+    this(dataDir, policy, store, hostQueue, observer, new Notifier.NotifyConfig(webhooks, secret, webUrl), guard);
+  }
+
+  /** Activities with {@code guard}, without a worker-specific task queue, observer or notifications. */
+  public LoopActivitiesImpl(Path dataDir, CommandPolicy policy, GitStore store, LoopGuard guard) {
+    this(dataDir, policy, store, null, StepObserver.NONE, Notifier.NotifyConfig.NONE, guard);
   }
 
   private LoopActivitiesImpl(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer,
-      Notifier.NotifyConfig notify) {
+      Notifier.NotifyConfig notify, LoopGuard guard) {
+    this.guard = guard;
     this.paths = new LoopPaths(dataDir);
     this.git = new GitWorkspace(paths, store);
     this.fence = new Fence(paths, store.localDir());
@@ -145,6 +162,8 @@ public class LoopActivitiesImpl implements LoopActivities {
   public PrepareResult prepare(PrepareInput input) {
     return atBoundary("Prepare", () -> {
       MDC.put("loopId", input.loopId());
+      // Before anything runs or is cloned: a loop started on Temporal directly gets the API's checks here.
+      guard.admit(input);
       Fence.Lease lease = claim(input.loopId());
       GitWorkspace.Prepared prepared = lease.write("prepare the workspace",
           () -> git.prepare(input.loopId(), input.workspace(), input.commit(), input.forkOf()));
@@ -164,7 +183,8 @@ public class LoopActivitiesImpl implements LoopActivities {
       Fence.Lease lease = reconciled(ctx);
       Path stdout = paths.log(ctx.loopId(), ctx.iteration(), "discover.out");
       CommandRunner.Run run = run(ctx, lease, input.discover(), "discover", stdout, Map.of());
-      List<Task> items = parseTasks(read(stdout));
+      // Task texts enter history and the state: secrets the command printed are replaced first.
+      List<Task> items = parseTasks(redaction.apply(read(stdout)));
       String task = items.isEmpty() ? null : items.get(0).text();
       if (task == null && (run.exitCode() != 0)) {
         // A failing discover command is not proof that no work is left.
@@ -205,7 +225,7 @@ public class LoopActivitiesImpl implements LoopActivities {
       Fence.Lease lease = reconciled(ctx);
       lease.write("clear the result file", () -> WorkspaceFiles.delete(ws, MemoryFiles.RESULT));
       CommandRunner.Run run = run(ctx, lease, input.make(), "make", null, Map.of());
-      MakerReport report = MakerReport.read(ws);
+      MakerReport report = MakerReport.read(ws, redaction);
       observer.makerSpent(report.costUsd(), report.tokens());
       LiveOutput.of("make", redaction).after(run, "committing the attempt");
       GitWorkspace.Attempt attempt = lease.write("commit the attempt", () ->
@@ -218,7 +238,7 @@ public class LoopActivitiesImpl implements LoopActivities {
       return new MakeResult(
           attempt.commit(), attempt.ref(), attempt.changed(), attempt.diffHash(), attempt.diffStat(),
           run.exitCode(), run.timedOut(), run.durationMillis(), report.summary(), report.costUsd(), report.tokens(),
-          redaction.apply(run.tail()), run.log().toString());
+          redaction.tail(run.tail()), run.log().toString());
     });
   }
 
@@ -239,14 +259,14 @@ public class LoopActivitiesImpl implements LoopActivities {
         if (metric == null) {
           metric = value;
         }
-        String tail = redaction.apply(run.tail());
+        String tail = redaction.tail(run.tail());
         if (!reports.unreadable().isEmpty()) {
           tail = tail + "\n[durable-loops] unreadable reports: " + String.join("; ", reports.unreadable());
         }
         CheckEvidence e =
             new CheckEvidence(
                 check.name(), check.requiredOrDefault(), run.exitCode(), run.timedOut(), run.durationMillis(),
-                reports.testsRun(), reports.failed(), tail, run.log().toString(), value);
+                reports.testsRun(), redaction.tests(reports.failed()), tail, run.log().toString(), value);
         evidence.add(e);
         if (!e.passed()) {
           failures.add("check:" + e.name() + ":" + (e.timedOut() ? "timeout" : e.exitCode()));
@@ -332,11 +352,20 @@ public class LoopActivitiesImpl implements LoopActivities {
       String error = null;
       String pushOutput = null;
       boolean pushed = false;
+      String target = null;
       if (!Boolean.FALSE.equals(spec.push())) {
+        try {
+          target = guard.deliveryTarget(repository);
+        } catch (StepException refused) {
+          error = refused.getMessage();
+        }
+      }
+      if (target != null) {
+        String to = target;
         LiveOutput live = LiveOutput.of("deliver", redaction);
         live.beat("pushing " + branch, "", 0);
         Delivery.Push push = lease.write("push " + branch + " to " + repository, () -> Delivery.push(
-            git.deliveryRepository(ctx.loopId()), repository, ctx.commit(), branch, spec.branch() == null,
+            git.deliveryRepository(ctx.loopId()), to, ctx.commit(), branch, spec.branch() == null,
             () -> live.beat("pushing " + branch, "", 0)));
         pushed = push.ok();
         pushOutput = redaction.apply(push.output());
@@ -352,7 +381,7 @@ public class LoopActivitiesImpl implements LoopActivities {
             "LOOP_DELIVER_BRANCH", branch, "LOOP_DELIVER_COMMIT", ctx.commit(), "LOOP_DELIVER_REPOSITORY", repository,
             "LOOP_CHECKPOINT", Integer.toString(input.checkpoint())));
         exit = run.exitCode();
-        tail = redaction.apply(run.tail());
+        tail = redaction.tail(run.tail());
         url = Delivery.lastUrl(redaction.apply(read(run.log())));
         if (exit != 0) {
           error = run.timedOut() ? "deliver command timed out after " + spec.timeout() : "deliver command exited " + exit;
@@ -369,7 +398,7 @@ public class LoopActivitiesImpl implements LoopActivities {
     return atBoundary("Reflect", () -> {
       String builtIn = Reflections.builtIn(input);
       if (input.reflect() == null) {
-        return new ReflectResult(Texts.truncate(builtIn, MAX_REFLECTION_CHARS), false);
+        return new ReflectResult(Texts.truncate(redaction.apply(builtIn), MAX_REFLECTION_CHARS), false);
       }
       StepContext ctx = context(input.context());
       Path ws = paths.workspace(ctx.loopId());
@@ -385,10 +414,10 @@ public class LoopActivitiesImpl implements LoopActivities {
       Path stdout = paths.log(ctx.loopId(), ctx.iteration(), "reflect.out");
       CommandRunner.Run run =
           run(ctx, lease, input.reflect(), "reflect", stdout, Map.of("LOOP_EVIDENCE_FILE", evidence.toString(), "LOOP_TASK", input.task()));
-      String text = read(stdout).strip();
+      String text = redaction.apply(read(stdout)).strip();
       if (run.exitCode() != 0 || text.isEmpty()) {
         return new ReflectResult(
-            Texts.truncate(builtIn + "\n\n(The reflect command " + (run.timedOut() ? "timed out" : "exited " + run.exitCode())
+            Texts.truncate(redaction.apply(builtIn) + "\n\n(The reflect command " + (run.timedOut() ? "timed out" : "exited " + run.exitCode())
                 + (text.isEmpty() ? " with no output" : "") + "; this is the built-in note.)", MAX_REFLECTION_CHARS),
             false);
       }
@@ -420,17 +449,17 @@ public class LoopActivitiesImpl implements LoopActivities {
       failed = false;
       return result;
     } catch (StepException e) {
-      throw Failures.of(e);
+      throw Failures.of(redaction.failure(e));
     } catch (UncheckedIOException e) {
-      throw Failures.of(new StepException(StepException.Kind.IO, e.getCause().getMessage(), e.getCause()));
+      throw Failures.of(redaction.failure(new StepException(StepException.Kind.IO, e.getCause().getMessage(), e.getCause())));
     } catch (RuntimeException e) {
       // JGit wraps what its file system throws (TrustedGit refusing a command a git setting names).
       for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
         if (cause instanceof StepException refused) {
-          throw Failures.of(refused);
+          throw Failures.of(redaction.failure(refused));
         }
       }
-      throw e;
+      throw redaction.failure(e);
     } finally {
       long millis = (System.nanoTime() - started) / 1_000_000;
       log.info("{} {} in {} ms", type, failed ? "failed" : "completed", millis);
@@ -616,18 +645,19 @@ public class LoopActivitiesImpl implements LoopActivities {
   /** What a maker wrote to {@code LOOP_RESULT_FILE}. */
   record MakerReport(String summary, double costUsd, long tokens) {
     /**
-     * The report in {@code workspace}'s {@link MemoryFiles#RESULT}, read without following a link.
+     * The report in {@code workspace}'s {@link MemoryFiles#RESULT}, read without following a link, secrets in
+     * the summary replaced before it is cut to 2,000 characters.
      *
      * @throws StepException {@code UNSAFE_WORKSPACE} when it or {@code .loop} is a link ({@link WorkspaceFiles#read})
      */
-    static MakerReport read(Path workspace) {
+    static MakerReport read(Path workspace, Redaction redaction) {
       java.util.Optional<String> text = WorkspaceFiles.read(workspace, MemoryFiles.RESULT);
       if (text.isEmpty()) {
         return new MakerReport(null, 0, 0);
       }
       try {
         JsonNode node = JSON.readTree(text.get());
-        String summary = node.hasNonNull("summary") ? node.get("summary").asText() : null;
+        String summary = node.hasNonNull("summary") ? redaction.apply(node.get("summary").asText()) : null;
         if (summary != null && summary.length() > 2_000) {
           summary = summary.substring(0, 2_000);
         }
@@ -635,7 +665,10 @@ public class LoopActivitiesImpl implements LoopActivities {
         long tokens = node.hasNonNull("tokens") ? Math.max(0, node.get("tokens").asLong()) : 0;
         return new MakerReport(summary, Double.isFinite(cost) ? cost : 0, tokens);
       } catch (IOException | RuntimeException e) {
-        return new MakerReport("unreadable LOOP_RESULT_FILE: " + e.getMessage(), 0, 0);
+        // The parser's own message quotes the file (a secret's first characters, say): only where it broke is told.
+        return new MakerReport(e instanceof com.fasterxml.jackson.core.JsonProcessingException json && json.getLocation() != null
+            ? "unreadable LOOP_RESULT_FILE: not JSON at line " + json.getLocation().getLineNr() + ", column " + json.getLocation().getColumnNr()
+            : "unreadable LOOP_RESULT_FILE: " + e.getClass().getSimpleName(), 0, 0);
       }
     }
   }

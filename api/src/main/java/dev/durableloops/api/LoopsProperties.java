@@ -1,6 +1,12 @@
 package dev.durableloops.api;
 
+import dev.durableloops.activities.SpecRules;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Locale;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -53,6 +59,19 @@ import org.springframework.util.unit.DataSize;
  *     ({@code DURABLE_LOOPS_TEMPORAL_CA_FILE}), for a cluster with a CA of its own; the client
  *     certificate is the starter's {@code spring.temporal.connection.mtls.*}; default none: the
  *     JVM's trusted CAs (Temporal Cloud), or plaintext when no TLS is configured at all
+ * @param passableEnv names of the worker's environment variables a spec's {@code passEnv} may name
+ *     besides {@code inheritedEnv} ({@code DURABLE_LOOPS_PASSABLE_ENV}, comma-separated), e.g.
+ *     {@code ANTHROPIC_API_KEY}; default none. The platform's own variables ({@code DURABLE_LOOPS_*},
+ *     {@code DURABLELOOPS_*}, {@code TEMPORAL_*}, {@code SPRING_*}, {@code JAVA_*}, {@code JDK_*},
+ *     {@code _JAVA_OPTIONS}, {@code GIT_*}, {@code CLASSPATH}, {@code SSH_AUTH_SOCK} …) are refused
+ *     even when listed
+ * @param secretGrants who may use which secret ({@code durable-loops.secret-grants.<NAME>.roles} and
+ *     {@code .repositories}); a secret without a grant is usable only by loops an {@code APPROVER}
+ *     started, on any allowed repository; default none
+ * @param grantKey the key the API signs start grants with and workers check them by (HMAC-SHA256;
+ *     {@code DURABLE_LOOPS_GRANT_KEY}, at least 16 bytes); default: made on first use in
+ *     {@code <dataDir>/grant-key}, owner-only. Processes that do not share the data directory must
+ *     share this key.
  */
 @ConfigurationProperties("durable-loops")
 public record LoopsProperties(
@@ -77,7 +96,30 @@ public record LoopsProperties(
     @DefaultValue("roles") String jwtRolesClaim,
     @DefaultValue Notify notifications,
     @DefaultValue Confinement sandbox,
-    Path temporalCaFile) {
+    Path temporalCaFile,
+    @DefaultValue({}) List<String> passableEnv,
+    @DefaultValue({}) Map<String, SpecRules.SecretGrant> secretGrants,
+    String grantKey) {
+
+  /**
+   * The spec policy of these settings ({@link SpecRules}): the data directory (made here when missing,
+   * so it is an allowed root from the start) and the allowed roots, hosts and schemes, the inherited
+   * and passable names, the secrets and their grants.
+   *
+   * @throws java.io.UncheckedIOException when the data directory cannot be made
+   */
+  public SpecRules specRules() {
+    try {
+      Files.createDirectories(dataDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the data directory " + dataDir, e);
+    }
+    List<Path> roots = new ArrayList<>();
+    roots.add(dataDir);
+    roots.addAll(allowedRoots);
+    return new SpecRules(new SpecRules.Settings(roots, allowedRemoteHosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList(),
+        allowedRemoteSchemes, inheritedEnv, passableEnv, secrets.keySet(), secretGrants));
+  }
 
   /**
    * How step commands are confined ({@code durable-loops.sandbox.*}); see the activities' {@code Sandbox}.

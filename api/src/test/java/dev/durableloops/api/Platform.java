@@ -53,6 +53,9 @@ final class Platform implements AutoCloseable {
     }
   }
 
+  /** The start grant key every machine of a multi-machine platform shares ({@code DURABLE_LOOPS_GRANT_KEY}). */
+  static final String GRANT_KEY = "platform-test-grant-key-0123456789";
+
   /** A Temporal server started elsewhere ({@code -Ddurable-loops.temporal-target=host:port}), or {@code null}. */
   static final String EXTERNAL_TARGET = System.getProperty("durable-loops.temporal-target");
 
@@ -148,6 +151,8 @@ final class Platform implements AutoCloseable {
     e.put("DURABLE_LOOPS_GIT_STORE", dir.resolve("store.git").toString());
     e.put("DURABLE_LOOPS_API_TOKEN", TestAuth.TOKEN);
     e.put("DURABLE_LOOPS_ALLOWED_ROOTS", dir.toString());
+    // Machines keep data directories of their own: the start grant key is shared, as the README says.
+    e.put("DURABLE_LOOPS_GRANT_KEY", GRANT_KEY);
     if (profile != null) {
       e.put("SPRING_PROFILES_ACTIVE", profile);
     }

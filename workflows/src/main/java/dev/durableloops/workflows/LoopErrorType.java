@@ -14,6 +14,12 @@ public enum LoopErrorType {
   LOOP_FAILED(false),
   /** The spec cannot be run as written (bad duration, bad pattern, duplicate check names). */
   BAD_SPEC(false),
+  /**
+   * The spec asks for what this worker's policy does not allow the loop's starter: a repository
+   * outside the allowed roots or hosts, a platform variable or an unlisted name in {@code passEnv},
+   * a secret not granted to the starter's role or the repository.
+   */
+  NOT_ALLOWED(false),
   /** The repository or branch cannot be cloned or found. */
   REPOSITORY_UNAVAILABLE(false),
   /** A step command could not be started at all (not a non-zero exit: that is evidence). */

@@ -18,8 +18,16 @@ import java.util.List;
  * @param rules the rules of the loop's repository when it started (kept per repository by the
  *     API, written to {@code .loop/RULES.md} and the prompt), or {@code null} for none; a carried
  *     state has its own
+ * @param grant who started the loop and with which roles, signed by the API; {@code null} (a loop
+ *     started on Temporal directly, or before grants existed) means nobody with no role
  */
-public record LoopInput(LoopSpec spec, LoopState carried, Integer iterationsPerRun, ForkSeed fork, List<String> rules) {
+public record LoopInput(LoopSpec spec, LoopState carried, Integer iterationsPerRun, ForkSeed fork, List<String> rules,
+    StartGrant grant) {
+
+  /** An input without a start grant. */
+  public LoopInput(LoopSpec spec, LoopState carried, Integer iterationsPerRun, ForkSeed fork, List<String> rules) {
+    this(spec, carried, iterationsPerRun, fork, rules, null);
+  }
 
   /** A first run with no carried state and no per-run iteration limit. */
   public LoopInput(LoopSpec spec) {
@@ -43,6 +51,11 @@ public record LoopInput(LoopSpec spec, LoopState carried, Integer iterationsPerR
 
   /** This input with the repository's rules. */
   public LoopInput withRules(List<String> repositoryRules) {
-    return new LoopInput(spec, carried, iterationsPerRun, fork, repositoryRules);
+    return new LoopInput(spec, carried, iterationsPerRun, fork, repositoryRules, grant);
+  }
+
+  /** This input with the API's start grant. */
+  public LoopInput withGrant(StartGrant startGrant) {
+    return new LoopInput(spec, carried, iterationsPerRun, fork, rules, startGrant);
   }
 }

@@ -110,6 +110,8 @@ public class LoopWorkflowImpl implements LoopWorkflow {
   private final Rollbacks rollbacks = new Rollbacks();
   private final Visibility visibility = new Visibility();
   private final Integer iterationsPerRun;
+  /** Who started the loop, as the API signed it; checked by the worker in every Prepare. */
+  private final StartGrant grant;
   /** The caps in force: the spec's, as extended since (carried across continue-as-new in the budget). */
   private Caps caps;
   /** Whether an extension arrived for the current budget wait. */
@@ -126,6 +128,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
   public LoopWorkflowImpl(LoopInput input) {
     spec = input.spec().normalized();
     iterationsPerRun = input.iterationsPerRun();
+    grant = input.grant();
     caps = input.carried() != null && input.carried().budget() != null && input.carried().budget().limits() != null
         ? input.carried().budget().limits().normalized() : spec.caps();
     state = LoopProgress.start(
@@ -372,12 +375,12 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     if (state.baseCommit() == null) {
       prepared =
           step("clone " + spec.workspace().repository(), Steps.PREPARE_TIMEOUT, false)
-              .prepare(new PrepareInput(state.loopId(), spec.workspace(), null));
+              .prepare(new PrepareInput(state.loopId(), spec.workspace(), null, null, spec, grant));
       state.prepared(prepared.baseCommit(), prepared.commit());
     } else {
       prepared =
           step("reconcile workspace to " + shortId(state.headCommit()), Steps.PREPARE_TIMEOUT, false)
-              .prepare(new PrepareInput(state.loopId(), spec.workspace(), state.headCommit(), state.forkedFrom()));
+              .prepare(new PrepareInput(state.loopId(), spec.workspace(), state.headCommit(), state.forkedFrom(), spec, grant));
     }
     state.worker(affinity ? prepared.taskQueue() : null);
     state.sandbox(prepared.sandbox());
@@ -438,7 +441,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
         if (!rollbacks.isPending()) {
           state.compact();
           log.info("continue-as-new after iteration {}", state.iteration());
-          Workflow.continueAsNew(new LoopInput(spec, snapshot(), iterationsPerRun));
+          Workflow.continueAsNew(new LoopInput(spec, snapshot(), iterationsPerRun).withGrant(grant));
         }
       }
     }
@@ -623,7 +626,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     phase(Phase.PREPARE);
     PrepareResult prepared =
         step("move: reconcile a new workspace to " + shortId(state.headCommit()), Steps.PREPARE_TIMEOUT, false)
-            .prepare(new PrepareInput(state.loopId(), spec.workspace(), state.headCommit()));
+            .prepare(new PrepareInput(state.loopId(), spec.workspace(), state.headCommit(), null, spec, grant));
     state.worker(prepared.taskQueue());
     state.sandbox(prepared.sandbox());
   }

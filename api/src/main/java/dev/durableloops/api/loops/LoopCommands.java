@@ -19,6 +19,8 @@ import io.temporal.client.WorkflowUpdateException;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.TemporalFailure;
 import org.springframework.security.core.context.SecurityContextHolder;
+import dev.durableloops.activities.Redaction;
+import dev.durableloops.api.LoopsProperties;
 import org.springframework.stereotype.Service;
 
 /**
@@ -31,8 +33,11 @@ class LoopCommands {
   private final WorkflowClient client;
   private final Executions executions;
   private final WorkerProbe workers;
+  /** People's text (notes, comments, reasons) enters history: configured secrets in it are replaced first. */
+  private final Redaction redaction;
 
-  LoopCommands(RequestClient requests, Executions executions, WorkerProbe workers) {
+  LoopCommands(RequestClient requests, Executions executions, WorkerProbe workers, LoopsProperties properties) {
+    this.redaction = new Redaction(properties.secrets());
     this.client = requests.client();
     this.executions = executions;
     this.workers = workers;
@@ -46,7 +51,7 @@ class LoopCommands {
    */
   DecisionResult decide(String id, Decision asSent) {
     // The authenticated caller decides, whatever the body's "by" says.
-    Decision decision = new Decision(asSent.decision(), asSent.diffHash(), asSent.comment(), caller(asSent.by()));
+    Decision decision = new Decision(asSent.decision(), asSent.diffHash(), redaction.apply(asSent.comment()), caller(asSent.by()));
     return updateOrSignal(id, "decision", () -> executions.running(id).decide(decision), "decision", decision);
   }
 
@@ -59,7 +64,7 @@ class LoopCommands {
    */
   Budget extend(String id, BudgetExtension asSent) {
     BudgetExtension extension = new BudgetExtension(asSent.maxIterations(), asSent.maxDuration(), asSent.maxCostUsd(),
-        caller(asSent.by()), asSent.reason());
+        caller(asSent.by()), redaction.apply(asSent.reason()));
     return updateOrSignal(id, "extension", () -> executions.running(id).extend(extension), "extendBudget", extension);
   }
 
@@ -112,7 +117,7 @@ class LoopCommands {
   }
 
   void addNote(String id, NoteRequest note) {
-    executions.running(id).addNote(new Note(note.text(), caller(note.author()), null));
+    executions.running(id).addNote(new Note(redaction.apply(note.text()), caller(note.author()), null));
   }
 
   void cancel(String id) {

@@ -11,6 +11,7 @@ import io.temporal.api.workflow.v1.PendingActivityInfo;
 import io.temporal.common.converter.DataConverterException;
 import dev.durableloops.api.temporal.RequestClient;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowQueryException;
 import io.temporal.client.WorkflowExecutionDescription;
 import io.temporal.client.WorkflowExecutionMetadata;
 import io.temporal.common.SearchAttributeKey;
@@ -26,6 +27,8 @@ import org.springframework.stereotype.Service;
  */
 @Service
 class LoopReader {
+
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LoopReader.class);
 
   /** Temporal's own search attribute naming the Schedule that started a workflow. */
   static final SearchAttributeKey<String> SCHEDULED_BY = SearchAttributeKey.forKeyword("TemporalScheduledById");
@@ -103,7 +106,7 @@ class LoopReader {
   private LoopView view(String id, WorkflowExecutionDescription description) {
     WorkflowExecutionStatus temporal = description.getStatus();
     WorkerProbe.Availability availability = workers.availability();
-    LoopState state = workers.withinWorkerWait(() -> client.newWorkflowStub(LoopWorkflow.class, id).state());
+    LoopState state = state(id, temporal);
     String stopReason = Executions.endedOutsideTheLoop(temporal)
         ? "the workflow was " + Executions.shortStatus(temporal).toLowerCase() + " in Temporal"
         : state == null ? null : state.stopReason();
@@ -112,7 +115,9 @@ class LoopReader {
           Executions.loopStatus(temporal, state.status().name()), stopReason, executions.links(id));
     }
     SearchAttributes sa = description.getTypedSearchAttributes();
-    String why = availability == WorkerProbe.Availability.UNKNOWN
+    String why = Executions.endedOutsideTheLoop(temporal)
+        ? "the workflow was " + Executions.shortStatus(temporal).toLowerCase() + " in Temporal and does not answer the state Query"
+        : availability == WorkerProbe.Availability.UNKNOWN
         ? "no worker answered within " + WorkerProbe.WORKER_WAIT.toSeconds() + " s and whether one polls task queue "
             + workers.taskQueue() + " is unknown"
         : "no worker is polling task queue " + workers.taskQueue();
@@ -120,6 +125,25 @@ class LoopReader {
         sa.get(LoopSearchAttributes.ITERATION), sa.get(LoopSearchAttributes.COST_USD),
         why + "; this is the last state recorded in Temporal's search attributes", availability.name(),
         Executions.shortStatus(temporal), stopReason, executions.links(id));
+  }
+
+  /**
+   * The {@code state} Query's answer, or {@code null} when no worker answers in time. A workflow
+   * Temporal ended from outside the loop (terminated while a step ran) may not replay to answer a
+   * Query (the SDK refuses the terminated event in the middle of a step, once the run has left the
+   * worker's cache): its recorded state is shown instead of an error.
+   */
+  private LoopState state(String id, WorkflowExecutionStatus temporal) {
+    try {
+      return workers.withinWorkerWait(() -> client.newWorkflowStub(LoopWorkflow.class, id).state());
+    } catch (WorkflowQueryException e) {
+      if (!Executions.endedOutsideTheLoop(temporal)) {
+        throw e;
+      }
+      log.info("loop {} ended in Temporal ({}) and cannot answer the state Query; showing its recorded state", id,
+          Executions.shortStatus(temporal));
+      return null;
+    }
   }
 
   /**

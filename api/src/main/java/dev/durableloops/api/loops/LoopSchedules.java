@@ -84,7 +84,8 @@ class LoopSchedules {
     if (cron == interval) {
       throw new SpecRejectedException(cron ? "interval" : "cron", "give exactly one of cron and interval");
     }
-    policy.check(request.spec());
+    Caller caller = Caller.current();
+    policy.check(request.spec(), caller.roles());
     LoopSpec spec = request.spec().normalized();
     String id = "schedule-" + request.name();
     ScheduleRequest.Overlap overlap = request.overlap() == null ? ScheduleRequest.Overlap.SKIP : request.overlap();
@@ -95,7 +96,9 @@ class LoopSchedules {
       when.setIntervals(List.of(new ScheduleIntervalSpec(Durations.parse(request.interval()))));
     }
     // A schedule's runs get the repository's rules as they are when it is created.
-    LoopInput input = new LoopInput(spec).withRules(rules.inForce(spec.workspace().repository()));
+    // Every run carries the grant of who made the schedule, for this spec only.
+    LoopInput input = new LoopInput(spec).withRules(rules.inForce(spec.workspace().repository()))
+        .withGrant(starter.grant(spec, caller));
     Schedule schedule = Schedule.newBuilder()
         .setAction(ScheduleActionStartWorkflow.newBuilder()
             .setWorkflowType(LoopWorkflow.class)

@@ -4,7 +4,9 @@ import static dev.durableloops.workflows.Texts.truncate;
 
 import dev.durableloops.api.LoopConflictException;
 import dev.durableloops.api.LoopsProperties;
+import dev.durableloops.activities.StartGrants;
 import dev.durableloops.workflows.LoopInput;
+import dev.durableloops.workflows.StartGrant;
 import dev.durableloops.workflows.LoopSearchAttributes;
 import dev.durableloops.workflows.spec.LoopSpec;
 import dev.durableloops.workflows.state.LoopStatus;
@@ -36,9 +38,12 @@ class LoopStarter {
   private final SpecPolicy policy;
   private final Executions executions;
   private final RepositoryRules rules;
+  private final StartGrants grants;
 
-  LoopStarter(RequestClient requests, LoopsProperties properties, SpecPolicy policy, Executions executions, RepositoryRules rules) {
+  LoopStarter(RequestClient requests, LoopsProperties properties, SpecPolicy policy, Executions executions, RepositoryRules rules,
+      StartGrants grants) {
     this.rules = rules;
+    this.grants = grants;
     this.client = requests.client();
     this.properties = properties;
     this.policy = policy;
@@ -46,24 +51,29 @@ class LoopStarter {
   }
 
   /**
-   * Starts a loop from a spec the user sent; the spec must pass {@link SpecPolicy} first.
+   * Starts a loop from a spec the user sent.
    *
    * @throws dev.durableloops.api.SpecRejectedException naming the field at fault
    * @throws LoopConflictException when every id for the name is taken
    */
   StartResponse start(LoopSpec spec) {
-    policy.check(spec);
     return start(spec, LoopInput::new);
   }
 
   /**
-   * Starts a loop with the input {@code input} makes of the normalized spec (a fork's seed, say).
+   * Starts a loop with the input {@code input} makes of the normalized spec (a fork's seed, say):
+   * the spec must pass {@link SpecPolicy} for the caller, and the input carries a start grant
+   * naming the caller and their roles ({@link #grant}), whatever {@code input} made.
    *
+   * @throws dev.durableloops.api.SpecRejectedException naming the field at fault
    * @throws LoopConflictException when every id for the name is taken
    */
   StartResponse start(LoopSpec spec, Function<LoopSpec, LoopInput> input) {
+    Caller caller = Caller.current();
+    policy.check(spec, caller.roles());
     LoopSpec normalized = spec.normalized();
-    LoopInput loopInput = input.apply(normalized).withRules(rules.inForce(normalized.workspace().repository()));
+    LoopInput loopInput = input.apply(normalized).withRules(rules.inForce(normalized.workspace().repository()))
+        .withGrant(grant(normalized, caller));
     for (int i = 1; i <= MAX_SUFFIX; i++) {
       String id = "loop-" + spec.name() + (i == 1 ? "" : "-" + i);
       WorkflowOptions options = options(id, normalized, loopInput).toBuilder()
@@ -108,6 +118,11 @@ class LoopStarter {
       memo.put(FORK_OF, in.fork().sourceLoopId());
     }
     return memo;
+  }
+
+  /** The start grant of a loop the caller starts with {@code spec}: their name and roles, signed. */
+  StartGrant grant(LoopSpec spec, Caller caller) {
+    return grants.sign(spec, caller.name(), caller.roles());
   }
 
   /** Memo key of the loop a fork was forked from. */

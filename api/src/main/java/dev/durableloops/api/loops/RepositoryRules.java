@@ -44,8 +44,11 @@ class RepositoryRules {
 
   private final Path file;
   private final JsonMapper json = JsonMapper.builder().build();
+  /** Rules reach every later loop's prompt and history: configured secrets in them are replaced first. */
+  private final dev.durableloops.activities.Redaction redaction;
 
   RepositoryRules(LoopsProperties properties) {
+    this.redaction = new dev.durableloops.activities.Redaction(properties.secrets());
     this.file = properties.dataDir().toAbsolutePath().resolve("rules.json");
   }
 
@@ -66,7 +69,8 @@ class RepositoryRules {
           + " rules in force already; retire one first");
     }
     String now = Instant.now().toString();
-    Rule rule = new Rule(UUID.randomUUID().toString().substring(0, 8), repository, text.strip(), author, source, now, now, false);
+    Rule rule = new Rule(UUID.randomUUID().toString().substring(0, 8), repository, redaction.apply(text.strip()), author, source, now, now,
+        false);
     rules.add(rule);
     write(rules);
     return rule;
@@ -82,7 +86,7 @@ class RepositoryRules {
     for (int i = 0; i < rules.size(); i++) {
       Rule r = rules.get(i);
       if (r.id().equals(id)) {
-        Rule changed = new Rule(r.id(), r.repository(), text == null ? r.text() : text.strip(), r.author(), r.source(), r.createdAt(),
+        Rule changed = new Rule(r.id(), r.repository(), text == null ? r.text() : redaction.apply(text.strip()), r.author(), r.source(), r.createdAt(),
             Instant.now().toString(), retired == null ? r.retired() : retired);
         rules.set(i, changed);
         write(rules);

@@ -1,6 +1,8 @@
 package dev.durableloops.api.temporal;
 
 import dev.durableloops.activities.CommandPolicy;
+import dev.durableloops.activities.LoopGuard;
+import dev.durableloops.activities.StartGrants;
 import dev.durableloops.activities.Sandbox;
 import dev.durableloops.activities.GitStore;
 import dev.durableloops.activities.LoopActivitiesImpl;
@@ -64,12 +66,21 @@ class WorkerConfiguration {
     return new HostQueue(properties.taskQueue() + "@" + id);
   }
 
+  /** The start grants the API signs and the workers check: one key for both ({@code durable-loops.grant-key} or {@code <data>/grant-key}). */
   @Bean
-  LoopActivitiesImpl loopActivities(LoopsProperties properties, GitStore gitStore, HostQueue hostQueue, StepObserver observer) {
+  StartGrants startGrants(LoopsProperties properties) {
+    return StartGrants.of(properties.dataDir(), properties.grantKey());
+  }
+
+  @Bean
+  LoopActivitiesImpl loopActivities(LoopsProperties properties, GitStore gitStore, HostQueue hostQueue, StepObserver observer,
+      StartGrants grants) {
     return new LoopActivitiesImpl(properties.dataDir(),
-        new CommandPolicy(properties.outputCap().toBytes(), properties.inheritedEnv(), properties.secrets(), sandbox(properties)),
+        new CommandPolicy(properties.outputCap().toBytes(), properties.inheritedEnv(), properties.secrets(), sandbox(properties),
+            properties.passableEnv()),
         gitStore, hostQueue.name(),
-        observer, properties.notifications().webhooks(), properties.notifications().secret(), properties.notifications().webUrl());
+        observer, properties.notifications().webhooks(), properties.notifications().secret(), properties.notifications().webUrl(),
+        new LoopGuard(properties.specRules(), grants));
   }
 
   /** The sandbox of step commands, as configured; logged, so the operator sees what commands run in. */

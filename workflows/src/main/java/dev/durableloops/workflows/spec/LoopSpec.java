@@ -33,9 +33,13 @@ import java.util.Map;
  * @param env extra environment variables for every command (at most 50; names
  *     {@code [A-Z_][A-Z0-9_]*}, not {@code LOOP_*}); a value may name configured secrets as
  *     {@code ${secret:NAME}}, resolved by the worker when the command runs, so the value never enters
- *     Temporal history
+ *     Temporal history; a secret must be granted to the role of whoever started the loop and to its
+ *     repository ({@code durable-loops.secret-grants.NAME}; without a grant: loops an APPROVER started)
  * @param passEnv names of the worker's own environment variables passed through to commands (the
- *     environment is otherwise scrubbed down to PATH, HOME, locale and the like)
+ *     environment is otherwise scrubbed down to PATH, HOME, locale and the like); only names the
+ *     worker lists as passable ({@code durable-loops.passable-env}), never the platform's own
+ *     ({@code DURABLE_LOOPS_*}, {@code TEMPORAL_*}, {@code SPRING_*}, {@code JAVA_*} …): others are a
+ *     400 from the API and fail the loop in its first step when it was started on Temporal directly
  * @param deliver how the result is handed over; default {@link DeliverSpec#DEFAULT} (push
  *     {@code loops/<id>} when the loop succeeds)
  * @param notifications webhooks of this loop and the approval reminder's timing; default

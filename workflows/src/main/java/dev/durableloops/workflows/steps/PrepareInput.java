@@ -1,5 +1,7 @@
 package dev.durableloops.workflows.steps;
 
+import dev.durableloops.workflows.StartGrant;
+import dev.durableloops.workflows.spec.LoopSpec;
 import dev.durableloops.workflows.spec.WorkspaceSpec;
 
 /**
@@ -10,11 +12,20 @@ import dev.durableloops.workflows.spec.WorkspaceSpec;
  * @param commit the commit to reconcile the workspace to, or {@code null} for the base branch's tip
  * @param forkOf the loop a fork starts from, whose refs in the git store hold {@code commit}; or
  *     {@code null}
+ * @param spec the loop's normalized spec, which the worker checks against its spec policy before
+ *     preparing (a loop started on Temporal directly gets the same checks as one the API started);
+ *     {@code null} from callers that are not a loop (tests, the benchmark): nothing is checked
+ * @param grant the loop's start grant ({@link StartGrant}), or {@code null}: no role
  */
-public record PrepareInput(String loopId, WorkspaceSpec workspace, String commit, String forkOf) {
+public record PrepareInput(String loopId, WorkspaceSpec workspace, String commit, String forkOf, LoopSpec spec, StartGrant grant) {
 
   /** A loop that is not a fork. */
   public PrepareInput(String loopId, WorkspaceSpec workspace, String commit) {
     this(loopId, workspace, commit, null);
+  }
+
+  /** Input without a spec to check. */
+  public PrepareInput(String loopId, WorkspaceSpec workspace, String commit, String forkOf) {
+    this(loopId, workspace, commit, forkOf, null, null);
   }
 }

@@ -1,0 +1,99 @@
+package dev.durableloops.activities;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.durableloops.workflows.LoopInput;
+import dev.durableloops.workflows.LoopOutcome;
+import dev.durableloops.workflows.LoopSearchAttributes;
+import dev.durableloops.workflows.LoopWorkflow;
+import dev.durableloops.workflows.LoopWorkflowImpl;
+import dev.durableloops.workflows.spec.Caps;
+import dev.durableloops.workflows.spec.CheckSpec;
+import dev.durableloops.workflows.spec.LoopSpec;
+import dev.durableloops.workflows.spec.StepSpec;
+import dev.durableloops.workflows.spec.WorkspaceSpec;
+import dev.durableloops.workflows.state.LoopState;
+import dev.durableloops.workflows.state.LoopStatus;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.testing.TestWorkflowExtension;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The start grant in the loop workflow, on the test server with the real activities and a worker
+ * guard ({@link LoopGuard}): the grant is checked in every run's Prepare, so continue-as-new must
+ * carry it, and a loop whose secret its grant allows keeps running across runs.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class StartGrantWorkflowTest {
+
+  static final Path DATA;
+  static final StartGrants GRANTS = new StartGrants("a-test-key-of-enough-bytes".getBytes());
+
+  static {
+    try {
+      DATA = Files.createTempDirectory("start-grant-test");
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @RegisterExtension
+  static final TestWorkflowExtension temporal = register(TestWorkflowExtension.newBuilder()
+      .registerWorkflowImplementationTypes(LoopWorkflowImpl.class)
+      .setActivityImplementations(new LoopActivitiesImpl(DATA,
+          new CommandPolicy(1 << 20, CommandPolicy.DEFAULT_INHERITED, Map.of("token", "grant-test-secret")),
+          GitStore.under(DATA), new LoopGuard(new SpecRules(new SpecRules.Settings(List.of(DATA), List.of(), List.of("https"),
+              CommandPolicy.DEFAULT_INHERITED, List.of(), Set.of("token"), Map.of())), GRANTS))));
+
+  private static TestWorkflowExtension register(TestWorkflowExtension.Builder builder) {
+    LoopSearchAttributes.ALL.forEach(builder::registerSearchAttribute);
+    return builder.build();
+  }
+
+  @AfterAll
+  static void cleanUp() {
+    GitWorkspace.deleteTree(DATA);
+  }
+
+  @Test
+  void anApproversGrantIsCarriedAcrossContinueAsNew(WorkflowClient client, WorkflowOptions options) throws Exception {
+    Path repo = TestRepos.create(DATA.resolve("origins/can"), Map.of("a.txt", "a\n"));
+    LoopSpec spec = new LoopSpec("t", "Use the key", new WorkspaceSpec(repo.toString(), "main"), null, null,
+        new StepSpec("echo \"$KEY\" | wc -c >> a.txt", "PT1M"), List.of(new CheckSpec("c", "exit 1", null, "PT1M", true, null)),
+        null, null, null, new Caps(3, "P1D", null, 100), Map.of("KEY", "${secret:token}"), List.of(), null, null, null);
+    LoopWorkflow loop = client.newWorkflowStub(LoopWorkflow.class, WorkflowOptions.newBuilder(options).setWorkflowId("loop-can").build());
+    WorkflowClient.start(loop::run, new LoopInput(spec, null, 1)
+        .withGrant(GRANTS.sign(spec.normalized(), "lena", List.of("APPROVER", "OPERATOR"))));
+    LoopOutcome outcome = client.newUntypedWorkflowStub("loop-can").getResult(LoopOutcome.class);
+
+    // Three runs of one iteration each and a fourth that stops at the cap, every one admitted by its
+    // Prepare: the cap, not the policy, ended the loop.
+    assertThat(outcome.status()).isEqualTo(LoopStatus.CAPPED);
+    assertThat(outcome.iterations()).isEqualTo(3);
+    assertThat(outcome.stopReason()).isEqualTo("reached maxIterations=3");
+  }
+
+  @Test
+  void withoutTheGrantTheFirstPrepareRefusesTheLoop(WorkflowClient client, WorkflowOptions options) throws Exception {
+    Path repo = TestRepos.create(DATA.resolve("origins/nogrant"), Map.of("a.txt", "a\n"));
+    LoopSpec spec = new LoopSpec("t", "Use the key", new WorkspaceSpec(repo.toString(), "main"), null, null,
+        new StepSpec("echo \"$KEY\" >> a.txt", "PT1M"), List.of(new CheckSpec("c", "exit 1", null, "PT1M", true, null)),
+        null, null, null, new Caps(3, "P1D", null, 100), Map.of("KEY", "${secret:token}"), List.of(), null, null, null);
+    LoopWorkflow loop = client.newWorkflowStub(LoopWorkflow.class, WorkflowOptions.newBuilder(options).setWorkflowId("loop-nogrant").build());
+    WorkflowClient.start(loop::run, new LoopInput(spec, null, 1));
+    LoopState state = await().atMost(java.time.Duration.ofSeconds(60)).until(loop::state, s -> s.status() == LoopStatus.FAILED);
+    assertThat(state.iteration()).isZero();
+    assertThat(state.stopReason()).contains("the worker's spec policy refuses this loop: env.KEY names secret 'token'");
+  }
+}
