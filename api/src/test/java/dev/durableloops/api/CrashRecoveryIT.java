@@ -2,6 +2,7 @@ package dev.durableloops.api;
 
 import dev.durableloops.workflows.state.Checkpoint;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -84,7 +85,10 @@ class CrashRecoveryIT {
     Files.delete(pidFile);
 
     Platform.kill(app.process);
-    assertThat(alive(first)).as("the maker survives the worker's SIGKILL until it is reaped").isTrue();
+    // The step's supervisor holds a pipe from the worker: the worker's death, even by SIGKILL, ends
+    // the step's processes at once instead of leaving them to the next claim (issue 19, item 7).
+    await("the maker dies with its worker").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+        .until(() -> !alive(first));
 
     long restart = System.nanoTime();
     Platform.App again = platform.startApp(true, UNSANDBOXED);
