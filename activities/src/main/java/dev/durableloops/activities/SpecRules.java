@@ -78,13 +78,6 @@ public final class SpecRules {
   public record Settings(List<Path> roots, List<String> remoteHosts, List<String> remoteSchemes, List<String> inheritedEnv,
       List<String> passableEnv, Set<String> secretNames, Map<String, SecretGrant> secretGrants) {}
 
-  /** Name prefixes of the platform's own variables: never passed to a step, whatever is configured. */
-  static final List<String> PLATFORM_PREFIXES = List.of("DURABLE_LOOPS", "DURABLELOOPS", "TEMPORAL", "SPRING", "JAVA", "JDK",
-      "_JAVA", "MAVEN", "GIT", "CATALINA");
-
-  /** Exact names of variables the worker's JVM, git or ssh use (credentials, options). */
-  static final Set<String> PLATFORM_NAMES = Set.of("CLASSPATH", "SSH_AUTH_SOCK", "SSH_AGENT_PID", "LD_PRELOAD", "LD_LIBRARY_PATH");
-
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SpecRules.class);
 
   /** The roles a start grant can name. */
@@ -115,23 +108,9 @@ public final class SpecRules {
     });
   }
 
-  /**
-   * Whether {@code name} is one of the platform's own variables ({@code DURABLE_LOOPS_*},
-   * {@code DURABLELOOPS_*}, {@code TEMPORAL_*}, {@code SPRING_*}, {@code JAVA_*}, {@code JDK_*}
-   * (so {@code JDK_JAVA_OPTIONS}), {@code _JAVA_OPTIONS}, {@code MAVEN_*}, {@code GIT_*},
-   * {@code CLASSPATH}, {@code SSH_AUTH_SOCK} and the like), which no step may see.
-   */
+  /** Whether {@code name} is one of the platform's own variables ({@link EnvRules#platformVariable}), which no step may see. */
   public static boolean platformVariable(String name) {
-    String upper = name.toUpperCase(Locale.ROOT);
-    if (PLATFORM_NAMES.contains(upper)) {
-      return true;
-    }
-    for (String prefix : PLATFORM_PREFIXES) {
-      if (upper.equals(prefix) || upper.startsWith(prefix + "_")) {
-        return true;
-      }
-    }
-    return false;
+    return EnvRules.platformVariable(name);
   }
 
   /**
