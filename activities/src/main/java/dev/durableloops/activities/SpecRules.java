@@ -74,9 +74,19 @@ public final class SpecRules {
    * @param passableEnv further names {@code passEnv} may name ({@code durable-loops.passable-env})
    * @param secretNames the names of the configured secrets
    * @param secretGrants who may use which secret, by secret name
+   * @param writableRoots directories a spec's {@code sandbox.writable} paths must lie under
+   *     ({@code durable-loops.sandbox.writable-roots}); empty: none may be named. The worker checks
+   *     the rest when it binds them ({@link Sandbox}: links, the data directory, {@code PATH}…)
    */
   public record Settings(List<Path> roots, List<String> remoteHosts, List<String> remoteSchemes, List<String> inheritedEnv,
-      List<String> passableEnv, Set<String> secretNames, Map<String, SecretGrant> secretGrants) {}
+      List<String> passableEnv, Set<String> secretNames, Map<String, SecretGrant> secretGrants, List<Path> writableRoots) {
+
+    /** Settings with no writable roots. */
+    public Settings(List<Path> roots, List<String> remoteHosts, List<String> remoteSchemes, List<String> inheritedEnv,
+        List<String> passableEnv, Set<String> secretNames, Map<String, SecretGrant> secretGrants) {
+      this(roots, remoteHosts, remoteSchemes, inheritedEnv, passableEnv, secretNames, secretGrants, List.of());
+    }
+  }
 
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SpecRules.class);
 
@@ -157,7 +167,31 @@ public final class SpecRules {
       }
     }
     checkPassEnv(spec.passEnv());
+    checkWritable(spec.sandbox() == null ? List.of() : spec.sandbox().normalized().writable());
     checkSecrets(spec, roles == null ? Set.of() : roles);
+  }
+
+  /** Each {@code sandbox.writable} path must lie under one of the worker's writable roots (by name; the worker resolves links). */
+  private void checkWritable(List<String> writable) {
+    List<Path> allowed = settings.writableRoots() == null ? List.of()
+        : settings.writableRoots().stream().map(p -> p.toAbsolutePath().normalize()).toList();
+    for (int i = 0; i < writable.size(); i++) {
+      String entry = writable.get(i);
+      String field = "sandbox.writable[" + i + "]";
+      if (allowed.isEmpty()) {
+        throw new SpecRefusedException(field, "names " + entry
+            + ", but this worker allows no writable path outside the workspace (durable-loops.sandbox.writable-roots lists the directories it allows)");
+      }
+      Path path;
+      try {
+        path = Path.of(entry);
+      } catch (RuntimeException e) {
+        throw new SpecRefusedException(field, "is not a path");
+      }
+      if (!path.isAbsolute() || allowed.stream().noneMatch(path.normalize()::startsWith)) {
+        throw new SpecRefusedException(field, "names " + entry + ", which is outside the worker's writable roots (durable-loops.sandbox.writable-roots)");
+      }
+    }
   }
 
   private void checkPassEnv(List<String> passEnv) {

@@ -118,7 +118,8 @@ public record LoopsProperties(
     roots.add(dataDir);
     roots.addAll(allowedRoots);
     return new SpecRules(new SpecRules.Settings(roots, allowedRemoteHosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList(),
-        allowedRemoteSchemes, inheritedEnv, passableEnv, secrets.keySet(), secretGrants));
+        allowedRemoteSchemes, inheritedEnv, passableEnv, secrets.keySet(), secretGrants,
+        sandbox == null || sandbox.writableRoots() == null ? List.of() : sandbox.writableRoots()));
   }
 
   /**
