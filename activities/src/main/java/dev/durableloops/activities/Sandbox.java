@@ -259,7 +259,7 @@ public final class Sandbox {
           return new Sandbox(Kind.SANDBOX_RUNTIME, srt, null, settings, srt.describe()
               + ": own PID and network namespaces, outbound only through its proxy to the spec's allowedDomains that the worker allows"
               + " (worker allows: " + allowed + "), read-only machine, writable workspace and private /tmp,"
-              + " .git hooks and config write-protected, data directory hidden; " + tail, limit);
+              + " .git hooks and config write-protected, data directory and home secrets hidden; " + tail, limit);
         }
         if (mode == Mode.SANDBOX_RUNTIME) {
           throw new IllegalStateException("durable-loops.sandbox.mode=sandbox_runtime, but " + found);
@@ -282,7 +282,7 @@ public final class Sandbox {
         + (skipped == null ? "" : " (" + skipped + ")") + ": own PID namespace, "
         + (settings.hostNetwork() ? "the host's network (durable-loops.sandbox.host-network=true)"
             : "own network namespace with no way out (no filtering proxy)")
-        + ", read-only root, writable workspace and /tmp, .git hooks and config write-protected, data directory hidden; " + tail, limit);
+        + ", read-only root, writable workspace and /tmp, .git hooks and config write-protected, data directory and home secrets hidden; " + tail, limit);
   }
 
   /** Whether commands run in a sandbox (the runtime or bubblewrap). */

@@ -25,11 +25,12 @@ import java.util.regex.Pattern;
  *
  * <p>Each step gets a settings file of its own, written beside the loop's logs in the data
  * directory (which the step cannot see): {@code network.allowedDomains} the spec's destinations
- * (already narrowed by the worker), {@code filesystem.denyRead} the data directory, the hidden paths
- * and {@code /tmp} (which the runtime replaces with an empty writable {@code tmpfs}: the step's own
- * {@code /tmp}, gone when it ends), {@code allowRead} the runtime's own socket directory, its
- * installation and the {@code /tmp} entries the command names, {@code allowWrite} the workspace and
- * the spec's writable paths.
+ * (already narrowed by the worker), {@code filesystem.denyRead} the data directory, the secrets of
+ * the worker's home, the tools root, the hidden paths and {@code /tmp} (which the runtime replaces
+ * with an empty writable {@code tmpfs}: the step's own {@code /tmp}, gone when it ends),
+ * {@code allowRead} the runtime's own socket directory, its installation, the step's environment
+ * file and the {@code /tmp} entries the command names, {@code allowWrite} the workspace and the
+ * spec's writable paths.
  *
  * <p>{@code srt} runs {@code node}, a shell, {@code bwrap}, {@code bash} and {@code socat} before the
  * command (outside the sandbox or before its seccomp filter), each reading its environment
