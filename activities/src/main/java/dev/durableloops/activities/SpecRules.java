@@ -34,6 +34,11 @@ import java.util.regex.Pattern;
  *       compile; commands and env values hold no NUL;
  *   <li>{@code passEnv} may name neither a platform variable ({@link #platformVariable}) nor
  *       anything outside the worker's inherited and passable names ({@code durable-loops.passable-env});
+ *   <li>{@code sandbox.writable} paths must lie under the worker's writable roots
+ *       ({@code durable-loops.sandbox.writable-roots}, default none); the worker checks the rest when
+ *       it binds them (links, the data directory, {@code PATH} entries…: {@link Sandbox});
+ *   <li>{@code env} may name any variable: its values reach only the sandboxed command
+ *       ({@link EnvRules});
  *   <li>every {@code ${secret:NAME}} in {@code env} must be configured and granted to the loop: to one
  *       of its starter's roles and, when the grant lists repositories, to its repository
  *       ({@link SecretGrant}; a secret without a grant is usable only by loops an {@code APPROVER}
