@@ -16,7 +16,9 @@ import java.util.Locale;
  * {@code .localhost} reach the worker's own loopback and addresses (it refuses them only to other
  * names), so those are covered only by an entry naming that very host: never by {@code *} or a
  * wildcard, so that a worker allowing "any domain" does not hand a step the Temporal frontend on
- * {@code 127.0.0.1:7233}.
+ * {@code 127.0.0.1:7233}. Nor does a wildcard cover a name without a dot ({@code temporal},
+ * {@code postgresql}): those are the services of compose's or Kubernetes' own network, reached
+ * through the search domains of the worker's resolver.
  */
 final class AllowedDomains {
 
@@ -37,7 +39,7 @@ final class AllowedDomains {
     if (a[0].equals(r[0])) {
       return true;
     }
-    if (local(r[0])) {
+    if (local(r[0]) || !r[0].contains(".")) {
       return false;
     }
     return a[0].equals("*") || a[0].startsWith("*.") && r[0].endsWith(a[0].substring(1));

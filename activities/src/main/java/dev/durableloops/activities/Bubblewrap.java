@@ -11,7 +11,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The fallback sandbox when the sandbox runtime is not installed: bubblewrap ({@code bwrap},
  * Debian's {@code bubblewrap} package) with a hand-written argument list. Each command runs as
- * {@code bwrap … -- sh -c <command>}:
+ * {@code bwrap … -- <launcher>}, the launcher setting the step's environment and becoming
+ * {@code sh -c <command>} ({@link Sandbox#LAUNCHER}); {@code bwrap} itself gets the worker's fixed
+ * environment ({@link EnvRules#outside}):
  * <ul>
  *   <li>a PID namespace of its own ({@code --unshare-pid}; also {@code --unshare-ipc},
  *       {@code --new-session}, {@code --die-with-parent}): when the namespace's first process dies
@@ -41,11 +43,14 @@ final class Bubblewrap {
   /**
    * The command line of one step.
    *
+   * @param inner what runs inside: the launcher
+   * @param readable files the launcher reads, bound read-only at their own path (they lie in the hidden loop directory)
+   * @param namedTmp paths under the machine's {@code /tmp} that stay readable
    * @param invisible the data directory and the hidden paths, absolute
    * @param writable the spec's writable paths, checked against {@code invisible} already
    * @param network whether the step keeps the host's network
    */
-  List<String> argv(String command, List<Path> namedTmp, Path workspace, Path stepTmp, List<Path> invisible, List<Path> writable,
+  List<String> argv(List<String> inner, List<Path> readable, List<Path> namedTmp, Path workspace, Path stepTmp, List<Path> invisible, List<Path> writable,
       boolean network) {
     List<String> argv = new ArrayList<>(List.of(bwrap, "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--new-session",
         "--cap-drop", "ALL", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--bind", stepTmp.toString(), "/tmp"));
@@ -64,6 +69,9 @@ final class Bubblewrap {
         argv.addAll(List.of("--ro-bind", "/dev/null", path.toString()));
       }
     }
+    for (Path file : readable) {
+      argv.addAll(List.of("--ro-bind", file.toString(), file.toString()));
+    }
     argv.addAll(List.of("--bind", workspace.toString(), workspace.toString()));
     // What git runs or reads as configuration stays as the worker left it (the sandbox runtime
     // write-protects these and more by itself).
@@ -74,7 +82,8 @@ final class Bubblewrap {
     for (Path path : writable) {
       argv.addAll(List.of("--bind-try", path.toString(), path.toString()));
     }
-    argv.addAll(List.of("--chdir", workspace.toString(), "--", "sh", "-c", command));
+    argv.addAll(List.of("--chdir", workspace.toString(), "--"));
+    argv.addAll(inner);
     return argv;
   }
 

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * @param sandbox how commands are confined; default {@link Sandbox#standard()}
  * @param passable names besides {@code inherited} a spec's {@code passEnv} may name
  *     ({@code durable-loops.passable-env}); default none. A platform variable
- *     ({@link SpecRules#platformVariable}) is never passed, listed or not.
+ *     ({@link EnvRules#platformVariable}) is never passed, listed or not.
  */
 public record CommandPolicy(long outputCapBytes, List<String> inherited, Map<String, String> secrets, Sandbox sandbox,
     List<String> passable) {
@@ -58,12 +58,12 @@ public record CommandPolicy(long outputCapBytes, List<String> inherited, Map<Str
   Map<String, String> environment(Map<String, String> worker, List<String> passEnv, Map<String, String> specEnv) {
     Map<String, String> env = new LinkedHashMap<>();
     for (String name : inherited) {
-      if (worker.containsKey(name) && !SpecRules.platformVariable(name)) {
+      if (worker.containsKey(name) && !EnvRules.platformVariable(name)) {
         env.put(name, worker.get(name));
       }
     }
     for (String name : passEnv == null ? List.<String>of() : passEnv) {
-      if (SpecRules.platformVariable(name) || !(inherited.contains(name) || passable.contains(name))) {
+      if (EnvRules.platformVariable(name) || !(inherited.contains(name) || passable.contains(name))) {
         throw new StepException(StepException.Kind.NOT_ALLOWED,
             "passEnv names '" + name + "', which this worker does not pass to steps (durable-loops.passable-env)");
       }

@@ -40,10 +40,6 @@ final class Delivery {
    */
   record Push(boolean ok, String output) {}
 
-  /** Variables of the worker's environment that would point git elsewhere than {@code gitDir}. */
-  static final List<String> REDIRECTING = List.of("GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
-      "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_CEILING_DIRECTORIES");
-
   /**
    * Pushes {@code commit} to {@code repository} as {@code refs/heads/<branch>}, from {@code gitDir}
    * (a bare repository whose objects include the commit's).
@@ -64,7 +60,7 @@ final class Delivery {
       ProcessBuilder pb = new ProcessBuilder(command).directory(gitDir.toFile()).redirectErrorStream(true)
           .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
       Map<String, String> env = pb.environment();
-      REDIRECTING.forEach(env::remove);
+      EnvRules.GIT_REDIRECTING.forEach(env::remove);
       env.put("GIT_DIR", gitDir.toString());
       env.put("GIT_TERMINAL_PROMPT", "0");
       env.put("GIT_ASKPASS", "true");

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -26,22 +25,24 @@ import java.util.regex.Pattern;
  *
  * <p>Each step gets a settings file of its own, written beside the loop's logs in the data
  * directory (which the step cannot see): {@code network.allowedDomains} the spec's destinations
- * (already narrowed by the worker), {@code filesystem.denyRead} the data directory, the hidden paths
- * and {@code /tmp} (which the runtime replaces with an empty writable {@code tmpfs}: the step's own
- * {@code /tmp}, gone when it ends), {@code allowRead} the runtime's own socket directory, its
- * installation and the {@code /tmp} entries the command names, {@code allowWrite} the workspace and
- * the spec's writable paths.
+ * (already narrowed by the worker), {@code filesystem.denyRead} the data directory, the secrets of
+ * the worker's home, the tools root, the hidden paths and {@code /tmp} (which the runtime replaces
+ * with an empty writable {@code tmpfs}: the step's own {@code /tmp}, gone when it ends),
+ * {@code allowRead} the runtime's own socket directory, its installation, the step's environment
+ * file and the {@code /tmp} entries the command names, {@code allowWrite} the workspace and the
+ * spec's writable paths.
  *
- * <p>{@code srt} hands the command its own environment, and it runs {@code node}, {@code bash},
- * {@code bwrap} and {@code socat} outside the sandbox first; so it gets the step's environment
- * without the names that steer those programs ({@code PATH}, {@code HOME}, {@code NODE_*},
- * {@code LD_*}, proxies and the like), which are set again inside the sandbox by {@code env}.
+ * <p>{@code srt} runs {@code node}, a shell, {@code bwrap}, {@code bash} and {@code socat} before the
+ * command (outside the sandbox or before its seccomp filter), each reading its environment
+ * ({@code NODE_OPTIONS}, {@code BASH_ENV}, {@code LD_PRELOAD}…); so it gets a fixed environment of
+ * the worker's ({@link EnvRules#outside}) and nothing of the step's, which the {@link Sandbox#LAUNCHER}
+ * sets as the command's last step inside the sandbox, over the runtime's proxy variables.
+ *
+ * <p>{@code network.deniedResolvedAddresses} always lists the private ranges
+ * ({@link Sandbox#PRIVATE_RANGES}) the worker does not allow, besides what the runtime refuses by
+ * itself (loopback, link-local, metadata, the host's own addresses).
  */
 final class SandboxRuntime {
-
-  /** What the runtime reads from its environment or hands to programs outside the sandbox. */
-  private static final Pattern HOST_STEERING = Pattern.compile(
-      "PATH|HOME|TMPDIR|SHELL|BASH_ENV|ENV|CDPATH|IFS|(NODE|LD|SRT|CLAUDE|CLAUDE_CODE|NPM_CONFIG|BASH_FUNC)_.*|.*_PROXY|.*PROXY.*");
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -56,13 +57,11 @@ final class SandboxRuntime {
 
   private final String node;
   private final Path cli;
-  private final Path home;
   private final String version;
 
-  private SandboxRuntime(String node, Path cli, Path home, String version) {
+  private SandboxRuntime(String node, Path cli, String version) {
     this.node = node;
     this.cli = cli;
-    this.home = home;
     this.version = version;
   }
 
@@ -96,7 +95,7 @@ final class SandboxRuntime {
     } catch (IOException e) {
       // The version is for the description only.
     }
-    SandboxRuntime runtime = new SandboxRuntime(node, cli, Path.of(System.getProperty("user.home")), version);
+    SandboxRuntime runtime = new SandboxRuntime(node, cli, version);
     String problem = runtime.trial();
     return problem == null ? runtime : problem;
   }
@@ -128,8 +127,8 @@ final class SandboxRuntime {
     try {
       dir = Files.createTempDirectory("durable-loops-srt-");
       Path settings = dir.resolve("settings.json");
-      writeSettings(settings, List.of(), List.of(Path.of("/tmp")), List.of(dir), List.of());
-      Map<String, String> env = hostEnvironment(dir);
+      writeSettings(settings, List.of(), Sandbox.PRIVATE_RANGES, List.of(Path.of("/tmp")), List.of(dir), List.of());
+      Map<String, String> env = hostEnvironment(EnvRules.outside(System.getenv()), dir);
       ProcessBuilder pb = new ProcessBuilder(command(settings, List.of("true"))).directory(dir.toFile()).redirectErrorStream(true)
           .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
       pb.environment().clear();
@@ -159,38 +158,30 @@ final class SandboxRuntime {
    * What runs one step: the command line, the environment {@code srt} starts with, and what to
    * remove afterwards.
    *
-   * @param env the step's environment (the command gets it, {@code TMPDIR} aside, which is {@code /tmp})
+   * @param inner what runs inside the sandbox (the launcher, which sets the step's environment)
+   * @param awaitProxy whether to wait for the proxy bridges first (the step may connect somewhere)
+   * @param outside the worker's fixed environment for {@code srt} ({@link EnvRules#outside})
    * @param settings where to write the step's settings file (outside anything the step can see)
    * @param domains where the step may connect, checked against the worker's list already
+   * @param deniedRanges address ranges an allowed name must not resolve to
    * @param denyRead the data directory and the hidden paths
-   * @param allowRead the {@code /tmp} entries the command names
+   * @param allowRead the {@code /tmp} entries the command names and the launcher's file
    * @param allowWrite the workspace and the spec's writable paths
    */
-  Sandbox.Wrapped wrap(String command, Map<String, String> env, Path settings, List<String> domains, List<Path> denyRead,
-      List<Path> allowRead, List<Path> allowWrite, Path workspace) throws IOException {
+  Sandbox.Wrapped wrap(List<String> inner, boolean awaitProxy, Map<String, String> outside, Path settings, List<String> domains,
+      List<String> deniedRanges, List<Path> denyRead, List<Path> allowRead, List<Path> allowWrite, Path workspace) throws IOException {
     Path sockets = Files.createTempDirectory("durable-loops-srt-");
     List<Path> deny = new ArrayList<>(denyRead);
     deny.add(Path.of("/tmp"));
     List<Path> read = new ArrayList<>(allowRead);
     read.add(sockets);
     read.add(cli.getParent().getParent());
-    writeSettings(settings, domains, deny, read, allowWrite);
-    Map<String, String> outside = hostEnvironment(sockets);
-    List<String> inside = new ArrayList<>();
-    if (!domains.isEmpty()) {
-      inside.addAll(List.of("sh", "-c", AWAIT_PROXY, "await-proxy"));
+    writeSettings(settings, domains, deniedRanges, deny, read, allowWrite);
+    List<String> argv = new ArrayList<>();
+    if (awaitProxy) {
+      argv.addAll(List.of("sh", "-c", AWAIT_PROXY, "await-proxy"));
     }
-    inside.add("env");
-    env.forEach((name, value) -> {
-      if (HOST_STEERING.matcher(name.toUpperCase(Locale.ROOT)).matches()) {
-        if (!name.equals("TMPDIR")) {
-          inside.add(name + "=" + value);
-        }
-      } else {
-        outside.put(name, value);
-      }
-    });
-    inside.addAll(List.of("sh", "-c", command));
+    argv.addAll(inner);
     List<String> before = MountPoints.present(workspace);
     Runnable cleanup = () -> {
       GitWorkspace.deleteTree(sockets);
@@ -201,7 +192,7 @@ final class SandboxRuntime {
         // Rewritten before the next step.
       }
     };
-    return new Sandbox.Wrapped(command(settings, inside), outside, cleanup);
+    return new Sandbox.Wrapped(command(settings, argv), hostEnvironment(outside, sockets), cleanup);
   }
 
   /** {@code node <cli.js> --settings <file> -- <argv…>}. */
@@ -211,23 +202,21 @@ final class SandboxRuntime {
     return line;
   }
 
-  /** What {@code srt} itself needs: the worker's {@code PATH} and home, and where to put its sockets. */
-  private Map<String, String> hostEnvironment(Path sockets) {
-    Map<String, String> env = new LinkedHashMap<>();
-    String path = System.getenv("PATH");
-    env.put("PATH", path == null ? "/usr/local/bin:/usr/bin:/bin" : path);
-    env.put("HOME", home.toString());
+  /** What {@code srt} itself needs: the worker's fixed environment, and where to put its sockets. */
+  private static Map<String, String> hostEnvironment(Map<String, String> outside, Path sockets) {
+    Map<String, String> env = new LinkedHashMap<>(outside);
     env.put("TMPDIR", sockets.toString());
     // The sandbox's TMPDIR: its /tmp, a tmpfs of its own.
     env.put("CLAUDE_CODE_TMPDIR", "/tmp");
     return env;
   }
 
-  private static void writeSettings(Path file, List<String> domains, List<Path> denyRead, List<Path> allowRead, List<Path> allowWrite)
-      throws IOException {
+  static void writeSettings(Path file, List<String> domains, List<String> deniedRanges, List<Path> denyRead, List<Path> allowRead,
+      List<Path> allowWrite) throws IOException {
     Map<String, Object> network = new LinkedHashMap<>();
     network.put("allowedDomains", domains);
     network.put("deniedDomains", List.of());
+    network.put("deniedResolvedAddresses", deniedRanges);
     Map<String, Object> filesystem = new LinkedHashMap<>();
     filesystem.put("denyRead", strings(denyRead));
     filesystem.put("allowRead", strings(allowRead));

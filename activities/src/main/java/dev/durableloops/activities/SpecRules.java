@@ -34,6 +34,11 @@ import java.util.regex.Pattern;
  *       compile; commands and env values hold no NUL;
  *   <li>{@code passEnv} may name neither a platform variable ({@link #platformVariable}) nor
  *       anything outside the worker's inherited and passable names ({@code durable-loops.passable-env});
+ *   <li>{@code sandbox.writable} paths must lie under the worker's writable roots
+ *       ({@code durable-loops.sandbox.writable-roots}, default none); the worker checks the rest when
+ *       it binds them (links, the data directory, {@code PATH} entries…: {@link Sandbox});
+ *   <li>{@code env} may name any variable: its values reach only the sandboxed command
+ *       ({@link EnvRules});
  *   <li>every {@code ${secret:NAME}} in {@code env} must be configured and granted to the loop: to one
  *       of its starter's roles and, when the grant lists repositories, to its repository
  *       ({@link SecretGrant}; a secret without a grant is usable only by loops an {@code APPROVER}
@@ -74,16 +79,19 @@ public final class SpecRules {
    * @param passableEnv further names {@code passEnv} may name ({@code durable-loops.passable-env})
    * @param secretNames the names of the configured secrets
    * @param secretGrants who may use which secret, by secret name
+   * @param writableRoots directories a spec's {@code sandbox.writable} paths must lie under
+   *     ({@code durable-loops.sandbox.writable-roots}); empty: none may be named. The worker checks
+   *     the rest when it binds them ({@link Sandbox}: links, the data directory, {@code PATH}…)
    */
   public record Settings(List<Path> roots, List<String> remoteHosts, List<String> remoteSchemes, List<String> inheritedEnv,
-      List<String> passableEnv, Set<String> secretNames, Map<String, SecretGrant> secretGrants) {}
+      List<String> passableEnv, Set<String> secretNames, Map<String, SecretGrant> secretGrants, List<Path> writableRoots) {
 
-  /** Name prefixes of the platform's own variables: never passed to a step, whatever is configured. */
-  static final List<String> PLATFORM_PREFIXES = List.of("DURABLE_LOOPS", "DURABLELOOPS", "TEMPORAL", "SPRING", "JAVA", "JDK",
-      "_JAVA", "MAVEN", "GIT", "CATALINA");
-
-  /** Exact names of variables the worker's JVM, git or ssh use (credentials, options). */
-  static final Set<String> PLATFORM_NAMES = Set.of("CLASSPATH", "SSH_AUTH_SOCK", "SSH_AGENT_PID", "LD_PRELOAD", "LD_LIBRARY_PATH");
+    /** Settings with no writable roots. */
+    public Settings(List<Path> roots, List<String> remoteHosts, List<String> remoteSchemes, List<String> inheritedEnv,
+        List<String> passableEnv, Set<String> secretNames, Map<String, SecretGrant> secretGrants) {
+      this(roots, remoteHosts, remoteSchemes, inheritedEnv, passableEnv, secretNames, secretGrants, List.of());
+    }
+  }
 
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SpecRules.class);
 
@@ -115,23 +123,9 @@ public final class SpecRules {
     });
   }
 
-  /**
-   * Whether {@code name} is one of the platform's own variables ({@code DURABLE_LOOPS_*},
-   * {@code DURABLELOOPS_*}, {@code TEMPORAL_*}, {@code SPRING_*}, {@code JAVA_*}, {@code JDK_*}
-   * (so {@code JDK_JAVA_OPTIONS}), {@code _JAVA_OPTIONS}, {@code MAVEN_*}, {@code GIT_*},
-   * {@code CLASSPATH}, {@code SSH_AUTH_SOCK} and the like), which no step may see.
-   */
+  /** Whether {@code name} is one of the platform's own variables ({@link EnvRules#platformVariable}), which no step may see. */
   public static boolean platformVariable(String name) {
-    String upper = name.toUpperCase(Locale.ROOT);
-    if (PLATFORM_NAMES.contains(upper)) {
-      return true;
-    }
-    for (String prefix : PLATFORM_PREFIXES) {
-      if (upper.equals(prefix) || upper.startsWith(prefix + "_")) {
-        return true;
-      }
-    }
-    return false;
+    return EnvRules.platformVariable(name);
   }
 
   /**
@@ -178,7 +172,31 @@ public final class SpecRules {
       }
     }
     checkPassEnv(spec.passEnv());
+    checkWritable(spec.sandbox() == null ? List.of() : spec.sandbox().normalized().writable());
     checkSecrets(spec, roles == null ? Set.of() : roles);
+  }
+
+  /** Each {@code sandbox.writable} path must lie under one of the worker's writable roots (by name; the worker resolves links). */
+  private void checkWritable(List<String> writable) {
+    List<Path> allowed = settings.writableRoots() == null ? List.of()
+        : settings.writableRoots().stream().map(p -> p.toAbsolutePath().normalize()).toList();
+    for (int i = 0; i < writable.size(); i++) {
+      String entry = writable.get(i);
+      String field = "sandbox.writable[" + i + "]";
+      if (allowed.isEmpty()) {
+        throw new SpecRefusedException(field, "names " + entry
+            + ", but this worker allows no writable path outside the workspace (durable-loops.sandbox.writable-roots lists the directories it allows)");
+      }
+      Path path;
+      try {
+        path = Path.of(entry);
+      } catch (RuntimeException e) {
+        throw new SpecRefusedException(field, "is not a path");
+      }
+      if (!path.isAbsolute() || allowed.stream().noneMatch(path.normalize()::startsWith)) {
+        throw new SpecRefusedException(field, "names " + entry + ", which is outside the worker's writable roots (durable-loops.sandbox.writable-roots)");
+      }
+    }
   }
 
   private void checkPassEnv(List<String> passEnv) {

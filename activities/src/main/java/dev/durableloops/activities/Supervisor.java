@@ -32,6 +32,11 @@ final class Supervisor {
 
   private static final String PERL = Sandbox.onPath("perl");
 
+  /** The absolute path of {@code perl}, or {@code null} when the worker's {@code PATH} has none. */
+  static String perl() {
+    return PERL;
+  }
+
   /** Whether steps run under the supervisor on this machine. */
   static boolean available() {
     return PERL != null;

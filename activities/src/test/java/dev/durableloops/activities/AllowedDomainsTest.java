@@ -31,4 +31,11 @@ class AllowedDomainsTest {
         "10.0.0.1:5432", "[::1]:8080");
     assertThat(AllowedDomains.refused(List.of("localhost:3000", "10.0.0.1:5432"), List.of("localhost", "10.0.0.1"))).isEmpty();
   }
+
+  @Test
+  void aWildcardDoesNotCoverANameWithoutADot() {
+    assertThat(AllowedDomains.refused(List.of("temporal:7233", "postgresql", "x.temporal"), List.of("*", "*.temporal")))
+        .containsExactly("temporal:7233", "postgresql");
+    assertThat(AllowedDomains.refused(List.of("temporal:7233"), List.of("temporal:7233"))).isEmpty();
+  }
 }

@@ -59,7 +59,11 @@ class SandboxAttackTest {
 
   /** A prepared loop {@code loop-a} under the sandbox runtime allowing {@code allowed}; its activities. */
   private LoopActivities loop(String... allowed) throws Exception {
-    Sandbox sandbox = SandboxTest.sandbox(Sandbox.Mode.SANDBOX_RUNTIME, allowed);
+    return loop(SandboxTest.sandbox(Sandbox.Mode.SANDBOX_RUNTIME, allowed));
+  }
+
+  /** A prepared loop {@code loop-a} under {@code sandbox}; its activities. */
+  private LoopActivities loop(Sandbox sandbox) throws Exception {
     Path origin = TestRepos.create(tmp.resolve("origin"), Map.of("a.txt", "a\n"));
     env = TestActivityEnvironment.newInstance();
     env.registerActivitiesImplementations(new LoopActivitiesImpl(tmp.resolve("data"),
@@ -71,9 +75,261 @@ class SandboxAttackTest {
 
   /** Runs {@code command} as the loop's maker with {@code spec}; returns what it wrote to {@code .loop/out.txt}. */
   private String make(LoopActivities activities, SandboxSpec spec, String command) throws Exception {
-    activities.make(new MakeInput(new StepContext("loop-a", 1, "goal", prepared.commit(), Map.of(), List.of(), spec),
+    return make(activities, spec, Map.of(), command);
+  }
+
+  /** Runs {@code command} as the loop's maker with {@code spec} and the spec's {@code env}; returns what it wrote to {@code .loop/out.txt}. */
+  private String make(LoopActivities activities, SandboxSpec spec, Map<String, String> specEnv, String command) throws Exception {
+    activities.make(new MakeInput(new StepContext("loop-a", 1, "goal", prepared.commit(), specEnv, List.of(), spec),
         new StepSpec("(" + command + ") > .loop/out.txt 2>&1", "PT1M")));
     return Files.readString(ws().resolve(".loop/out.txt"));
+  }
+
+  /** The sandbox of {@code mode}: the process group alone for {@link Sandbox.Mode#NONE}. */
+  private static Sandbox sandboxOf(Sandbox.Mode mode) {
+    return mode == Sandbox.Mode.NONE ? Sandbox.detect(Sandbox.Mode.NONE, List.of(), 0) : SandboxTest.sandbox(mode);
+  }
+
+  /**
+   * Runs {@code true} as the maker of a loop under {@code mode}, with the spec's {@code env} made by
+   * {@code attack} from a command line that would leave a marker outside the workspace (with the
+   * worker's environment in it) and one in the loop's {@code .loop}; neither may appear: the step's
+   * own {@code sh -c true} ignores every one of these variables, so a marker means a process before
+   * the command (the supervisor, srt's node, its shells, bwrap) read it.
+   */
+  private void assertSpecEnvRunsNothingBeforeTheCommand(Sandbox.Mode mode, java.util.function.Function<String, Map<String, String>> attack)
+      throws Exception {
+    LoopActivities activities = loop(sandboxOf(mode));
+    Path outside = tmp.resolve("marker-outside");
+    Path inside = ws().resolve(".loop/marker-inside");
+    String payload = "cat /proc/$PPID/environ > " + outside + "; touch " + inside;
+    make(activities, SandboxSpec.DEFAULT, attack.apply(payload), "echo ran");
+    assertThat(Files.readString(ws().resolve(".loop/out.txt"))).contains("ran");
+    assertThat(outside).as("a process outside the sandbox ran the spec's env").doesNotExist();
+    assertThat(inside).as("a process before the step's command ran the spec's env").doesNotExist();
+  }
+
+  /** {@code PERL5OPT}: code for every perl that starts (the step supervisor is one). */
+  private static Map<String, String> perl5opt(String payload) {
+    return Map.of("PERL5OPT", "-Mbase;system(q{" + payload + "})");
+  }
+
+  /** {@code BASH_ENV}: a script every non-interactive bash sources first. */
+  private Map<String, String> bashEnv(String payload) throws Exception {
+    return Map.of("BASH_ENV", Files.writeString(tmp.resolve("bash-env.sh"), payload + "\n").toString());
+  }
+
+  /** {@code ENV}: a script an interactive or POSIX-mode shell sources first. */
+  private Map<String, String> shEnv(String payload) throws Exception {
+    return Map.of("ENV", Files.writeString(tmp.resolve("sh-env.sh"), payload + "\n").toString());
+  }
+
+  /** {@code SHELLOPTS=xtrace} with a {@code PS4} that runs a command at every traced line of a bash. */
+  private static Map<String, String> xtrace(String payload) {
+    return Map.of("SHELLOPTS", "xtrace", "PS4", "$(" + payload + ")");
+  }
+
+  /**
+   * A shared library whose constructor runs {@code payload} in every program that loads it but the
+   * step's own shell ({@code dash}, {@code sh}), compiled here; the test skips without a C compiler.
+   */
+  private Path library(String payload) throws Exception {
+    assumeTrue(Sandbox.onPath("cc") != null, "no C compiler here to build the preloaded library");
+    Path source = Files.writeString(tmp.resolve("evil.c"), "#include <stdlib.h>\n#include <string.h>\n#include <unistd.h>\n"
+        + "unsigned int la_version(unsigned int v) { return v; }\n"
+        + "__attribute__((constructor)) static void evil(void) {\n"
+        + "  char exe[4096]; ssize_t n = readlink(\"/proc/self/exe\", exe, sizeof exe - 1);\n"
+        + "  if (n > 0) { exe[n] = 0; const char *b = strrchr(exe, '/'); b = b ? b + 1 : exe;\n"
+        + "    if (!strcmp(b, \"dash\") || !strcmp(b, \"sh\")) return; }\n"
+        + "  unsetenv(\"LD_PRELOAD\"); unsetenv(\"LD_AUDIT\");\n"
+        + "  system(\"" + payload.replace("\\", "\\\\").replace("\"", "\\\"") + "\"); }\n");
+    Path lib = tmp.resolve("evil.so");
+    Process cc = new ProcessBuilder("cc", "-shared", "-fPIC", "-o", lib.toString(), source.toString()).redirectErrorStream(true).start();
+    assertThat(cc.waitFor()).as(new String(cc.getInputStream().readAllBytes())).isZero();
+    return lib;
+  }
+
+  @Test
+  @DisplayName("the spec's env sets PERL5OPT to run code in the step supervisor (perl, the worker's child) under the sandbox runtime")
+  void perl5optUnderSandboxRuntime() throws Exception {
+    assertSpecEnvRunsNothingBeforeTheCommand(Sandbox.Mode.SANDBOX_RUNTIME, SandboxAttackTest::perl5opt);
+  }
+
+  @Test
+  @DisplayName("the spec's env sets PERL5OPT to run code in the step supervisor under bubblewrap")
+  void perl5optUnderBubblewrap() throws Exception {
+    assertSpecEnvRunsNothingBeforeTheCommand(Sandbox.Mode.BUBBLEWRAP, SandboxAttackTest::perl5opt);
+  }
+
+  @Test
+  @DisplayName("the spec's env sets PERL5OPT to run code in the step supervisor with the process group alone")
+  void perl5optWithProcessGroup() throws Exception {
+    assumeTrue(Supervisor.available(), "no perl here for the step supervisor");
+    assertSpecEnvRunsNothingBeforeTheCommand(Sandbox.Mode.NONE, SandboxAttackTest::perl5opt);
+  }
+
+  @Test
+  @DisplayName("the spec's env sets LD_PRELOAD to a library that runs code in perl, node and bwrap under the sandbox runtime")
+  void ldPreloadUnderSandboxRuntime() throws Exception {
+    assertSpecEnvRunsNothingBeforeTheCommand(Sandbox.Mode.SANDBOX_RUNTIME, p -> Map.of("LD_PRELOAD", uncheckedLibrary(p)));
+  }
+
+  @Test
+  @DisplayName("the spec's env sets LD_PRELOAD to a library that runs code in perl and bwrap under bubblewrap")
+  void ldPreloadUnderBubblewrap() throws Exception {
+    assertSpecEnvRunsNothingBeforeTheCommand(Sandbox.Mode.BUBBLEWRAP, p -> Map.of("LD_PRELOAD", uncheckedLibrary(p)));
+  }
+
+  @Test
+  @DisplayName("the spec's env sets LD_PRELOAD to a library that runs code in the supervisor with the process group alone")
+  void ldPreloadWithProcessGroup() throws Exception {
+    assertSpecEnvRunsNothingBeforeTheCommand(Sandbox.Mode.NONE, p -> Map.of("LD_PRELOAD", uncheckedLibrary(p)));
+  }
+
+  @Test
+  @DisplayName("the spec's env sets LD_AUDIT to a library the dynamic linker loads into perl, node and bwrap under the sandbox runtime")
+  void ldAuditUnderSandboxRuntime() throws Exception {
+    assertSpecEnvRunsNothingBeforeTheCommand(Sandbox.Mode.SANDBOX_RUNTIME, p -> Map.of("LD_AUDIT", uncheckedLibrary(p)));
+  }
+
+  @Test
+  @DisplayName("the spec's env sets LD_AUDIT to a library the dynamic linker loads into perl and bwrap under bubblewrap")
+  void ldAuditUnderBubblewrap() throws Exception {
+    assertSpecEnvRunsNothingBeforeTheCommand(Sandbox.Mode.BUBBLEWRAP, p -> Map.of("LD_AUDIT", uncheckedLibrary(p)));
+  }
+
+  @Test
+  @DisplayName("the spec's env sets LD_AUDIT to a library the dynamic linker loads into the supervisor with the process group alone")
+  void ldAuditWithProcessGroup() throws Exception {
+    assertSpecEnvRunsNothingBeforeTheCommand(Sandbox.Mode.NONE, p -> Map.of("LD_AUDIT", uncheckedLibrary(p)));
+  }
+
+  @Test
+  @DisplayName("the spec's env sets NODE_OPTIONS=--require evil.js for srt's own node, which runs outside the sandbox")
+  void nodeOptionsUnderSandboxRuntime() throws Exception {
+    assertSpecEnvRunsNothingBeforeTheCommand(Sandbox.Mode.SANDBOX_RUNTIME, p -> {
+      try {
+        Path script = Files.writeString(tmp.resolve("evil.js"), "require('child_process').execSync(" + quoteJs(p) + ");\n");
+        return Map.of("NODE_OPTIONS", "--require " + script);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+  }
+
+  @Test
+  @DisplayName("the spec's env sets OPENSSL_CONF to a configuration that loads a library into srt's own node")
+  void opensslConfUnderSandboxRuntime() throws Exception {
+    assertSpecEnvRunsNothingBeforeTheCommand(Sandbox.Mode.SANDBOX_RUNTIME, p -> {
+      try {
+        Path conf = Files.writeString(tmp.resolve("openssl.cnf"), "openssl_conf = conf_sect\nnodejs_conf = conf_sect\n"
+            + "[conf_sect]\nengines = engine_sect\n[engine_sect]\nevil = evil_sect\n[evil_sect]\ndynamic_path = "
+            + uncheckedLibrary(p) + "\ninit = 1\n");
+        return Map.of("OPENSSL_CONF", conf.toString());
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+  }
+
+  @Test
+  @DisplayName("the spec's env sets SHELLOPTS=xtrace and a PS4 that runs a command, for srt's shells before its seccomp filter")
+  void xtraceUnderSandboxRuntime() throws Exception {
+    assertSpecEnvRunsNothingBeforeTheCommand(Sandbox.Mode.SANDBOX_RUNTIME, SandboxAttackTest::xtrace);
+  }
+
+  @Test
+  @DisplayName("the spec's env sets SHELLOPTS=xtrace and a PS4 that runs a command under bubblewrap")
+  void xtraceUnderBubblewrap() throws Exception {
+    assertSpecEnvRunsNothingBeforeTheCommand(Sandbox.Mode.BUBBLEWRAP, SandboxAttackTest::xtrace);
+  }
+
+  @Test
+  @DisplayName("the spec's env sets SHELLOPTS=xtrace and a PS4 that runs a command with the process group alone")
+  void xtraceWithProcessGroup() throws Exception {
+    assertSpecEnvRunsNothingBeforeTheCommand(Sandbox.Mode.NONE, SandboxAttackTest::xtrace);
+  }
+
+  @Test
+  @DisplayName("the spec's env sets BASH_ENV to a script srt's inner bash sources before its seccomp filter")
+  void bashEnvUnderSandboxRuntime() throws Exception {
+    assertSpecEnvRunsNothingBeforeTheCommand(Sandbox.Mode.SANDBOX_RUNTIME, p -> unchecked(() -> bashEnv(p)));
+  }
+
+  @Test
+  @DisplayName("the spec's env sets BASH_ENV to a script a bash before the command would source, under bubblewrap")
+  void bashEnvUnderBubblewrap() throws Exception {
+    assertSpecEnvRunsNothingBeforeTheCommand(Sandbox.Mode.BUBBLEWRAP, p -> unchecked(() -> bashEnv(p)));
+  }
+
+  @Test
+  @DisplayName("the spec's env sets BASH_ENV to a script a bash before the command would source, with the process group alone")
+  void bashEnvWithProcessGroup() throws Exception {
+    assertSpecEnvRunsNothingBeforeTheCommand(Sandbox.Mode.NONE, p -> unchecked(() -> bashEnv(p)));
+  }
+
+  @Test
+  @DisplayName("the spec's env sets ENV to a script a POSIX shell before the command would source, under the sandbox runtime")
+  void envUnderSandboxRuntime() throws Exception {
+    assertSpecEnvRunsNothingBeforeTheCommand(Sandbox.Mode.SANDBOX_RUNTIME, p -> unchecked(() -> shEnv(p)));
+  }
+
+  @Test
+  @DisplayName("the spec's env sets ENV to a script a POSIX shell before the command would source, under bubblewrap")
+  void envUnderBubblewrap() throws Exception {
+    assertSpecEnvRunsNothingBeforeTheCommand(Sandbox.Mode.BUBBLEWRAP, p -> unchecked(() -> shEnv(p)));
+  }
+
+  @Test
+  @DisplayName("the spec's env sets ENV to a script a POSIX shell before the command would source, with the process group alone")
+  void envWithProcessGroup() throws Exception {
+    assertSpecEnvRunsNothingBeforeTheCommand(Sandbox.Mode.NONE, p -> unchecked(() -> shEnv(p)));
+  }
+
+  /** Positive control: the spec's env reaches the step's command itself under {@code mode}, {@code LD_PRELOAD} and {@code PERL5OPT} included. */
+  private void assertSpecEnvReachesTheCommand(Sandbox.Mode mode, String tmpdir) throws Exception {
+    LoopActivities activities = loop(sandboxOf(mode));
+    String out = make(activities, SandboxSpec.DEFAULT, Map.of("GREETING", "hi there\nwith=two lines", "PERL5OPT", "-w", "LD_PRELOAD", ""),
+        "echo \"$GREETING|$PERL5OPT|${LD_PRELOAD-unset}|${TMPDIR-unset}|$LOOP_ID\"");
+    assertThat(out.strip()).isEqualTo("hi there\nwith=two lines|-w||" + tmpdir + "|loop-a");
+  }
+
+  @Test
+  @DisplayName("positive control: the spec's env reaches the step's command under the sandbox runtime")
+  void specEnvReachesTheCommandUnderSandboxRuntime() throws Exception {
+    assertSpecEnvReachesTheCommand(Sandbox.Mode.SANDBOX_RUNTIME, "/tmp");
+  }
+
+  @Test
+  @DisplayName("positive control: the spec's env reaches the step's command under bubblewrap")
+  void specEnvReachesTheCommandUnderBubblewrap() throws Exception {
+    assertSpecEnvReachesTheCommand(Sandbox.Mode.BUBBLEWRAP, "/tmp");
+  }
+
+  @Test
+  @DisplayName("positive control: the spec's env reaches the step's command with the process group alone")
+  void specEnvReachesTheCommandWithProcessGroup() throws Exception {
+    assertSpecEnvReachesTheCommand(Sandbox.Mode.NONE, System.getenv().getOrDefault("TMPDIR", "unset"));
+  }
+
+  private interface IoSupplier<T> {
+    T get() throws Exception;
+  }
+
+  private static <T> T unchecked(IoSupplier<T> supplier) {
+    try {
+      return supplier.get();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private String uncheckedLibrary(String payload) {
+    return unchecked(() -> library(payload)).toString();
+  }
+
+  private static String quoteJs(String text) {
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
 
   private Path ws() {

@@ -86,6 +86,13 @@ class SandboxTest {
     return sandbox;
   }
 
+  /** The sandbox of {@code mode} with {@code writableRoots} allowed, or the test skips as {@link #sandbox} does. */
+  static Sandbox writableUnder(Sandbox.Mode mode, List<Path> writableRoots, String... allowedDomains) {
+    sandbox(mode, allowedDomains);
+    return Sandbox.detect(new Sandbox.Settings(mode, List.of(), ProcessLimit.DEFAULT_MAX_PROCESSES)
+        .withAllowedDomains(List.of(allowedDomains)).withWritableRoots(writableRoots));
+  }
+
   private static boolean running(String commandLine) {
     return ProcessHandle.allProcesses().anyMatch(p -> p.isAlive()
         && p.info().commandLine().map(c -> c.equals(commandLine) || c.endsWith("/" + commandLine)).orElse(false));
@@ -160,7 +167,7 @@ class SandboxTest {
     Path cache = Files.createDirectories(tmp.resolve("agent-cache"));
     try (ServerSocket server = new ServerSocket(0)) {
       String allowed = "127.0.0.1:" + server.getLocalPort();
-      LoopActivities activities = activities(sandbox(Sandbox.Mode.SANDBOX_RUNTIME, allowed),
+      LoopActivities activities = activities(writableUnder(Sandbox.Mode.SANDBOX_RUNTIME, List.of(tmp), allowed),
           new SandboxSpec(false, List.of(cache.toString()), List.of(allowed)));
       String connect = "curl -fsS -m 5 --noproxy '' -o /dev/null http://" + allowed + "/";
       new Thread(() -> answerOnce(server)).start();
@@ -215,9 +222,9 @@ class SandboxTest {
   @ParameterizedTest
   @EnumSource(names = {"SANDBOX_RUNTIME", "BUBBLEWRAP"})
   void aWritablePathThatWouldExposeTheDataDirectoryFailsTheStep(Sandbox.Mode mode) throws Exception {
-    LoopActivities activities = activities(sandbox(mode), new SandboxSpec(true, List.of(tmp.resolve("data").toString())));
+    LoopActivities activities = activities(writableUnder(mode, List.of(tmp)), new SandboxSpec(true, List.of(tmp.resolve("data").toString())));
     assertThatThrownBy(() -> make(activities, "true")).rootCause()
-        .hasMessageContaining("sandbox.writable names " + tmp.resolve("data") + ", which would expose");
+        .hasMessageContaining("sandbox.writable[0] names " + tmp.resolve("data") + ", which would expose");
   }
 
   @Test

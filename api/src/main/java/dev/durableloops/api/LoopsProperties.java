@@ -118,7 +118,8 @@ public record LoopsProperties(
     roots.add(dataDir);
     roots.addAll(allowedRoots);
     return new SpecRules(new SpecRules.Settings(roots, allowedRemoteHosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList(),
-        allowedRemoteSchemes, inheritedEnv, passableEnv, secrets.keySet(), secretGrants));
+        allowedRemoteSchemes, inheritedEnv, passableEnv, secrets.keySet(), secretGrants,
+        sandbox == null || sandbox.writableRoots() == null ? List.of() : sandbox.writableRoots()));
   }
 
   /**
@@ -139,6 +140,13 @@ public record LoopsProperties(
    * @param runtime where the sandbox runtime ({@code srt}) is installed, the directory
    *     {@code npm ci} ran in; default {@code ~/.local/share/durable-loops/sandbox-runtime} (where
    *     {@code deploy/lib.sh} installs it), then {@code srt} on the {@code PATH}
+   * @param writableRoots directories a spec's {@code sandbox.writable} paths may lie under (e.g.
+   *     {@code /root/.claude} for the agent's login); default none: every {@code sandbox.writable} is
+   *     refused. Never writable whatever is listed: the data directory, hidden paths, the secrets of
+   *     the worker's home, the tools root and the sandbox runtime, the Java runtime, {@code PATH} entries
+   * @param privateNetworks private ranges ({@code 10.0.0.0/8}, {@code 172.16.0.0/12},
+   *     {@code 192.168.0.0/16}, {@code 100.64.0.0/10}, {@code fc00::/7}, each named exactly) that an
+   *     allowed host name may resolve to; default none
    */
   public record Confinement(
       @DefaultValue("AUTO") dev.durableloops.activities.Sandbox.Mode mode,
@@ -146,11 +154,14 @@ public record LoopsProperties(
       @DefaultValue("512") int maxProcesses,
       @DefaultValue({}) List<String> allowedDomains,
       @DefaultValue("false") boolean hostNetwork,
-      Path runtime) {
+      Path runtime,
+      @DefaultValue({}) List<Path> writableRoots,
+      @DefaultValue({}) List<String> privateNetworks) {
 
     /** These settings for the activities' sandbox. */
     public dev.durableloops.activities.Sandbox.Settings settings() {
-      return new dev.durableloops.activities.Sandbox.Settings(mode, hidden, maxProcesses, allowedDomains, hostNetwork, runtime);
+      return new dev.durableloops.activities.Sandbox.Settings(mode, hidden, maxProcesses, allowedDomains, hostNetwork, runtime,
+          writableRoots, privateNetworks, null);
     }
   }
 

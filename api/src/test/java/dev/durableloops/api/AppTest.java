@@ -35,6 +35,7 @@ abstract class AppTest {
   static void properties(DynamicPropertyRegistry registry) {
     registry.add("durable-loops.data-dir", () -> TMP.resolve("data").toString());
     registry.add("durable-loops.allowed-roots", TMP::toString);
+    registry.add("durable-loops.sandbox.writable-roots", () -> "/tmp/agent-cache");
   }
 
   private static Path createTmp() {

@@ -22,6 +22,11 @@ class SpecPolicyTest {
 
   @TempDir Path tmp;
 
+  private static LoopSpec spec(Path repository, dev.durableloops.workflows.spec.SandboxSpec sandbox) {
+    return new LoopSpec("t", "g", new WorkspaceSpec(repository.toString(), "main"), null, null, new StepSpec("true", null),
+        List.of(new CheckSpec("c", "true", null, null, true, null)), null, null, null, null, null, null, null, null, sandbox);
+  }
+
   private static LoopSpec spec(Path repository) {
     return new LoopSpec("t", "g", new WorkspaceSpec(repository.toString(), "main"), null, null, new StepSpec("true", null),
         List.of(new CheckSpec("c", "true", null, null, true, null)), null, null, null, null);
@@ -38,5 +43,28 @@ class SpecPolicyTest {
     Path outside = Files.createDirectories(tmp.resolve("elsewhere"));
     assertThatThrownBy(() -> policy.check(spec(outside))).isInstanceOf(SpecRejectedException.class)
         .hasMessageContaining("outside the allowed roots");
+  }
+
+  @Test
+  void aWritablePathIsRefusedAtTheApiUnlessItLiesUnderTheWorkersWritableRoots() throws Exception {
+    Path data = Files.createDirectories(tmp.resolve("data"));
+    Path repo = Files.createDirectories(data.resolve("repo"));
+    SpecPolicy none = policy(data, List.of());
+    var writable = new dev.durableloops.workflows.spec.SandboxSpec(true, List.of("/root/.claude"));
+    assertThatThrownBy(() -> none.check(spec(repo, writable))).isInstanceOf(SpecRejectedException.class)
+        .hasMessageContaining("durable-loops.sandbox.writable-roots")
+        .extracting(e -> ((SpecRejectedException) e).field()).isEqualTo("sandbox.writable[0]");
+    SpecPolicy claude = policy(data, List.of(Path.of("/root/.claude")));
+    assertThatCode(() -> claude.check(spec(repo, writable))).doesNotThrowAnyException();
+    assertThatThrownBy(() -> claude.check(spec(repo, new dev.durableloops.workflows.spec.SandboxSpec(true, List.of("/root")))))
+        .isInstanceOf(SpecRejectedException.class).hasMessageContaining("outside the worker's writable roots");
+  }
+
+  private static SpecPolicy policy(Path data, List<Path> writableRoots) {
+    return new SpecPolicy(new LoopsProperties(data, "q", "http://ui", false, "t", List.of(), List.of(), List.of("https"),
+        DataSize.ofKilobytes(256), DataSize.ofMegabytes(64), List.of("PATH"), Map.of(), null, null,
+        new LoopsProperties.Capacity(2000, 200, 1200, 8, 8), List.of(), null, "roles", null,
+        new LoopsProperties.Confinement(dev.durableloops.activities.Sandbox.Mode.NONE, List.of(), 0, List.of(), false, null, writableRoots,
+            List.of()), null, List.of(), Map.of(), null));
   }
 }
