@@ -70,6 +70,15 @@ final class CommandRunner {
      */
     void beat(String status, String tail, long outputBytes);
 
+    /**
+     * {@code tail}, an output's end cut at its start, made fit to carry in {@link #beat}; applied to
+     * each of the stdout and stderr tails before they are joined, so a cut at the start of either is
+     * seen ({@link LiveOutput} replaces secrets, even one the cut falls into). Unchanged by default.
+     */
+    default String cut(String tail) {
+      return tail;
+    }
+
     Progress NONE = (status, tail, bytes) -> {};
   }
 
@@ -186,7 +195,7 @@ final class CommandRunner {
         }
         if (System.nanoTime() >= nextBeat) {
           nextBeat += POLL.toNanos();
-          progress.beat("running", liveTail(logFile, stdoutFile), size(logFile) + size(stdoutFile));
+          progress.beat("running", liveTail(logFile, stdoutFile, progress::cut), size(logFile) + size(stdoutFile));
         }
       }
     } catch (InterruptedException e) {
@@ -302,14 +311,16 @@ final class CommandRunner {
   /**
    * What a running command has printed: the tail of its output, or when stdout goes to a file of
    * its own, both tails under {@code [stdout]} and {@code [stderr]}; at most
-   * {@link StepOutput#TAIL_CHARS} characters.
+   * {@link StepOutput#TAIL_CHARS} characters before {@code cut}.
+   *
+   * @param cut applied to each tail before they are joined ({@link Progress#cut})
    */
-  static String liveTail(Path logFile, Path stdoutFile) {
+  static String liveTail(Path logFile, Path stdoutFile, java.util.function.UnaryOperator<String> cut) {
     if (stdoutFile == null) {
-      return tail(logFile, LIVE_LINES, StepOutput.TAIL_CHARS);
+      return cut.apply(tail(logFile, LIVE_LINES, StepOutput.TAIL_CHARS));
     }
     int half = StepOutput.TAIL_CHARS / 2 - 20;
-    return "[stdout]\n" + tail(stdoutFile, LIVE_LINES / 2, half) + "\n[stderr]\n" + tail(logFile, LIVE_LINES / 2, half);
+    return "[stdout]\n" + cut.apply(tail(stdoutFile, LIVE_LINES / 2, half)) + "\n[stderr]\n" + cut.apply(tail(logFile, LIVE_LINES / 2, half));
   }
 
   /** Lines of output carried live at most. */

@@ -2,7 +2,6 @@ package dev.durableloops.activities;
 
 import dev.durableloops.workflows.LoopErrorType;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.durableloops.workflows.state.CheckEvidence;
 import dev.durableloops.workflows.steps.CheckInput;
@@ -17,7 +16,6 @@ import dev.durableloops.workflows.steps.DeliverInput;
 import dev.durableloops.workflows.steps.NotifyInput;
 import dev.durableloops.workflows.steps.DeliverResult;
 import dev.durableloops.workflows.spec.DeliverSpec;
-import dev.durableloops.workflows.state.FailedTest;
 import dev.durableloops.workflows.steps.GateInput;
 import dev.durableloops.workflows.steps.GatePolicy;
 import dev.durableloops.workflows.steps.GateResult;
@@ -37,19 +35,14 @@ import dev.durableloops.workflows.steps.Task;
 import dev.durableloops.workflows.spec.StepSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.function.Supplier;
 import org.slf4j.MDC;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * The loop's activities against a real git workspace and real processes. One instance serves
@@ -62,23 +55,8 @@ import java.util.regex.PatternSyntaxException;
  */
 public class LoopActivitiesImpl implements LoopActivities {
 
-  /** Tasks kept from a discover command. */
-  static final int MAX_TASKS = 100;
-
-  /** Characters kept of one task. */
-  static final int MAX_TASK_CHARS = 1_000;
-
-  /** Characters of a task's id at most. */
-  static final int MAX_TASK_ID_CHARS = 200;
-
-  /** Characters of a task's detail at most. */
-  static final int MAX_DETAIL_CHARS = 4_000;
-
   /** Characters kept of a reflection. */
   static final int MAX_REFLECTION_CHARS = 4_000;
-
-  /** Bytes of a check's output searched for its metric (the end of the output). */
-  static final int METRIC_WINDOW = 1 << 20;
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -184,7 +162,7 @@ public class LoopActivitiesImpl implements LoopActivities {
       Path stdout = paths.log(ctx.loopId(), ctx.iteration(), "discover.out");
       CommandRunner.Run run = run(ctx, lease, input.discover(), "discover", stdout, Map.of());
       // Task texts enter history and the state: secrets the command printed are replaced first.
-      List<Task> items = parseTasks(redaction.apply(read(stdout)));
+      List<Task> items = StepReports.parseTasks(StepReports.read(stdout), redaction);
       String task = items.isEmpty() ? null : items.get(0).text();
       if (task == null && (run.exitCode() != 0)) {
         // A failing discover command is not proof that no work is left.
@@ -225,7 +203,7 @@ public class LoopActivitiesImpl implements LoopActivities {
       Fence.Lease lease = reconciled(ctx);
       lease.write("clear the result file", () -> WorkspaceFiles.delete(ws, MemoryFiles.RESULT));
       CommandRunner.Run run = run(ctx, lease, input.make(), "make", null, Map.of());
-      MakerReport report = MakerReport.read(ws, redaction);
+      StepReports.MakerReport report = StepReports.MakerReport.read(ws, redaction);
       observer.makerSpent(report.costUsd(), report.tokens());
       LiveOutput.of("make", redaction).after(run, "committing the attempt");
       GitWorkspace.Attempt attempt = lease.write("commit the attempt", () ->
@@ -235,8 +213,9 @@ public class LoopActivitiesImpl implements LoopActivities {
               ctx.commit(),
               "loop " + ctx.loopId() + " iteration " + ctx.iteration() + " attempt\n\n"
                   + (report.summary() == null ? "maker exited " + run.exitCode() : report.summary()) + "\n"));
+      // The stat counts files and lines; redacted all the same, as everything else of the maker's that enters history.
       return new MakeResult(
-          attempt.commit(), attempt.ref(), attempt.changed(), attempt.diffHash(), attempt.diffStat(),
+          attempt.commit(), attempt.ref(), attempt.changed(), attempt.diffHash(), redaction.apply(attempt.diffStat()),
           run.exitCode(), run.timedOut(), run.durationMillis(), report.summary(), report.costUsd(), report.tokens(),
           redaction.tail(run.tail()), run.log().toString());
     });
@@ -254,15 +233,17 @@ public class LoopActivitiesImpl implements LoopActivities {
       for (CheckSpec check : input.checks()) {
         lease.write("clear the reports directory", () -> WorkspaceFiles.emptyDirectory(ws, MemoryFiles.REPORTS));
         CommandRunner.Run run = run(ctx, lease, new StepSpec(check.command(), check.timeout()), "check-" + check.name(), null, Map.of());
-        JUnitReports.Summary reports = readReports(ws, check.reports());
-        Double value = check.metric() == null ? null : readMetric(run.log(), check.metric().pattern());
+        JUnitReports.Summary reports = StepReports.readReports(ws, check.reports(), redaction);
+        Double value = check.metric() == null ? null : StepReports.readMetric(run.log(), check.metric().pattern());
         if (metric == null) {
           metric = value;
         }
-        String tail = redaction.tail(run.tail());
+        String tail = run.tail();
         if (!reports.unreadable().isEmpty()) {
           tail = tail + "\n[durable-loops] unreadable reports: " + String.join("; ", reports.unreadable());
         }
+        // Redacted after the report problems are added: they name files and elements the check wrote.
+        tail = redaction.tail(tail);
         CheckEvidence e =
             new CheckEvidence(
                 check.name(), check.requiredOrDefault(), run.exitCode(), run.timedOut(), run.durationMillis(),
@@ -368,7 +349,7 @@ public class LoopActivitiesImpl implements LoopActivities {
             git.deliveryRepository(ctx.loopId()), to, ctx.commit(), branch, spec.branch() == null,
             () -> live.beat("pushing " + branch, "", 0)));
         pushed = push.ok();
-        pushOutput = redaction.apply(push.output());
+        pushOutput = Texts.truncate(redaction.apply(push.output()), Delivery.MAX_OUTPUT_CHARS);
         if (!pushed) {
           error = "push of " + branch + " to " + repository + " failed: " + pushOutput;
         }
@@ -382,7 +363,7 @@ public class LoopActivitiesImpl implements LoopActivities {
             "LOOP_CHECKPOINT", Integer.toString(input.checkpoint())));
         exit = run.exitCode();
         tail = redaction.tail(run.tail());
-        url = Delivery.lastUrl(redaction.apply(read(run.log())));
+        url = Delivery.lastUrl(redaction.apply(StepReports.read(run.log())));
         if (exit != 0) {
           error = run.timedOut() ? "deliver command timed out after " + spec.timeout() : "deliver command exited " + exit;
         }
@@ -414,7 +395,7 @@ public class LoopActivitiesImpl implements LoopActivities {
       Path stdout = paths.log(ctx.loopId(), ctx.iteration(), "reflect.out");
       CommandRunner.Run run =
           run(ctx, lease, input.reflect(), "reflect", stdout, Map.of("LOOP_EVIDENCE_FILE", evidence.toString(), "LOOP_TASK", input.task()));
-      String text = redaction.apply(read(stdout)).strip();
+      String text = redaction.apply(StepReports.read(stdout)).strip();
       if (run.exitCode() != 0 || text.isEmpty()) {
         return new ReflectResult(
             Texts.truncate(redaction.apply(builtIn) + "\n\n(The reflect command " + (run.timedOut() ? "timed out" : "exited " + run.exitCode())
@@ -558,118 +539,6 @@ public class LoopActivitiesImpl implements LoopActivities {
       return git.firstParent(ctx.loopId(), ctx.commit());
     } catch (RuntimeException e) {
       return null;
-    }
-  }
-
-  private static JUnitReports.Summary readReports(Path ws, String glob) {
-    if (glob == null || glob.isBlank()) {
-      return new JUnitReports.Summary(0, List.<FailedTest>of(), List.of());
-    }
-    try {
-      return JUnitReports.read(JUnitReports.find(ws, glob));
-    } catch (IOException e) {
-      return new JUnitReports.Summary(0, List.of(), List.of(glob + ": " + e.getMessage()));
-    }
-  }
-
-  static Double readMetric(Path log, String pattern) {
-    Pattern compiled;
-    try {
-      compiled = Pattern.compile(pattern);
-    } catch (PatternSyntaxException e) {
-      throw new StepException(StepException.Kind.BAD_SPEC, "metric pattern '" + pattern + "' is not a regular expression: " + e.getDescription());
-    }
-    String text = read(log);
-    if (text.length() > METRIC_WINDOW) {
-      text = text.substring(text.length() - METRIC_WINDOW);
-    }
-    Matcher m = compiled.matcher(text);
-    Double last = null;
-    while (m.find()) {
-      try {
-        last = Double.parseDouble(m.groupCount() >= 1 ? m.group(1) : m.group());
-      } catch (NumberFormatException e) {
-        // Not a number: keep the last one that was.
-      }
-    }
-    return last;
-  }
-
-  static List<Task> parseTasks(String stdout) {
-    String text = stdout.strip();
-    List<Task> tasks = new ArrayList<>();
-    if (text.startsWith("[")) {
-      try {
-        for (JsonNode node : JSON.readTree(text)) {
-          if (node.isObject()) {
-            String title = node.has("title") ? node.get("title").asText() : node.has("task") ? node.get("task").asText() : node.toString();
-            String id = node.hasNonNull("id") ? node.get("id").asText() : title;
-            tasks.add(task(id, title, node.hasNonNull("detail") ? node.get("detail").asText() : null));
-          } else {
-            tasks.add(task(node.asText(), node.asText(), null));
-          }
-        }
-      } catch (IOException e) {
-        tasks.clear();
-      }
-    }
-    if (tasks.isEmpty()) {
-      text.lines().map(String::strip).filter(l -> !l.isEmpty()).forEach(l -> tasks.add(task(l, l, null)));
-    }
-    return tasks.stream().limit(MAX_TASKS).toList();
-  }
-
-  private static Task task(String id, String title, String detail) {
-    return new Task(Texts.truncate(id, MAX_TASK_ID_CHARS), Texts.truncate(title, MAX_TASK_CHARS), detail == null ? null : Texts.truncate(detail, MAX_DETAIL_CHARS));
-  }
-
-  static String read(Path file) {
-    if (file == null || !Files.exists(file)) {
-      return "";
-    }
-    try {
-      return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static void createDirectories(Path dir) {
-    try {
-      Files.createDirectories(dir);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** What a maker wrote to {@code LOOP_RESULT_FILE}. */
-  record MakerReport(String summary, double costUsd, long tokens) {
-    /**
-     * The report in {@code workspace}'s {@link MemoryFiles#RESULT}, read without following a link, secrets in
-     * the summary replaced before it is cut to 2,000 characters.
-     *
-     * @throws StepException {@code UNSAFE_WORKSPACE} when it or {@code .loop} is a link ({@link WorkspaceFiles#read})
-     */
-    static MakerReport read(Path workspace, Redaction redaction) {
-      java.util.Optional<String> text = WorkspaceFiles.read(workspace, MemoryFiles.RESULT);
-      if (text.isEmpty()) {
-        return new MakerReport(null, 0, 0);
-      }
-      try {
-        JsonNode node = JSON.readTree(text.get());
-        String summary = node.hasNonNull("summary") ? redaction.apply(node.get("summary").asText()) : null;
-        if (summary != null && summary.length() > 2_000) {
-          summary = summary.substring(0, 2_000);
-        }
-        double cost = node.hasNonNull("costUsd") ? Math.max(0, node.get("costUsd").asDouble()) : 0;
-        long tokens = node.hasNonNull("tokens") ? Math.max(0, node.get("tokens").asLong()) : 0;
-        return new MakerReport(summary, Double.isFinite(cost) ? cost : 0, tokens);
-      } catch (IOException | RuntimeException e) {
-        // The parser's own message quotes the file (a secret's first characters, say): only where it broke is told.
-        return new MakerReport(e instanceof com.fasterxml.jackson.core.JsonProcessingException json && json.getLocation() != null
-            ? "unreadable LOOP_RESULT_FILE: not JSON at line " + json.getLocation().getLineNr() + ", column " + json.getLocation().getColumnNr()
-            : "unreadable LOOP_RESULT_FILE: " + e.getClass().getSimpleName(), 0, 0);
-      }
     }
   }
 }
