@@ -16,7 +16,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.LinkOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
@@ -112,18 +111,18 @@ public final class StartGrants {
   }
 
   /**
-   * Refuses a key file that is a link, not a regular file, or readable or writable by its group or
-   * others: whoever reads the key can sign grants with any role.
+   * Refuses a key file that is not a regular file, or that its group or others may read or write:
+   * whoever reads the key can sign grants with any role.
    *
    * @throws IllegalStateException saying how to fix it
    */
   static void requireOwnerOnly(Path file) throws IOException {
-    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-      throw new IllegalStateException("the start grant key " + file + " is not a regular file (a link?): refusing to use it");
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalStateException("the start grant key " + file + " is not a regular file: refusing to use it");
     }
     Set<PosixFilePermission> permissions;
     try {
-      permissions = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
+      permissions = Files.getPosixFilePermissions(file);
     } catch (UnsupportedOperationException e) {
       // No POSIX permissions (not a Unix file system): nothing to check.
       return;
