@@ -53,7 +53,11 @@ final class CommandRunner {
     this(CommandPolicy.DEFAULT_OUTPUT_CAP);
   }
 
-  /** Characters of output tail carried in results. */
+  /**
+   * Characters of output tail carried in results ({@code MakeResult}, {@code CheckEvidence},
+   * {@code DeliverResult}): they enter history with every iteration, so half of what a heartbeat
+   * carries ({@link StepOutput#TAIL_CHARS}), which is replaced by the next one.
+   */
   static final int TAIL_CHARS = 2_000;
 
   /** Lines of output tail carried in results. */
@@ -106,21 +110,10 @@ final class CommandRunner {
    */
   record Launch(String command, List<String> argv, Path cwd, ProcessLimit.Group group) {
 
-    /** {@code sh -c <command>} in {@code cwd}, no sandbox, no cgroup. */
-    static Launch plain(String command, Path cwd) {
-      return new Launch(command, List.of("sh", "-c", command), cwd, null);
-    }
-
     /** The full command line: the {@link Supervisor}, which joins the cgroup when there is one, then {@link #argv}. */
     List<String> commandLine() {
       return Supervisor.commandLine(group == null ? null : group.procs().toString(), argv);
     }
-  }
-
-  /** Runs {@code command} with {@code sh -c} in {@code cwd}, unconfined; see {@link #run(Launch, Map, Duration, Path, Path, Path, Progress)}. */
-  Run run(String command, Path cwd, Map<String, String> env, Duration timeout, Path logFile, Path stdoutFile, Path pidFile,
-      Progress progress) {
-    return run(Launch.plain(command, cwd), env, timeout, logFile, stdoutFile, pidFile, progress);
   }
 
   /**
@@ -340,7 +333,7 @@ final class CommandRunner {
       String[] lines = text.split("\n", -1);
       int from = Math.max(0, lines.length - maxLines - 1);
       String tail = String.join("\n", List.of(lines).subList(from, lines.length)).strip();
-      return tail.length() <= maxChars ? tail : tail.substring(tail.length() - maxChars);
+      return dev.durableloops.workflows.Texts.tail(tail, maxChars);
     } catch (IOException e) {
       return "(output unreadable: " + e.getMessage() + ")";
     }

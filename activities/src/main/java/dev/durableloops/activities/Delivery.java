@@ -25,8 +25,8 @@ import java.util.regex.Pattern;
  */
 final class Delivery {
 
-  /** Characters of a push's output kept in its result. */
-  static final int MAX_OUTPUT_CHARS = 2_000;
+  /** Characters of a push's output kept in its result: as many as of a command's output tail. */
+  static final int MAX_OUTPUT_CHARS = CommandRunner.TAIL_CHARS;
 
   /** Longest a push may take. */
   static final Duration PUSH_TIMEOUT = Duration.ofMinutes(5);

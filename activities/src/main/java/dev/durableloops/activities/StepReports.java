@@ -36,8 +36,8 @@ final class StepReports {
   /** Characters of a task's detail at most. */
   static final int MAX_DETAIL_CHARS = 4_000;
 
-  /** Characters kept of a maker's summary. */
-  static final int MAX_SUMMARY_CHARS = 2_000;
+  /** Characters kept of a maker's summary: as many as of its output's tail. */
+  static final int MAX_SUMMARY_CHARS = CommandRunner.TAIL_CHARS;
 
   /** Bytes of a check's output searched for its metric (the end of the output). */
   static final int METRIC_WINDOW = 1 << 20;
@@ -102,7 +102,7 @@ final class StepReports {
     }
     String text = read(log);
     if (text.length() > METRIC_WINDOW) {
-      text = text.substring(text.length() - METRIC_WINDOW);
+      text = Texts.tail(text, METRIC_WINDOW);
     }
     Matcher m = compiled.matcher(text);
     Double last = null;
