@@ -37,7 +37,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -64,13 +63,12 @@ public class LoopActivitiesImpl implements LoopActivities {
 
   private final LoopPaths paths;
   private final GitWorkspace git;
-  private final CommandRunner runner;
+  private final StepCommands commands;
   private final CommandPolicy policy;
   private final Redaction redaction;
   private final String hostQueue;
   private final StepObserver observer;
   private final Notifier notifier;
-  private final Fence fence;
   private final LoopGuard guard;
 
   /**
@@ -117,11 +115,10 @@ public class LoopActivitiesImpl implements LoopActivities {
     this.guard = guard;
     this.paths = new LoopPaths(dataDir);
     this.git = new GitWorkspace(paths, store);
-    this.fence = new Fence(paths, store.localDir());
     this.policy = policy;
     this.redaction = new Redaction(policy.secrets());
     this.notifier = new Notifier(notify, redaction);
-    this.runner = new CommandRunner(policy.outputCapBytes());
+    this.commands = new StepCommands(paths, git, new Fence(paths, store.localDir()), policy, redaction);
     this.hostQueue = hostQueue;
     this.observer = observer;
   }
@@ -142,7 +139,7 @@ public class LoopActivitiesImpl implements LoopActivities {
       MDC.put("loopId", input.loopId());
       // Before anything runs or is cloned: a loop started on Temporal directly gets the API's checks here.
       guard.admit(input);
-      Fence.Lease lease = claim(input.loopId());
+      Fence.Lease lease = commands.claim(input.loopId());
       GitWorkspace.Prepared prepared = lease.write("prepare the workspace",
           () -> git.prepare(input.loopId(), input.workspace(), input.commit(), input.forkOf()));
       return new PrepareResult(
@@ -158,9 +155,9 @@ public class LoopActivitiesImpl implements LoopActivities {
       if (input.discover() == null) {
         return new DiscoverResult(List.of(ctx.goal()), ctx.goal(), 0, null, null);
       }
-      Fence.Lease lease = reconciled(ctx);
+      Fence.Lease lease = commands.reconciled(ctx);
       Path stdout = paths.log(ctx.loopId(), ctx.iteration(), "discover.out");
-      CommandRunner.Run run = run(ctx, lease, input.discover(), "discover", stdout, Map.of());
+      CommandRunner.Run run = commands.run(ctx, lease, input.discover(), "discover", stdout, Map.of());
       // Task texts enter history and the state: secrets the command printed are replaced first.
       List<Task> items = StepReports.parseTasks(StepReports.read(stdout), redaction);
       String task = items.isEmpty() ? null : items.get(0).text();
@@ -177,7 +174,7 @@ public class LoopActivitiesImpl implements LoopActivities {
     return atBoundary("Plan", () -> {
       StepContext ctx = context(input.context());
       Path ws = paths.workspace(ctx.loopId());
-      Fence.Lease lease = reconciled(ctx);
+      Fence.Lease lease = commands.reconciled(ctx);
       Path prompt = ws.resolve(MemoryFiles.PROMPT);
       lease.write("write the memory files", () -> {
         WorkspaceFiles.write(ws, MemoryFiles.STATE, MemoryFiles.state(ctx, input.task(), input.memory()));
@@ -187,7 +184,7 @@ public class LoopActivitiesImpl implements LoopActivities {
       });
       int exit = 0;
       if (input.plan() != null) {
-        exit = run(ctx, lease, input.plan(), "plan", null, Map.of("LOOP_TASK", input.task())).exitCode();
+        exit = commands.run(ctx, lease, input.plan(), "plan", null, Map.of("LOOP_TASK", input.task())).exitCode();
       }
       // The plan command may have rewritten the prompt; it is read as a step's file, never through a link.
       String text = WorkspaceFiles.read(ws, MemoryFiles.PROMPT).orElse("");
@@ -200,9 +197,9 @@ public class LoopActivitiesImpl implements LoopActivities {
     return atBoundary("Make", () -> {
       StepContext ctx = context(input.context());
       Path ws = paths.workspace(ctx.loopId());
-      Fence.Lease lease = reconciled(ctx);
+      Fence.Lease lease = commands.reconciled(ctx);
       lease.write("clear the result file", () -> WorkspaceFiles.delete(ws, MemoryFiles.RESULT));
-      CommandRunner.Run run = run(ctx, lease, input.make(), "make", null, Map.of());
+      CommandRunner.Run run = commands.run(ctx, lease, input.make(), "make", null, Map.of());
       StepReports.MakerReport report = StepReports.MakerReport.read(ws, redaction);
       observer.makerSpent(report.costUsd(), report.tokens());
       LiveOutput.of("make", redaction).after(run, "committing the attempt");
@@ -226,13 +223,13 @@ public class LoopActivitiesImpl implements LoopActivities {
     return atBoundary("Check", () -> {
       StepContext ctx = context(input.context());
       Path ws = paths.workspace(ctx.loopId());
-      Fence.Lease lease = reconciled(ctx);
+      Fence.Lease lease = commands.reconciled(ctx);
       List<CheckEvidence> evidence = new ArrayList<>();
       TreeSet<String> failures = new TreeSet<>();
       Double metric = null;
       for (CheckSpec check : input.checks()) {
         lease.write("clear the reports directory", () -> WorkspaceFiles.emptyDirectory(ws, MemoryFiles.REPORTS));
-        CommandRunner.Run run = run(ctx, lease, new StepSpec(check.command(), check.timeout()), "check-" + check.name(), null, Map.of());
+        CommandRunner.Run run = commands.run(ctx, lease, new StepSpec(check.command(), check.timeout()), "check-" + check.name(), null, Map.of());
         JUnitReports.Summary reports = StepReports.readReports(ws, check.reports(), redaction);
         Double value = check.metric() == null ? null : StepReports.readMetric(run.log(), check.metric().pattern());
         if (metric == null) {
@@ -269,12 +266,12 @@ public class LoopActivitiesImpl implements LoopActivities {
       }
       StepContext ctx = context(input.context());
       Path ws = paths.workspace(ctx.loopId());
-      Fence.Lease lease = reconciled(ctx);
+      Fence.Lease lease = commands.reconciled(ctx);
       Path diffFile = ws.resolve(MemoryFiles.DIR).resolve("ATTEMPT.diff");
       String parent = parentOf(ctx);
       String diff = parent == null ? "" : git.diff(ctx.loopId(), parent, ctx.commit()).text();
       lease.write("write the diff file", () -> WorkspaceFiles.write(ws, MemoryFiles.DIR + "/ATTEMPT.diff", diff));
-      CommandRunner.Run review = run(ctx, lease, input.review(), "review", null, Map.of("LOOP_DIFF_FILE", diffFile.toString()));
+      CommandRunner.Run review = commands.run(ctx, lease, input.review(), "review", null, Map.of("LOOP_DIFF_FILE", diffFile.toString()));
       return GatePolicy.decide(input, review.timedOut() ? -1 : review.exitCode());
     });
   }
@@ -283,7 +280,7 @@ public class LoopActivitiesImpl implements LoopActivities {
   public CheckpointResult checkpoint(CheckpointInput input) {
     return atBoundary("Checkpoint", () -> {
       MDC.put("loopId", input.loopId());
-      Fence.Lease lease = claim(input.loopId());
+      Fence.Lease lease = commands.claim(input.loopId());
       String tag = lease.write("take checkpoint " + input.number(),
           () -> git.checkpoint(input.loopId(), input.number(), input.attemptCommit()));
       observer.iterationEnded("ACCEPT");
@@ -295,7 +292,7 @@ public class LoopActivitiesImpl implements LoopActivities {
   public void discard(DiscardInput input) {
     atBoundary("Discard", () -> {
       MDC.put("loopId", input.loopId());
-      Fence.Lease lease = claim(input.loopId());
+      Fence.Lease lease = commands.claim(input.loopId());
       lease.write("discard the attempt", () -> git.reconcile(input.loopId(), input.checkpointCommit()));
       observer.iterationEnded("REJECT");
       return null;
@@ -306,7 +303,7 @@ public class LoopActivitiesImpl implements LoopActivities {
   public void rollback(RollbackInput input) {
     atBoundary("Rollback", () -> {
       MDC.put("loopId", input.loopId());
-      Fence.Lease lease = claim(input.loopId());
+      Fence.Lease lease = commands.claim(input.loopId());
       lease.write("roll back", () -> git.rollback(input.loopId(), input.commit()));
       return null;
     });
@@ -326,7 +323,7 @@ public class LoopActivitiesImpl implements LoopActivities {
     return atBoundary("Deliver", () -> {
       StepContext ctx = context(input.context());
       Path ws = paths.workspace(ctx.loopId());
-      Fence.Lease lease = reconciled(ctx);
+      Fence.Lease lease = commands.reconciled(ctx);
       DeliverSpec spec = input.deliver();
       String branch = spec.branch() != null ? spec.branch() : GitWorkspace.workBranch(ctx.loopId());
       String repository = input.workspace().repository();
@@ -358,7 +355,7 @@ public class LoopActivitiesImpl implements LoopActivities {
       String url = null;
       String tail = null;
       if (error == null && spec.command() != null) {
-        CommandRunner.Run run = run(ctx, lease, new StepSpec(spec.command(), spec.timeout()), "deliver", null, Map.of(
+        CommandRunner.Run run = commands.run(ctx, lease, new StepSpec(spec.command(), spec.timeout()), "deliver", null, Map.of(
             "LOOP_DELIVER_BRANCH", branch, "LOOP_DELIVER_COMMIT", ctx.commit(), "LOOP_DELIVER_REPOSITORY", repository,
             "LOOP_CHECKPOINT", Integer.toString(input.checkpoint())));
         exit = run.exitCode();
@@ -383,7 +380,7 @@ public class LoopActivitiesImpl implements LoopActivities {
       }
       StepContext ctx = context(input.context());
       Path ws = paths.workspace(ctx.loopId());
-      Fence.Lease lease = reconciled(ctx);
+      Fence.Lease lease = commands.reconciled(ctx);
       Path evidence = ws.resolve(MemoryFiles.DIR).resolve("EVIDENCE.json");
       String evidenceJson;
       try {
@@ -394,7 +391,7 @@ public class LoopActivitiesImpl implements LoopActivities {
       lease.write("write the evidence file", () -> WorkspaceFiles.write(ws, MemoryFiles.DIR + "/EVIDENCE.json", evidenceJson));
       Path stdout = paths.log(ctx.loopId(), ctx.iteration(), "reflect.out");
       CommandRunner.Run run =
-          run(ctx, lease, input.reflect(), "reflect", stdout, Map.of("LOOP_EVIDENCE_FILE", evidence.toString(), "LOOP_TASK", input.task()));
+          commands.run(ctx, lease, input.reflect(), "reflect", stdout, Map.of("LOOP_EVIDENCE_FILE", evidence.toString(), "LOOP_TASK", input.task()));
       String text = redaction.apply(StepReports.read(stdout)).strip();
       if (run.exitCode() != 0 || text.isEmpty()) {
         return new ReflectResult(
@@ -450,89 +447,6 @@ public class LoopActivitiesImpl implements LoopActivities {
       observer.stepEnded(type, java.time.Duration.ofNanos(System.nanoTime() - started), failed);
     }
   }
-
-  /** Claims the loop for this activity ({@link Fence}) and reconciles its workspace to the step's commit. */
-  private Fence.Lease reconciled(StepContext ctx) {
-    Fence.Lease lease = claim(ctx.loopId());
-    lease.write("reconcile the workspace to " + ctx.commit(), () -> git.reconcile(ctx.loopId(), ctx.commit()));
-    return lease;
-  }
-
-  /**
-   * Makes the running activity the owner of the loop's workspace; whatever the loop still runs (an
-   * abandoned run's or an earlier attempt's commands) is killed.
-   */
-  private Fence.Lease claim(String loopId) {
-    return fence.claim(loopId, () -> {
-      CommandRunner.reapLeftover(paths.loopDir(loopId).resolve("running.pid"));
-      policy.sandbox().limit().reap(cgroupKey(loopId));
-    });
-  }
-
-  private CommandRunner.Run run(StepContext ctx, Fence.Lease lease, StepSpec step, String name, Path stdout, Map<String, String> extra) {
-    Path ws = paths.workspace(ctx.loopId());
-    // The memory directory is ignored by git and may not exist yet (a fresh clone, a moved worker).
-    lease.write("make the memory directory", () -> WorkspaceFiles.ownDirectory(ws, MemoryFiles.DIR));
-    Map<String, String> env = new LinkedHashMap<>(policy.environment(System.getenv(), ctx.passEnv(), ctx.env()));
-    env.put("LOOP_ID", ctx.loopId());
-    env.put("LOOP_ITERATION", Integer.toString(ctx.iteration()));
-    env.put("LOOP_WORKSPACE", ws.toString());
-    env.put("LOOP_GOAL", ctx.goal());
-    env.put("LOOP_PROMPT_FILE", ws.resolve(MemoryFiles.PROMPT).toString());
-    env.put("LOOP_STATE_FILE", ws.resolve(MemoryFiles.STATE).toString());
-    env.put("LOOP_REFLECTIONS_FILE", ws.resolve(MemoryFiles.REFLECTIONS).toString());
-    env.put("LOOP_RULES_FILE", ws.resolve(MemoryFiles.RULES).toString());
-    env.put("LOOP_RESULT_FILE", ws.resolve(MemoryFiles.RESULT).toString());
-    env.putAll(extra);
-    Path logFile = paths.log(ctx.loopId(), ctx.iteration(), name);
-    Sandbox sandbox = policy.sandbox();
-    // The step's settings and own /tmp are written in the loop's directory, hence under the fence.
-    Sandbox.Wrapped wrapped = lease.write("prepare the step's sandbox",
-        () -> sandbox.wrap(step.command(), env, ws, paths.loopDir(ctx.loopId()), paths.dataDir(), ctx.sandboxOrDefault()));
-    CommandRunner.Run run;
-    // From here the step's command may write anything in the workspace's .git: the worker checks it again before its next use.
-    TrustedGit.distrust(ws);
-    try {
-      CommandRunner.Launch launch = new CommandRunner.Launch(step.command(), wrapped.argv(), ws,
-          sandbox.limit().open(cgroupKey(ctx.loopId())).orElse(null));
-      run = runner.run(launch, wrapped.env(), step.timeoutDuration(), logFile, stdout,
-          paths.loopDir(ctx.loopId()).resolve("running.pid"), LiveOutput.of(name, redaction));
-    } finally {
-      wrapped.cleanup().run();
-    }
-    LiveOutput.of(name, redaction).after(run, "recording the log");
-    recordLog(lease, logFile);
-    if (stdout != null) {
-      recordLog(lease, stdout);
-    }
-    return run;
-  }
-
-  /** The name of a loop's cgroup: unique to the data directory and the loop on this machine. */
-  private String cgroupKey(String loopId) {
-    return "loop-" + Hashes.sha256(paths.dataDir() + "\n" + loopId).substring(0, 16);
-  }
-
-  /**
-   * Puts a step's log into the git store for the API. Best effort: a store that cannot take it
-   * now is logged, and the step goes on (its commits' pushes fail it retryably if the store stays
-   * away), so a maker that ran for an hour is not run again for the sake of its log.
-   */
-  private void recordLog(Fence.Lease lease, Path file) {
-    String loopId = lease.loopId();
-    try {
-      redaction.applyTo(file);
-    } catch (IOException e) {
-      log.warn("log {} of loop {} not recorded: secrets could not be removed from it: {}", file.getFileName(), loopId, e.getMessage());
-      return;
-    }
-    try {
-      lease.write("record log " + file.getFileName(), () -> git.recordLog(loopId, file.getFileName().toString(), file));
-    } catch (StepException e) {
-      log.warn("log {} of loop {} not recorded in the git store: {}", file.getFileName(), loopId, e.getMessage());
-    }
-  }
-
 
   private String parentOf(StepContext ctx) {
     try {
