@@ -53,7 +53,11 @@ final class CommandRunner {
     this(CommandPolicy.DEFAULT_OUTPUT_CAP);
   }
 
-  /** Characters of output tail carried in results. */
+  /**
+   * Characters of output tail carried in results ({@code MakeResult}, {@code CheckEvidence},
+   * {@code DeliverResult}): they enter history with every iteration, so half of what a heartbeat
+   * carries ({@link StepOutput#TAIL_CHARS}), which is replaced by the next one.
+   */
   static final int TAIL_CHARS = 2_000;
 
   /** Lines of output tail carried in results. */
@@ -69,6 +73,15 @@ final class CommandRunner {
      * @param outputBytes bytes of output so far
      */
     void beat(String status, String tail, long outputBytes);
+
+    /**
+     * {@code tail}, an output's end cut at its start, made fit to carry in {@link #beat}; applied to
+     * each of the stdout and stderr tails before they are joined, so a cut at the start of either is
+     * seen ({@link LiveOutput} replaces secrets, even one the cut falls into). Unchanged by default.
+     */
+    default String cut(String tail) {
+      return tail;
+    }
 
     Progress NONE = (status, tail, bytes) -> {};
   }
@@ -97,21 +110,10 @@ final class CommandRunner {
    */
   record Launch(String command, List<String> argv, Path cwd, ProcessLimit.Group group) {
 
-    /** {@code sh -c <command>} in {@code cwd}, no sandbox, no cgroup. */
-    static Launch plain(String command, Path cwd) {
-      return new Launch(command, List.of("sh", "-c", command), cwd, null);
-    }
-
     /** The full command line: the {@link Supervisor}, which joins the cgroup when there is one, then {@link #argv}. */
     List<String> commandLine() {
       return Supervisor.commandLine(group == null ? null : group.procs().toString(), argv);
     }
-  }
-
-  /** Runs {@code command} with {@code sh -c} in {@code cwd}, unconfined; see {@link #run(Launch, Map, Duration, Path, Path, Path, Progress)}. */
-  Run run(String command, Path cwd, Map<String, String> env, Duration timeout, Path logFile, Path stdoutFile, Path pidFile,
-      Progress progress) {
-    return run(Launch.plain(command, cwd), env, timeout, logFile, stdoutFile, pidFile, progress);
   }
 
   /**
@@ -186,7 +188,7 @@ final class CommandRunner {
         }
         if (System.nanoTime() >= nextBeat) {
           nextBeat += POLL.toNanos();
-          progress.beat("running", liveTail(logFile, stdoutFile), size(logFile) + size(stdoutFile));
+          progress.beat("running", liveTail(logFile, stdoutFile, progress::cut), size(logFile) + size(stdoutFile));
         }
       }
     } catch (InterruptedException e) {
@@ -302,14 +304,16 @@ final class CommandRunner {
   /**
    * What a running command has printed: the tail of its output, or when stdout goes to a file of
    * its own, both tails under {@code [stdout]} and {@code [stderr]}; at most
-   * {@link StepOutput#TAIL_CHARS} characters.
+   * {@link StepOutput#TAIL_CHARS} characters before {@code cut}.
+   *
+   * @param cut applied to each tail before they are joined ({@link Progress#cut})
    */
-  static String liveTail(Path logFile, Path stdoutFile) {
+  static String liveTail(Path logFile, Path stdoutFile, java.util.function.UnaryOperator<String> cut) {
     if (stdoutFile == null) {
-      return tail(logFile, LIVE_LINES, StepOutput.TAIL_CHARS);
+      return cut.apply(tail(logFile, LIVE_LINES, StepOutput.TAIL_CHARS));
     }
     int half = StepOutput.TAIL_CHARS / 2 - 20;
-    return "[stdout]\n" + tail(stdoutFile, LIVE_LINES / 2, half) + "\n[stderr]\n" + tail(logFile, LIVE_LINES / 2, half);
+    return "[stdout]\n" + cut.apply(tail(stdoutFile, LIVE_LINES / 2, half)) + "\n[stderr]\n" + cut.apply(tail(logFile, LIVE_LINES / 2, half));
   }
 
   /** Lines of output carried live at most. */
@@ -329,7 +333,7 @@ final class CommandRunner {
       String[] lines = text.split("\n", -1);
       int from = Math.max(0, lines.length - maxLines - 1);
       String tail = String.join("\n", List.of(lines).subList(from, lines.length)).strip();
-      return tail.length() <= maxChars ? tail : tail.substring(tail.length() - maxChars);
+      return dev.durableloops.workflows.Texts.tail(tail, maxChars);
     } catch (IOException e) {
       return "(output unreadable: " + e.getMessage() + ")";
     }

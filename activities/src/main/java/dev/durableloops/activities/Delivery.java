@@ -25,6 +25,9 @@ import java.util.regex.Pattern;
  */
 final class Delivery {
 
+  /** Characters of a push's output kept in its result: as many as of a command's output tail. */
+  static final int MAX_OUTPUT_CHARS = CommandRunner.TAIL_CHARS;
+
   /** Longest a push may take. */
   static final Duration PUSH_TIMEOUT = Duration.ofMinutes(5);
 
@@ -36,7 +39,8 @@ final class Delivery {
    * What a push did.
    *
    * @param ok whether git accepted it
-   * @param output git's porcelain output or its error, at most 2,000 characters
+   * @param output git's porcelain output or its error, whole: the caller replaces secrets in it before
+   *     cutting it to {@link #MAX_OUTPUT_CHARS} (a secret cut first would escape as a prefix)
    */
   record Push(boolean ok, String output) {}
 
@@ -74,7 +78,7 @@ final class Delivery {
         }
         beat.run();
       }
-      String text = dev.durableloops.workflows.Texts.truncate(java.nio.file.Files.readString(out, StandardCharsets.UTF_8).strip(), 2_000);
+      String text = java.nio.file.Files.readString(out, StandardCharsets.UTF_8).strip();
       return new Push(p.exitValue() == 0, text);
     } catch (IOException e) {
       return new Push(false, "cannot run git push: " + e.getMessage());

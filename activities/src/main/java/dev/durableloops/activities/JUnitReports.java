@@ -1,5 +1,6 @@
 package dev.durableloops.activities;
 
+import dev.durableloops.workflows.Texts;
 import dev.durableloops.workflows.state.FailedTest;
 import java.io.IOException;
 import java.nio.file.FileSystems;
@@ -89,8 +90,12 @@ final class JUnitReports {
     return -1;
   }
 
-  /** Parses every report. */
-  static Summary read(List<Path> reports) {
+  /**
+   * Parses every report. Test ids, messages and the reasons a report is unreadable (its file name
+   * and the parser's message, which quotes element names) are the step's writing: secrets in them
+   * are replaced by {@code redaction} before anything is cut, so no secret is cut into a prefix.
+   */
+  static Summary read(List<Path> reports, Redaction redaction) {
     int run = 0;
     List<FailedTest> failed = new ArrayList<>();
     List<String> unreadable = new ArrayList<>();
@@ -106,11 +111,11 @@ final class JUnitReports {
           run++;
           Element problem = firstChild(testcase, "failure", "error");
           if (problem != null && failed.size() < MAX_FAILED) {
-            failed.add(new FailedTest(id(testcase), message(problem)));
+            failed.add(new FailedTest(redaction.apply(id(testcase)), message(problem, redaction)));
           }
         }
       } catch (Exception e) {
-        unreadable.add(report.getFileName() + ": " + e.getMessage());
+        unreadable.add(redaction.apply(report.getFileName() + ": " + e.getMessage()));
       }
     }
     return new Summary(run, failed, unreadable);
@@ -122,13 +127,12 @@ final class JUnitReports {
     return cls.isBlank() ? name : cls + "." + name;
   }
 
-  private static String message(Element problem) {
+  private static String message(Element problem, Redaction redaction) {
     String message = problem.getAttribute("message");
     if (message.isBlank()) {
       message = problem.getTextContent().strip().lines().findFirst().orElse("");
     }
-    message = message.strip();
-    return message.length() <= MAX_MESSAGE ? message : message.substring(0, MAX_MESSAGE - 1) + "…";
+    return Texts.truncate(redaction.apply(message.strip()), MAX_MESSAGE);
   }
 
   private static Element firstChild(Element parent, String... names) {

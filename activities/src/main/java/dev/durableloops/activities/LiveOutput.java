@@ -35,6 +35,12 @@ final class LiveOutput implements CommandRunner.Progress {
     return new LiveOutput(context, step, redaction);
   }
 
+  /** {@code tail} with secrets replaced, one cut by its start too ({@link Redaction#tail}). */
+  @Override
+  public String cut(String tail) {
+    return redaction.tail(tail);
+  }
+
   @Override
   public void beat(String status, String tail, long outputBytes) {
     if (context != null) {
@@ -45,6 +51,6 @@ final class LiveOutput implements CommandRunner.Progress {
 
   /** A heartbeat after the command ended, showing its last output while the step finishes. */
   void after(CommandRunner.Run run, String status) {
-    beat(status, CommandRunner.liveTail(run.log(), null), 0);
+    beat(status, CommandRunner.liveTail(run.log(), null, this::cut), 0);
   }
 }

@@ -2,7 +2,6 @@ package dev.durableloops.activities;
 
 import dev.durableloops.workflows.LoopErrorType;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.durableloops.workflows.state.CheckEvidence;
 import dev.durableloops.workflows.steps.CheckInput;
@@ -17,7 +16,6 @@ import dev.durableloops.workflows.steps.DeliverInput;
 import dev.durableloops.workflows.steps.NotifyInput;
 import dev.durableloops.workflows.steps.DeliverResult;
 import dev.durableloops.workflows.spec.DeliverSpec;
-import dev.durableloops.workflows.state.FailedTest;
 import dev.durableloops.workflows.steps.GateInput;
 import dev.durableloops.workflows.steps.GatePolicy;
 import dev.durableloops.workflows.steps.GateResult;
@@ -37,19 +35,13 @@ import dev.durableloops.workflows.steps.Task;
 import dev.durableloops.workflows.spec.StepSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.function.Supplier;
 import org.slf4j.MDC;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * The loop's activities against a real git workspace and real processes. One instance serves
@@ -62,23 +54,8 @@ import java.util.regex.PatternSyntaxException;
  */
 public class LoopActivitiesImpl implements LoopActivities {
 
-  /** Tasks kept from a discover command. */
-  static final int MAX_TASKS = 100;
-
-  /** Characters kept of one task. */
-  static final int MAX_TASK_CHARS = 1_000;
-
-  /** Characters of a task's id at most. */
-  static final int MAX_TASK_ID_CHARS = 200;
-
-  /** Characters of a task's detail at most. */
-  static final int MAX_DETAIL_CHARS = 4_000;
-
   /** Characters kept of a reflection. */
   static final int MAX_REFLECTION_CHARS = 4_000;
-
-  /** Bytes of a check's output searched for its metric (the end of the output). */
-  static final int METRIC_WINDOW = 1 << 20;
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -86,13 +63,12 @@ public class LoopActivitiesImpl implements LoopActivities {
 
   private final LoopPaths paths;
   private final GitWorkspace git;
-  private final CommandRunner runner;
+  private final StepCommands commands;
   private final CommandPolicy policy;
   private final Redaction redaction;
   private final String hostQueue;
   private final StepObserver observer;
   private final Notifier notifier;
-  private final Fence fence;
   private final LoopGuard guard;
 
   /**
@@ -139,11 +115,10 @@ public class LoopActivitiesImpl implements LoopActivities {
     this.guard = guard;
     this.paths = new LoopPaths(dataDir);
     this.git = new GitWorkspace(paths, store);
-    this.fence = new Fence(paths, store.localDir());
     this.policy = policy;
     this.redaction = new Redaction(policy.secrets());
     this.notifier = new Notifier(notify, redaction);
-    this.runner = new CommandRunner(policy.outputCapBytes());
+    this.commands = new StepCommands(paths, git, new Fence(paths, store.localDir()), policy, redaction);
     this.hostQueue = hostQueue;
     this.observer = observer;
   }
@@ -164,7 +139,7 @@ public class LoopActivitiesImpl implements LoopActivities {
       MDC.put("loopId", input.loopId());
       // Before anything runs or is cloned: a loop started on Temporal directly gets the API's checks here.
       guard.admit(input);
-      Fence.Lease lease = claim(input.loopId());
+      Fence.Lease lease = commands.claim(input.loopId());
       GitWorkspace.Prepared prepared = lease.write("prepare the workspace",
           () -> git.prepare(input.loopId(), input.workspace(), input.commit(), input.forkOf()));
       return new PrepareResult(
@@ -180,11 +155,11 @@ public class LoopActivitiesImpl implements LoopActivities {
       if (input.discover() == null) {
         return new DiscoverResult(List.of(ctx.goal()), ctx.goal(), 0, null, null);
       }
-      Fence.Lease lease = reconciled(ctx);
+      Fence.Lease lease = commands.reconciled(ctx);
       Path stdout = paths.log(ctx.loopId(), ctx.iteration(), "discover.out");
-      CommandRunner.Run run = run(ctx, lease, input.discover(), "discover", stdout, Map.of());
+      CommandRunner.Run run = commands.run(ctx, lease, input.discover(), "discover", stdout, Map.of());
       // Task texts enter history and the state: secrets the command printed are replaced first.
-      List<Task> items = parseTasks(redaction.apply(read(stdout)));
+      List<Task> items = StepReports.parseTasks(StepReports.read(stdout), redaction);
       String task = items.isEmpty() ? null : items.get(0).text();
       if (task == null && (run.exitCode() != 0)) {
         // A failing discover command is not proof that no work is left.
@@ -199,7 +174,7 @@ public class LoopActivitiesImpl implements LoopActivities {
     return atBoundary("Plan", () -> {
       StepContext ctx = context(input.context());
       Path ws = paths.workspace(ctx.loopId());
-      Fence.Lease lease = reconciled(ctx);
+      Fence.Lease lease = commands.reconciled(ctx);
       Path prompt = ws.resolve(MemoryFiles.PROMPT);
       lease.write("write the memory files", () -> {
         WorkspaceFiles.write(ws, MemoryFiles.STATE, MemoryFiles.state(ctx, input.task(), input.memory()));
@@ -209,7 +184,7 @@ public class LoopActivitiesImpl implements LoopActivities {
       });
       int exit = 0;
       if (input.plan() != null) {
-        exit = run(ctx, lease, input.plan(), "plan", null, Map.of("LOOP_TASK", input.task())).exitCode();
+        exit = commands.run(ctx, lease, input.plan(), "plan", null, Map.of("LOOP_TASK", input.task())).exitCode();
       }
       // The plan command may have rewritten the prompt; it is read as a step's file, never through a link.
       String text = WorkspaceFiles.read(ws, MemoryFiles.PROMPT).orElse("");
@@ -222,10 +197,10 @@ public class LoopActivitiesImpl implements LoopActivities {
     return atBoundary("Make", () -> {
       StepContext ctx = context(input.context());
       Path ws = paths.workspace(ctx.loopId());
-      Fence.Lease lease = reconciled(ctx);
+      Fence.Lease lease = commands.reconciled(ctx);
       lease.write("clear the result file", () -> WorkspaceFiles.delete(ws, MemoryFiles.RESULT));
-      CommandRunner.Run run = run(ctx, lease, input.make(), "make", null, Map.of());
-      MakerReport report = MakerReport.read(ws, redaction);
+      CommandRunner.Run run = commands.run(ctx, lease, input.make(), "make", null, Map.of());
+      StepReports.MakerReport report = StepReports.MakerReport.read(ws, redaction);
       observer.makerSpent(report.costUsd(), report.tokens());
       LiveOutput.of("make", redaction).after(run, "committing the attempt");
       GitWorkspace.Attempt attempt = lease.write("commit the attempt", () ->
@@ -235,8 +210,9 @@ public class LoopActivitiesImpl implements LoopActivities {
               ctx.commit(),
               "loop " + ctx.loopId() + " iteration " + ctx.iteration() + " attempt\n\n"
                   + (report.summary() == null ? "maker exited " + run.exitCode() : report.summary()) + "\n"));
+      // The stat counts files and lines; redacted all the same, as everything else of the maker's that enters history.
       return new MakeResult(
-          attempt.commit(), attempt.ref(), attempt.changed(), attempt.diffHash(), attempt.diffStat(),
+          attempt.commit(), attempt.ref(), attempt.changed(), attempt.diffHash(), redaction.apply(attempt.diffStat()),
           run.exitCode(), run.timedOut(), run.durationMillis(), report.summary(), report.costUsd(), report.tokens(),
           redaction.tail(run.tail()), run.log().toString());
     });
@@ -247,22 +223,24 @@ public class LoopActivitiesImpl implements LoopActivities {
     return atBoundary("Check", () -> {
       StepContext ctx = context(input.context());
       Path ws = paths.workspace(ctx.loopId());
-      Fence.Lease lease = reconciled(ctx);
+      Fence.Lease lease = commands.reconciled(ctx);
       List<CheckEvidence> evidence = new ArrayList<>();
       TreeSet<String> failures = new TreeSet<>();
       Double metric = null;
       for (CheckSpec check : input.checks()) {
         lease.write("clear the reports directory", () -> WorkspaceFiles.emptyDirectory(ws, MemoryFiles.REPORTS));
-        CommandRunner.Run run = run(ctx, lease, new StepSpec(check.command(), check.timeout()), "check-" + check.name(), null, Map.of());
-        JUnitReports.Summary reports = readReports(ws, check.reports());
-        Double value = check.metric() == null ? null : readMetric(run.log(), check.metric().pattern());
+        CommandRunner.Run run = commands.run(ctx, lease, new StepSpec(check.command(), check.timeout()), "check-" + check.name(), null, Map.of());
+        JUnitReports.Summary reports = StepReports.readReports(ws, check.reports(), redaction);
+        Double value = check.metric() == null ? null : StepReports.readMetric(run.log(), check.metric().pattern());
         if (metric == null) {
           metric = value;
         }
-        String tail = redaction.tail(run.tail());
+        String tail = run.tail();
         if (!reports.unreadable().isEmpty()) {
           tail = tail + "\n[durable-loops] unreadable reports: " + String.join("; ", reports.unreadable());
         }
+        // Redacted after the report problems are added: they name files and elements the check wrote.
+        tail = redaction.tail(tail);
         CheckEvidence e =
             new CheckEvidence(
                 check.name(), check.requiredOrDefault(), run.exitCode(), run.timedOut(), run.durationMillis(),
@@ -288,12 +266,12 @@ public class LoopActivitiesImpl implements LoopActivities {
       }
       StepContext ctx = context(input.context());
       Path ws = paths.workspace(ctx.loopId());
-      Fence.Lease lease = reconciled(ctx);
+      Fence.Lease lease = commands.reconciled(ctx);
       Path diffFile = ws.resolve(MemoryFiles.DIR).resolve("ATTEMPT.diff");
       String parent = parentOf(ctx);
       String diff = parent == null ? "" : git.diff(ctx.loopId(), parent, ctx.commit()).text();
       lease.write("write the diff file", () -> WorkspaceFiles.write(ws, MemoryFiles.DIR + "/ATTEMPT.diff", diff));
-      CommandRunner.Run review = run(ctx, lease, input.review(), "review", null, Map.of("LOOP_DIFF_FILE", diffFile.toString()));
+      CommandRunner.Run review = commands.run(ctx, lease, input.review(), "review", null, Map.of("LOOP_DIFF_FILE", diffFile.toString()));
       return GatePolicy.decide(input, review.timedOut() ? -1 : review.exitCode());
     });
   }
@@ -302,7 +280,7 @@ public class LoopActivitiesImpl implements LoopActivities {
   public CheckpointResult checkpoint(CheckpointInput input) {
     return atBoundary("Checkpoint", () -> {
       MDC.put("loopId", input.loopId());
-      Fence.Lease lease = claim(input.loopId());
+      Fence.Lease lease = commands.claim(input.loopId());
       String tag = lease.write("take checkpoint " + input.number(),
           () -> git.checkpoint(input.loopId(), input.number(), input.attemptCommit()));
       observer.iterationEnded("ACCEPT");
@@ -314,7 +292,7 @@ public class LoopActivitiesImpl implements LoopActivities {
   public void discard(DiscardInput input) {
     atBoundary("Discard", () -> {
       MDC.put("loopId", input.loopId());
-      Fence.Lease lease = claim(input.loopId());
+      Fence.Lease lease = commands.claim(input.loopId());
       lease.write("discard the attempt", () -> git.reconcile(input.loopId(), input.checkpointCommit()));
       observer.iterationEnded("REJECT");
       return null;
@@ -325,7 +303,7 @@ public class LoopActivitiesImpl implements LoopActivities {
   public void rollback(RollbackInput input) {
     atBoundary("Rollback", () -> {
       MDC.put("loopId", input.loopId());
-      Fence.Lease lease = claim(input.loopId());
+      Fence.Lease lease = commands.claim(input.loopId());
       lease.write("roll back", () -> git.rollback(input.loopId(), input.commit()));
       return null;
     });
@@ -345,7 +323,7 @@ public class LoopActivitiesImpl implements LoopActivities {
     return atBoundary("Deliver", () -> {
       StepContext ctx = context(input.context());
       Path ws = paths.workspace(ctx.loopId());
-      Fence.Lease lease = reconciled(ctx);
+      Fence.Lease lease = commands.reconciled(ctx);
       DeliverSpec spec = input.deliver();
       String branch = spec.branch() != null ? spec.branch() : GitWorkspace.workBranch(ctx.loopId());
       String repository = input.workspace().repository();
@@ -368,7 +346,7 @@ public class LoopActivitiesImpl implements LoopActivities {
             git.deliveryRepository(ctx.loopId()), to, ctx.commit(), branch, spec.branch() == null,
             () -> live.beat("pushing " + branch, "", 0)));
         pushed = push.ok();
-        pushOutput = redaction.apply(push.output());
+        pushOutput = Texts.truncate(redaction.apply(push.output()), Delivery.MAX_OUTPUT_CHARS);
         if (!pushed) {
           error = "push of " + branch + " to " + repository + " failed: " + pushOutput;
         }
@@ -377,12 +355,12 @@ public class LoopActivitiesImpl implements LoopActivities {
       String url = null;
       String tail = null;
       if (error == null && spec.command() != null) {
-        CommandRunner.Run run = run(ctx, lease, new StepSpec(spec.command(), spec.timeout()), "deliver", null, Map.of(
+        CommandRunner.Run run = commands.run(ctx, lease, new StepSpec(spec.command(), spec.timeout()), "deliver", null, Map.of(
             "LOOP_DELIVER_BRANCH", branch, "LOOP_DELIVER_COMMIT", ctx.commit(), "LOOP_DELIVER_REPOSITORY", repository,
             "LOOP_CHECKPOINT", Integer.toString(input.checkpoint())));
         exit = run.exitCode();
         tail = redaction.tail(run.tail());
-        url = Delivery.lastUrl(redaction.apply(read(run.log())));
+        url = Delivery.lastUrl(redaction.apply(StepReports.read(run.log())));
         if (exit != 0) {
           error = run.timedOut() ? "deliver command timed out after " + spec.timeout() : "deliver command exited " + exit;
         }
@@ -402,7 +380,7 @@ public class LoopActivitiesImpl implements LoopActivities {
       }
       StepContext ctx = context(input.context());
       Path ws = paths.workspace(ctx.loopId());
-      Fence.Lease lease = reconciled(ctx);
+      Fence.Lease lease = commands.reconciled(ctx);
       Path evidence = ws.resolve(MemoryFiles.DIR).resolve("EVIDENCE.json");
       String evidenceJson;
       try {
@@ -413,8 +391,8 @@ public class LoopActivitiesImpl implements LoopActivities {
       lease.write("write the evidence file", () -> WorkspaceFiles.write(ws, MemoryFiles.DIR + "/EVIDENCE.json", evidenceJson));
       Path stdout = paths.log(ctx.loopId(), ctx.iteration(), "reflect.out");
       CommandRunner.Run run =
-          run(ctx, lease, input.reflect(), "reflect", stdout, Map.of("LOOP_EVIDENCE_FILE", evidence.toString(), "LOOP_TASK", input.task()));
-      String text = redaction.apply(read(stdout)).strip();
+          commands.run(ctx, lease, input.reflect(), "reflect", stdout, Map.of("LOOP_EVIDENCE_FILE", evidence.toString(), "LOOP_TASK", input.task()));
+      String text = redaction.apply(StepReports.read(stdout)).strip();
       if (run.exitCode() != 0 || text.isEmpty()) {
         return new ReflectResult(
             Texts.truncate(redaction.apply(builtIn) + "\n\n(The reflect command " + (run.timedOut() ? "timed out" : "exited " + run.exitCode())
@@ -470,206 +448,11 @@ public class LoopActivitiesImpl implements LoopActivities {
     }
   }
 
-  /** Claims the loop for this activity ({@link Fence}) and reconciles its workspace to the step's commit. */
-  private Fence.Lease reconciled(StepContext ctx) {
-    Fence.Lease lease = claim(ctx.loopId());
-    lease.write("reconcile the workspace to " + ctx.commit(), () -> git.reconcile(ctx.loopId(), ctx.commit()));
-    return lease;
-  }
-
-  /**
-   * Makes the running activity the owner of the loop's workspace; whatever the loop still runs (an
-   * abandoned run's or an earlier attempt's commands) is killed.
-   */
-  private Fence.Lease claim(String loopId) {
-    return fence.claim(loopId, () -> {
-      CommandRunner.reapLeftover(paths.loopDir(loopId).resolve("running.pid"));
-      policy.sandbox().limit().reap(cgroupKey(loopId));
-    });
-  }
-
-  private CommandRunner.Run run(StepContext ctx, Fence.Lease lease, StepSpec step, String name, Path stdout, Map<String, String> extra) {
-    Path ws = paths.workspace(ctx.loopId());
-    // The memory directory is ignored by git and may not exist yet (a fresh clone, a moved worker).
-    lease.write("make the memory directory", () -> WorkspaceFiles.ownDirectory(ws, MemoryFiles.DIR));
-    Map<String, String> env = new LinkedHashMap<>(policy.environment(System.getenv(), ctx.passEnv(), ctx.env()));
-    env.put("LOOP_ID", ctx.loopId());
-    env.put("LOOP_ITERATION", Integer.toString(ctx.iteration()));
-    env.put("LOOP_WORKSPACE", ws.toString());
-    env.put("LOOP_GOAL", ctx.goal());
-    env.put("LOOP_PROMPT_FILE", ws.resolve(MemoryFiles.PROMPT).toString());
-    env.put("LOOP_STATE_FILE", ws.resolve(MemoryFiles.STATE).toString());
-    env.put("LOOP_REFLECTIONS_FILE", ws.resolve(MemoryFiles.REFLECTIONS).toString());
-    env.put("LOOP_RULES_FILE", ws.resolve(MemoryFiles.RULES).toString());
-    env.put("LOOP_RESULT_FILE", ws.resolve(MemoryFiles.RESULT).toString());
-    env.putAll(extra);
-    Path logFile = paths.log(ctx.loopId(), ctx.iteration(), name);
-    Sandbox sandbox = policy.sandbox();
-    // The step's settings and own /tmp are written in the loop's directory, hence under the fence.
-    Sandbox.Wrapped wrapped = lease.write("prepare the step's sandbox",
-        () -> sandbox.wrap(step.command(), env, ws, paths.loopDir(ctx.loopId()), paths.dataDir(), ctx.sandboxOrDefault()));
-    CommandRunner.Run run;
-    // From here the step's command may write anything in the workspace's .git: the worker checks it again before its next use.
-    TrustedGit.distrust(ws);
-    try {
-      CommandRunner.Launch launch = new CommandRunner.Launch(step.command(), wrapped.argv(), ws,
-          sandbox.limit().open(cgroupKey(ctx.loopId())).orElse(null));
-      run = runner.run(launch, wrapped.env(), step.timeoutDuration(), logFile, stdout,
-          paths.loopDir(ctx.loopId()).resolve("running.pid"), LiveOutput.of(name, redaction));
-    } finally {
-      wrapped.cleanup().run();
-    }
-    LiveOutput.of(name, redaction).after(run, "recording the log");
-    recordLog(lease, logFile);
-    if (stdout != null) {
-      recordLog(lease, stdout);
-    }
-    return run;
-  }
-
-  /** The name of a loop's cgroup: unique to the data directory and the loop on this machine. */
-  private String cgroupKey(String loopId) {
-    return "loop-" + Hashes.sha256(paths.dataDir() + "\n" + loopId).substring(0, 16);
-  }
-
-  /**
-   * Puts a step's log into the git store for the API. Best effort: a store that cannot take it
-   * now is logged, and the step goes on (its commits' pushes fail it retryably if the store stays
-   * away), so a maker that ran for an hour is not run again for the sake of its log.
-   */
-  private void recordLog(Fence.Lease lease, Path file) {
-    String loopId = lease.loopId();
-    try {
-      redaction.applyTo(file);
-    } catch (IOException e) {
-      log.warn("log {} of loop {} not recorded: secrets could not be removed from it: {}", file.getFileName(), loopId, e.getMessage());
-      return;
-    }
-    try {
-      lease.write("record log " + file.getFileName(), () -> git.recordLog(loopId, file.getFileName().toString(), file));
-    } catch (StepException e) {
-      log.warn("log {} of loop {} not recorded in the git store: {}", file.getFileName(), loopId, e.getMessage());
-    }
-  }
-
-
   private String parentOf(StepContext ctx) {
     try {
       return git.firstParent(ctx.loopId(), ctx.commit());
     } catch (RuntimeException e) {
       return null;
-    }
-  }
-
-  private static JUnitReports.Summary readReports(Path ws, String glob) {
-    if (glob == null || glob.isBlank()) {
-      return new JUnitReports.Summary(0, List.<FailedTest>of(), List.of());
-    }
-    try {
-      return JUnitReports.read(JUnitReports.find(ws, glob));
-    } catch (IOException e) {
-      return new JUnitReports.Summary(0, List.of(), List.of(glob + ": " + e.getMessage()));
-    }
-  }
-
-  static Double readMetric(Path log, String pattern) {
-    Pattern compiled;
-    try {
-      compiled = Pattern.compile(pattern);
-    } catch (PatternSyntaxException e) {
-      throw new StepException(StepException.Kind.BAD_SPEC, "metric pattern '" + pattern + "' is not a regular expression: " + e.getDescription());
-    }
-    String text = read(log);
-    if (text.length() > METRIC_WINDOW) {
-      text = text.substring(text.length() - METRIC_WINDOW);
-    }
-    Matcher m = compiled.matcher(text);
-    Double last = null;
-    while (m.find()) {
-      try {
-        last = Double.parseDouble(m.groupCount() >= 1 ? m.group(1) : m.group());
-      } catch (NumberFormatException e) {
-        // Not a number: keep the last one that was.
-      }
-    }
-    return last;
-  }
-
-  static List<Task> parseTasks(String stdout) {
-    String text = stdout.strip();
-    List<Task> tasks = new ArrayList<>();
-    if (text.startsWith("[")) {
-      try {
-        for (JsonNode node : JSON.readTree(text)) {
-          if (node.isObject()) {
-            String title = node.has("title") ? node.get("title").asText() : node.has("task") ? node.get("task").asText() : node.toString();
-            String id = node.hasNonNull("id") ? node.get("id").asText() : title;
-            tasks.add(task(id, title, node.hasNonNull("detail") ? node.get("detail").asText() : null));
-          } else {
-            tasks.add(task(node.asText(), node.asText(), null));
-          }
-        }
-      } catch (IOException e) {
-        tasks.clear();
-      }
-    }
-    if (tasks.isEmpty()) {
-      text.lines().map(String::strip).filter(l -> !l.isEmpty()).forEach(l -> tasks.add(task(l, l, null)));
-    }
-    return tasks.stream().limit(MAX_TASKS).toList();
-  }
-
-  private static Task task(String id, String title, String detail) {
-    return new Task(Texts.truncate(id, MAX_TASK_ID_CHARS), Texts.truncate(title, MAX_TASK_CHARS), detail == null ? null : Texts.truncate(detail, MAX_DETAIL_CHARS));
-  }
-
-  static String read(Path file) {
-    if (file == null || !Files.exists(file)) {
-      return "";
-    }
-    try {
-      return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static void createDirectories(Path dir) {
-    try {
-      Files.createDirectories(dir);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** What a maker wrote to {@code LOOP_RESULT_FILE}. */
-  record MakerReport(String summary, double costUsd, long tokens) {
-    /**
-     * The report in {@code workspace}'s {@link MemoryFiles#RESULT}, read without following a link, secrets in
-     * the summary replaced before it is cut to 2,000 characters.
-     *
-     * @throws StepException {@code UNSAFE_WORKSPACE} when it or {@code .loop} is a link ({@link WorkspaceFiles#read})
-     */
-    static MakerReport read(Path workspace, Redaction redaction) {
-      java.util.Optional<String> text = WorkspaceFiles.read(workspace, MemoryFiles.RESULT);
-      if (text.isEmpty()) {
-        return new MakerReport(null, 0, 0);
-      }
-      try {
-        JsonNode node = JSON.readTree(text.get());
-        String summary = node.hasNonNull("summary") ? redaction.apply(node.get("summary").asText()) : null;
-        if (summary != null && summary.length() > 2_000) {
-          summary = summary.substring(0, 2_000);
-        }
-        double cost = node.hasNonNull("costUsd") ? Math.max(0, node.get("costUsd").asDouble()) : 0;
-        long tokens = node.hasNonNull("tokens") ? Math.max(0, node.get("tokens").asLong()) : 0;
-        return new MakerReport(summary, Double.isFinite(cost) ? cost : 0, tokens);
-      } catch (IOException | RuntimeException e) {
-        // The parser's own message quotes the file (a secret's first characters, say): only where it broke is told.
-        return new MakerReport(e instanceof com.fasterxml.jackson.core.JsonProcessingException json && json.getLocation() != null
-            ? "unreadable LOOP_RESULT_FILE: not JSON at line " + json.getLocation().getLineNr() + ", column " + json.getLocation().getColumnNr()
-            : "unreadable LOOP_RESULT_FILE: " + e.getClass().getSimpleName(), 0, 0);
-      }
     }
   }
 }

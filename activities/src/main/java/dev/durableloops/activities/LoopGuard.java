@@ -1,5 +1,6 @@
 package dev.durableloops.activities;
 
+import dev.durableloops.workflows.steps.FirstRun;
 import dev.durableloops.workflows.steps.PrepareInput;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,9 +30,16 @@ public record LoopGuard(SpecRules rules, StartGrants grants) {
     if (rules == null || input.spec() == null) {
       return;
     }
-    StartGrants.Starter starter = grants.verify(input.spec(), input.grant());
+    StartGrants.Starter starter = grants.verify(input.spec(), input.grant(), input.firstRun());
     if (starter.problem() != null) {
       log.warn("loop {}: its starter has no role: {}", input.loopId(), starter.problem());
+      FirstRun first = input.firstRun();
+      if (first != null && (first.carried() != null || first.fork() != null)) {
+        // Caps, commits and another loop's seed come only from the API's signed start or the workflow's own history.
+        throw new StepException(StepException.Kind.NOT_ALLOWED, "the worker refuses this loop: its first run carries "
+            + (first.carried() != null ? "a state (budget, caps, commits)" : "a fork seed") + " that no start grant signs ("
+            + starter.problem() + ")");
+      }
     }
     try {
       rules.check(input.spec(), starter.roles());

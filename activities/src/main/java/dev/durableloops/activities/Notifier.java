@@ -147,7 +147,7 @@ final class Notifier {
     event.put("status", in.status());
     event.put("iteration", in.iteration());
     event.put("reason", redaction.apply(in.reason()));
-    event.put("diffStat", in.diffStat());
+    event.put("diffStat", redaction.apply(in.diffStat()));
     event.put("deadline", in.deadline());
     event.put("link", link);
     event.put("at", Instant.now().toString());

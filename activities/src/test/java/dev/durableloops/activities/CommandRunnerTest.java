@@ -16,8 +16,13 @@ class CommandRunnerTest {
   @TempDir Path tmp;
   final CommandRunner runner = new CommandRunner();
 
+  /** {@code sh -c <command>} in {@code cwd}, unconfined (no sandbox, no cgroup): what is tested here is the runner itself. */
+  static CommandRunner.Launch plain(String command, Path cwd) {
+    return new CommandRunner.Launch(command, java.util.List.of("sh", "-c", command), cwd, null);
+  }
+
   private CommandRunner.Run run(String command, Duration timeout, CommandRunner.Progress progress) {
-    return runner.run(command, tmp, Map.of("GREETING", "hi there"), timeout, tmp.resolve("out.log"), null, tmp.resolve("pid"), progress);
+    return runner.run(plain(command, tmp), Map.of("GREETING", "hi there"), timeout, tmp.resolve("out.log"), null, tmp.resolve("pid"), progress);
   }
 
   @Test
@@ -68,16 +73,16 @@ class CommandRunnerTest {
 
   @Test
   void stdoutCanBeKeptApart() {
-    runner.run("echo task-1; echo noise >&2", tmp, Map.of(), Duration.ofSeconds(10), tmp.resolve("err.log"), tmp.resolve("out.txt"),
+    runner.run(plain("echo task-1; echo noise >&2", tmp), Map.of(), Duration.ofSeconds(10), tmp.resolve("err.log"), tmp.resolve("out.txt"),
         tmp.resolve("pid"), CommandRunner.Progress.NONE);
-    assertThat(LoopActivitiesImpl.read(tmp.resolve("out.txt"))).isEqualTo("task-1\n");
-    assertThat(LoopActivitiesImpl.read(tmp.resolve("err.log"))).isEqualTo("noise\n");
+    assertThat(StepReports.read(tmp.resolve("out.txt"))).isEqualTo("task-1\n");
+    assertThat(StepReports.read(tmp.resolve("err.log"))).isEqualTo("noise\n");
   }
 
   @Test
   void aRunawayWriterIsKilledAtTheOutputCap() throws Exception {
     CommandRunner capped = new CommandRunner(1 << 20);
-    CommandRunner.Run r = capped.run("yes durable-loops", tmp, Map.of("PATH", "/usr/bin:/bin"), Duration.ofMinutes(1),
+    CommandRunner.Run r = capped.run(plain("yes durable-loops", tmp), Map.of("PATH", "/usr/bin:/bin"), Duration.ofMinutes(1),
         tmp.resolve("out.log"), null, tmp.resolve("pid"), CommandRunner.Progress.NONE);
     assertThat(r.exitCode()).isEqualTo(-1);
     assertThat(r.timedOut()).isFalse();

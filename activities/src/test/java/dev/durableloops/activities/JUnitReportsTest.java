@@ -6,6 +6,7 @@ import dev.durableloops.workflows.state.FailedTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,7 +22,7 @@ class JUnitReportsTest {
             .directory(repo.toFile()).redirectErrorStream(true).redirectOutput(tmp.resolve("out").toFile()).start();
     assertThat(pytest.waitFor()).isEqualTo(1);
 
-    JUnitReports.Summary s = JUnitReports.read(JUnitReports.find(repo, ".loop/reports/*.xml"));
+    JUnitReports.Summary s = JUnitReports.read(JUnitReports.find(repo, ".loop/reports/*.xml"), new Redaction(Map.of()));
     assertThat(s.testsRun()).isEqualTo(7);
     assertThat(s.failed()).extracting(FailedTest::id)
         .containsExactly("test_slugify.test_transliterates_accents", "test_slugify.test_max_length_leaves_no_trailing_separator");
@@ -44,7 +45,7 @@ class JUnitReportsTest {
         """);
     Files.writeString(dir.resolve("TEST-broken.xml"), "<testsuite><testcase");
 
-    JUnitReports.Summary s = JUnitReports.read(JUnitReports.find(tmp, "target/surefire-reports/TEST-*.xml"));
+    JUnitReports.Summary s = JUnitReports.read(JUnitReports.find(tmp, "target/surefire-reports/TEST-*.xml"), new Redaction(Map.of()));
     assertThat(s.testsRun()).isEqualTo(4);
     assertThat(s.failed()).containsExactly(
         new FailedTest("com.example.SlugTest.bad", "expected: <a> but was: <b>"),
@@ -55,7 +56,7 @@ class JUnitReportsTest {
   @Test
   void refusesDoctypesAndGlobsOutsideTheWorkspace() throws Exception {
     Files.writeString(tmp.resolve("evil.xml"), "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><testsuite><testcase name=\"&e;\"/></testsuite>");
-    assertThat(JUnitReports.read(List.of(tmp.resolve("evil.xml"))).unreadable()).hasSize(1);
+    assertThat(JUnitReports.read(List.of(tmp.resolve("evil.xml")), new Redaction(Map.of())).unreadable()).hasSize(1);
     Path ws = Files.createDirectories(tmp.resolve("ws"));
     assertThat(JUnitReports.find(ws, "../*.xml")).isEmpty();
   }

@@ -113,4 +113,15 @@ class NotifyTest {
         .containsExactly("sha256=" + Notifier.hmac("hook-secret", event.body().getBytes(StandardCharsets.UTF_8)));
     assertThat(event.body()).doesNotContain("hook-secret").doesNotContain("s3cr3t");
   }
+
+  @Test
+  void everyTextOfAnEventHasItsSecretsReplaced() throws Exception {
+    Notifier notifier = new Notifier(new Notifier.NotifyConfig(List.of(), null, "http://loops.example"),
+        new Redaction(Map.of("token", "s3cr3t-value")));
+    byte[] body = notifier.body(new dev.durableloops.workflows.steps.NotifyInput("approval-needed", "loop-x", "goal s3cr3t-value",
+        "AWAITING_APPROVAL", 1, "reason s3cr3t-value", "1 file changed s3cr3t-value", null, List.of()));
+    JsonNode json = new ObjectMapper().readTree(body);
+    assertThat(json.get("diffStat").asText()).isEqualTo("1 file changed [secret:token]");
+    assertThat(new String(body, StandardCharsets.UTF_8)).doesNotContain("s3cr3t");
+  }
 }

@@ -13,6 +13,7 @@ import dev.durableloops.workflows.spec.CheckSpec;
 import dev.durableloops.workflows.spec.LoopSpec;
 import dev.durableloops.workflows.spec.StepSpec;
 import dev.durableloops.workflows.spec.WorkspaceSpec;
+import dev.durableloops.workflows.state.Budget;
 import dev.durableloops.workflows.state.LoopState;
 import dev.durableloops.workflows.state.LoopStatus;
 import io.temporal.client.WorkflowClient;
@@ -95,5 +96,31 @@ class StartGrantWorkflowTest {
     LoopState state = await().atMost(java.time.Duration.ofSeconds(60)).until(loop::state, s -> s.status() == LoopStatus.FAILED);
     assertThat(state.iteration()).isZero();
     assertThat(state.stopReason()).contains("the worker's spec policy refuses this loop: env.KEY names secret 'token'");
+  }
+
+  /** A carried state as someone with Temporal access would write it: caps of their choosing, another loop's commit. */
+  static LoopState carriedWithCaps(Caps caps, String headCommit) {
+    java.time.Instant now = java.time.Instant.now();
+    return new LoopState("loop-forged", "goal", LoopStatus.RUNNING, null, 0, null, headCommit, List.of(), List.of(), List.of(), null,
+        new Budget(caps, 0, 0, 0, now.toString(), now.plus(java.time.Duration.ofDays(3650)).toString()), List.of(), List.of(), 0, null,
+        null, null, 0, null, List.of(), List.of(), List.of(), null);
+  }
+
+  @Test
+  void aValidGrantWithACarriedStateOfItsOwnIsRefusedBeforeAnyCommand(WorkflowClient client, WorkflowOptions options) throws Exception {
+    Path repo = TestRepos.create(DATA.resolve("origins/carried"), Map.of("a.txt", "a\n"));
+    LoopSpec spec = new LoopSpec("t", "Use the key", new WorkspaceSpec(repo.toString(), "main"), null, null,
+        new StepSpec("echo made >> made.txt", "PT1M"), List.of(new CheckSpec("c", "exit 1", null, "PT1M", true, null)),
+        null, null, null, new Caps(1, "PT1H", null, 10), Map.of("KEY", "${secret:token}"), List.of(), null, null, null);
+    LoopWorkflow loop = client.newWorkflowStub(LoopWorkflow.class, WorkflowOptions.newBuilder(options).setWorkflowId("loop-carried").build());
+    // The grant is the API's own for this very spec, as copied from another start's history.
+    WorkflowClient.start(loop::run, new LoopInput(spec, carriedWithCaps(new Caps(1_000_000, "P3650D", null, 1_000_000), null), null)
+        .withGrant(GRANTS.sign(spec.normalized(), "lena", List.of("APPROVER", "OPERATOR"))));
+    LoopState state = await().atMost(java.time.Duration.ofSeconds(60)).until(loop::state, s -> s.status() == LoopStatus.FAILED);
+    assertThat(state.iteration()).isZero();
+    assertThat(state.stopReason()).contains("the worker refuses this loop: its first run carries a state (budget, caps, commits) that no "
+        + "start grant signs (its start grant was made for another start");
+    assertThat(Path.of(DATA.toString(), "workspaces")).satisfiesAnyOf(
+        p -> assertThat(p).doesNotExist(), p -> assertThat(Files.walk(p).map(Path::getFileName).map(Path::toString)).doesNotContain("made.txt"));
   }
 }

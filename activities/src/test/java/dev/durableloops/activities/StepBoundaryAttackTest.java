@@ -19,6 +19,7 @@ import dev.durableloops.workflows.steps.MakeResult;
 import dev.durableloops.workflows.steps.PrepareInput;
 import dev.durableloops.workflows.steps.PrepareResult;
 import dev.durableloops.workflows.steps.StepContext;
+import dev.durableloops.workflows.steps.StepOutput;
 import io.temporal.testing.TestActivityEnvironment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -134,6 +135,89 @@ class StepBoundaryAttackTest {
         List.of(new CheckSpec("tests", report, ".loop/reports/*.xml", "PT1M", true, null))));
     String evidence = checked.evidence().toString();
     assertThat(evidence).contains("[secret:token]").doesNotContain(SECRET);
+  }
+
+  @Test
+  @DisplayName("a check writes JUnit reports named after a secret and with a secret as an element name, which the output tail would list as unreadable")
+  void secretInAnUnreadableReport() {
+    String reports = "mkdir -p .loop/reports; echo '<testsuite>' > \".loop/reports/TEST-$KEY.xml\"; "
+        + "printf '<testsuite><%s>' \"$KEY\" > .loop/reports/second.xml; exit 1";
+    CheckResult checked = activities.check(new CheckInput(context(1, prepared.commit(), List.of()),
+        List.of(new CheckSpec("tests", reports, ".loop/reports/*.xml", "PT1M", true, null))));
+    String tail = checked.evidence().get(0).outputTail();
+    assertThat(tail).contains("unreadable reports: TEST-[secret:token].xml").contains("second.xml");
+    assertThat(checked.toString()).doesNotContain(SECRET);
+  }
+
+  @Test
+  @DisplayName("a check writes a secret where a failing test's message is cut, so the message would end with the secret's first characters")
+  void secretCutByATestMessage() {
+    // The message is cut to 500 characters: the secret starts 10 characters before the cut.
+    String report = "mkdir -p .loop/reports; printf '<testsuite><testcase name=\"t\"><failure message=\"%s%s\"/></testcase></testsuite>' "
+        + "\"$(head -c " + (JUnitReports.MAX_MESSAGE - 11) + " /dev/zero | tr '\\0' x)\" \"$KEY\" > .loop/reports/r.xml; exit 1";
+    CheckResult checked = activities.check(new CheckInput(context(1, prepared.commit(), List.of()),
+        List.of(new CheckSpec("tests", report, ".loop/reports/*.xml", "PT1M", true, null))));
+    String message = checked.evidence().get(0).failedTests().get(0).message();
+    assertThat(message).startsWith("xxx").doesNotContain(SECRET.substring(0, 6));
+    assertThat(checked.toString()).doesNotContain(SECRET.substring(0, 6));
+  }
+
+  @Test
+  @DisplayName("a discover command prints a task as JSON with the secret's characters escaped, which the parser would decode into the secret")
+  void secretEscapedInAJsonTask() {
+    DiscoverResult found = activities.discover(new DiscoverInput(context(1, prepared.commit(), List.of()),
+        new StepSpec("echo \"[{\\\"id\\\": \\\"$KEY\\\", \\\"title\\\": \\\"task $KEY\\\", \\\"detail\\\": \\\"$KEY\\\"}]\" "
+            + "| sed 's/s/\\\\u0073/g'", "PT1M")));
+    assertThat(found.task()).isEqualTo("task [secret:token]\n\n[secret:token]");
+    assertThat(found.toString()).doesNotContain(SECRET);
+  }
+
+  @Test
+  @DisplayName("a discover command prints a secret where the live tails of its stdout and its stderr are cut, each after the other's header")
+  void secretCutByEachLiveTail() {
+    List<StepOutput> beats = new java.util.concurrent.CopyOnWriteArrayList<>();
+    env.setActivityHeartbeatListener(StepOutput.class, beats::add);
+    // Each half of the live output keeps its last 1,980 characters: the secret's last 10 begin each.
+    int pad = StepOutput.TAIL_CHARS / 2 - 20 - 10;
+    String line = "printf '%s' \"$KEY\"; head -c " + pad + " /dev/zero | tr '\\0' x; echo";
+    DiscoverResult found = activities.discover(new DiscoverInput(context(1, prepared.commit(), List.of()),
+        new StepSpec(line + "; (" + line + ") >&2; sleep 3", "PT1M")));
+    assertThat(found.task()).startsWith("[secret:token]xxx");
+    List<StepOutput> running = beats.stream().filter(b -> "running".equals(b.status())).toList();
+    assertThat(running).isNotEmpty();
+    for (StepOutput beat : running) {
+      assertThat(beat.tail()).startsWith("[stdout]\n[secret:token]xxx").contains("[stderr]\n[secret:token]xxx")
+          .doesNotContain(SECRET.substring(SECRET.length() - 10));
+    }
+  }
+
+  @Test
+  @DisplayName("the remote quotes a file the maker wrote, with a secret where the push output is cut, so it would end with the secret's first characters")
+  void secretCutByThePushOutput() throws Exception {
+    // A remote that rejects every push, quoting the pushed leak.txt (a server-side check that prints offending content).
+    Path hook = origin.resolve("hooks/pre-receive");
+    Files.writeString(hook, "#!/bin/sh\nwhile read old new ref; do git cat-file -p \"$new:leak.txt\" >&2; done\nexit 1\n");
+    hook.toFile().setExecutable(true);
+    // git prints the hook's line as 'remote: <line>': the cut of 2,000 characters falls 10 characters into the first secret.
+    int pad = Delivery.MAX_OUTPUT_CHARS - 1 - "remote: ".length() - 10;
+    MakeResult made = activities.make(new MakeInput(context(1, prepared.commit(), List.of()),
+        new StepSpec("{ head -c " + pad + " /dev/zero | tr '\\0' x; printf '%s%s%s\\n' \"$KEY\" \"$KEY\" \"$KEY\"; } > leak.txt", "PT1M")));
+
+    DeliverResult delivered = activities.deliver(new DeliverInput(context(2, made.attemptCommit(), List.of()),
+        new WorkspaceSpec(origin.toString(), "main"), new DeliverSpec(null, null, null, null, null).normalized(), 1, true));
+    assertThat(delivered.pushed()).isFalse();
+    assertThat(delivered.pushOutput()).startsWith("remote: xxx").endsWith("…").doesNotContain(SECRET.substring(0, 6));
+    assertThat(delivered.toString()).doesNotContain(SECRET.substring(0, 6));
+  }
+
+  @Test
+  @DisplayName("a maker names the files it changes after a secret, and the attempt's diff stat and result would carry the names")
+  void secretAsAChangedFileName() {
+    MakeResult made = activities.make(new MakeInput(context(1, prepared.commit(), List.of()),
+        new StepSpec("echo x > \"$KEY.txt\"; mkdir -p \"d-$KEY\"; echo y > \"d-$KEY/f\"; mv a.txt \"$KEY-moved.txt\"", "PT1M")));
+    assertThat(made.changed()).isTrue();
+    assertThat(made.diffStat()).matches("\\d+ files changed, \\+\\d+ -\\d+");
+    assertThat(made.toString()).doesNotContain(SECRET);
   }
 
   @Test

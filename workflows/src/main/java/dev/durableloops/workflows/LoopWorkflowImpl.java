@@ -38,6 +38,7 @@ import dev.durableloops.workflows.steps.MakeInput;
 import dev.durableloops.workflows.steps.LoopActivities;
 import dev.durableloops.workflows.steps.MakeResult;
 import dev.durableloops.workflows.steps.PlanInput;
+import dev.durableloops.workflows.steps.FirstRun;
 import dev.durableloops.workflows.steps.PrepareInput;
 import dev.durableloops.workflows.steps.PrepareResult;
 import dev.durableloops.workflows.steps.ReflectInput;
@@ -112,6 +113,8 @@ public class LoopWorkflowImpl implements LoopWorkflow {
   private final Integer iterationsPerRun;
   /** Who started the loop, as the API signed it; checked by the worker in every Prepare. */
   private final StartGrant grant;
+  /** What this run was started with from outside ({@link FirstRun}), or {@code null} in a run the workflow continued. */
+  private final FirstRun firstRun;
   /** The caps in force: the spec's, as extended since (carried across continue-as-new in the budget). */
   private Caps caps;
   /** Whether an extension arrived for the current budget wait. */
@@ -129,6 +132,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     spec = input.spec().normalized();
     iterationsPerRun = input.iterationsPerRun();
     grant = input.grant();
+    firstRun = startedFromOutside() ? new FirstRun(input.carried(), input.fork()) : null;
     caps = input.carried() != null && input.carried().budget() != null && input.carried().budget().limits() != null
         ? input.carried().budget().limits().normalized() : spec.caps();
     state = LoopProgress.start(
@@ -136,6 +140,18 @@ public class LoopWorkflowImpl implements LoopWorkflow {
         Workflow.currentTimeMillis());
   }
 
+
+  /**
+   * Whether this run's input came from outside the workflow: a first run, and also a retry or a
+   * cron run, which Temporal starts again with the first run's input. Only continue-as-new hands a
+   * run the workflow's own state. Read from the run's start event, so it replays alike and adds no
+   * command.
+   */
+  private static boolean startedFromOutside() {
+    io.temporal.workflow.WorkflowInfo info = Workflow.getInfo();
+    return info.getContinuedExecutionRunId().isEmpty() || info.getAttempt() > 1
+        || (info.getCronSchedule() != null && !info.getCronSchedule().isEmpty());
+  }
 
   @Override
   public LoopOutcome run(LoopInput input) {
@@ -375,12 +391,12 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     if (state.baseCommit() == null) {
       prepared =
           step("clone " + spec.workspace().repository(), Steps.PREPARE_TIMEOUT, false)
-              .prepare(new PrepareInput(state.loopId(), spec.workspace(), null, null, spec, grant));
+              .prepare(new PrepareInput(state.loopId(), spec.workspace(), null, null, spec, grant, firstRun));
       state.prepared(prepared.baseCommit(), prepared.commit());
     } else {
       prepared =
           step("reconcile workspace to " + shortId(state.headCommit()), Steps.PREPARE_TIMEOUT, false)
-              .prepare(new PrepareInput(state.loopId(), spec.workspace(), state.headCommit(), state.forkedFrom(), spec, grant));
+              .prepare(new PrepareInput(state.loopId(), spec.workspace(), state.headCommit(), state.forkedFrom(), spec, grant, firstRun));
     }
     state.worker(affinity ? prepared.taskQueue() : null);
     state.sandbox(prepared.sandbox());
@@ -626,7 +642,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     phase(Phase.PREPARE);
     PrepareResult prepared =
         step("move: reconcile a new workspace to " + shortId(state.headCommit()), Steps.PREPARE_TIMEOUT, false)
-            .prepare(new PrepareInput(state.loopId(), spec.workspace(), state.headCommit(), null, spec, grant));
+            .prepare(new PrepareInput(state.loopId(), spec.workspace(), state.headCommit(), null, spec, grant, firstRun));
     state.worker(prepared.taskQueue());
     state.sandbox(prepared.sandbox());
   }

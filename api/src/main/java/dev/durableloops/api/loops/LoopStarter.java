@@ -72,8 +72,9 @@ class LoopStarter {
     Caller caller = Caller.current();
     policy.check(spec, caller.roles());
     LoopSpec normalized = spec.normalized();
-    LoopInput loopInput = input.apply(normalized).withRules(rules.inForce(normalized.workspace().repository()))
-        .withGrant(grant(normalized, caller));
+    LoopInput unsigned = input.apply(normalized).withRules(rules.inForce(normalized.workspace().repository()));
+    // The grant signs the fork seed (and any carried state) too: the worker admits a first run's only when signed.
+    LoopInput loopInput = unsigned.withGrant(grants.sign(normalized, caller.name(), caller.roles(), unsigned.carried(), unsigned.fork()));
     for (int i = 1; i <= MAX_SUFFIX; i++) {
       String id = "loop-" + spec.name() + (i == 1 ? "" : "-" + i);
       WorkflowOptions options = options(id, normalized, loopInput).toBuilder()

@@ -276,6 +276,32 @@ class CredentialsAttackTest {
     assertThat(activities("loop-grant-copy")).doesNotContain("Make");
   }
 
+  @Test
+  @DisplayName("an APPROVER's start grant copied onto the same spec started on Temporal directly with a carried budget of huge caps "
+      + "and another loop's commit")
+  void copiedGrantWithACarriedState() throws Exception {
+    mvc.perform(as(post("/api/loops"), "approver-token").contentType(MediaType.APPLICATION_JSON)
+            .content(body("carried-source", "granted", ", \"env\": {\"KEY\": \"${secret:anthropic}\"}")))
+        .andExpect(status().isCreated());
+    HistoryEvent started = client.fetchHistory("loop-carried-source").getEvents().get(0);
+    LoopInput sourceInput = DefaultDataConverter.newDefaultInstance().fromPayloads(0,
+        java.util.Optional.of(started.getWorkflowExecutionStartedEventAttributes().getInput()), LoopInput.class, LoopInput.class);
+    assertThat(sourceInput.grant().roles()).contains("APPROVER");
+
+    java.time.Instant now = java.time.Instant.now();
+    dev.durableloops.workflows.spec.Caps huge = new dev.durableloops.workflows.spec.Caps(1_000_000, "P3650D", null, 1_000_000);
+    dev.durableloops.workflows.state.LoopState carried = new dev.durableloops.workflows.state.LoopState("loop-carried-copy", "goal",
+        dev.durableloops.workflows.state.LoopStatus.RUNNING, null, 0, null, "f".repeat(40), List.of(), List.of(), List.of(), null,
+        new dev.durableloops.workflows.state.Budget(huge, 0, 0, 0, now.toString(), now.plus(java.time.Duration.ofDays(3650)).toString()),
+        List.of(), List.of(), 0, null, null, null, 0, null, List.of(), List.of(), List.of(), null);
+    String state = startDirectly("loop-carried-copy",
+        new LoopInput(sourceInput.spec(), carried, null).withRules(sourceInput.rules()).withGrant(sourceInput.grant()));
+    assertThat(JsonPath.<String>read(state, "$.status")).isEqualTo("FAILED");
+    assertThat(JsonPath.<String>read(state, "$.stopReason")).contains(
+        "the worker refuses this loop: its first run carries a state (budget, caps, commits) that no start grant signs");
+    assertThat(activities("loop-carried-copy")).contains("Prepare").doesNotContain("Make", "Discover", "Plan");
+  }
+
   // ---- a maker that writes a secret into what the platform records ----
 
   @Test

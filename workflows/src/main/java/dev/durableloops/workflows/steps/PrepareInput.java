@@ -16,8 +16,15 @@ import dev.durableloops.workflows.spec.WorkspaceSpec;
  *     preparing (a loop started on Temporal directly gets the same checks as one the API started);
  *     {@code null} from callers that are not a loop (tests, the benchmark): nothing is checked
  * @param grant the loop's start grant ({@link StartGrant}), or {@code null}: no role
+ * @param firstRun in a loop's first run, what it was started with, which the grant must sign; {@code null}
+ *     in a run the workflow continued (its state is its own) and from callers that are not a loop
  */
-public record PrepareInput(String loopId, WorkspaceSpec workspace, String commit, String forkOf, LoopSpec spec, StartGrant grant) {
+public record PrepareInput(String loopId, WorkspaceSpec workspace, String commit, String forkOf, LoopSpec spec, StartGrant grant,
+    FirstRun firstRun) {
+  /** Input without a first run's start (a continued run, or not a loop). */
+  public PrepareInput(String loopId, WorkspaceSpec workspace, String commit, String forkOf, LoopSpec spec, StartGrant grant) {
+    this(loopId, workspace, commit, forkOf, spec, grant, null);
+  }
 
   /** A loop that is not a fork. */
   public PrepareInput(String loopId, WorkspaceSpec workspace, String commit) {

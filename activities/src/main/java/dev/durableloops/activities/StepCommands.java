@@ -1,0 +1,127 @@
+package dev.durableloops.activities;
+
+import dev.durableloops.workflows.spec.StepSpec;
+import dev.durableloops.workflows.steps.StepContext;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How the activities run a step command: the loop's workspace claimed ({@link Fence}) and
+ * reconciled, the command started in the sandbox with the step's environment and the loop's
+ * cgroup, and its log redacted and recorded. One instance serves every loop of a worker.
+ */
+final class StepCommands {
+
+  private static final Logger log = LoggerFactory.getLogger(StepCommands.class);
+
+  private final LoopPaths paths;
+  private final GitWorkspace git;
+  private final Fence fence;
+  private final CommandPolicy policy;
+  private final CommandRunner runner;
+  private final Redaction redaction;
+
+  StepCommands(LoopPaths paths, GitWorkspace git, Fence fence, CommandPolicy policy, Redaction redaction) {
+    this.paths = paths;
+    this.git = git;
+    this.fence = fence;
+    this.policy = policy;
+    this.runner = new CommandRunner(policy.outputCapBytes());
+    this.redaction = redaction;
+  }
+
+  /** Claims the loop for this activity ({@link Fence}) and reconciles its workspace to the step's commit. */
+  Fence.Lease reconciled(StepContext ctx) {
+    Fence.Lease lease = claim(ctx.loopId());
+    lease.write("reconcile the workspace to " + ctx.commit(), () -> git.reconcile(ctx.loopId(), ctx.commit()));
+    return lease;
+  }
+
+  /**
+   * Makes the running activity the owner of the loop's workspace; whatever the loop still runs (an
+   * abandoned run's or an earlier attempt's commands) is killed.
+   */
+  Fence.Lease claim(String loopId) {
+    return fence.claim(loopId, () -> {
+      CommandRunner.reapLeftover(paths.loopDir(loopId).resolve("running.pid"));
+      policy.sandbox().limit().reap(cgroupKey(loopId));
+    });
+  }
+
+  /**
+   * Runs {@code step}'s command for the loop of {@code ctx} in its workspace, under {@code lease}:
+   * the step's environment ({@link CommandPolicy#environment} and the {@code LOOP_*} variables, plus
+   * {@code extra}), the sandbox, the loop's cgroup, live output in heartbeats; its log (and
+   * {@code stdout} when kept apart) redacted and recorded in the git store.
+   *
+   * @param name the log's name ({@code make}, {@code check-<name>} …)
+   * @param stdout where stdout goes alone, or {@code null} to put it in the log
+   */
+  CommandRunner.Run run(StepContext ctx, Fence.Lease lease, StepSpec step, String name, Path stdout, Map<String, String> extra) {
+    Path ws = paths.workspace(ctx.loopId());
+    // The memory directory is ignored by git and may not exist yet (a fresh clone, a moved worker).
+    lease.write("make the memory directory", () -> WorkspaceFiles.ownDirectory(ws, MemoryFiles.DIR));
+    Map<String, String> env = new LinkedHashMap<>(policy.environment(System.getenv(), ctx.passEnv(), ctx.env()));
+    env.put("LOOP_ID", ctx.loopId());
+    env.put("LOOP_ITERATION", Integer.toString(ctx.iteration()));
+    env.put("LOOP_WORKSPACE", ws.toString());
+    env.put("LOOP_GOAL", ctx.goal());
+    env.put("LOOP_PROMPT_FILE", ws.resolve(MemoryFiles.PROMPT).toString());
+    env.put("LOOP_STATE_FILE", ws.resolve(MemoryFiles.STATE).toString());
+    env.put("LOOP_REFLECTIONS_FILE", ws.resolve(MemoryFiles.REFLECTIONS).toString());
+    env.put("LOOP_RULES_FILE", ws.resolve(MemoryFiles.RULES).toString());
+    env.put("LOOP_RESULT_FILE", ws.resolve(MemoryFiles.RESULT).toString());
+    env.putAll(extra);
+    Path logFile = paths.log(ctx.loopId(), ctx.iteration(), name);
+    Sandbox sandbox = policy.sandbox();
+    // The step's settings and own /tmp are written in the loop's directory, hence under the fence.
+    Sandbox.Wrapped wrapped = lease.write("prepare the step's sandbox",
+        () -> sandbox.wrap(step.command(), env, ws, paths.loopDir(ctx.loopId()), paths.dataDir(), ctx.sandboxOrDefault()));
+    CommandRunner.Run run;
+    // From here the step's command may write anything in the workspace's .git: the worker checks it again before its next use.
+    TrustedGit.distrust(ws);
+    try {
+      CommandRunner.Launch launch = new CommandRunner.Launch(step.command(), wrapped.argv(), ws,
+          sandbox.limit().open(cgroupKey(ctx.loopId())).orElse(null));
+      run = runner.run(launch, wrapped.env(), step.timeoutDuration(), logFile, stdout,
+          paths.loopDir(ctx.loopId()).resolve("running.pid"), LiveOutput.of(name, redaction));
+    } finally {
+      wrapped.cleanup().run();
+    }
+    LiveOutput.of(name, redaction).after(run, "recording the log");
+    recordLog(lease, logFile);
+    if (stdout != null) {
+      recordLog(lease, stdout);
+    }
+    return run;
+  }
+
+  /** The name of a loop's cgroup: unique to the data directory and the loop on this machine. */
+  private String cgroupKey(String loopId) {
+    return "loop-" + Hashes.sha256(paths.dataDir() + "\n" + loopId).substring(0, 16);
+  }
+
+  /**
+   * Puts a step's log into the git store for the API. Best effort: a store that cannot take it
+   * now is logged, and the step goes on (its commits' pushes fail it retryably if the store stays
+   * away), so a maker that ran for an hour is not run again for the sake of its log.
+   */
+  private void recordLog(Fence.Lease lease, Path file) {
+    String loopId = lease.loopId();
+    try {
+      redaction.applyTo(file);
+    } catch (IOException e) {
+      log.warn("log {} of loop {} not recorded: secrets could not be removed from it: {}", file.getFileName(), loopId, e.getMessage());
+      return;
+    }
+    try {
+      lease.write("record log " + file.getFileName(), () -> git.recordLog(loopId, file.getFileName().toString(), file));
+    } catch (StepException e) {
+      log.warn("log {} of loop {} not recorded in the git store: {}", file.getFileName(), loopId, e.getMessage());
+    }
+  }
+}
