@@ -24,6 +24,22 @@ final class AllowedDomains {
 
   private AllowedDomains() {}
 
+  /**
+   * The destinations a step may connect to: all of {@code requested}, each covered by an entry of
+   * {@code allowed}.
+   *
+   * @throws StepException {@code BAD_SPEC} naming those no entry of {@code allowed} covers
+   */
+  static List<String> admitted(List<String> requested, List<String> allowed) {
+    List<String> refused = refused(requested, allowed);
+    if (!refused.isEmpty()) {
+      throw new StepException(StepException.Kind.BAD_SPEC, "sandbox.allowedDomains names " + String.join(", ", refused)
+          + ", which this worker does not allow (durable-loops.sandbox.allowed-domains: "
+          + (allowed.isEmpty() ? "none" : String.join(", ", allowed)) + ")");
+    }
+    return requested;
+  }
+
   /** The entries of {@code requested} that no entry of {@code allowed} covers, in order. */
   static List<String> refused(List<String> requested, List<String> allowed) {
     return requested.stream().filter(r -> allowed.stream().noneMatch(a -> covers(a, r))).toList();

@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * The fallback sandbox when the sandbox runtime is not installed: bubblewrap ({@code bwrap},
  * Debian's {@code bubblewrap} package) with a hand-written argument list. Each command runs as
  * {@code bwrap … -- <launcher>}, the launcher setting the step's environment and becoming
- * {@code sh -c <command>} ({@link Sandbox#LAUNCHER}); {@code bwrap} itself gets the worker's fixed
+ * {@code sh -c <command>} ({@link StepEnvironment#LAUNCHER}); {@code bwrap} itself gets the worker's fixed
  * environment ({@link EnvRules#outside}):
  * <ul>
  *   <li>a PID namespace of its own ({@code --unshare-pid}; also {@code --unshare-ipc},

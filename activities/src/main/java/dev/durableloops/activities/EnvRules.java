@@ -19,7 +19,7 @@ import java.util.Set;
  *       {@code srt} (Node.js, its shells, {@code bwrap}, {@code socat}) and {@code bwrap} run before
  *       any confinement exists, so they get a fixed environment the worker builds from its own
  *       ({@link #OUTSIDE}), never a name or value from a spec. The step's own environment is handed
- *       over only inside the sandbox, by {@link Sandbox#LAUNCHER}. This is by construction, not by a
+ *       over only inside the sandbox, by {@link StepEnvironment#LAUNCHER}. This is by construction, not by a
  *       deny list: there is no list of "host-steering" names ({@code PERL5OPT}, {@code LD_PRELOAD},
  *       {@code NODE_OPTIONS}, {@code BASH_ENV}…) to keep complete.</li>
  *   <li><b>Variables that redirect git</b> ({@link #GIT_REDIRECTING}): removed from the worker's

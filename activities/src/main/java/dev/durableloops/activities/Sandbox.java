@@ -4,7 +4,6 @@ import dev.durableloops.workflows.spec.SandboxSpec;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,10 +33,15 @@ import java.util.Map;
  * alone nothing is hidden and nothing is read-only: the step runs as the worker's user. In every
  * mode: the processes that run before the sandbox exists (the {@link Supervisor}, {@code srt},
  * {@code bwrap}) get a fixed environment ({@link EnvRules#outside}) and the step's environment is
- * handed over only to the command itself, by the {@link #LAUNCHER}; the loop's {@code pids} cgroup
+ * handed over only to the command itself, by the {@link StepEnvironment#LAUNCHER}; the loop's {@code pids} cgroup
  * caps processes ({@link ProcessLimit}); and the supervisor kills whatever a step left when it
  * ends or when the worker dies. {@link #describe()} says which, the worker logs it at start and each
  * loop's state shows it.
+ *
+ * <p>This class chooses and wraps; the work lives beside it: {@link SandboxDetection} finds what
+ * works here, {@link HiddenPaths} what a step must not see, {@link WritablePaths} checks
+ * {@code sandbox.writable}, {@link StepEnvironment} hands the step's environment over, and
+ * {@link SandboxRuntime} and {@link Bubblewrap} build the command lines.
  */
 public final class Sandbox {
 
@@ -147,25 +151,6 @@ public final class Sandbox {
       ".mysql_history", ".lesshst", ".viminfo");
 
   /**
-   * Runs inside the sandbox as the step's first program, with the sandbox's own environment (the
-   * worker's fixed one, plus the runtime's proxy settings): reads the file its argument names
-   * ({@code clear|keep}, the command, then {@code NAME=value} entries, each ended by NUL), clears
-   * the environment ({@code clear}) or keeps it ({@code keep}, for the runtime's proxy variables),
-   * sets the step's variables and becomes {@code /bin/sh -c <command>}. Nothing before it reads a
-   * variable of the spec; the file lies in the hidden loop directory and is removed after the step.
-   */
-  static final String LAUNCHER = """
-      open(my $f, '<', $ARGV[0]) or die "durable-loops: cannot read the step's environment: $!\\n";
-      my $d = do { local $/; <$f> }; close $f;
-      my ($mode, $command, @vars) = split /\\0/, $d, -1;
-      pop @vars;
-      %ENV = () if $mode eq 'clear';
-      for my $v (@vars) { my ($k, $x) = split /=/, $v, 2; $ENV{$k} = $x; }
-      exec { '/bin/sh' } 'sh', '-c', $command;
-      die "durable-loops: cannot run /bin/sh: $!\\n";
-      """;
-
-  /**
    * How one step is started.
    *
    * @param argv the command line, before the supervisor
@@ -182,7 +167,8 @@ public final class Sandbox {
   private final List<Path> hidden;
   private final ProcessLimit limit;
 
-  private Sandbox(Kind kind, SandboxRuntime runtime, Bubblewrap bubblewrap, Settings settings, String description, ProcessLimit limit) {
+  /** A sandbox of {@code kind}, as {@link SandboxDetection} found it; {@code runtime} or {@code bubblewrap} for that kind, else {@code null}. */
+  Sandbox(Kind kind, SandboxRuntime runtime, Bubblewrap bubblewrap, Settings settings, String description, ProcessLimit limit) {
     this.kind = kind;
     this.runtime = runtime;
     this.bubblewrap = bubblewrap;
@@ -237,52 +223,7 @@ public final class Sandbox {
    *     {@link Mode#SANDBOX_RUNTIME} is combined with the host's network
    */
   public static Sandbox detect(Settings settings) {
-    ProcessLimit limit = ProcessLimit.detect(settings.maxProcesses());
-    String tail = limit.describe() + "; " + Supervisor.describe();
-    Mode mode = settings.mode();
-    if (mode == Mode.NONE) {
-      return new Sandbox(Kind.PROCESS_GROUP, null, null, settings,
-          "no sandbox (durable-loops.sandbox.mode=none): process group only, host network; " + tail, limit);
-    }
-    String skipped = null;
-    if (mode == Mode.AUTO || mode == Mode.SANDBOX_RUNTIME) {
-      if (settings.hostNetwork()) {
-        if (mode == Mode.SANDBOX_RUNTIME) {
-          throw new IllegalStateException("durable-loops.sandbox.mode=sandbox_runtime cannot give steps the host's network "
-              + "(durable-loops.sandbox.host-network=true): srt always makes a network namespace");
-        }
-        skipped = "srt not used: it cannot give steps the host's network";
-      } else {
-        Object found = SandboxRuntime.detect(settings.runtime());
-        if (found instanceof SandboxRuntime srt) {
-          String allowed = settings.allowedDomains().isEmpty() ? "none" : String.join(", ", settings.allowedDomains());
-          return new Sandbox(Kind.SANDBOX_RUNTIME, srt, null, settings, srt.describe()
-              + ": own PID and network namespaces, outbound only through its proxy to the spec's allowedDomains that the worker allows"
-              + " (worker allows: " + allowed + "), read-only machine, writable workspace and private /tmp,"
-              + " .git hooks and config write-protected, data directory and home secrets hidden; " + tail, limit);
-        }
-        if (mode == Mode.SANDBOX_RUNTIME) {
-          throw new IllegalStateException("durable-loops.sandbox.mode=sandbox_runtime, but " + found);
-        }
-        skipped = (String) found;
-      }
-    }
-    String bwrap = onPath("bwrap");
-    String problem = bwrap == null ? "bwrap not found on PATH (install Debian's bubblewrap package)" : Bubblewrap.trial(bwrap);
-    if (problem != null) {
-      if (mode == Mode.BUBBLEWRAP) {
-        throw new IllegalStateException("durable-loops.sandbox.mode=bubblewrap, but " + problem);
-      }
-      return new Sandbox(Kind.PROCESS_GROUP, null, null, settings, "process group only: " + problem
-          + (skipped == null ? "" : "; " + skipped) + "; "
-          + (settings.hostNetwork() ? "host network" : "steps refused: no sandbox to give them a network of their own") + "; " + tail,
-          limit);
-    }
-    return new Sandbox(Kind.BUBBLEWRAP, null, new Bubblewrap(bwrap), settings, Bubblewrap.version(bwrap)
-        + (skipped == null ? "" : " (" + skipped + ")") + ": own PID namespace, "
-        + (settings.hostNetwork() ? "the host's network (durable-loops.sandbox.host-network=true)"
-            : "own network namespace with no way out (no filtering proxy)")
-        + ", read-only root, writable workspace and /tmp, .git hooks and config write-protected, data directory and home secrets hidden; " + tail, limit);
+    return SandboxDetection.detect(settings);
   }
 
   /** Whether commands run in a sandbox (the runtime or bubblewrap). */
@@ -310,7 +251,7 @@ public final class Sandbox {
    *
    * @param command the spec's shell command
    * @param env the command's environment (paths under {@code /tmp} it names stay readable); it
-   *     reaches the command alone, inside the sandbox ({@link #LAUNCHER}), never a process outside it
+   *     reaches the command alone, inside the sandbox ({@link StepEnvironment#LAUNCHER}), never a process outside it
    * @param workspace the loop's workspace (writable, the working directory)
    * @param loopDir the loop's directory in the data directory: the step's settings, environment
    *     file and own {@code /tmp} go there
@@ -323,7 +264,7 @@ public final class Sandbox {
    *     Java runtime or the sandbox runtime)
    */
   Wrapped wrap(String command, Map<String, String> env, Path workspace, Path loopDir, Path dataDir, SandboxSpec spec) {
-    List<String> domains = domains(spec);
+    List<String> domains = AllowedDomains.admitted(spec.domains(), settings.allowedDomains());
     Map<String, String> outside = EnvRules.outside(System.getenv());
     try {
       if (kind == Kind.PROCESS_GROUP) {
@@ -335,29 +276,17 @@ public final class Sandbox {
           throw new StepException(StepException.Kind.BAD_SPEC, "this worker has no sandbox to give the step a network of its own ("
               + description + "): install it (deploy/lib.sh ensure_sandbox) or allow the host's network (durable-loops.sandbox.host-network)");
         }
-        Launch launch = launch(command, env, loopDir, true);
+        StepEnvironment.Launch launch = StepEnvironment.launch(command, env, loopDir, true);
         return new Wrapped(launch.argv(), outside, launch.cleanup());
       }
-      List<Path> invisible = new ArrayList<>(hidden);
-      invisible.add(dataDir.toAbsolutePath().normalize());
-      Path home = settings.homeOrDefault();
-      for (String name : HOME_SECRETS) {
-        Path secret = home.resolve(name);
-        if (Files.exists(secret, LinkOption.NOFOLLOW_LINKS) && invisible.stream().noneMatch(secret::startsWith)) {
-          invisible.add(secret);
-        }
-      }
-      Path tools = toolsRoot();
-      if (Files.exists(tools) && invisible.stream().noneMatch(tools::startsWith)) {
-        invisible.add(tools);
-      }
-      List<Path> writable = writable(spec, invisible, dataDir);
+      List<Path> invisible = HiddenPaths.invisible(hidden, dataDir, settings.homeOrDefault());
+      List<Path> writable = WritablePaths.checked(spec, invisible, dataDir, settings);
       Map<String, String> stepEnv = new LinkedHashMap<>(env);
       stepEnv.put("TMPDIR", "/tmp");
       if (kind == Kind.SANDBOX_RUNTIME) {
         List<Path> allowWrite = new ArrayList<>(List.of(workspace));
         allowWrite.addAll(writable);
-        Launch launch = launch(command, stepEnv, loopDir, false);
+        StepEnvironment.Launch launch = StepEnvironment.launch(command, stepEnv, loopDir, false);
         List<Path> allowRead = new ArrayList<>(NamedTmpPaths.named(command, env, allowWrite, invisible));
         allowRead.addAll(launch.files());
         Wrapped wrapped = runtime.wrap(launch.argv(), !domains.isEmpty(), outside, loopDir.resolve("sandbox.json"), domains,
@@ -374,7 +303,7 @@ public final class Sandbox {
       Path stepTmp = loopDir.resolve("tmp");
       GitWorkspace.deleteTree(stepTmp);
       Files.createDirectories(stepTmp);
-      Launch launch = launch(command, stepEnv, loopDir, true);
+      StepEnvironment.Launch launch = StepEnvironment.launch(command, stepEnv, loopDir, true);
       List<String> argv = bubblewrap.argv(launch.argv(), launch.files(), NamedTmpPaths.named(command, env, List.of(), invisible),
           workspace, stepTmp, invisible, writable, settings.hostNetwork() && spec.networkAllowed());
       return new Wrapped(argv, outside, () -> {
@@ -386,155 +315,9 @@ public final class Sandbox {
     }
   }
 
-  /**
-   * What becomes the step's command inside the sandbox.
-   *
-   * @param argv the launcher's command line
-   * @param files what it reads (to be made readable inside the sandbox)
-   * @param cleanup removes them
-   */
-  private record Launch(List<String> argv, List<Path> files, Runnable cleanup) {}
-
-  /**
-   * The {@link #LAUNCHER} and the file it reads, written in the hidden {@code loopDir}; without
-   * {@code perl} on the worker, {@code env [-i] NAME=value… sh -c <command>} (then the step's values
-   * are on the command line of the processes outside the sandbox, which only the worker's user and
-   * root can read as they can its environment).
-   *
-   * @param clear whether the command starts from an empty environment plus {@code env}, or from the
-   *     sandbox's own (the runtime's proxy settings) plus {@code env}
-   */
-  private static Launch launch(String command, Map<String, String> env, Path loopDir, boolean clear) throws IOException {
-    String perl = Supervisor.perl();
-    if (perl == null) {
-      List<String> argv = new ArrayList<>(List.of("env"));
-      if (clear) {
-        argv.add("-i");
-      }
-      env.forEach((k, v) -> argv.add(k + "=" + v));
-      argv.addAll(List.of("sh", "-c", command));
-      return new Launch(argv, List.of(), () -> {});
-    }
-    StringBuilder text = new StringBuilder(clear ? "clear" : "keep").append('\0').append(command).append('\0');
-    env.forEach((k, v) -> {
-      if (k.isEmpty() || k.indexOf('=') >= 0 || k.indexOf('\0') >= 0 || v.indexOf('\0') >= 0) {
-        throw new StepException(StepException.Kind.BAD_SPEC, "env names a variable that cannot be set: '" + k.replace("\0", "\\0") + "'");
-      }
-      text.append(k).append('=').append(v).append('\0');
-    });
-    Files.createDirectories(loopDir);
-    Path file = Files.createTempFile(loopDir, "step-", ".env");
-    Files.writeString(file, text, java.nio.charset.StandardCharsets.UTF_8);
-    return new Launch(List.of(perl, "-e", LAUNCHER, file.toString()), List.of(file), () -> {
-      try {
-        Files.deleteIfExists(file);
-      } catch (IOException e) {
-        // The loop's directory is hidden from steps; the next step writes a file of its own.
-      }
-    });
-  }
-
   /** The private ranges the runtime's proxy refuses for a name: {@link #PRIVATE_RANGES} less those the worker allows. */
   List<String> deniedRanges() {
     return PRIVATE_RANGES.stream().filter(r -> !settings.privateNetworks().contains(r)).toList();
-  }
-
-  /** Where {@code deploy/lib.sh} installs the worker's tools ({@code $DURABLE_LOOPS_TOOLS_ROOT}, default {@code ~/.local/share/durable-loops}). */
-  private Path toolsRoot() {
-    String root = System.getenv("DURABLE_LOOPS_TOOLS_ROOT");
-    return (root == null || root.isBlank() ? settings.homeOrDefault().resolve(".local/share/durable-loops") : Path.of(root))
-        .toAbsolutePath().normalize();
-  }
-
-  /**
-   * The destinations the step may connect to: the spec's, each covered by the worker's list.
-   *
-   * @throws StepException {@code BAD_SPEC} naming those the worker does not allow
-   */
-  private List<String> domains(SandboxSpec spec) {
-    List<String> requested = spec.domains();
-    List<String> refused = AllowedDomains.refused(requested, settings.allowedDomains());
-    if (!refused.isEmpty()) {
-      throw new StepException(StepException.Kind.BAD_SPEC, "sandbox.allowedDomains names " + String.join(", ", refused)
-          + ", which this worker does not allow (durable-loops.sandbox.allowed-domains: "
-          + (settings.allowedDomains().isEmpty() ? "none" : String.join(", ", settings.allowedDomains())) + ")");
-    }
-    return requested;
-  }
-
-  /**
-   * The spec's writable paths that exist, each checked: absolute, no link anywhere in it (its real
-   * path is itself, so an entry a previous step turned into a link is not bound through), under one
-   * of the worker's writable roots, and neither holding nor inside what a step must not change: the
-   * data directory, a hidden path, a secret of the worker's home (existing or not), the tools root and
-   * the sandbox runtime, the Java runtime, an entry of the worker's {@code PATH}.
-   */
-  private List<Path> writable(SandboxSpec spec, List<Path> invisible, Path dataDir) {
-    List<Path> paths = new ArrayList<>();
-    List<String> entries = spec.writable() == null ? List.of() : spec.writable();
-    if (entries.isEmpty()) {
-      return paths;
-    }
-    List<Path> never = new ArrayList<>(invisible);
-    never.add(real(dataDir));
-    Path home = settings.homeOrDefault();
-    HOME_SECRETS.forEach(name -> never.add(home.resolve(name)));
-    never.add(toolsRoot());
-    if (settings.runtime() != null) {
-      never.add(settings.runtime().toAbsolutePath().normalize());
-    }
-    never.add(Path.of(System.getProperty("java.home")).toAbsolutePath().normalize());
-    String pathVar = System.getenv("PATH");
-    for (String dir : (pathVar == null ? "/usr/bin:/bin" : pathVar).split(File.pathSeparator)) {
-      if (!dir.isEmpty() && dir.startsWith("/")) {
-        never.add(Path.of(dir).normalize());
-        never.add(real(Path.of(dir)));
-      }
-    }
-    List<Path> roots = settings.writableRoots() == null ? List.of() : settings.writableRoots().stream().map(Sandbox::real).toList();
-    for (int i = 0; i < entries.size(); i++) {
-      String entry = entries.get(i);
-      String field = "sandbox.writable[" + i + "]";
-      if (roots.isEmpty()) {
-        throw new StepException(StepException.Kind.BAD_SPEC, field + " names " + entry
-            + ", but this worker allows no writable path outside the workspace (durable-loops.sandbox.writable-roots lists the directories it allows)");
-      }
-      Path path = Path.of(entry);
-      if (!path.isAbsolute()) {
-        throw new StepException(StepException.Kind.BAD_SPEC, field + " names " + entry + ", which is not an absolute path");
-      }
-      path = path.normalize();
-      boolean exists = Files.exists(path, LinkOption.NOFOLLOW_LINKS);
-      if (exists && !real(path).equals(path)) {
-        throw new StepException(StepException.Kind.BAD_SPEC, field + " names " + entry + ", which is or passes through a symbolic link (to "
-            + real(path) + ")");
-      }
-      Path checked = path;
-      if (roots.stream().noneMatch(checked::startsWith)) {
-        throw new StepException(StepException.Kind.BAD_SPEC, field + " names " + entry
-            + ", which is outside the worker's writable roots (durable-loops.sandbox.writable-roots: "
-            + String.join(", ", roots.stream().map(Path::toString).toList()) + ")");
-      }
-      for (Path forbidden : never) {
-        if (checked.startsWith(forbidden) || forbidden.startsWith(checked)) {
-          throw new StepException(StepException.Kind.BAD_SPEC,
-              field + " names " + entry + ", which would expose " + forbidden + " that commands must not see or change");
-        }
-      }
-      if (exists) {
-        paths.add(path);
-      }
-    }
-    return paths;
-  }
-
-  /** {@code path}'s real path when it exists, else its normalized absolute path. */
-  private static Path real(Path path) {
-    try {
-      return path.toAbsolutePath().toRealPath();
-    } catch (IOException e) {
-      return path.toAbsolutePath().normalize();
-    }
   }
 
   /** The absolute path of {@code name} on the worker's {@code PATH}, or {@code null}. */

@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
  * <p>{@code srt} runs {@code node}, a shell, {@code bwrap}, {@code bash} and {@code socat} before the
  * command (outside the sandbox or before its seccomp filter), each reading its environment
  * ({@code NODE_OPTIONS}, {@code BASH_ENV}, {@code LD_PRELOAD}…); so it gets a fixed environment of
- * the worker's ({@link EnvRules#outside}) and nothing of the step's, which the {@link Sandbox#LAUNCHER}
+ * the worker's ({@link EnvRules#outside}) and nothing of the step's, which the {@link StepEnvironment#LAUNCHER}
  * sets as the command's last step inside the sandbox, over the runtime's proxy variables.
  *
  * <p>{@code network.deniedResolvedAddresses} always lists the private ranges
