@@ -40,10 +40,6 @@ final class ProblemResponses implements AuthenticationEntryPoint, AccessDeniedHa
   }
 
   private static String needed(HttpServletRequest request) {
-    String path = request.getRequestURI();
-    if ("GET".equals(request.getMethod()) || path.startsWith("/codec/")) {
-      return "VIEWER";
-    }
-    return path.endsWith("/decision") || path.endsWith("/rollback") ? "APPROVER" : "OPERATOR";
+    return EndpointRoles.needed(request).map(Role::name).orElse("none: no role may");
   }
 }

@@ -12,7 +12,6 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
-import org.springframework.http.HttpMethod;
 import org.springframework.security.authentication.AuthenticationManager;
 import org.springframework.security.authentication.AuthenticationManagerResolver;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
@@ -61,15 +60,12 @@ class SecurityConfiguration {
     http.securityMatcher("/api/**", "/codec/**")
         .csrf(csrf -> csrf.disable())
         .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-        .authorizeHttpRequests(auth -> auth
-            .requestMatchers(HttpMethod.GET, "/api/**").hasRole(Role.VIEWER.name())
-            .requestMatchers(HttpMethod.POST, "/api/loops/*/decision", "/api/loops/*/rollback", "/api/loops/*/extend")
-                .hasRole(Role.APPROVER.name())
-            .requestMatchers(HttpMethod.POST, "/api/**").hasRole(Role.OPERATOR.name())
-            .requestMatchers(HttpMethod.DELETE, "/api/schedules/*").hasRole(Role.OPERATOR.name())
-            .requestMatchers(HttpMethod.PUT, "/api/rules/*").hasRole(Role.OPERATOR.name())
-            .requestMatchers("/codec/**").hasRole(Role.VIEWER.name())
-            .anyRequest().denyAll())
+        .authorizeHttpRequests(auth -> {
+          for (EndpointRoles.Rule rule : EndpointRoles.RULES) {
+            auth.requestMatchers(rule.matchers()).hasRole(rule.role().name());
+          }
+          auth.anyRequest().denyAll();
+        })
         .oauth2ResourceServer(o -> o.authenticationManagerResolver(managers).authenticationEntryPoint(problems))
         .exceptionHandling(e -> e.authenticationEntryPoint(problems).accessDeniedHandler(problems))
         .headers(h -> h.contentSecurityPolicy(csp -> csp.policyDirectives(CONTENT_SECURITY_POLICY)));

@@ -121,4 +121,21 @@ class SecurityRolesTest {
             .value(org.hamcrest.Matchers.contains("VIEWER")));
     mvc.perform(get("/api/me")).andExpect(status().isUnauthorized());
   }
+
+  /** The role a 403 names is the role the rule checked: both read EndpointRoles (extend needs APPROVER, not OPERATOR). */
+  @ParameterizedTest(name = "{0} {1} with {2} -> 403 naming {3}")
+  @CsvSource(delimiter = '|', value = {
+      "POST   | /api/loops/loop-nope/extend    | operator-secret | APPROVER",
+      "POST   | /api/loops/loop-nope/decision  | operator-secret | APPROVER",
+      "POST   | /api/loops/loop-nope/rollback  | operator-secret | APPROVER",
+      "POST   | /api/loops/loop-nope/pause     | viewer-secret   | OPERATOR",
+      "DELETE | /api/schedules/s1              | viewer-secret   | OPERATOR",
+      "PATCH  | /api/loops/loop-nope           | approver-secret | none: no role may",
+  })
+  void aRefusalNamesTheRoleTheRuleChecked(String method, String path, String token, String role) throws Exception {
+    mvc.perform(as(org.springframework.test.web.servlet.request.MockMvcRequestBuilders.request(
+            org.springframework.http.HttpMethod.valueOf(method), path).contentType(MediaType.APPLICATION_JSON).content("{}"), token))
+        .andExpect(status().isForbidden())
+        .andExpect(jsonPath("$.detail").value(org.hamcrest.Matchers.endsWith("that needs the role " + role)));
+  }
 }
