@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit, workflow (time-skipping test server), activity (real git and
 # processes), API, the end-to-end test and the browser test against the real Temporal dev server,
-# replay of recorded histories, the crash tests (app and dev server killed with SIGKILL), then, for
-# a whole run (no arguments; FUZZ=0 skips it), contract fuzzing of the live app (deploy/fuzz.sh).
+# replay of recorded histories, the attack suite, then, for a whole run (no arguments; FUZZ=0 skips
+# it), contract fuzzing of the live app (deploy/fuzz.sh). The long runs (crash, faults, many
+# machines, 2,000 iterations) are tagged "long" and run with deploy/long-tests.sh.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need java git python3

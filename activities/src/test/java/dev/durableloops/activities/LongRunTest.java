@@ -26,6 +26,7 @@ import io.temporal.testing.TestWorkflowExtension;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * run's history grows without bound, carry its state across runs, and keep that state bounded
  * (reflections folded into a summary).
  */
+@Tag("long") // deploy/long-tests.sh and CI run it; the default test run does not
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class LongRunTest {
 

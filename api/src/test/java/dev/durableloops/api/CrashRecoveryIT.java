@@ -19,6 +19,7 @@ import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.treewalk.TreeWalk;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * server are child processes killed with SIGKILL and started again on the same data. Each test fails
  * if its guarantee is broken. Figures (recovery time) are printed, not asserted tightly.
  */
+@Tag("long") // deploy/long-tests.sh and CI run it; the default test run does not
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class CrashRecoveryIT {
 

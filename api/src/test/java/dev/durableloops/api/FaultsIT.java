@@ -13,6 +13,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with its checkpoint, the waiting one takes its decision, and no step is lost. Prints
  * {@code fault: …} lines for {@code deploy/faults.sh}.
  */
+@Tag("long") // deploy/long-tests.sh and CI run it; the default test run does not
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
 class FaultsIT {
 

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code -Ddurable-loops.temporal-target=host:port} runs it against a real cluster
  * ({@code CLUSTER=1 deploy/many-machines.sh}, which starts {@code deploy/cluster.sh --server-only}).
  */
+@Tag("long") // deploy/long-tests.sh and CI run it; the default test run does not
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
 class ManyMachinesIT {
 
