@@ -7,7 +7,8 @@ let lastLoops = [];
 /** Where a loop stands in the inbox: 0 a decision this viewer can make, 1 waiting for someone, 2 running, 3 went wrong, 4 the rest. */
 function rank(loop) {
   if (loop.status === "AWAITING_APPROVAL") return viewer.roles.includes("APPROVER") ? 0 : 1;
-  if (loop.status === "AWAITING_BUDGET") return viewer.roles.includes("OPERATOR") ? 0 : 1;
+  // POST /extend needs APPROVER, like a decision (EndpointRoles in the api module).
+  if (loop.status === "AWAITING_BUDGET") return viewer.roles.includes("APPROVER") ? 0 : 1;
   if (loop.status === "PAUSED") return 1;
   if (loop.status === "RUNNING") return 2;
   if (["FAILED", "STALLED", "CAPPED", "TERMINATED", "TIMED_OUT"].includes(loop.status)) return 3;

@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The one list of environment variables the platform treats specially; README and
- * {@code docs/security.md} quote it.
+ * The one list of environment variables the platform treats specially; {@code docs/security.md}
+ * quotes it.
  *
  * <ul>
  *   <li><b>Platform variables</b> ({@link #platformVariable}): the platform's own settings and

@@ -142,7 +142,7 @@ public final class Sandbox {
    * {@code ~/.local/bin}, {@code ~/.m2/repository}), and hiding all of home while re-allowing the
    * {@code PATH} would miss what those tools read besides their {@code bin} (pyenv's versions, a
    * Maven repository). The agent's own login ({@code ~/.claude}) is not in the list: the worker
-   * runs the agent in its steps (README, {@code writable-roots}).
+   * runs the agent in its steps ({@code docs/security.md}, {@code writable-roots}).
    */
   public static final List<String> HOME_SECRETS = List.of(".ssh", ".gnupg", ".git-credentials", ".gitconfig", ".config",
       ".docker", ".aws", ".azure", ".kube", ".netrc", ".m2/settings.xml", ".m2/settings-security.xml", ".gradle/gradle.properties",

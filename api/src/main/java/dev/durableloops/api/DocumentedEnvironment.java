@@ -12,7 +12,7 @@ import org.springframework.core.env.PropertySource;
 import org.springframework.core.env.StandardEnvironment;
 
 /**
- * The environment variables the README documents in the {@code DURABLE_LOOPS_} form, which
+ * The environment variables the docs ({@code docs/security.md}, {@code docs/operations.md}) name in the {@code DURABLE_LOOPS_} form, which
  * Spring's relaxed binding does not map to {@code durable-loops.*} for maps ({@code DURABLELOOPS_…}
  * is its form): {@code DURABLE_LOOPS_SECRETS_<NAME>} is secret {@code <name>} (lower case,
  * underscores kept; {@code durable-loops.secrets[<name>]}), {@code DURABLE_LOOPS_PASSABLE_ENV}

@@ -20,7 +20,7 @@ import tools.jackson.databind.type.LogicalType;
  * {@code NEVER}), no fraction for an integer, no string for a number or a boolean, and no number or
  * boolean for a string. Each is a 400 problem+json naming the field ({@link ApiExceptionHandler}).
  * Case-insensitive enum names stay accepted. (Non-finite numbers such as {@code 1e999} are refused
- * by {@link dev.durableloops.api.loops.SpecPolicy}-level checks and Bean Validation.) A string field
+ * by {@link dev.durableloops.api.rules.SpecPolicy}-level checks and Bean Validation.) A string field
  * takes a JSON string and nothing else ({@link StrictStrings}): Jackson's coercion settings alone let
  * {@code 1e999} through as {@code "Infinity"} and an array inside a list of strings confuse the
  * path of the error (found by {@code InputMutationTest}).

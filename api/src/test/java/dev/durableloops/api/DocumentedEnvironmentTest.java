@@ -11,7 +11,7 @@ import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 /**
- * The README's variables in their documented {@code DURABLE_LOOPS_} form configure what they say,
+ * The variables the docs name in their documented {@code DURABLE_LOOPS_} form configure what they say,
  * bound the way the app binds {@link LoopsProperties}; Spring's own form keeps working.
  */
 class DocumentedEnvironmentTest {

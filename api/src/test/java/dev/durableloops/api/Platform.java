@@ -151,7 +151,7 @@ final class Platform implements AutoCloseable {
     e.put("DURABLE_LOOPS_GIT_STORE", dir.resolve("store.git").toString());
     e.put("DURABLE_LOOPS_API_TOKEN", TestAuth.TOKEN);
     e.put("DURABLE_LOOPS_ALLOWED_ROOTS", dir.toString());
-    // Machines keep data directories of their own: the start grant key is shared, as the README says.
+    // Machines keep data directories of their own: the start grant key is shared, as docs/security.md says.
     e.put("DURABLE_LOOPS_GRANT_KEY", GRANT_KEY);
     if (profile != null) {
       e.put("SPRING_PROFILES_ACTIVE", profile);

@@ -25,7 +25,7 @@ import org.springframework.stereotype.Component;
  * status to show for a Temporal execution status, and the links.
  */
 @Component
-class Executions {
+public class Executions {
 
   private final WorkflowClient client;
   private final String temporalUiUrl;
@@ -42,7 +42,7 @@ class Executions {
    *
    * @throws LoopNotFoundException when the id is malformed or no such workflow exists
    */
-  WorkflowExecutionDescription describe(String id) {
+  public WorkflowExecutionDescription describe(String id) {
     if (!LoopIds.isWellFormed(id)) {
       throw new LoopNotFoundException("no loop with that id");
     }
@@ -79,7 +79,7 @@ class Executions {
 
   /** {@code self} (the API), {@code web} (the page) and {@code temporal} (the Temporal UI). */
   /** {@code self} and {@code temporal} (the schedule page of the Temporal UI) of schedule {@code id}. */
-  Map<String, String> scheduleLinks(String id) {
+  public Map<String, String> scheduleLinks(String id) {
     Map<String, String> links = new LinkedHashMap<>();
     links.put("self", "/api/schedules/" + id);
     links.put("temporal", temporalUiUrl + "/namespaces/" + namespace + "/schedules/" + id);
@@ -99,7 +99,7 @@ class Executions {
    * from outside the loop — terminated or timed out is {@code FAILED}, cancelled is
    * {@code CANCELLED} — where the loop never got to record it.
    */
-  static String loopStatus(WorkflowExecutionStatus temporal, String recorded) {
+  public static String loopStatus(WorkflowExecutionStatus temporal, String recorded) {
     if (endedOutsideTheLoop(temporal)) {
       return LoopStatus.FAILED.name();
     }

@@ -14,6 +14,9 @@ import dev.durableloops.workflows.LoopWorkflow;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import dev.durableloops.api.temporal.RequestClient;
+import dev.durableloops.api.rules.RepositoryRules;
+import dev.durableloops.api.rules.SpecPolicy;
+import dev.durableloops.api.security.Caller;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
@@ -28,7 +31,7 @@ import org.springframework.stereotype.Service;
  * goal as its summary, the spec as its details and the loop search attributes.
  */
 @Service
-class LoopStarter {
+public class LoopStarter {
 
   /** Loop ids tried for one name: {@code loop-<name>}, then {@code -2} … {@code -100}. */
   static final int MAX_SUFFIX = 100;
@@ -96,7 +99,7 @@ class LoopStarter {
    * its summary, the spec as its details, the goal (and a fork's source) as memo and the loop search
    * attributes.
    */
-  WorkflowOptions options(String id, LoopSpec normalized, LoopInput loopInput) {
+  public WorkflowOptions options(String id, LoopSpec normalized, LoopInput loopInput) {
     return WorkflowOptions.newBuilder()
         .setWorkflowId(id)
         .setTaskQueue(properties.taskQueue())
@@ -122,7 +125,7 @@ class LoopStarter {
   }
 
   /** The start grant of a loop the caller starts with {@code spec}: their name and roles, signed. */
-  StartGrant grant(LoopSpec spec, Caller caller) {
+  public StartGrant grant(LoopSpec spec, Caller caller) {
     return grants.sign(spec, caller.name(), caller.roles());
   }
 

@@ -42,7 +42,7 @@ class NamedTokens {
   record Entry(String name, byte[] sha256, Set<Role> roles) {}
 
   /** Who a token belongs to. */
-  record Caller(String name, Set<Role> roles) {}
+  record TokenOwner(String name, Set<Role> roles) {}
 
   private final List<Entry> entries = new ArrayList<>();
   private final ApiToken apiToken;
@@ -87,19 +87,19 @@ class NamedTokens {
   }
 
   /** The caller a presented token belongs to, if any. */
-  Optional<Caller> authenticate(String presented) {
+  Optional<TokenOwner> authenticate(String presented) {
     if (presented == null || presented.isEmpty()) {
       return Optional.empty();
     }
     if (apiToken.matches(presented)) {
-      return Optional.of(new Caller(API_TOKEN_NAME, Role.ALL));
+      return Optional.of(new TokenOwner(API_TOKEN_NAME, Role.ALL));
     }
     byte[] hash = sha256(presented);
-    Caller found = null;
+    TokenOwner found = null;
     for (Entry entry : entries) {
       // Every entry is compared, so the time does not tell which one matched.
       if (MessageDigest.isEqual(hash, entry.sha256()) && found == null) {
-        found = new Caller(entry.name(), entry.roles());
+        found = new TokenOwner(entry.name(), entry.roles());
       }
     }
     return Optional.ofNullable(found);

@@ -34,9 +34,9 @@ import org.springframework.security.web.SecurityFilterChain;
  *   <li>{@code /api/**} and {@code /codec/**}: a bearer token, stateless, no cookies (so no CSRF):
  *       a named token ({@link NamedTokens}, the API token among them) or, when an OAuth2 resource
  *       server is configured ({@code spring.security.oauth2.resourceserver.jwt.issuer-uri}), a JWT
- *       whose {@code roles} claim names the roles. Reading needs VIEWER; starting, pausing,
- *       resuming, cancelling, forking and notes need OPERATOR; decisions and rollbacks need
- *       APPROVER; the codec needs VIEWER. Refusals are 401 or 403 problem+json.
+ *       whose {@code roles} claim names the roles. The role each endpoint needs is the table in
+ *       {@link EndpointRoles}; a request no row matches is refused. Refusals are 401 or 403
+ *       problem+json ({@link ProblemResponses}).
  *   <li>The pages, {@code /v3/api-docs}, Swagger UI and {@code /actuator/**}: open (the pages send
  *       the token from their own storage; the management endpoints carry no loop data). Every
  *       response gets the security headers, the pages a content security policy that allows only

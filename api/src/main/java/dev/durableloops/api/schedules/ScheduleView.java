@@ -1,4 +1,4 @@
-package dev.durableloops.api.loops;
+package dev.durableloops.api.schedules;
 
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.durableloops.api.loops;
+package dev.durableloops.api.security;
 
 import java.util.Set;
 import java.util.TreeSet;
@@ -12,10 +12,10 @@ import org.springframework.security.core.context.SecurityContextHolder;
  * @param name the caller's name; {@code null} without an authenticated caller
  * @param roles the caller's roles; empty without an authenticated caller
  */
-record Caller(String name, Set<String> roles) {
+public record Caller(String name, Set<String> roles) {
 
   /** The caller of the request this thread serves. */
-  static Caller current() {
+  public static Caller current() {
     var authentication = SecurityContextHolder.getContext().getAuthentication();
     if (authentication == null || !authentication.isAuthenticated()) {
       return new Caller(null, Set.of());

@@ -1,4 +1,4 @@
-package dev.durableloops.api.loops;
+package dev.durableloops.api.rules;
 
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

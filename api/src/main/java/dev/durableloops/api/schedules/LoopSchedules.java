@@ -1,4 +1,4 @@
-package dev.durableloops.api.loops;
+package dev.durableloops.api.schedules;
 
 import static dev.durableloops.workflows.Texts.truncate;
 
@@ -14,6 +14,11 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.ScheduleOverlapPolicy;
 import dev.durableloops.api.temporal.RequestClient;
+import dev.durableloops.api.loops.Executions;
+import dev.durableloops.api.loops.LoopStarter;
+import dev.durableloops.api.rules.RepositoryRules;
+import dev.durableloops.api.rules.SpecPolicy;
+import dev.durableloops.api.security.Caller;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionMetadata;
 import io.temporal.client.schedules.Schedule;

@@ -1,4 +1,4 @@
-package dev.durableloops.api.loops;
+package dev.durableloops.api.schedules;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;

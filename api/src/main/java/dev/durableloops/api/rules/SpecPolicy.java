@@ -1,9 +1,10 @@
-package dev.durableloops.api.loops;
+package dev.durableloops.api.rules;
 
 import dev.durableloops.activities.SpecRefusedException;
 import dev.durableloops.activities.SpecRules;
 import dev.durableloops.api.LoopsProperties;
 import dev.durableloops.api.SpecRejectedException;
+import dev.durableloops.api.security.Caller;
 import dev.durableloops.workflows.spec.LoopSpec;
 import java.util.Collection;
 import org.springframework.stereotype.Component;
@@ -14,7 +15,7 @@ import org.springframework.stereotype.Component;
  * branch, check names, metric patterns), answered as a 400 naming the field.
  */
 @Component
-class SpecPolicy {
+public class SpecPolicy {
 
   private final SpecRules rules;
 
@@ -27,7 +28,7 @@ class SpecPolicy {
    *
    * @throws SpecRejectedException naming the field at fault
    */
-  void check(LoopSpec spec) {
+  public void check(LoopSpec spec) {
     check(spec, Caller.current().roles());
   }
 
@@ -36,7 +37,7 @@ class SpecPolicy {
    *
    * @throws SpecRejectedException naming the field at fault
    */
-  void check(LoopSpec spec, Collection<String> roles) {
+  public void check(LoopSpec spec, Collection<String> roles) {
     try {
       rules.check(spec, roles);
     } catch (SpecRefusedException e) {

@@ -1,4 +1,4 @@
-package dev.durableloops.api.loops;
+package dev.durableloops.api.rules;
 
 import dev.durableloops.api.LoopNotFoundException;
 import dev.durableloops.api.LoopsProperties;
@@ -22,7 +22,7 @@ import tools.jackson.databind.json.JsonMapper;
  * with; edits apply to later loops.
  */
 @Component
-class RepositoryRules {
+public class RepositoryRules {
 
   /** Rules kept per repository at most. */
   static final int MAX_PER_REPOSITORY = 100;
@@ -58,7 +58,7 @@ class RepositoryRules {
   }
 
   /** The texts of {@code repository}'s rules in force, for a loop that starts. */
-  synchronized List<String> inForce(String repository) {
+  public synchronized List<String> inForce(String repository) {
     return read().stream().filter(r -> r.repository().equals(repository) && !r.retired()).map(Rule::text).toList();
   }
 

@@ -1,4 +1,4 @@
-package dev.durableloops.api.loops;
+package dev.durableloops.api.schedules;
 
 import dev.durableloops.workflows.spec.IsoDuration;
 import dev.durableloops.workflows.spec.LoopSpec;
