@@ -1,5 +1,6 @@
 package dev.durableloops.api.loops;
 
+import dev.durableloops.api.temporal.Executions;
 import dev.durableloops.workflows.state.Budget;
 import dev.durableloops.workflows.state.BudgetExtension;
 

@@ -1,5 +1,6 @@
 package dev.durableloops.api.loops;
 
+import dev.durableloops.api.temporal.Executions;
 import dev.durableloops.workflows.LoopIds;
 
 import dev.durableloops.activities.GitStore;

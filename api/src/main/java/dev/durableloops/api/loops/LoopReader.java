@@ -1,5 +1,6 @@
 package dev.durableloops.api.loops;
 
+import dev.durableloops.api.temporal.Executions;
 import dev.durableloops.api.temporal.WorkerProbe;
 import dev.durableloops.workflows.LoopSearchAttributes;
 import dev.durableloops.workflows.state.LoopState;

@@ -1,5 +1,6 @@
 package dev.durableloops.api.loops;
 
+import dev.durableloops.api.temporal.Executions;
 import static dev.durableloops.workflows.Texts.truncate;
 
 import dev.durableloops.api.LoopConflictException;

@@ -1,5 +1,6 @@
 package dev.durableloops.api.ops;
 
+import dev.durableloops.api.temporal.Executions;
 import dev.durableloops.activities.StepObserver;
 import dev.durableloops.workflows.LoopSearchAttributes;
 import dev.durableloops.workflows.state.LoopStatus;

@@ -1,7 +1,7 @@
 package dev.durableloops.api.rules;
 
 import dev.durableloops.api.SpecRejectedException;
-import dev.durableloops.api.loops.Executions;
+import dev.durableloops.api.temporal.Executions;
 import dev.durableloops.workflows.LoopSearchAttributes;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;

@@ -14,7 +14,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.ScheduleOverlapPolicy;
 import dev.durableloops.api.temporal.RequestClient;
-import dev.durableloops.api.loops.Executions;
+import dev.durableloops.api.temporal.Executions;
 import dev.durableloops.api.loops.LoopStarter;
 import dev.durableloops.api.rules.RepositoryRules;
 import dev.durableloops.api.rules.SpecPolicy;

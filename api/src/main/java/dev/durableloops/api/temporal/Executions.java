@@ -1,4 +1,4 @@
-package dev.durableloops.api.loops;
+package dev.durableloops.api.temporal;
 
 import dev.durableloops.api.LoopConflictException;
 import dev.durableloops.api.LoopNotFoundException;
@@ -9,7 +9,6 @@ import dev.durableloops.workflows.LoopWorkflow;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
-import dev.durableloops.api.temporal.RequestClient;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionDescription;
 import io.temporal.client.WorkflowNotFoundException;
@@ -31,7 +30,7 @@ public class Executions {
   private final String temporalUiUrl;
   private final String namespace;
 
-  Executions(RequestClient requests, LoopsProperties properties, Environment environment) {
+  public Executions(RequestClient requests, LoopsProperties properties, Environment environment) {
     this.client = requests.client();
     this.temporalUiUrl = properties.temporalUiUrl();
     this.namespace = environment.getProperty("spring.temporal.namespace", "default");
@@ -59,7 +58,7 @@ public class Executions {
   }
 
   /** A stub of loop {@code id}, which must exist. */
-  LoopWorkflow loop(String id) {
+  public LoopWorkflow loop(String id) {
     describe(id);
     return client.newWorkflowStub(LoopWorkflow.class, id);
   }
@@ -69,7 +68,7 @@ public class Executions {
    *
    * @throws LoopConflictException when it has ended
    */
-  LoopWorkflow running(String id) {
+  public LoopWorkflow running(String id) {
     WorkflowExecutionDescription d = describe(id);
     if (d.getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
       throw new LoopConflictException("loop " + id + " has ended (" + shortStatus(d.getStatus()) + ")");
@@ -86,7 +85,7 @@ public class Executions {
     return links;
   }
 
-  Map<String, String> links(String id) {
+  public Map<String, String> links(String id) {
     Map<String, String> links = new LinkedHashMap<>();
     links.put("self", "/api/loops/" + id);
     links.put("web", "/loop.html?id=" + URLEncoder.encode(id, StandardCharsets.UTF_8));
@@ -107,13 +106,13 @@ public class Executions {
   }
 
   /** Whether Temporal ended the workflow without the loop recording why (terminated, timed out). */
-  static boolean endedOutsideTheLoop(WorkflowExecutionStatus temporal) {
+  public static boolean endedOutsideTheLoop(WorkflowExecutionStatus temporal) {
     return temporal == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED
         || temporal == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TIMED_OUT;
   }
 
   /** {@code RUNNING}, {@code COMPLETED}, … without the enum's prefix. */
-  static String shortStatus(WorkflowExecutionStatus status) {
+  public static String shortStatus(WorkflowExecutionStatus status) {
     return status.name().replace("WORKFLOW_EXECUTION_STATUS_", "");
   }
 }
