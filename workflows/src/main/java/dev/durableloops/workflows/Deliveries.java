@@ -85,7 +85,7 @@ final class Deliveries {
         throw e;
       }
       result = new DeliverResult(checkpoint, onSuccess, state.headCommit(), branch, false, null, null, null, null,
-          "the Deliver step failed: " + Failures.describe(e), Instant.ofEpochMilli(Workflow.currentTimeMillis()).toString());
+          "the Deliver step failed: " + StepFailures.describe(e), Instant.ofEpochMilli(Workflow.currentTimeMillis()).toString());
     }
     state.delivered(result);
     publish.run();

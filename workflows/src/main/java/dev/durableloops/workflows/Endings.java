@@ -51,7 +51,7 @@ final class Endings {
 
   /** Ends the loop {@code FAILED} by {@code failure}; returns the workflow's failure to throw. */
   ApplicationFailure failed(ActivityFailure failure) {
-    String reason = Failures.describe(failure);
+    String reason = StepFailures.describe(failure);
     state.end(LoopStatus.FAILED, reason, Workflow.currentTimeMillis());
     publish.run();
     notifications.ended(LoopStatus.FAILED, reason);

@@ -88,7 +88,7 @@ final class Notifications {
       if (CancellationScope.current().isCancelRequested()) {
         throw e;
       }
-      log.warn("loop {}: {} notification not delivered: {}", state.loopId(), event, Failures.describe(e));
+      log.warn("loop {}: {} notification not delivered: {}", state.loopId(), event, StepFailures.describe(e));
     }
   }
 }

@@ -6,9 +6,9 @@ import io.temporal.failure.TemporalFailure;
 import io.temporal.failure.TimeoutFailure;
 
 /** How a failed step is told in a stop reason or a log line. */
-final class Failures {
+final class StepFailures {
 
-  private Failures() {}
+  private StepFailures() {}
 
   /** The step's activity type and why it failed, e.g. {@code Make failed (WORKSPACE_LOST): …}. */
   static String describe(ActivityFailure failure) {
