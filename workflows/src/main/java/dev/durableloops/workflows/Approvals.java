@@ -55,12 +55,6 @@ final class Approvals {
   }
 
   /**
-   * The change id of resumable pauses: from version 1 on, {@code resume} on a loop that an approval
-   * timeout paused waits for the decision again with a fresh {@code approvalTimeout}.
-   */
-  static final String RESUMABLE_PAUSE = "resumable-approval-pause";
-
-  /**
    * How long a wait for a human may last from now: {@code approvalTimeout}, or what is left of the
    * loop's {@code maxDuration} when that ends first.
    */
@@ -153,7 +147,7 @@ final class Approvals {
     boolean decided = await(window.length(), "approval of iteration " + iteration + ": waits for a human"
         + (window.deadlineFirst() ? " until the loop's maxDuration" : " for the approvalTimeout " + timeout), () -> answer != null);
     if (!decided && !deadlineFirst && gate.onApprovalTimeout() == ApprovalTimeoutAction.PAUSE) {
-      boolean resumable = Workflow.getVersion(RESUMABLE_PAUSE, Workflow.DEFAULT_VERSION, 1) >= 1;
+      Versions.mark(Versions.RESUMABLE_PAUSE);
       while (true) {
         state.status(LoopStatus.PAUSED);
         pending = pending.withDeadline(null);
@@ -162,7 +156,7 @@ final class Approvals {
         publish.run();
         long left = state.deadlineMillis() - Workflow.currentTimeMillis();
         decided = await(Duration.ofMillis(Math.max(left, 0)), "approval of iteration " + iteration
-            + " timed out: paused until a decision, resume or the loop's maxDuration", () -> answer != null || (resumable && resumeAsked));
+            + " timed out: paused until a decision, resume or the loop's maxDuration", () -> answer != null || resumeAsked);
         if (answer != null || !decided) {
           deadlineFirst = !decided;
           break;

@@ -17,6 +17,11 @@ import dev.durableloops.workflows.steps.CheckpointResult;
 import dev.durableloops.workflows.steps.DeliverResult;
 import dev.durableloops.workflows.steps.MemoryView;
 import dev.durableloops.workflows.steps.Task;
+import dev.durableloops.workflows.steps.StepContext;
+import dev.durableloops.workflows.steps.DiscoverResult;
+import dev.durableloops.workflows.spec.LoopSpec;
+import dev.durableloops.workflows.state.Verdict;
+import io.temporal.workflow.Workflow;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -587,5 +592,39 @@ final class LoopProgress {
       }
     }
     return List.copyOf(kept);
+  }
+
+  // ---- what steps are told ----
+
+  /** What a step at {@code commit} is told of the loop. */
+  StepContext stepContext(LoopSpec spec, String commit) {
+    return new StepContext(loopId, iteration, spec.goal(), commit, spec.env(), spec.passEnv(), spec.sandbox());
+  }
+
+  /** Workflow time as an ISO-8601 instant. */
+  String now() {
+    return Instant.ofEpochMilli(Workflow.currentTimeMillis()).toString();
+  }
+
+  /**
+   * How a backlog loop ends when discover gave no task to work on: no tasks at all is success (no
+   * work left, or none to begin with); only set-aside tasks left is a stall. A discover command
+   * that failed and printed no task is a failed iteration, which the no-progress breaker counts;
+   * then {@code null}.
+   */
+  Stop backlogEnd(DiscoverResult discovered) {
+    if (discovered.found().isEmpty() && discovered.exitCode() != 0) {
+      String why = "discover failed with exit " + discovered.exitCode() + " and found no task; it runs again next iteration";
+      failedWith("discover:" + discovered.exitCode());
+      record(IterationRecord.event(iteration, Verdict.REJECT, why));
+      return null;
+    }
+    long done = tasks(BacklogTask.Status.DONE);
+    long aside = tasks(BacklogTask.Status.SET_ASIDE);
+    if (discovered.found().isEmpty()) {
+      return new Stop(LoopStatus.SUCCEEDED, done == 0 && aside == 0 ? "no work: discover found no tasks"
+          : "discover found no work left: " + done + " task(s) done" + (aside == 0 ? "" : ", " + aside + " set aside earlier"));
+    }
+    return new Stop(LoopStatus.STALLED, "every task discover still finds was set aside (" + aside + "); " + done + " task(s) done");
   }
 }

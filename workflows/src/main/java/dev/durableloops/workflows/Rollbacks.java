@@ -1,16 +1,27 @@
 package dev.durableloops.workflows;
 
+import static dev.durableloops.workflows.Texts.shortId;
+
 import dev.durableloops.workflows.state.Checkpoint;
+import dev.durableloops.workflows.state.Phase;
 import dev.durableloops.workflows.state.RollbackRequest;
 import dev.durableloops.workflows.state.RollbackResult;
+import dev.durableloops.workflows.steps.RollbackInput;
+
+import io.temporal.workflow.Workflow;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
 
 /**
  * The rollback protocol: validating a request, queueing it, and telling each {@code rollback}
  * Update when its request has been applied. The loop applies a request at the top of an iteration
- * (cancelling the iteration in flight first); {@link LoopProgress#rollBackTo} moves the state.
+ * (cancelling the iteration in flight first) with {@link #apply}: the {@code Rollback} step moves
+ * the workspace, {@link LoopProgress#rollBackTo} the state.
  * One rollback at a time: a second is refused while the first is in progress.
  */
 final class Rollbacks {
+
+  private static final Logger log = Workflow.getLogger(Rollbacks.class);
 
   private RollbackRequest request;
   private int requested;
@@ -73,5 +84,24 @@ final class Rollbacks {
   /** The result of the last applied rollback. */
   RollbackResult last() {
     return last;
+  }
+
+  /**
+   * Applies the pending request: the workspace goes to the target's commit (on the worker holding
+   * it), then the state; a waiting {@code rollback} Update is answered.
+   *
+   * @param enter enters a phase (and publishes it): {@code ROLLBACK}, then {@code DISCOVER}
+   */
+  void apply(LoopProgress state, Consumer<Phase> enter) {
+    int target = request.checkpoint();
+    String commit = target == 0 ? state.baseCommit() : state.checkpoint(target).commit();
+    enter.accept(Phase.ROLLBACK);
+    Steps.step("to " + (target == 0 ? "the base commit " : "cp-" + target + " ") + shortId(commit), Steps.STEP_MARGIN, false,
+            state.worker())
+        .rollback(new RollbackInput(state.loopId(), commit));
+    String why = request.reason() == null || request.reason().isBlank() ? "no reason given" : request.reason().strip();
+    applied(state.rollBackTo(target, commit, why));
+    log.info("rolled back to checkpoint {} ({}): {}", target, commit, why);
+    enter.accept(Phase.DISCOVER);
   }
 }

@@ -1,5 +1,9 @@
 package dev.durableloops.workflows.state;
 
+import static dev.durableloops.workflows.Texts.truncate;
+
+import dev.durableloops.workflows.steps.CheckResult;
+import dev.durableloops.workflows.steps.MakeResult;
 import java.util.List;
 import java.util.Map;
 
@@ -46,6 +50,19 @@ public record IterationRecord(
    */
   public static IterationRecord event(int iteration, Verdict verdict, String reason) {
     return new IterationRecord(iteration, null, null, null, 0, null, 0, List.of(), verdict, reason, null, null, Map.of());
+  }
+
+  /**
+   * The row of an iteration that got as far as an attempt: what was made, how it was checked and
+   * judged; texts cut to their limits (task 300, maker summary and reason 500 characters).
+   *
+   * @param checkpoint the checkpoint number the attempt became, or {@code null}
+   */
+  public static IterationRecord attempt(int iteration, String task, MakeResult made, CheckResult checked, Verdict verdict,
+      String reason, Integer checkpoint) {
+    List<String> checks = checked.evidence().stream().map(e -> e.name() + (e.passed() ? ":PASS" : ":FAIL")).toList();
+    return new IterationRecord(iteration, truncate(task, 300), made.attemptCommit(), made.diffStat(), made.exitCode(),
+        truncate(made.summary(), 500), made.costUsd(), checks, verdict, truncate(reason, 500), checkpoint, checked.metric(), Map.of());
   }
 
   /** This row with {@code millis} as its step times. */

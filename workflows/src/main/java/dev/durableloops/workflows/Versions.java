@@ -1,0 +1,66 @@
+package dev.durableloops.workflows;
+
+import io.temporal.workflow.Workflow;
+
+/**
+ * The loop's version markers ({@code Workflow.getVersion}), each at its one supported version.
+ *
+ * <p>Policy (docs/ARCHITECTURE.md, "Versioning"): a marker's minimum supported version is raised to
+ * its current version once no open loop can need the older code, and the older branch is deleted.
+ * Every marker here is at version 1 with minimum 1: a loop whose history predates one of them no
+ * longer replays, so an operator lets such loops finish (or resets them) before deploying
+ * (docs/operations-upgrades.md). The calls stay, with min = max, so histories recorded with the
+ * markers keep replaying.
+ *
+ * <p>A change to the iteration's command sequence adds one constant here and one
+ * {@link #since(String, int)} call where the new commands begin, with the older sequence kept in the
+ * {@code else} branch until its floor is raised in turn.
+ */
+final class Versions {
+
+  /** Workspace steps go to the task queue of the worker that prepared the workspace. */
+  static final String WORKER_AFFINITY = "worker-affinity";
+
+  /** Backlog loops ({@code discover}): an accepted task becomes a checkpoint and the loop discovers again. */
+  static final String BACKLOG = "backlog-tasks";
+
+  /** The {@code Deliver} step when a loop succeeds (and at each checkpoint when its spec asks). */
+  static final String DELIVER = "deliver";
+
+  /** The {@code Notify} activity: approval needed, its reminder, and the loop's end. */
+  static final String NOTIFY = "notify";
+
+  /** A timer at the {@code maxDuration} deadline cancels the command step in flight. */
+  static final String DEADLINE_CUTS = "deadline-cuts-step";
+
+  /** Caps that ask ({@code onCap: ASK}) for an extension instead of stopping. */
+  static final String ASK_CAPS = "ask-caps";
+
+  /** {@code resume} on a loop an approval timeout paused waits for the decision again. */
+  static final String RESUMABLE_PAUSE = "resumable-approval-pause";
+
+  /** The one version every marker above is at, and the minimum each supports. */
+  static final int CURRENT = 1;
+
+  private Versions() {}
+
+  /**
+   * Records (or, on replay, reads) the marker of {@code changeId} at {@link #CURRENT}, the only
+   * version supported. Call it exactly where the versioned commands began when it was introduced:
+   * moving the call moves the marker in new histories.
+   *
+   * @throws Error (Temporal's non-determinism error) when replaying a history from before the change
+   */
+  static void mark(String changeId) {
+    Workflow.getVersion(changeId, CURRENT, CURRENT);
+  }
+
+  /**
+   * For a new change: whether this run takes the commands introduced at {@code version} of
+   * {@code changeId}; a run whose history predates the change ({@code DEFAULT_VERSION}) keeps the
+   * older sequence until this change's floor is raised too (then it becomes a {@link #mark}).
+   */
+  static boolean since(String changeId, int version) {
+    return Workflow.getVersion(changeId, Workflow.DEFAULT_VERSION, version) >= version;
+  }
+}
