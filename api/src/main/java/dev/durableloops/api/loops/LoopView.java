@@ -1,16 +1,23 @@
 package dev.durableloops.api.loops;
 
+import com.fasterxml.jackson.annotation.JsonAnyGetter;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import dev.durableloops.workflows.state.LoopState;
+import io.swagger.v3.oas.annotations.Hidden;
+import java.lang.reflect.RecordComponent;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The body of {@code GET /api/loops/{id}} and of each {@code state} event: the loop's state (the
  * {@code state} Query's {@link LoopState}, nested, so its fields appear here as they are there) with
  * the Temporal execution status and links. When no worker can answer the Query, {@code live} is
  * {@code false}, {@code message} says why, and only the fields Temporal's search attributes keep are
- * filled ({@code status}, {@code iteration}, {@code costUsd}); the state's other fields are absent.
+ * filled ({@code status}, {@code iteration}, {@code costUsd}); the state's other fields are {@code null}.
  *
  * @param id the loop id
  * @param loopId the loop id (the workflow id), as the Query names it
@@ -41,6 +48,29 @@ public record LoopView(
     String workers,
     String temporalStatus,
     Map<String, String> links) {
+
+  /** The state's fields this view carries itself, so they are not taken from {@link #state}. */
+  private static final Set<String> OWN = Set.of("loopId", "status", "iteration", "stopReason");
+
+  /** Every other field of {@link LoopState}, each {@code null}: what a view without state writes in its place. */
+  private static final Map<String, Object> NO_STATE = noState();
+
+  /**
+   * The state's fields as {@code null} when there is no state, so a view that is not live has the
+   * same keys as a live one; empty when there is state (its fields are written unwrapped).
+   */
+  @JsonAnyGetter
+  @Hidden
+  Map<String, Object> missingState() {
+    return state == null ? NO_STATE : Map.of();
+  }
+
+  private static Map<String, Object> noState() {
+    Map<String, Object> fields = new LinkedHashMap<>();
+    Arrays.stream(LoopState.class.getRecordComponents()).map(RecordComponent::getName)
+        .filter(name -> !OWN.contains(name)).forEach(name -> fields.put(name, null));
+    return Collections.unmodifiableMap(fields);
+  }
 
   /** A live view from the workflow's own state, with the status and stop reason as Temporal sees them. */
   static LoopView live(String id, LoopState s, String workers, String temporalStatus, String status, String stopReason,
