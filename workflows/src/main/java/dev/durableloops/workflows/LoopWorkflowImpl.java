@@ -35,7 +35,7 @@ import dev.durableloops.workflows.steps.Task;
 import dev.durableloops.workflows.steps.GateInput;
 import dev.durableloops.workflows.steps.GateResult;
 import dev.durableloops.workflows.steps.MakeInput;
-import dev.durableloops.workflows.steps.LoopActivities;
+import dev.durableloops.workflows.steps.WorkspaceActivities;
 import dev.durableloops.workflows.steps.MakeResult;
 import dev.durableloops.workflows.steps.PlanInput;
 import dev.durableloops.workflows.steps.FirstRun;
@@ -702,9 +702,9 @@ public class LoopWorkflowImpl implements LoopWorkflow {
     phase(Phase.DELIVER);
     DeliverResult result;
     try {
-      result = at("deliver " + shortId(state.headCommit()) + (Boolean.FALSE.equals(spec.deliver().push()) ? "" : " as " + branch)
+      result = Steps.delivery("deliver " + shortId(state.headCommit()) + (Boolean.FALSE.equals(spec.deliver().push()) ? "" : " as " + branch)
               + (spec.deliver().command() == null ? "" : " · " + spec.deliver().command()),
-          spec.deliver().timeoutDuration().plus(DELIVER_PUSH_LIMIT).plus(STEP_MARGIN), true)
+          spec.deliver().timeoutDuration().plus(DELIVER_PUSH_LIMIT).plus(STEP_MARGIN), state.worker())
           .deliver(new DeliverInput(context(state.headCommit()), spec.workspace(), spec.deliver(), checkpoint, onSuccess));
     } catch (ActivityFailure e) {
       if (e.getCause() instanceof CanceledFailure || CancellationScope.current().isCancelRequested()) {
@@ -843,7 +843,7 @@ public class LoopWorkflowImpl implements LoopWorkflow {
   }
 
   /** A stub for a step that needs the workspace: on the worker that holds it, when known. */
-  private LoopActivities at(String summary, Duration startToClose, boolean heartbeats) {
+  private WorkspaceActivities at(String summary, Duration startToClose, boolean heartbeats) {
     return step(summary, startToClose, heartbeats, state.worker());
   }
 
