@@ -32,6 +32,11 @@ import org.eclipse.jgit.revwalk.RevCommit;
  *
  * <p>Making, opening and repairing the clone itself is {@link WorkspaceClones}' job.
  *
+ * <p>Public for measuring the git work of an iteration apart from the rest ({@code bench}'s
+ * {@code GitBench}): {@link #prepare}, {@link #commitAttempt}, {@link #checkpoint} and
+ * {@link #reconcile}. Called directly, they do not claim the loop's fence ({@code Fence}) as the
+ * activities do around them: the caller must be the only one working on the loop's workspace.
+ *
  * <p>Failures are {@link StepException}s with a kind; nothing here knows of Temporal.
  */
 public final class GitWorkspace {
@@ -73,8 +78,14 @@ public final class GitWorkspace {
     return "loops/" + loopId + "/cp-" + number;
   }
 
-  /** Prepared workspace facts. */
-  record Prepared(Path dir, String baseCommit, String commit) {}
+  /**
+   * A prepared workspace.
+   *
+   * @param dir the loop's workspace directory (the clone's work tree)
+   * @param baseCommit the tip of the spec's base branch in the clone
+   * @param commit the commit the workspace was reconciled to
+   */
+  public record Prepared(Path dir, String baseCommit, String commit) {}
 
   /**
    * Clones the repository into the loop's workspace unless it is already there, creates the work
@@ -87,7 +98,7 @@ public final class GitWorkspace {
    * @throws StepException {@code REPOSITORY_UNAVAILABLE} when the repository or branch cannot
    *     be cloned or found, {@code COMMIT_MISSING} when {@code commit} is nowhere
    */
-  Prepared prepare(String loopId, WorkspaceSpec spec, String commit, String forkOf) {
+  public Prepared prepare(String loopId, WorkspaceSpec spec, String commit, String forkOf) {
     Path dir = paths.workspace(loopId);
     clones.ensure(loopId, spec);
     try (Git git = TrustedGit.open(dir, spec.repository())) {
@@ -116,10 +127,13 @@ public final class GitWorkspace {
 
   /**
    * Makes the workspace's files and detached HEAD match {@code commit}: hard reset and clean. The
-   * first write of every step, so it is also where a damaged workspace is repaired ({@link WorkspaceClones#open})
-   * and stale git locks are removed.
+   * first write of every step, so it is also where a damaged workspace is repaired
+   * ({@link WorkspaceClones#open}) and stale git locks are removed.
+   *
+   * @throws StepException {@code COMMIT_MISSING} when neither the workspace nor the store has
+   *     {@code commit}, {@code IO} when the files cannot be reset
    */
-  void reconcile(String loopId, String commit) {
+  public void reconcile(String loopId, String commit) {
     WorkspaceClones.removeStaleLocks(paths.workspace(loopId));
     try (Git git = clones.open(loopId)) {
       reconcile(git, loopId, commit);
@@ -158,15 +172,28 @@ public final class GitWorkspace {
     return id;
   }
 
-  /** An attempt commit with its diff against the checkpoint. */
-  record Attempt(String commit, String ref, boolean changed, String diffHash, String diffStat) {}
+  /**
+   * An attempt commit with its diff against the checkpoint it started from.
+   *
+   * @param commit the attempt's commit id (40 hex digits)
+   * @param ref the attempt ref pointing at it, {@code refs/loops/<id>/attempts/<n>}
+   * @param changed whether the diff is not empty
+   * @param diffHash SHA-256 (hex) of the unified diff's text
+   * @param diffStat files and lines changed, e.g. {@code 2 files changed, +10 -3}
+   */
+  public record Attempt(String commit, String ref, boolean changed, String diffHash, String diffStat) {}
 
   /**
    * Commits everything in the workspace (additions, changes, deletions; not ignored files) on top
    * of the detached HEAD as the attempt of {@code iteration}, points the attempt ref at it and
    * pushes that ref to the store.
+   *
+   * @param baseCommit the checkpoint the attempt started from, which its diff is taken against
+   * @param message the commit message
+   * @throws StepException {@code UNSAFE_WORKSPACE} when a step left a {@code .git} the worker does
+   *     not trust, {@code STORE_UNAVAILABLE} when the push fails, {@code IO} otherwise
    */
-  Attempt commitAttempt(String loopId, int iteration, String baseCommit, String message) {
+  public Attempt commitAttempt(String loopId, int iteration, String baseCommit, String message) {
     TrustedGit.checkAll(paths.workspace(loopId));
     try (Git git = clones.open(loopId)) {
       // The maker may have pointed HEAD at a branch (the work branch, say): the attempt moves none.
@@ -191,8 +218,12 @@ public final class GitWorkspace {
    * the store; refs only, the files are left as they are. Re-running it finds the tag in place and
    * changes nothing; after a Temporal Reset the tag is moved to the commit the workflow now names,
    * because workflow state is the source of truth.
+   *
+   * @return the checkpoint's tag, {@code loops/<id>/cp-<number>}
+   * @throws StepException {@code COMMIT_MISSING} when {@code commit} is nowhere,
+   *     {@code STORE_UNAVAILABLE} when the push fails
    */
-  String checkpoint(String loopId, int number, String commit) {
+  public String checkpoint(String loopId, int number, String commit) {
     try (Git git = clones.open(loopId)) {
       Repository repo = git.getRepository();
       ObjectId id = require(repo, loopId, commit);

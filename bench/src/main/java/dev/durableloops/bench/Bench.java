@@ -1,6 +1,5 @@
 package dev.durableloops.bench;
 
-import dev.durableloops.activities.GitBench;
 import dev.durableloops.activities.WorkerActivities;
 import dev.durableloops.activities.ProcessLimit;
 import dev.durableloops.activities.Sandbox;
