@@ -16,7 +16,6 @@ import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
-import org.eclipse.jgit.transport.RefSpec;
 
 /**
  * The loop's git workspace on this worker, with JGit. The workspace's HEAD is always detached:
@@ -31,6 +30,13 @@ import org.eclipse.jgit.transport.RefSpec;
  * workspace's {@code .git} is run, and a {@code .git} a step redirected or filled with links fails the
  * step with {@code UNSAFE_WORKSPACE} instead of being used.
  *
+ * <p>Making, opening and repairing the clone itself is {@link WorkspaceClones}' job.
+ *
+ * <p>Public for measuring the git work of an iteration apart from the rest ({@code bench}'s
+ * {@code GitBench}): {@link #prepare}, {@link #commitAttempt}, {@link #checkpoint} and
+ * {@link #reconcile}. Called directly, they do not claim the loop's fence ({@code Fence}) as the
+ * activities do around them: the caller must be the only one working on the loop's workspace.
+ *
  * <p>Failures are {@link StepException}s with a kind; nothing here knows of Temporal.
  */
 public final class GitWorkspace {
@@ -38,16 +44,9 @@ public final class GitWorkspace {
   /** Author and committer of attempt commits (stamped with the time of each commit). */
   static final PersonIdent IDENT = new PersonIdent("durable-loops", "loops@durable-loops.invalid");
 
-  /** Written into {@code .git} once a clone is complete; a clone without it is half made. */
-  static final String CLONED_MARKER = "durable-loops-cloned";
-
-  /** Beside the workspace: the repository and branch it was cloned from, to rebuild it if damaged. */
-  static final String ORIGIN_FILE = "origin";
-
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(GitWorkspace.class);
-
   private final LoopPaths paths;
   private final GitStore store;
+  private final WorkspaceClones clones;
 
   /**
    * @param paths the data directory layout
@@ -56,6 +55,7 @@ public final class GitWorkspace {
   public GitWorkspace(LoopPaths paths, GitStore store) {
     this.paths = paths;
     this.store = store;
+    this.clones = new WorkspaceClones(paths, store);
   }
 
   /** A workspace with the default store of the data directory ({@link GitStore#under}). */
@@ -78,8 +78,14 @@ public final class GitWorkspace {
     return "loops/" + loopId + "/cp-" + number;
   }
 
-  /** Prepared workspace facts. */
-  record Prepared(Path dir, String baseCommit, String commit) {}
+  /**
+   * A prepared workspace.
+   *
+   * @param dir the loop's workspace directory (the clone's work tree)
+   * @param baseCommit the tip of the spec's base branch in the clone
+   * @param commit the commit the workspace was reconciled to
+   */
+  public record Prepared(Path dir, String baseCommit, String commit) {}
 
   /**
    * Clones the repository into the loop's workspace unless it is already there, creates the work
@@ -92,16 +98,12 @@ public final class GitWorkspace {
    * @throws StepException {@code REPOSITORY_UNAVAILABLE} when the repository or branch cannot
    *     be cloned or found, {@code COMMIT_MISSING} when {@code commit} is nowhere
    */
-  Prepared prepare(String loopId, WorkspaceSpec spec, String commit, String forkOf) {
+  public Prepared prepare(String loopId, WorkspaceSpec spec, String commit, String forkOf) {
     Path dir = paths.workspace(loopId);
-    if (!isCloned(dir, loopId, spec.repository())) {
-      cloneInto(dir, spec);
-    }
-    rememberOrigin(loopId, spec);
-    removeStaleLocks(dir);
+    clones.ensure(loopId, spec);
     try (Git git = TrustedGit.open(dir, spec.repository())) {
       Repository repo = git.getRepository();
-      ObjectId base = baseTip(repo, spec.branch());
+      ObjectId base = WorkspaceClones.baseTip(repo, spec.branch());
       if (base == null) {
         throw new StepException(StepException.Kind.REPOSITORY_UNAVAILABLE,
             "branch '" + spec.branch() + "' has no commits in " + spec.repository());
@@ -113,7 +115,7 @@ public final class GitWorkspace {
       if (repo.exactRef(branchRef) == null) {
         setRef(repo, branchRef, commit == null ? base : require(repo, loopId, commit));
       }
-      excludeLoopDir(repo);
+      WorkspaceClones.excludeLoopDir(repo);
       String target = commit != null ? commit : repo.exactRef(branchRef).getObjectId().name();
       reconcile(git, loopId, target);
       store.push(repo, branchRef);
@@ -125,12 +127,15 @@ public final class GitWorkspace {
 
   /**
    * Makes the workspace's files and detached HEAD match {@code commit}: hard reset and clean. The
-   * first write of every step, so it is also where a damaged workspace is repaired ({@link #open})
-   * and stale git locks are removed.
+   * first write of every step, so it is also where a damaged workspace is repaired
+   * ({@link WorkspaceClones#open}) and stale git locks are removed.
+   *
+   * @throws StepException {@code COMMIT_MISSING} when neither the workspace nor the store has
+   *     {@code commit}, {@code IO} when the files cannot be reset
    */
-  void reconcile(String loopId, String commit) {
-    removeStaleLocks(paths.workspace(loopId));
-    try (Git git = open(loopId)) {
+  public void reconcile(String loopId, String commit) {
+    WorkspaceClones.removeStaleLocks(paths.workspace(loopId));
+    try (Git git = clones.open(loopId)) {
       reconcile(git, loopId, commit);
     } catch (IOException | GitAPIException e) {
       throw new StepException(StepException.Kind.IO,
@@ -167,17 +172,30 @@ public final class GitWorkspace {
     return id;
   }
 
-  /** An attempt commit with its diff against the checkpoint. */
-  record Attempt(String commit, String ref, boolean changed, String diffHash, String diffStat) {}
+  /**
+   * An attempt commit with its diff against the checkpoint it started from.
+   *
+   * @param commit the attempt's commit id (40 hex digits)
+   * @param ref the attempt ref pointing at it, {@code refs/loops/<id>/attempts/<n>}
+   * @param changed whether the diff is not empty
+   * @param diffHash SHA-256 (hex) of the unified diff's text
+   * @param diffStat files and lines changed, e.g. {@code 2 files changed, +10 -3}
+   */
+  public record Attempt(String commit, String ref, boolean changed, String diffHash, String diffStat) {}
 
   /**
    * Commits everything in the workspace (additions, changes, deletions; not ignored files) on top
    * of the detached HEAD as the attempt of {@code iteration}, points the attempt ref at it and
    * pushes that ref to the store.
+   *
+   * @param baseCommit the checkpoint the attempt started from, which its diff is taken against
+   * @param message the commit message
+   * @throws StepException {@code UNSAFE_WORKSPACE} when a step left a {@code .git} the worker does
+   *     not trust, {@code STORE_UNAVAILABLE} when the push fails, {@code IO} otherwise
    */
-  Attempt commitAttempt(String loopId, int iteration, String baseCommit, String message) {
+  public Attempt commitAttempt(String loopId, int iteration, String baseCommit, String message) {
     TrustedGit.checkAll(paths.workspace(loopId));
-    try (Git git = open(loopId)) {
+    try (Git git = clones.open(loopId)) {
       // The maker may have pointed HEAD at a branch (the work branch, say): the attempt moves none.
       detachHead(git.getRepository(), Diffs.resolveCommit(git.getRepository(), baseCommit));
       // One pass in '--all' mode stages additions, changes and deletions alike.
@@ -200,9 +218,13 @@ public final class GitWorkspace {
    * the store; refs only, the files are left as they are. Re-running it finds the tag in place and
    * changes nothing; after a Temporal Reset the tag is moved to the commit the workflow now names,
    * because workflow state is the source of truth.
+   *
+   * @return the checkpoint's tag, {@code loops/<id>/cp-<number>}
+   * @throws StepException {@code COMMIT_MISSING} when {@code commit} is nowhere,
+   *     {@code STORE_UNAVAILABLE} when the push fails
    */
-  String checkpoint(String loopId, int number, String commit) {
-    try (Git git = open(loopId)) {
+  public String checkpoint(String loopId, int number, String commit) {
+    try (Git git = clones.open(loopId)) {
       Repository repo = git.getRepository();
       ObjectId id = require(repo, loopId, commit);
       String tag = checkpointTag(loopId, number);
@@ -223,7 +245,7 @@ public final class GitWorkspace {
    * reachable for inspection.
    */
   void rollback(String loopId, String commit) {
-    try (Git git = open(loopId)) {
+    try (Git git = clones.open(loopId)) {
       Repository repo = git.getRepository();
       ObjectId id = require(repo, loopId, commit);
       reconcile(git, loopId, id.name());
@@ -235,46 +257,16 @@ public final class GitWorkspace {
   }
 
   /**
-   * Records a step's log in the git store ({@link GitStore#pushLog}), so the API can serve it from
+   * Records a step's log in the git store ({@link StoreLogs#record}), so the API can serve it from
    * any machine.
    *
    * @param name the log's file name, e.g. {@code iter-0003-make.log}
    */
   void recordLog(String loopId, String name, Path file) {
-    try (Git git = open(loopId)) {
-      store.pushLog(git.getRepository(), loopId, workspaceId(git.getRepository()), name, Files.exists(file) ? readTail(file) : new byte[0]);
+    try (Git git = clones.open(loopId)) {
+      store.recordLog(git.getRepository(), loopId, name, file);
     } catch (IOException e) {
       throw new StepException(StepException.Kind.IO, "cannot read log " + file + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** This clone's id (made once, kept in {@code .git}), naming the logs ref it writes. */
-  private static String workspaceId(Repository repo) throws IOException {
-    Path file = repo.getDirectory().toPath().resolve("durable-loops-workspace-id");
-    // The file is in .git, where a step may write: only an id of the worker's own form is used (a
-    // link to a secret would otherwise name a ref in the store), anything else is replaced.
-    if (WorkspaceFiles.isPlainFile(file)) {
-      String id = Files.readString(file).strip();
-      if (WORKSPACE_ID.matcher(id).matches()) {
-        return id;
-      }
-    }
-    String id = java.util.UUID.randomUUID().toString().substring(0, 8);
-    WorkspaceFiles.replace(file, id + "\n");
-    return id;
-  }
-
-  private static final java.util.regex.Pattern WORKSPACE_ID = java.util.regex.Pattern.compile("[0-9a-f]{8}");
-
-  private static byte[] readTail(Path file) throws IOException {
-    try (var channel = java.nio.channels.FileChannel.open(file)) {
-      long size = channel.size();
-      long from = Math.max(0, size - GitStore.MAX_LOG_BYTES);
-      java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate((int) (size - from));
-      while (buffer.hasRemaining() && channel.read(buffer, from + buffer.position()) > 0) {
-        // Read until the buffer is full.
-      }
-      return buffer.array();
     }
   }
 
@@ -287,7 +279,7 @@ public final class GitWorkspace {
     if (!Files.exists(paths.workspace(loopId).resolve(".git"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       throw new StepException(StepException.Kind.COMMIT_MISSING, "loop " + loopId + " has no workspace on this worker");
     }
-    try (Git git = open(loopId)) {
+    try (Git git = clones.open(loopId)) {
       return Diffs.between(git.getRepository(), from, to);
     } catch (IOException e) {
       throw new StepException(StepException.Kind.IO, "cannot diff " + from + ".." + to + ": " + e.getMessage(), e);
@@ -296,41 +288,11 @@ public final class GitWorkspace {
 
   /** The first parent of {@code commit}, or {@code null} for a root commit or one this workspace lacks. */
   String firstParent(String loopId, String commit) {
-    try (Git git = open(loopId)) {
+    try (Git git = clones.open(loopId)) {
       return Diffs.firstParent(git.getRepository(), commit);
     } catch (IOException e) {
       throw new StepException(StepException.Kind.IO, "cannot read commit " + commit + ": " + e.getMessage(), e);
     }
-  }
-
-  /**
-   * The loop's workspace repository, repaired first when it is damaged: a workspace whose
-   * {@code .git} is gone or cannot be opened is cloned again
-   * from the loop's repository ({@link #ORIGIN_FILE}) with the loop's refs fetched from the git store,
-   * so the caller can reconcile it to any commit the store holds. Only the fence's owner repairs (here and in
-   * {@link #reconcile}, which removes stale locks), after every process of the loop was killed.
-   *
-   * @throws StepException {@code COMMIT_MISSING} when the loop never had a workspace on this worker
-   */
-  private Git open(String loopId) throws IOException {
-    Path dir = paths.workspace(loopId);
-    if (TrustedGit.hasGitDirectory(dir)) {
-      try {
-        Git git = TrustedGit.open(dir, origin(loopId));
-        if (git.getRepository().getObjectDatabase().exists()) {
-          return git;
-        }
-        git.close();
-      } catch (StepException e) {
-        throw e;
-      } catch (IOException | RuntimeException e) {
-        log.debug("workspace {} cannot be opened: {}", dir, e.getMessage());
-      }
-    }
-    // A .git that is a link or a file is refused here, never repaired: it is a step's work.
-    TrustedGit.check(dir);
-    rebuild(loopId, dir);
-    return TrustedGit.open(dir, origin(loopId));
   }
 
   /**
@@ -339,138 +301,6 @@ public final class GitWorkspace {
    */
   Path deliveryRepository(String loopId) {
     return TrustedGit.deliveryRepository(paths.workspace(loopId), paths.loopDir(loopId).resolve("deliver.git"));
-  }
-
-  /** The loop's repository as {@link #rememberOrigin} wrote it, or {@code null} before the first prepare. */
-  private String origin(String loopId) throws IOException {
-    Path file = paths.loopDir(loopId).resolve(ORIGIN_FILE);
-    return Files.exists(file) ? Files.readAllLines(file).get(0) : null;
-  }
-
-  private void rememberOrigin(String loopId, WorkspaceSpec spec) {
-    try {
-      Files.writeString(paths.loopDir(loopId).resolve(ORIGIN_FILE),
-          spec.repository() + "\n" + (spec.branch() == null ? "" : spec.branch()) + "\n");
-    } catch (IOException e) {
-      throw new StepException(StepException.Kind.IO, "cannot write " + ORIGIN_FILE + " of loop " + loopId + ": " + e.getMessage(), e);
-    }
-  }
-
-  private void rebuild(String loopId, Path dir) throws IOException {
-    Path origin = paths.loopDir(loopId).resolve(ORIGIN_FILE);
-    if (!Files.exists(origin)) {
-      throw new StepException(StepException.Kind.COMMIT_MISSING,
-          "loop " + loopId + " has no workspace on this worker (" + dir + ")");
-    }
-    List<String> lines = Files.readAllLines(origin);
-    WorkspaceSpec spec = new WorkspaceSpec(lines.get(0), lines.size() > 1 && !lines.get(1).isBlank() ? lines.get(1) : null);
-    log.warn("the workspace of loop {} is damaged (no usable .git in {}); cloning {} again and fetching the loop from the git store",
-        loopId, dir, spec.repository());
-    cloneInto(dir, spec);
-    try (Git git = TrustedGit.open(dir, spec.repository())) {
-      Repository repo = git.getRepository();
-      store.fetch(repo, loopId);
-      ObjectId branch = repo.resolve("refs/remotes/store/loops/" + loopId);
-      if (branch != null) {
-        setRef(repo, Constants.R_HEADS + workBranch(loopId), branch);
-      }
-      excludeLoopDir(repo);
-    }
-  }
-
-  /**
-   * Removes the lock files git leaves when a process holding them is killed; only in a {@code .git}
-   * that is a directory, never through a link to another repository, whose locks may be live.
-   */
-  private static void removeStaleLocks(Path dir) {
-    if (!TrustedGit.hasGitDirectory(dir)) {
-      return;
-    }
-    Path gitDir = dir.resolve(".git");
-    List<Path> locks = new java.util.ArrayList<>();
-    for (String name : List.of("index.lock", "HEAD.lock", "packed-refs.lock", "config.lock", "shallow.lock")) {
-      if (Files.exists(gitDir.resolve(name))) {
-        locks.add(gitDir.resolve(name));
-      }
-    }
-    if (Files.isDirectory(gitDir.resolve("refs"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      try (Stream<Path> walk = Files.walk(gitDir.resolve("refs"))) {
-        walk.filter(p -> p.getFileName().toString().endsWith(".lock")).forEach(locks::add);
-      } catch (IOException e) {
-        log.debug("cannot look for stale ref locks in {}: {}", gitDir, e.getMessage());
-      }
-    }
-    for (Path lock : locks) {
-      try {
-        Files.deleteIfExists(lock);
-        log.warn("removed the stale lock {}", lock);
-      } catch (IOException e) {
-        throw new StepException(StepException.Kind.IO, "cannot remove the stale lock " + lock + ": " + e.getMessage(), e);
-      }
-    }
-  }
-
-  /** A complete clone: marked so, or already carrying the loop's work branch (made after a clone). */
-  private static boolean isCloned(Path dir, String loopId, String origin) {
-    if (Files.exists(dir.resolve(".git").resolve(CLONED_MARKER))) {
-      return true;
-    }
-    if (!TrustedGit.hasGitDirectory(dir)) {
-      return false;
-    }
-    try (Git git = TrustedGit.open(dir, origin)) {
-      return git.getRepository().exactRef(Constants.R_HEADS + workBranch(loopId)) != null;
-    } catch (IOException | RuntimeException e) {
-      return false;
-    }
-  }
-
-  private static void cloneInto(Path dir, WorkspaceSpec spec) {
-    // A clone a crashed worker left half made is thrown away and made again. Cloning happens in
-    // place: JGit may still be collecting garbage in the background after the clone returns, so the
-    // directory must not be moved.
-    deleteTree(dir);
-    TrustedGit.distrust(dir);
-    try {
-      Files.createDirectories(dir.getParent());
-      var clone = Git.cloneRepository().setFs(TrustedGit.FS).setURI(spec.repository()).setDirectory(dir.toFile());
-      if (spec.branch() != null && !spec.branch().isBlank() && !spec.branch().startsWith("refs/")) {
-        clone.setBranch(spec.branch());
-      }
-      try (Git ignored = clone.call()) {
-        Files.writeString(dir.resolve(".git").resolve(CLONED_MARKER), spec.repository() + "\n");
-      }
-    } catch (GitAPIException | RuntimeException e) {
-      deleteTree(dir);
-      throw new StepException(StepException.Kind.REPOSITORY_UNAVAILABLE,
-          "cannot clone " + spec.repository() + ": " + e.getMessage(), e);
-    } catch (IOException e) {
-      deleteTree(dir);
-      throw new StepException(StepException.Kind.IO, "cannot create workspace " + dir + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static ObjectId baseTip(Repository repo, String branch) throws IOException {
-    if (branch != null && branch.startsWith("refs/")) {
-      // A full ref such as a checkpoint tag (forks made before ForkSeed start from one); fetched
-      // when the clone lacks it.
-      ObjectId direct = Diffs.resolveCommit(repo, branch);
-      if (direct == null) {
-        try (Git git = new Git(repo)) {
-          git.fetch().setRemote("origin").setRefSpecs(new RefSpec("+" + branch + ":" + branch)).call();
-        } catch (GitAPIException e) {
-          return null;
-        }
-        direct = Diffs.resolveCommit(repo, branch);
-      }
-      return direct;
-    }
-    if (branch == null || branch.isBlank()) {
-      ObjectId remoteHead = repo.resolve("refs/remotes/origin/HEAD^{commit}");
-      return remoteHead != null ? remoteHead : repo.resolve("HEAD^{commit}");
-    }
-    ObjectId remote = repo.resolve(Constants.R_REMOTES + "origin/" + branch + "^{commit}");
-    return remote != null ? remote : repo.resolve(Constants.R_HEADS + branch + "^{commit}");
   }
 
   /**
@@ -492,7 +322,7 @@ public final class GitWorkspace {
   }
 
   /** Points {@code name} at {@code id}, replacing it if a step made it a symbolic ref (never writing the ref it names). */
-  private static void setRef(Repository repo, String name, ObjectId id) throws IOException {
+  static void setRef(Repository repo, String name, ObjectId id) throws IOException {
     RefUpdate update = repo.updateRef(name, true);
     update.setNewObjectId(id);
     update.setForceUpdate(true);
@@ -500,16 +330,6 @@ public final class GitWorkspace {
     if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FORCED
         && result != RefUpdate.Result.FAST_FORWARD && result != RefUpdate.Result.NO_CHANGE) {
       throw new IOException("updating " + name + " to " + id.name() + " gave " + result);
-    }
-  }
-
-  private static void excludeLoopDir(Repository repo) throws IOException {
-    Path exclude = repo.getDirectory().toPath().resolve("info").resolve("exclude");
-    Files.createDirectories(exclude.getParent());
-    // Only a file of one name is read: a hard link's content would land in the workspace.
-    String current = WorkspaceFiles.isPlainFile(exclude) ? Files.readString(exclude) : "";
-    if (!current.lines().anyMatch(".loop/"::equals) || !WorkspaceFiles.isPlainFile(exclude)) {
-      WorkspaceFiles.replace(exclude, current + (current.isEmpty() || current.endsWith("\n") ? "" : "\n") + ".loop/\n");
     }
   }
 

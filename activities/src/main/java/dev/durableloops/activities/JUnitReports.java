@@ -45,6 +45,24 @@ final class JUnitReports {
   private JUnitReports() {}
 
   /**
+   * A check's reports: the JUnit files matching {@code glob} in the workspace {@code ws}, read with
+   * secrets replaced ({@link #read}); none when {@code glob} is {@code null} or blank. A glob that
+   * cannot be walked is reported as unreadable (redacted: the message may name a file the step made).
+   *
+   * @throws StepException {@code UNSAFE_WORKSPACE} as {@link #find} does
+   */
+  static Summary readMatching(Path ws, String glob, Redaction redaction) {
+    if (glob == null || glob.isBlank()) {
+      return new Summary(0, List.of(), List.of());
+    }
+    try {
+      return read(find(ws, glob), redaction);
+    } catch (IOException e) {
+      return new Summary(0, List.of(), List.of(redaction.apply(glob + ": " + e.getMessage())));
+    }
+  }
+
+  /**
    * Files under {@code root} matching {@code glob} (relative to root), sorted; none outside root.
    * Reports are a step's files: no link is followed on the way or in the walk.
    *

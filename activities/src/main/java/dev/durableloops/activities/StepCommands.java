@@ -4,7 +4,6 @@ import dev.durableloops.workflows.spec.StepSpec;
 import dev.durableloops.workflows.steps.StepContext;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,9 +53,9 @@ final class StepCommands {
 
   /**
    * Runs {@code step}'s command for the loop of {@code ctx} in its workspace, under {@code lease}:
-   * the step's environment ({@link CommandPolicy#environment} and the {@code LOOP_*} variables, plus
-   * {@code extra}), the sandbox, the loop's cgroup, live output in heartbeats; its log (and
-   * {@code stdout} when kept apart) redacted and recorded in the git store.
+   * the step's environment ({@link StepVariables}, with {@code extra}), the sandbox, the loop's
+   * cgroup, live output in heartbeats; its log (and {@code stdout} when kept apart) redacted and
+   * recorded in the git store.
    *
    * @param name the log's name ({@code make}, {@code check-<name>} …)
    * @param stdout where stdout goes alone, or {@code null} to put it in the log
@@ -65,17 +64,7 @@ final class StepCommands {
     Path ws = paths.workspace(ctx.loopId());
     // The memory directory is ignored by git and may not exist yet (a fresh clone, a moved worker).
     lease.write("make the memory directory", () -> WorkspaceFiles.ownDirectory(ws, MemoryFiles.DIR));
-    Map<String, String> env = new LinkedHashMap<>(policy.environment(System.getenv(), ctx.passEnv(), ctx.env()));
-    env.put("LOOP_ID", ctx.loopId());
-    env.put("LOOP_ITERATION", Integer.toString(ctx.iteration()));
-    env.put("LOOP_WORKSPACE", ws.toString());
-    env.put("LOOP_GOAL", ctx.goal());
-    env.put("LOOP_PROMPT_FILE", ws.resolve(MemoryFiles.PROMPT).toString());
-    env.put("LOOP_STATE_FILE", ws.resolve(MemoryFiles.STATE).toString());
-    env.put("LOOP_REFLECTIONS_FILE", ws.resolve(MemoryFiles.REFLECTIONS).toString());
-    env.put("LOOP_RULES_FILE", ws.resolve(MemoryFiles.RULES).toString());
-    env.put("LOOP_RESULT_FILE", ws.resolve(MemoryFiles.RESULT).toString());
-    env.putAll(extra);
+    Map<String, String> env = StepVariables.of(policy, ctx, ws, extra);
     Path logFile = paths.log(ctx.loopId(), ctx.iteration(), name);
     Sandbox sandbox = policy.sandbox();
     // The step's settings and own /tmp are written in the loop's directory, hence under the fence.

@@ -4,7 +4,7 @@ import dev.durableloops.workflows.LoopErrorType;
 
 /**
  * What the code below the activity boundary (git, paths, the store, commands) throws: a plain
- * exception with a {@link Kind}. Only the activity boundary ({@link LoopActivitiesImpl}) turns it
+ * exception with a {@link Kind}. Only the activity boundary ({@link ActivityBoundary}) turns it
  * into a Temporal failure typed by {@code LoopErrorType} ({@link Failures}), so the code below it
  * knows nothing of Temporal.
  */

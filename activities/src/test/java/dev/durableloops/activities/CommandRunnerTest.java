@@ -75,8 +75,8 @@ class CommandRunnerTest {
   void stdoutCanBeKeptApart() {
     runner.run(plain("echo task-1; echo noise >&2", tmp), Map.of(), Duration.ofSeconds(10), tmp.resolve("err.log"), tmp.resolve("out.txt"),
         tmp.resolve("pid"), CommandRunner.Progress.NONE);
-    assertThat(StepReports.read(tmp.resolve("out.txt"))).isEqualTo("task-1\n");
-    assertThat(StepReports.read(tmp.resolve("err.log"))).isEqualTo("noise\n");
+    assertThat(StepLogs.read(tmp.resolve("out.txt"))).isEqualTo("task-1\n");
+    assertThat(StepLogs.read(tmp.resolve("err.log"))).isEqualTo("noise\n");
   }
 
   @Test

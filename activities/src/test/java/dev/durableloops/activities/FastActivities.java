@@ -14,7 +14,8 @@ import dev.durableloops.workflows.steps.NotifyInput;
 import dev.durableloops.workflows.steps.GateInput;
 import dev.durableloops.workflows.steps.GatePolicy;
 import dev.durableloops.workflows.steps.GateResult;
-import dev.durableloops.workflows.steps.LoopActivities;
+import dev.durableloops.workflows.steps.OutboundActivities;
+import dev.durableloops.workflows.steps.WorkspaceActivities;
 import dev.durableloops.workflows.steps.MakeInput;
 import dev.durableloops.workflows.steps.MakeResult;
 import dev.durableloops.workflows.steps.PlanInput;
@@ -31,11 +32,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * In-memory activities for the workflow's long-run test only (thousands of iterations in seconds):
- * no git, no processes. Every other workflow test uses the real {@link LoopActivitiesImpl}. The gate
+ * no git, no processes. Every other workflow test uses the real {@link WorkerActivities}. The gate
  * is the real {@link GatePolicy}. Checks fail with a signature that alternates between two values,
  * so the stall breaker never fires; it records the run ids it served.
  */
-class FastActivities implements LoopActivities {
+class FastActivities implements WorkspaceActivities, OutboundActivities {
 
   static final String BASE = "0".repeat(40);
 

@@ -7,7 +7,7 @@ import dev.durableloops.workflows.LoopErrorType;
 import dev.durableloops.workflows.spec.StepSpec;
 import dev.durableloops.workflows.spec.WorkspaceSpec;
 import dev.durableloops.workflows.steps.CheckpointInput;
-import dev.durableloops.workflows.steps.LoopActivities;
+import dev.durableloops.workflows.steps.WorkspaceActivities;
 import dev.durableloops.workflows.steps.MakeInput;
 import dev.durableloops.workflows.steps.MakeResult;
 import dev.durableloops.workflows.steps.PrepareInput;
@@ -37,16 +37,16 @@ class FaultsTest {
 
   @TempDir Path tmp;
   TestActivityEnvironment env;
-  LoopActivities activities;
+  WorkspaceActivities activities;
   PrepareResult prepared;
   Path mounted;
 
   private void start(Path data, long outputCap) throws Exception {
     Path origin = TestRepos.create(tmp.resolve("origin"), Map.of("a.txt", "a\n"));
     env = TestActivityEnvironment.newInstance();
-    env.registerActivitiesImplementations(new LoopActivitiesImpl(data,
-        new CommandPolicy(outputCap, CommandPolicy.DEFAULT_INHERITED, Map.of()), GitStore.under(data)));
-    activities = env.newActivityStub(LoopActivities.class);
+    env.registerActivitiesImplementations(new WorkerActivities(data,
+        new CommandPolicy(outputCap, CommandPolicy.DEFAULT_INHERITED, Map.of()), GitStore.under(data)).all());
+    activities = env.newActivityStub(WorkspaceActivities.class);
     prepared = activities.prepare(new PrepareInput("loop-x", new WorkspaceSpec(origin.toString(), "main"), null));
   }
 

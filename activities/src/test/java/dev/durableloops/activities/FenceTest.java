@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.durableloops.workflows.spec.StepSpec;
 import dev.durableloops.workflows.spec.WorkspaceSpec;
-import dev.durableloops.workflows.steps.LoopActivities;
+import dev.durableloops.workflows.steps.WorkspaceActivities;
 import dev.durableloops.workflows.steps.MakeInput;
 import dev.durableloops.workflows.steps.MakeResult;
 import dev.durableloops.workflows.steps.PrepareInput;
@@ -47,16 +47,16 @@ class FenceTest {
   void aNewerMakeTakesTheWorkspaceOverAndTheAbandonedOneWritesNothing() throws Exception {
     Path origin = TestRepos.create(tmp.resolve("origin"), Map.of("a.txt", "a\n"));
     env = TestActivityEnvironment.newInstance();
-    env.registerActivitiesImplementations(new LoopActivitiesImpl(tmp.resolve("data")));
-    LoopActivities activities = env.newActivityStub(LoopActivities.class);
+    env.registerActivitiesImplementations(new WorkerActivities(tmp.resolve("data")).all());
+    WorkspaceActivities activities = env.newActivityStub(WorkspaceActivities.class);
     PrepareResult prepared = activities.prepare(new PrepareInput("loop-f", new WorkspaceSpec(origin.toString(), "main"), null));
     StepContext ctx = new StepContext("loop-f", 1, "goal", prepared.commit());
 
     // A second worker process on the same machine (its own activity environment: one runs one
     // activity at a time) runs the abandoned attempt.
     other = TestActivityEnvironment.newInstance();
-    other.registerActivitiesImplementations(new LoopActivitiesImpl(tmp.resolve("data")));
-    LoopActivities first = other.newActivityStub(LoopActivities.class);
+    other.registerActivitiesImplementations(new WorkerActivities(tmp.resolve("data")).all());
+    WorkspaceActivities first = other.newActivityStub(WorkspaceActivities.class);
     CompletableFuture<MakeResult> abandoned = CompletableFuture.supplyAsync(
         () -> first.make(new MakeInput(ctx, new StepSpec("echo abandoned > a.txt; sleep 30.53; echo late >> a.txt", "PT1M"))));
     await().atMost(Duration.ofSeconds(20)).until(() -> LoopWorkflowTest.running("sleep 30.53"));

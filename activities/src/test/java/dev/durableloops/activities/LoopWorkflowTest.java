@@ -64,7 +64,7 @@ class LoopWorkflowTest {
   static final TestWorkflowExtension temporal = register(
       TestWorkflowExtension.newBuilder()
           .registerWorkflowImplementationTypes(LoopWorkflowImpl.class)
-          .setActivityImplementations(new LoopActivitiesImpl(DATA)));
+          .setActivityImplementations(new WorkerActivities(DATA).all()));
 
   private static TestWorkflowExtension register(TestWorkflowExtension.Builder builder) {
     LoopSearchAttributes.ALL.forEach(builder::registerSearchAttribute);

@@ -82,9 +82,9 @@ class NotifyTest {
     env = TestWorkflowEnvironment.newInstance(options.build());
     Worker worker = env.newWorker("notify");
     worker.registerWorkflowImplementationTypes(LoopWorkflowImpl.class);
-    worker.registerActivitiesImplementations(new LoopActivitiesImpl(tmp.resolve("data"),
+    worker.registerActivitiesImplementations(new WorkerActivities(tmp.resolve("data"),
         new CommandPolicy(1 << 20, CommandPolicy.DEFAULT_INHERITED, Map.of("token", "s3cr3t-value")), GitStore.under(tmp.resolve("data")),
-        null, StepObserver.NONE, List.of(), "hook-secret", "http://loops.example"));
+        null, StepObserver.NONE, List.of(), "hook-secret", "http://loops.example").all());
     env.start();
 
     Path repo = TestRepos.create(tmp.resolve("origin"), Map.of("a.txt", "a\n"));

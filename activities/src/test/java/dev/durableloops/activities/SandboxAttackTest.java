@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.durableloops.workflows.spec.SandboxSpec;
 import dev.durableloops.workflows.spec.StepSpec;
 import dev.durableloops.workflows.spec.WorkspaceSpec;
-import dev.durableloops.workflows.steps.LoopActivities;
+import dev.durableloops.workflows.steps.WorkspaceActivities;
 import dev.durableloops.workflows.steps.MakeInput;
 import dev.durableloops.workflows.steps.PrepareInput;
 import dev.durableloops.workflows.steps.PrepareResult;
@@ -58,28 +58,28 @@ class SandboxAttackTest {
   }
 
   /** A prepared loop {@code loop-a} under the sandbox runtime allowing {@code allowed}; its activities. */
-  private LoopActivities loop(String... allowed) throws Exception {
+  private WorkspaceActivities loop(String... allowed) throws Exception {
     return loop(SandboxTest.sandbox(Sandbox.Mode.SANDBOX_RUNTIME, allowed));
   }
 
   /** A prepared loop {@code loop-a} under {@code sandbox}; its activities. */
-  private LoopActivities loop(Sandbox sandbox) throws Exception {
+  private WorkspaceActivities loop(Sandbox sandbox) throws Exception {
     Path origin = TestRepos.create(tmp.resolve("origin"), Map.of("a.txt", "a\n"));
     env = TestActivityEnvironment.newInstance();
-    env.registerActivitiesImplementations(new LoopActivitiesImpl(tmp.resolve("data"),
-        new CommandPolicy(1 << 20, CommandPolicy.DEFAULT_INHERITED, Map.of(), sandbox), GitStore.under(tmp.resolve("data"))));
-    LoopActivities activities = env.newActivityStub(LoopActivities.class);
+    env.registerActivitiesImplementations(new WorkerActivities(tmp.resolve("data"),
+        new CommandPolicy(1 << 20, CommandPolicy.DEFAULT_INHERITED, Map.of(), sandbox), GitStore.under(tmp.resolve("data"))).all());
+    WorkspaceActivities activities = env.newActivityStub(WorkspaceActivities.class);
     prepared = activities.prepare(new PrepareInput("loop-a", new WorkspaceSpec(origin.toString(), "main"), null));
     return activities;
   }
 
   /** Runs {@code command} as the loop's maker with {@code spec}; returns what it wrote to {@code .loop/out.txt}. */
-  private String make(LoopActivities activities, SandboxSpec spec, String command) throws Exception {
+  private String make(WorkspaceActivities activities, SandboxSpec spec, String command) throws Exception {
     return make(activities, spec, Map.of(), command);
   }
 
   /** Runs {@code command} as the loop's maker with {@code spec} and the spec's {@code env}; returns what it wrote to {@code .loop/out.txt}. */
-  private String make(LoopActivities activities, SandboxSpec spec, Map<String, String> specEnv, String command) throws Exception {
+  private String make(WorkspaceActivities activities, SandboxSpec spec, Map<String, String> specEnv, String command) throws Exception {
     activities.make(new MakeInput(new StepContext("loop-a", 1, "goal", prepared.commit(), specEnv, List.of(), spec),
         new StepSpec("(" + command + ") > .loop/out.txt 2>&1", "PT1M")));
     return Files.readString(ws().resolve(".loop/out.txt"));
@@ -99,7 +99,7 @@ class SandboxAttackTest {
    */
   private void assertSpecEnvRunsNothingBeforeTheCommand(Sandbox.Mode mode, java.util.function.Function<String, Map<String, String>> attack)
       throws Exception {
-    LoopActivities activities = loop(sandboxOf(mode));
+    WorkspaceActivities activities = loop(sandboxOf(mode));
     Path outside = tmp.resolve("marker-outside");
     Path inside = ws().resolve(".loop/marker-inside");
     String payload = "cat /proc/$PPID/environ > " + outside + "; touch " + inside;
@@ -288,7 +288,7 @@ class SandboxAttackTest {
 
   /** Positive control: the spec's env reaches the step's command itself under {@code mode}, {@code LD_PRELOAD} and {@code PERL5OPT} included. */
   private void assertSpecEnvReachesTheCommand(Sandbox.Mode mode, String tmpdir) throws Exception {
-    LoopActivities activities = loop(sandboxOf(mode));
+    WorkspaceActivities activities = loop(sandboxOf(mode));
     String out = make(activities, SandboxSpec.DEFAULT, Map.of("GREETING", "hi there\nwith=two lines", "PERL5OPT", "-w", "LD_PRELOAD", ""),
         "echo \"$GREETING|$PERL5OPT|${LD_PRELOAD-unset}|${TMPDIR-unset}|$LOOP_ID\"");
     assertThat(out.strip()).isEqualTo("hi there\nwith=two lines|-w||" + tmpdir + "|loop-a");
@@ -355,7 +355,7 @@ class SandboxAttackTest {
   @Test
   @DisplayName("a step connects to a TCP listener on the worker's 127.0.0.1 (the Temporal frontend, the app, its UI)")
   void loopbackListener() throws Exception {
-    LoopActivities activities = loop();
+    WorkspaceActivities activities = loop();
     try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       String out = make(activities, SandboxSpec.DEFAULT, connect("127.0.0.1", server.getLocalPort()));
       assertThat(out).contains("direct:refused").doesNotContain("direct:open").doesNotContain("proxy:200");
@@ -370,7 +370,7 @@ class SandboxAttackTest {
         .flatMap(i -> Collections.list(i.getInetAddresses()).stream())
         .filter(a -> a instanceof Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress()).findFirst();
     assumeTrue(address.isPresent(), "this machine has no non-loopback IPv4 address");
-    LoopActivities activities = loop();
+    WorkspaceActivities activities = loop();
     try (ServerSocket server = new ServerSocket()) {
       server.bind(new InetSocketAddress(address.get(), 0));
       String out = make(activities, SandboxSpec.DEFAULT, connect(address.get().getHostAddress(), server.getLocalPort()));
@@ -385,7 +385,7 @@ class SandboxAttackTest {
     try (ServerSocket allowed = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         ServerSocket other = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       String entry = "127.0.0.1:" + allowed.getLocalPort();
-      LoopActivities activities = loop(entry, "example.com");
+      WorkspaceActivities activities = loop(entry, "example.com");
       String out = make(activities, new SandboxSpec(true, List.of(), List.of(entry)), connect("127.0.0.1", other.getLocalPort())
           + "; curl -sS -m 5 -o /dev/null -w 'domain:%{http_code}\\n' https://example.com/ || echo domain:failed");
       assertThat(out).contains("direct:refused", "proxy:403").doesNotContain("proxy:200").doesNotContain("domain:200");
@@ -402,7 +402,7 @@ class SandboxAttackTest {
   @DisplayName("a spec names the worker's loopback (localhost, 127.0.0.1:7233) where the worker allows any domain (*)")
   void loopbackByNameUnderAWildcard() throws Exception {
     try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      LoopActivities activities = loop("*");
+      WorkspaceActivities activities = loop("*");
       String port = Integer.toString(server.getLocalPort());
       assertThatThrownBy(() -> make(activities, new SandboxSpec(true, List.of(), List.of("localhost", "127.0.0.1:" + port)),
           "curl -sS -m 5 --noproxy '' http://localhost:" + port + "/"))
@@ -414,7 +414,7 @@ class SandboxAttackTest {
   @Test
   @DisplayName("a step connects to a Unix socket of the host (docker.sock, an agent's socket) it can see")
   void hostUnixSocket() throws Exception {
-    LoopActivities activities = loop();
+    WorkspaceActivities activities = loop();
     Path socket = tmp.resolve("host.sock");
     try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       server.bind(UnixDomainSocketAddress.of(socket));
@@ -431,7 +431,7 @@ class SandboxAttackTest {
   void allowedDestinationIsReachable() throws Exception {
     try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       String entry = "127.0.0.1:" + server.getLocalPort();
-      LoopActivities activities = loop(entry);
+      WorkspaceActivities activities = loop(entry);
       Thread answer = new Thread(() -> SandboxTest.answerOnce(server));
       answer.start();
       String out = make(activities, new SandboxSpec(true, List.of(), List.of(entry)),
@@ -443,7 +443,7 @@ class SandboxAttackTest {
   @Test
   @DisplayName("a spec asks for a destination the worker does not allow: the step fails, naming it")
   void specAsksForMoreThanTheWorkerAllows() throws Exception {
-    LoopActivities activities = loop("*.github.com");
+    WorkspaceActivities activities = loop("*.github.com");
     assertThatThrownBy(() -> make(activities, new SandboxSpec(true, List.of(), List.of("api.github.com", "evil.example")), "true"))
         .rootCause().hasMessageContaining("sandbox.allowedDomains names evil.example, which this worker does not allow");
   }
@@ -451,7 +451,7 @@ class SandboxAttackTest {
   @Test
   @DisplayName("a step writes .git/hooks/pre-commit so that the worker runs it at the next commit")
   void gitHook() throws Exception {
-    LoopActivities activities = loop();
+    WorkspaceActivities activities = loop();
     Path hook = ws().resolve(".git/hooks/pre-commit");
     String out = make(activities, SandboxSpec.DEFAULT, "printf '#!/bin/sh\\ntouch /tmp/pwned\\n' > .git/hooks/pre-commit; "
         + "chmod +x .git/hooks/pre-commit; mv .git/hooks .git/hooks-old; echo done");
@@ -463,7 +463,7 @@ class SandboxAttackTest {
   @Test
   @DisplayName("a step changes .git/config (core.hooksPath, core.fsmonitor, an alias) to run a command in the worker")
   void gitConfig() throws Exception {
-    LoopActivities activities = loop();
+    WorkspaceActivities activities = loop();
     String before = Files.readString(ws().resolve(".git/config"));
     make(activities, SandboxSpec.DEFAULT, "git config core.fsmonitor 'touch /tmp/pwned'; echo '[core] hooksPath = /tmp' >> .git/config; "
         + "rm -f .git/config; echo done");
@@ -473,7 +473,7 @@ class SandboxAttackTest {
   @Test
   @DisplayName("a step reads the data directory: the API token file, the git store, other loops' workspaces")
   void dataDirectory() throws Exception {
-    LoopActivities activities = loop();
+    WorkspaceActivities activities = loop();
     Path data = tmp.resolve("data");
     Files.writeString(data.resolve("api-token"), "the-api-token");
     Files.createDirectories(data.resolve("loops/other-loop/workspace"));

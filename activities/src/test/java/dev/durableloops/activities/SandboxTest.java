@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.durableloops.workflows.spec.SandboxSpec;
 import dev.durableloops.workflows.spec.StepSpec;
 import dev.durableloops.workflows.spec.WorkspaceSpec;
-import dev.durableloops.workflows.steps.LoopActivities;
+import dev.durableloops.workflows.steps.WorkspaceActivities;
 import dev.durableloops.workflows.steps.MakeInput;
 import dev.durableloops.workflows.steps.MakeResult;
 import dev.durableloops.workflows.steps.PrepareInput;
@@ -47,12 +47,12 @@ class SandboxTest {
   }
 
   /** Activities with {@code sandbox}; a prepared loop {@code loop-s}; returns its first context. */
-  private LoopActivities activities(Sandbox sandbox, SandboxSpec spec) throws Exception {
+  private WorkspaceActivities activities(Sandbox sandbox, SandboxSpec spec) throws Exception {
     Path origin = TestRepos.create(tmp.resolve("origin"), Map.of("a.txt", "a\n"));
     env = TestActivityEnvironment.newInstance();
-    env.registerActivitiesImplementations(new LoopActivitiesImpl(tmp.resolve("data"),
-        new CommandPolicy(1 << 20, CommandPolicy.DEFAULT_INHERITED, Map.of(), sandbox), GitStore.under(tmp.resolve("data"))));
-    LoopActivities activities = env.newActivityStub(LoopActivities.class);
+    env.registerActivitiesImplementations(new WorkerActivities(tmp.resolve("data"),
+        new CommandPolicy(1 << 20, CommandPolicy.DEFAULT_INHERITED, Map.of(), sandbox), GitStore.under(tmp.resolve("data"))).all());
+    WorkspaceActivities activities = env.newActivityStub(WorkspaceActivities.class);
     prepared = activities.prepare(new PrepareInput("loop-s", new WorkspaceSpec(origin.toString(), "main"), null));
     this.spec = spec;
     return activities;
@@ -61,7 +61,7 @@ class SandboxTest {
   PrepareResult prepared;
   SandboxSpec spec;
 
-  private MakeResult make(LoopActivities activities, String command) {
+  private MakeResult make(WorkspaceActivities activities, String command) {
     return activities.make(new MakeInput(new StepContext("loop-s", 1, "goal", prepared.commit(), Map.of(), List.of(), spec),
         new StepSpec(command, "PT1M")));
   }
@@ -102,7 +102,7 @@ class SandboxTest {
   @EnumSource(names = {"SANDBOX_RUNTIME", "BUBBLEWRAP"})
   void noDescendantOutlivesTheStepWhetherItCallsSetsidDoubleForksOrNohups(Sandbox.Mode mode) throws Exception {
     Sandbox sandbox = sandbox(mode);
-    LoopActivities activities = activities(sandbox, null);
+    WorkspaceActivities activities = activities(sandbox, null);
     assertThat(prepared.sandbox()).isEqualTo(sandbox.describe()).startsWith(mode == Sandbox.Mode.BUBBLEWRAP ? "bubblewrap" : "sandbox runtime");
     MakeResult made = make(activities, "setsid sleep 300.11 & (sleep 300.12 &) ; nohup sleep 300.13 >/dev/null 2>&1 & "
         + "sh -c 'setsid sh -c \"sleep 300.14\" &' ; sleep 1; echo started");
@@ -114,7 +114,7 @@ class SandboxTest {
   @ParameterizedTest
   @EnumSource(names = {"SANDBOX_RUNTIME", "BUBBLEWRAP"})
   void writesOutsideTheWorkspaceAreRefusedAndTheStepTmpIsItsOwn(Sandbox.Mode mode) throws Exception {
-    LoopActivities activities = activities(sandbox(mode), null);
+    WorkspaceActivities activities = activities(sandbox(mode), null);
     Path outside = tmp.resolve("outside.txt");
     Path home = Path.of(System.getProperty("user.home"), "durable-loops-sandbox-probe-" + ProcessHandle.current().pid());
     MakeResult made = make(activities, "echo x > " + outside + "; echo x > " + home + "; echo $? > .loop/outside.exit"
@@ -131,7 +131,7 @@ class SandboxTest {
   @ParameterizedTest
   @EnumSource(names = {"SANDBOX_RUNTIME", "BUBBLEWRAP"})
   void aToolUnderTheMachinesTmpThatTheCommandNamesStaysReadable(Sandbox.Mode mode) throws Exception {
-    LoopActivities activities = activities(sandbox(mode), null);
+    WorkspaceActivities activities = activities(sandbox(mode), null);
     Path tool = Files.writeString(tmp.resolve("tool.sh"), "echo tool-ran > .loop/tool.txt\n");
     make(activities, "sh " + tool + "; echo $? > .loop/tool.exit; echo x > " + tmp.resolve("tool-output") + " 2>/dev/null; true");
     assertThat(Files.readString(ws().resolve(".loop/tool.txt")).strip()).isEqualTo("tool-ran");
@@ -144,7 +144,7 @@ class SandboxTest {
     sandbox(mode);
     Path secret = Files.writeString(tmp.resolve("temporal.db"), "database");
     Sandbox sandbox = Sandbox.detect(mode, List.of(secret), ProcessLimit.DEFAULT_MAX_PROCESSES);
-    LoopActivities activities = activities(sandbox, null);
+    WorkspaceActivities activities = activities(sandbox, null);
     Path data = tmp.resolve("data");
     Files.writeString(data.resolve("api-token"), "the-api-token");
     make(activities, "cat " + data.resolve("api-token") + " > .loop/token.txt 2>&1; cat " + secret + " > .loop/db.txt 2>&1; "
@@ -167,7 +167,7 @@ class SandboxTest {
     Path cache = Files.createDirectories(tmp.resolve("agent-cache"));
     try (ServerSocket server = new ServerSocket(0)) {
       String allowed = "127.0.0.1:" + server.getLocalPort();
-      LoopActivities activities = activities(writableUnder(Sandbox.Mode.SANDBOX_RUNTIME, List.of(tmp), allowed),
+      WorkspaceActivities activities = activities(writableUnder(Sandbox.Mode.SANDBOX_RUNTIME, List.of(tmp), allowed),
           new SandboxSpec(false, List.of(cache.toString()), List.of(allowed)));
       String connect = "curl -fsS -m 5 --noproxy '' -o /dev/null http://" + allowed + "/";
       new Thread(() -> answerOnce(server)).start();
@@ -196,7 +196,7 @@ class SandboxTest {
     sandbox(Sandbox.Mode.BUBBLEWRAP);
     Sandbox host = Sandbox.detect(new Sandbox.Settings(Sandbox.Mode.AUTO, List.of(), ProcessLimit.DEFAULT_MAX_PROCESSES).withHostNetwork(true));
     assertThat(host.kind()).isEqualTo(Sandbox.Kind.BUBBLEWRAP);
-    LoopActivities activities = activities(host, null);
+    WorkspaceActivities activities = activities(host, null);
     assertThat(prepared.sandbox()).startsWith("bubblewrap").contains("the host's network (durable-loops.sandbox.host-network=true)");
     try (ServerSocket server = new ServerSocket(0)) {
       String connect = "bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + server.getLocalPort() + "'";
@@ -212,7 +212,7 @@ class SandboxTest {
 
   @Test
   void aStepKilledUnderTheSandboxRuntimeLeavesNoMountPointsInTheWorkspace() throws Exception {
-    LoopActivities activities = activities(sandbox(Sandbox.Mode.SANDBOX_RUNTIME), null);
+    WorkspaceActivities activities = activities(sandbox(Sandbox.Mode.SANDBOX_RUNTIME), null);
     MakeResult made = activities.make(new MakeInput(new StepContext("loop-s", 1, "goal", prepared.commit(), Map.of(), List.of(), spec),
         new StepSpec("echo changed > a.txt; sleep 30", "PT3S")));
     assertThat(made.exitCode()).isEqualTo(-1);
@@ -222,7 +222,7 @@ class SandboxTest {
   @ParameterizedTest
   @EnumSource(names = {"SANDBOX_RUNTIME", "BUBBLEWRAP"})
   void aWritablePathThatWouldExposeTheDataDirectoryFailsTheStep(Sandbox.Mode mode) throws Exception {
-    LoopActivities activities = activities(writableUnder(mode, List.of(tmp)), new SandboxSpec(true, List.of(tmp.resolve("data").toString())));
+    WorkspaceActivities activities = activities(writableUnder(mode, List.of(tmp)), new SandboxSpec(true, List.of(tmp.resolve("data").toString())));
     assertThatThrownBy(() -> make(activities, "true")).rootCause()
         .hasMessageContaining("sandbox.writable[0] names " + tmp.resolve("data") + ", which would expose");
   }
@@ -230,7 +230,7 @@ class SandboxTest {
   @Test
   void withoutBubblewrapTheStateSaysSoAndNoNetworkIsRefused() throws Exception {
     Sandbox none = Sandbox.detect(Sandbox.Mode.NONE, List.of(), ProcessLimit.DEFAULT_MAX_PROCESSES);
-    LoopActivities activities = activities(none, new SandboxSpec(false, List.of()));
+    WorkspaceActivities activities = activities(none, new SandboxSpec(false, List.of()));
     assertThat(prepared.sandbox()).startsWith("no sandbox (durable-loops.sandbox.mode=none): process group only, host network");
     assertThatThrownBy(() -> make(activities, "true")).rootCause()
         .hasMessageContaining("asks for sandbox.network: false, but this worker has no sandbox");
@@ -240,7 +240,7 @@ class SandboxTest {
   void aForkBombIsStoppedByTheProcessLimitAndLeavesNothing() throws Exception {
     Sandbox sandbox = Sandbox.detect(Sandbox.Mode.AUTO, List.of(), 64);
     assumeTrue(sandbox.limit().available(), "no pids cgroup here: " + sandbox.describe());
-    LoopActivities activities = activities(sandbox, null);
+    WorkspaceActivities activities = activities(sandbox, null);
     long started = System.nanoTime();
     MakeResult made = make(activities, "for i in $(seq 1000); do sleep 30.77 & done; wait");
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(25));
@@ -255,7 +255,7 @@ class SandboxTest {
   void theProcessLimitAloneKillsEscapedDescendantsWithoutBubblewrap() throws Exception {
     Sandbox none = Sandbox.detect(Sandbox.Mode.NONE, List.of(), ProcessLimit.DEFAULT_MAX_PROCESSES);
     assumeTrue(none.limit().available(), "no pids cgroup here: " + none.describe());
-    LoopActivities activities = activities(none, null);
+    WorkspaceActivities activities = activities(none, null);
     MakeResult made = make(activities, "setsid sleep 300.21 & (setsid sleep 300.22 &); sleep 0.5");
     assertThat(made.exitCode()).isZero();
     await().atMost(Duration.ofSeconds(5)).until(() -> !running("sleep 300.21") && !running("sleep 300.22"));

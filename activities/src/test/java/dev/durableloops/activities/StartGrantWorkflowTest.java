@@ -52,10 +52,10 @@ class StartGrantWorkflowTest {
   @RegisterExtension
   static final TestWorkflowExtension temporal = register(TestWorkflowExtension.newBuilder()
       .registerWorkflowImplementationTypes(LoopWorkflowImpl.class)
-      .setActivityImplementations(new LoopActivitiesImpl(DATA,
+      .setActivityImplementations(new WorkerActivities(DATA,
           new CommandPolicy(1 << 20, CommandPolicy.DEFAULT_INHERITED, Map.of("token", "grant-test-secret")),
           GitStore.under(DATA), new LoopGuard(new SpecRules(new SpecRules.Settings(List.of(DATA), List.of(), List.of("https"),
-              CommandPolicy.DEFAULT_INHERITED, List.of(), Set.of("token"), Map.of())), GRANTS))));
+              CommandPolicy.DEFAULT_INHERITED, List.of(), Set.of("token"), Map.of())), GRANTS)).all()));
 
   private static TestWorkflowExtension register(TestWorkflowExtension.Builder builder) {
     LoopSearchAttributes.ALL.forEach(builder::registerSearchAttribute);

@@ -13,7 +13,8 @@ import dev.durableloops.workflows.steps.DeliverInput;
 import dev.durableloops.workflows.steps.DeliverResult;
 import dev.durableloops.workflows.steps.DiscoverInput;
 import dev.durableloops.workflows.steps.DiscoverResult;
-import dev.durableloops.workflows.steps.LoopActivities;
+import dev.durableloops.workflows.steps.OutboundActivities;
+import dev.durableloops.workflows.steps.WorkspaceActivities;
 import dev.durableloops.workflows.steps.MakeInput;
 import dev.durableloops.workflows.steps.MakeResult;
 import dev.durableloops.workflows.steps.PrepareInput;
@@ -47,7 +48,8 @@ class StepBoundaryAttackTest {
 
   @TempDir Path tmp;
   TestActivityEnvironment env;
-  LoopActivities activities;
+  WorkspaceActivities activities;
+  OutboundActivities outbound;
   Path origin;
   PrepareResult prepared;
 
@@ -60,10 +62,11 @@ class StepBoundaryAttackTest {
     SpecRules rules = new SpecRules(new SpecRules.Settings(List.of(tmp.resolve("data"), allowed), List.of(), List.of("https"),
         CommandPolicy.DEFAULT_INHERITED, List.of("ANTHROPIC_API_KEY"), Set.of("token"), Map.of()));
     env = TestActivityEnvironment.newInstance();
-    env.registerActivitiesImplementations(new LoopActivitiesImpl(tmp.resolve("data"),
+    env.registerActivitiesImplementations(new WorkerActivities(tmp.resolve("data"),
         new CommandPolicy(1 << 20, CommandPolicy.DEFAULT_INHERITED, Map.of("token", SECRET), Sandbox.standard(), List.of("ANTHROPIC_API_KEY")),
-        GitStore.under(tmp.resolve("data")), new LoopGuard(rules, new StartGrants(new byte[32]))));
-    activities = env.newActivityStub(LoopActivities.class);
+        GitStore.under(tmp.resolve("data")), new LoopGuard(rules, new StartGrants(new byte[32]))).all());
+    activities = env.newActivityStub(WorkspaceActivities.class);
+    outbound = env.newActivityStub(OutboundActivities.class);
     prepared = activities.prepare(new PrepareInput("loop-a", new WorkspaceSpec(origin.toString(), "main"), null));
   }
 
@@ -203,7 +206,7 @@ class StepBoundaryAttackTest {
     MakeResult made = activities.make(new MakeInput(context(1, prepared.commit(), List.of()),
         new StepSpec("{ head -c " + pad + " /dev/zero | tr '\\0' x; printf '%s%s%s\\n' \"$KEY\" \"$KEY\" \"$KEY\"; } > leak.txt", "PT1M")));
 
-    DeliverResult delivered = activities.deliver(new DeliverInput(context(2, made.attemptCommit(), List.of()),
+    DeliverResult delivered = outbound.deliver(new DeliverInput(context(2, made.attemptCommit(), List.of()),
         new WorkspaceSpec(origin.toString(), "main"), new DeliverSpec(null, null, null, null, null).normalized(), 1, true));
     assertThat(delivered.pushed()).isFalse();
     assertThat(delivered.pushOutput()).startsWith("remote: xxx").endsWith("…").doesNotContain(SECRET.substring(0, 6));
@@ -228,7 +231,7 @@ class StepBoundaryAttackTest {
     Files.move(origin, tmp.resolve("allowed/moved.git"));
     Files.createSymbolicLink(origin, outside);
 
-    DeliverResult delivered = activities.deliver(new DeliverInput(context(1, prepared.commit(), List.of()),
+    DeliverResult delivered = outbound.deliver(new DeliverInput(context(1, prepared.commit(), List.of()),
         new WorkspaceSpec(origin.toString(), "main"), new DeliverSpec(null, null, null, null, null).normalized(), 1, true));
     assertThat(delivered.pushed()).isFalse();
     assertThat(delivered.error()).isEqualTo("refusing to push: workspace.repository is outside the allowed roots "

@@ -20,7 +20,8 @@ import dev.durableloops.workflows.steps.DeliverResult;
 import dev.durableloops.workflows.steps.DiscardInput;
 import dev.durableloops.workflows.steps.GateInput;
 import dev.durableloops.workflows.steps.GateResult;
-import dev.durableloops.workflows.steps.LoopActivities;
+import dev.durableloops.workflows.steps.OutboundActivities;
+import dev.durableloops.workflows.steps.WorkspaceActivities;
 import dev.durableloops.workflows.steps.MakeInput;
 import dev.durableloops.workflows.steps.MakeResult;
 import dev.durableloops.workflows.steps.MemoryView;
@@ -74,7 +75,8 @@ class WorkspaceAttackTest {
   Path bare;
   WorkspaceSpec origin;
   TestActivityEnvironment env;
-  LoopActivities activities;
+  WorkspaceActivities activities;
+  OutboundActivities outbound;
   PrepareResult prepared;
   Path ws;
 
@@ -90,9 +92,10 @@ class WorkspaceAttackTest {
     git(tmp, "clone", "-q", "--bare", source.toString(), bare.toString());
     origin = new WorkspaceSpec(bare.toString(), "main");
     env = TestActivityEnvironment.newInstance();
-    env.registerActivitiesImplementations(new LoopActivitiesImpl(data,
-        new CommandPolicy(1 << 20, CommandPolicy.DEFAULT_INHERITED, Map.of(), Sandbox.processGroupOnly()), GitStore.under(data)));
-    activities = env.newActivityStub(LoopActivities.class);
+    env.registerActivitiesImplementations(new WorkerActivities(data,
+        new CommandPolicy(1 << 20, CommandPolicy.DEFAULT_INHERITED, Map.of(), Sandbox.processGroupOnly()), GitStore.under(data)).all());
+    activities = env.newActivityStub(WorkspaceActivities.class);
+    outbound = env.newActivityStub(OutboundActivities.class);
     prepared = activities.prepare(new PrepareInput(LOOP, origin, null));
     ws = Path.of(prepared.workspacePath());
   }
@@ -646,7 +649,7 @@ class WorkspaceAttackTest {
   }
 
   private DeliverResult deliver(String commit) {
-    return activities.deliver(new DeliverInput(at(1, commit), origin, new DeliverSpec(null, null, null, null, null).normalized(), 1, true));
+    return outbound.deliver(new DeliverInput(at(1, commit), origin, new DeliverSpec(null, null, null, null, null).normalized(), 1, true));
   }
 
   /** Plants the hooks with the maker, then runs every step that touches git, and checks none ran. */

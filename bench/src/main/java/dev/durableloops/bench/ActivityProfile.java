@@ -1,6 +1,6 @@
 package dev.durableloops.bench;
 
-import dev.durableloops.activities.LoopActivitiesImpl;
+import dev.durableloops.activities.WorkerActivities;
 import dev.durableloops.workflows.spec.Approval;
 import dev.durableloops.workflows.spec.ApprovalTimeoutAction;
 import dev.durableloops.workflows.state.Budget;
@@ -20,6 +20,7 @@ import dev.durableloops.workflows.steps.PlanInput;
 import dev.durableloops.workflows.steps.PrepareInput;
 import dev.durableloops.workflows.steps.ReflectInput;
 import dev.durableloops.workflows.steps.StepContext;
+import dev.durableloops.workflows.steps.WorkspaceActivities;
 import dev.durableloops.workflows.spec.StepSpec;
 import dev.durableloops.workflows.spec.WorkspaceSpec;
 import java.nio.file.Files;
@@ -36,7 +37,7 @@ public final class ActivityProfile {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 20;
     Path data = Files.createTempDirectory("profile");
     Path repo = TestRepo.create(data.resolve("repo"), 10);
-    LoopActivitiesImpl a = new LoopActivitiesImpl(data.resolve("data"));
+    WorkspaceActivities a = new WorkerActivities(data.resolve("data")).workspace();
     String head = a.prepare(new PrepareInput("loop-p", new WorkspaceSpec(repo.toString(), "main"), null)).commit();
     Map<String, List<Double>> times = new LinkedHashMap<>();
     MemoryView memory = new MemoryView(LoopStatus.RUNNING, List.of(), List.of(), List.of(), List.of(),

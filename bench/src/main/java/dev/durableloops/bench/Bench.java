@@ -1,7 +1,6 @@
 package dev.durableloops.bench;
 
-import dev.durableloops.activities.GitBench;
-import dev.durableloops.activities.LoopActivitiesImpl;
+import dev.durableloops.activities.WorkerActivities;
 import dev.durableloops.activities.ProcessLimit;
 import dev.durableloops.activities.Sandbox;
 import dev.durableloops.activities.SandboxCost;
@@ -110,7 +109,8 @@ public final class Bench {
             .build();
     Worker worker = factory.newWorker(QUEUE, options);
     worker.registerWorkflowImplementationTypes(LoopWorkflowImpl.class, Bare.BareWorkflowImpl.class);
-    worker.registerActivitiesImplementations(new LoopActivitiesImpl(data.resolve("loops-data")), new Bare.NoopActivitiesImpl());
+    worker.registerActivitiesImplementations(new WorkerActivities(data.resolve("loops-data")).all());
+    worker.registerActivitiesImplementations(new Bare.NoopActivitiesImpl());
     factory.start();
     Bench bench = new Bench(client, data, smoke, python, benchDir);
     try {

@@ -76,9 +76,9 @@ final class Deliveries {
     phase.accept(Phase.DELIVER);
     DeliverResult result;
     try {
-      result = Steps.step("deliver " + shortId(state.headCommit()) + (Boolean.FALSE.equals(deliver.push()) ? "" : " as " + branch)
+      result = Steps.delivery("deliver " + shortId(state.headCommit()) + (Boolean.FALSE.equals(deliver.push()) ? "" : " as " + branch)
                   + (deliver.command() == null ? "" : " · " + deliver.command()),
-              deliver.timeoutDuration().plus(PUSH_LIMIT).plus(STEP_MARGIN), true, state.worker())
+              deliver.timeoutDuration().plus(PUSH_LIMIT).plus(STEP_MARGIN), state.worker())
           .deliver(new DeliverInput(state.stepContext(spec, state.headCommit()), spec.workspace(), deliver, checkpoint, onSuccess));
     } catch (ActivityFailure e) {
       if (e.getCause() instanceof CanceledFailure || CancellationScope.current().isCancelRequested()) {

@@ -22,7 +22,7 @@ import dev.durableloops.workflows.steps.DiscoverInput;
 import dev.durableloops.workflows.steps.DiscoverResult;
 import dev.durableloops.workflows.steps.GateInput;
 import dev.durableloops.workflows.steps.GateResult;
-import dev.durableloops.workflows.steps.LoopActivities;
+import dev.durableloops.workflows.steps.WorkspaceActivities;
 import dev.durableloops.workflows.steps.MakeInput;
 import dev.durableloops.workflows.steps.MakeResult;
 import dev.durableloops.workflows.steps.PlanInput;
@@ -279,7 +279,7 @@ public class LoopWorkflowImpl extends LoopMessages {
   }
 
   /** A stub for a step that needs the workspace: on the worker that holds it. */
-  private LoopActivities at(String summary, Duration startToClose, boolean heartbeats) {
+  private WorkspaceActivities at(String summary, Duration startToClose, boolean heartbeats) {
     return Steps.step(summary, startToClose, heartbeats, state.worker());
   }
 }

@@ -2,7 +2,8 @@ package dev.durableloops.workflows;
 
 import dev.durableloops.workflows.spec.Durations;
 import dev.durableloops.workflows.spec.StepSpec;
-import dev.durableloops.workflows.steps.LoopActivities;
+import dev.durableloops.workflows.steps.OutboundActivities;
+import dev.durableloops.workflows.steps.WorkspaceActivities;
 
 import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
@@ -13,7 +14,8 @@ import java.util.Arrays;
 
 /**
  * Activity stubs for the loop's steps, one per call, so each carries its own summary (shown in the
- * Temporal UI's history) and timeouts.
+ * Temporal UI's history) and timeouts: {@link WorkspaceActivities} for the workspace steps,
+ * {@link OutboundActivities} for notifications and delivery.
  *
  * <p>Retries: 1 s initial interval, doubling, at most 30 s apart, 6 attempts; a
  * {@link LoopErrorType} is retried only when it says so ({@link LoopErrorType#isRetryable()}). Command-running steps heartbeat every 2 s and time out
@@ -48,13 +50,13 @@ final class Steps {
   private Steps() {}
 
   /**
-   * A stub for one step.
+   * A stub for one workspace step on the loop's own task queue (any worker).
    *
    * @param summary what the Temporal UI shows for the activity; cut to 200 characters
    * @param startToClose the activity's start-to-close timeout
-   * @param heartbeats whether the step runs a command and so heartbeats
+   * @param heartbeats whether the step runs a step command and so heartbeats
    */
-  static LoopActivities step(String summary, Duration startToClose, boolean heartbeats) {
+  static WorkspaceActivities step(String summary, Duration startToClose, boolean heartbeats) {
     return step(summary, startToClose, heartbeats, null);
   }
 
@@ -65,7 +67,21 @@ final class Steps {
    *     loop's own queue (any worker). With a host queue the step must start within
    *     {@link #HOST_WAIT}, so a lost worker is noticed.
    */
-  static LoopActivities step(String summary, Duration startToClose, boolean heartbeats, String hostQueue) {
+  static WorkspaceActivities step(String summary, Duration startToClose, boolean heartbeats, String hostQueue) {
+    return Workflow.newActivityStub(WorkspaceActivities.class, stepOptions(summary, startToClose, heartbeats, hostQueue));
+  }
+
+  /**
+   * The stub of {@code Deliver}: like a workspace step that runs a step command (it heartbeats), on
+   * the task queue of the worker holding the workspace.
+   *
+   * @param hostQueue that worker's task queue, or {@code null} for the loop's own queue
+   */
+  static OutboundActivities delivery(String summary, Duration startToClose, String hostQueue) {
+    return Workflow.newActivityStub(OutboundActivities.class, stepOptions(summary, startToClose, true, hostQueue));
+  }
+
+  private static ActivityOptions stepOptions(String summary, Duration startToClose, boolean heartbeats, String hostQueue) {
     ActivityOptions.Builder options =
         ActivityOptions.newBuilder()
             .setStartToCloseTimeout(startToClose)
@@ -80,7 +96,7 @@ final class Steps {
     // A cancelled step (rollback, cancel) is waited for until its process group is dead, so the
     // next step never runs beside a dying maker.
     options.setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED);
-    return Workflow.newActivityStub(LoopActivities.class, options.build());
+    return options.build();
   }
 
   /** How long a notification is retried before it is given up: an hour. */
@@ -90,8 +106,8 @@ final class Steps {
    * The stub of {@code Notify}: any worker, each attempt 30 s, retried with backoff (2 s doubling
    * to 2 min) for up to {@link #NOTIFY_WITHIN}, so a receiver down for a while still gets it.
    */
-  static LoopActivities notifier(String summary) {
-    return Workflow.newActivityStub(LoopActivities.class, ActivityOptions.newBuilder()
+  static OutboundActivities notifier(String summary) {
+    return Workflow.newActivityStub(OutboundActivities.class, ActivityOptions.newBuilder()
         .setStartToCloseTimeout(Duration.ofSeconds(30))
         .setScheduleToCloseTimeout(NOTIFY_WITHIN)
         .setRetryOptions(RetryOptions.newBuilder().setInitialInterval(Duration.ofSeconds(2)).setBackoffCoefficient(2.0)

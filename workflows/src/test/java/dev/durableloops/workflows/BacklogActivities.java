@@ -14,7 +14,8 @@ import dev.durableloops.workflows.steps.DiscoverResult;
 import dev.durableloops.workflows.steps.NotifyInput;
 import dev.durableloops.workflows.steps.GateInput;
 import dev.durableloops.workflows.steps.GateResult;
-import dev.durableloops.workflows.steps.LoopActivities;
+import dev.durableloops.workflows.steps.OutboundActivities;
+import dev.durableloops.workflows.steps.WorkspaceActivities;
 import dev.durableloops.workflows.steps.MakeInput;
 import dev.durableloops.workflows.steps.MakeResult;
 import dev.durableloops.workflows.steps.PlanInput;
@@ -34,7 +35,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * task the plan step was given is the one made and checked; its checks pass unless it is one of
  * {@code hard}; a checkpoint closes it. Everything else is {@link ScriptedActivities}'.
  */
-final class BacklogActivities implements LoopActivities {
+final class BacklogActivities implements WorkspaceActivities, OutboundActivities {
 
   private final List<String> open;
   private final Set<String> hard;

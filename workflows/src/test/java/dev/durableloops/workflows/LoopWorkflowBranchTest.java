@@ -20,7 +20,8 @@ import dev.durableloops.workflows.state.DecisionResult;
 import dev.durableloops.workflows.state.BacklogTask;
 import dev.durableloops.workflows.steps.DeliverInput;
 import dev.durableloops.workflows.steps.DeliverResult;
-import dev.durableloops.workflows.steps.LoopActivities;
+import dev.durableloops.workflows.steps.OutboundActivities;
+import dev.durableloops.workflows.steps.WorkspaceActivities;
 import dev.durableloops.workflows.steps.NotifyInput;
 import dev.durableloops.workflows.state.IterationRecord;
 import dev.durableloops.workflows.state.LoopState;
@@ -71,7 +72,7 @@ class LoopWorkflowBranchTest {
     }
   }
 
-  private WorkflowClient start(LoopActivities activities) {
+  private <A extends WorkspaceActivities & OutboundActivities> WorkflowClient start(A activities) {
     TestEnvironmentOptions.Builder options = TestEnvironmentOptions.newBuilder();
     LoopSearchAttributes.ALL.forEach(options::registerSearchAttribute);
     env = TestWorkflowEnvironment.newInstance(options.build());

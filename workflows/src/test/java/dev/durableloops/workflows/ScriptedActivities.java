@@ -15,7 +15,8 @@ import dev.durableloops.workflows.steps.NotifyInput;
 import dev.durableloops.workflows.steps.GateInput;
 import dev.durableloops.workflows.steps.GatePolicy;
 import dev.durableloops.workflows.steps.GateResult;
-import dev.durableloops.workflows.steps.LoopActivities;
+import dev.durableloops.workflows.steps.OutboundActivities;
+import dev.durableloops.workflows.steps.WorkspaceActivities;
 import dev.durableloops.workflows.steps.MakeInput;
 import dev.durableloops.workflows.steps.MakeResult;
 import dev.durableloops.workflows.steps.PlanInput;
@@ -37,7 +38,7 @@ import java.util.function.IntPredicate;
  * so each branch of the loop runs in milliseconds on the time-skipping test server. The gate is the
  * real {@link GatePolicy}. Commits are made-up ids that name their iteration ({@code a…01}).
  */
-final class ScriptedActivities implements LoopActivities {
+final class ScriptedActivities implements WorkspaceActivities, OutboundActivities {
 
   /** The base commit every scripted loop starts from. */
   static final String BASE = "b".repeat(40);

@@ -5,9 +5,11 @@ import dev.durableloops.activities.LoopGuard;
 import dev.durableloops.activities.StartGrants;
 import dev.durableloops.activities.Sandbox;
 import dev.durableloops.activities.GitStore;
-import dev.durableloops.activities.LoopActivitiesImpl;
+import dev.durableloops.activities.WorkerActivities;
 import dev.durableloops.activities.StepObserver;
 import dev.durableloops.api.LoopsProperties;
+import dev.durableloops.workflows.steps.OutboundActivities;
+import dev.durableloops.workflows.steps.WorkspaceActivities;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerOptions;
@@ -25,7 +27,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The worker's beans: the loop activities ({@code spring.temporal.workers[0].activity-beans}), the
+ * The worker's beans: the loop activities of both contracts ({@code spring.temporal.workers[0].activity-beans}), the
  * git store (which workers push to and the API reads diffs from), and this worker's own task queue
  * {@code <taskQueue>@<workerId>}, where the steps of loops whose workspace it holds are sent
  * (Temporal's pattern for host-bound activities).
@@ -73,14 +75,26 @@ class WorkerConfiguration {
   }
 
   @Bean
-  LoopActivitiesImpl loopActivities(LoopsProperties properties, GitStore gitStore, HostQueue hostQueue, StepObserver observer,
+  WorkerActivities workerActivities(LoopsProperties properties, GitStore gitStore, HostQueue hostQueue, StepObserver observer,
       StartGrants grants) {
-    return new LoopActivitiesImpl(properties.dataDir(),
+    return new WorkerActivities(properties.dataDir(),
         new CommandPolicy(properties.outputCap().toBytes(), properties.inheritedEnv(), properties.secrets(), sandbox(properties),
             properties.passableEnv()),
         gitStore, hostQueue.name(),
         observer, properties.notifications().webhooks(), properties.notifications().secret(), properties.notifications().webUrl(),
         new LoopGuard(properties.specRules(), grants));
+  }
+
+  /** The workspace steps, on the shared task queue ({@code activity-beans}) and this worker's own. */
+  @Bean
+  WorkspaceActivities workspaceActivities(WorkerActivities activities) {
+    return activities.workspace();
+  }
+
+  /** The outbound steps (notifications, delivery), on the shared task queue and this worker's own. */
+  @Bean
+  OutboundActivities outboundActivities(WorkerActivities activities) {
+    return activities.outbound();
   }
 
   /** The sandbox of step commands, as configured; logged, so the operator sees what commands run in. */
@@ -100,7 +114,7 @@ class WorkerConfiguration {
    */
   @Bean
   @ConditionalOnProperty(name = "spring.temporal.start-workers", havingValue = "true", matchIfMissing = true)
-  Worker hostWorker(WorkerFactory factory, LoopActivitiesImpl activities, HostQueue hostQueue, LoopsProperties properties) {
+  Worker hostWorker(WorkerFactory factory, WorkerActivities activities, HostQueue hostQueue, LoopsProperties properties) {
     LoopsProperties.Capacity capacity = properties.capacity();
     Worker worker = factory.newWorker(hostQueue.name(), WorkerOptions.newBuilder()
         .setMaxConcurrentActivityExecutionSize(capacity.activitySlots())
@@ -108,7 +122,7 @@ class WorkerConfiguration {
         .setMaxHeartbeatThrottleInterval(HEARTBEAT_THROTTLE)
         .setDefaultHeartbeatThrottleInterval(HEARTBEAT_THROTTLE)
         .build());
-    worker.registerActivitiesImplementations(activities);
+    worker.registerActivitiesImplementations(activities.all());
     log.info("this worker's own task queue is {}", hostQueue.name());
     return worker;
   }

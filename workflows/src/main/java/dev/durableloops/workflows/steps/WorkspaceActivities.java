@@ -1,25 +1,26 @@
 package dev.durableloops.workflows.steps;
 
 import dev.durableloops.workflows.LoopErrorType;
-import dev.durableloops.workflows.state.Checkpoint;
 
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
 
 /**
- * The contract between the loop workflow and its side effects. Activity type names are the method
- * names capitalized ({@code Discover}, {@code Plan}, {@code Make}, {@code Check}, {@code Gate},
- * {@code Reflect}, plus {@code Prepare}, {@code Checkpoint}, {@code Discard} and {@code Rollback}), so the Temporal
- * UI history reads as the loop.
+ * The loop's steps that work on its workspace and run its step commands: the contract between the
+ * loop workflow and the worker holding the workspace. Activity type names are the method names
+ * capitalized ({@code Prepare}, {@code Discover}, {@code Plan}, {@code Make}, {@code Check},
+ * {@code Gate}, {@code Checkpoint}, {@code Discard}, {@code Rollback}, {@code Reflect}), so the
+ * Temporal UI history reads as the loop. What leaves the platform (webhooks, delivery) is the other
+ * contract, {@link OutboundActivities}.
  *
  * <p>Every method is idempotent: each first reconciles the workspace to the commit its input names,
  * so a retry, a worker move or a Temporal Reset starts again from the same place. Methods that run
- * commands heartbeat every 2 s; a cancelled or timed-out activity kills its process group.
+ * step commands heartbeat every 2 s; a cancelled or timed-out activity kills its process group.
  * Permanent problems raise {@code ApplicationFailure}s typed by {@link LoopErrorType}, marked
  * non-retryable.
  */
 @ActivityInterface
-public interface LoopActivities {
+public interface WorkspaceActivities {
 
   /** Clones the repository into the loop's workspace (once) and reconciles it to a commit. */
   @ActivityMethod(name = "Prepare")
@@ -59,21 +60,6 @@ public interface LoopActivities {
    */
   @ActivityMethod(name = "Rollback")
   void rollback(RollbackInput input);
-
-  /**
-   * Hands the loop's work over: pushes its head to its repository as a branch and runs the deliver
-   * command, if any. Reports failure in the result; throws only when the workspace is unusable.
-   */
-  /**
-   * Posts a loop event to every webhook (the spec's and the worker's configured ones), signed with
-   * an HMAC-SHA256 of the configured secret. A webhook that does not answer 2xx fails the attempt,
-   * and Temporal retries it with backoff; webhooks already reached are not posted again.
-   */
-  @ActivityMethod(name = "Notify")
-  void announce(NotifyInput input);
-
-  @ActivityMethod(name = "Deliver")
-  DeliverResult deliver(DeliverInput input);
 
   /** Writes the Reflexion note for a rejected iteration (or runs the reflect command). */
   @ActivityMethod(name = "Reflect")

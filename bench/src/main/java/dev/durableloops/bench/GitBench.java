@@ -1,5 +1,7 @@
-package dev.durableloops.activities;
+package dev.durableloops.bench;
 
+import dev.durableloops.activities.GitWorkspace;
+import dev.durableloops.activities.LoopPaths;
 import dev.durableloops.workflows.spec.WorkspaceSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,7 +11,8 @@ import java.util.List;
 /**
  * Git cost of one accepted and one rejected attempt on a large repository: change 10 files, commit
  * the attempt and take a checkpoint, change 10 files again, commit and discard it (hard reset and
- * clean) — through our JGit workspace, and through the git command line doing the same.
+ * clean) — through our JGit workspace (its public API, {@link GitWorkspace}), and through the git
+ * command line doing the same.
  */
 public final class GitBench {
 

@@ -17,7 +17,8 @@ import dev.durableloops.workflows.steps.DiscoverResult;
 import dev.durableloops.workflows.steps.GateInput;
 import dev.durableloops.workflows.steps.GateResult;
 import dev.durableloops.workflows.spec.GateSpec;
-import dev.durableloops.workflows.steps.LoopActivities;
+import dev.durableloops.workflows.steps.OutboundActivities;
+import dev.durableloops.workflows.steps.WorkspaceActivities;
 import dev.durableloops.workflows.state.LoopStatus;
 import dev.durableloops.workflows.steps.MakeInput;
 import dev.durableloops.workflows.steps.MakeResult;
@@ -47,11 +48,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The activities through Temporal's activity test environment, on real repositories and processes. */
-class LoopActivitiesImplTest {
+class WorkerActivitiesTest {
 
   @TempDir Path tmp;
   TestActivityEnvironment env;
-  LoopActivities activities;
+  WorkspaceActivities activities;
+  OutboundActivities outbound;
   PrepareResult prepared;
   Path ws;
 
@@ -59,8 +61,9 @@ class LoopActivitiesImplTest {
   void setUp() throws Exception {
     Path origin = TestRepos.create(tmp.resolve("origin"), Map.of("a.txt", "a\n", "score.sh", "echo score: 0.75\n"));
     env = TestActivityEnvironment.newInstance();
-    env.registerActivitiesImplementations(new LoopActivitiesImpl(tmp.resolve("data")));
-    activities = env.newActivityStub(LoopActivities.class);
+    env.registerActivitiesImplementations(new WorkerActivities(tmp.resolve("data")).all());
+    activities = env.newActivityStub(WorkspaceActivities.class);
+    outbound = env.newActivityStub(OutboundActivities.class);
     prepared = activities.prepare(new PrepareInput("loop-t", new WorkspaceSpec(origin.toString(), "main"), null));
     ws = Path.of(prepared.workspacePath());
   }
@@ -205,9 +208,9 @@ class LoopActivitiesImplTest {
   void secretsResolveAtRunTimeAndTheWorkerEnvironmentIsScrubbed() throws Exception {
     TestActivityEnvironment secretEnv = TestActivityEnvironment.newInstance();
     try {
-      secretEnv.registerActivitiesImplementations(new LoopActivitiesImpl(tmp.resolve("data"),
-          new CommandPolicy(1 << 20, CommandPolicy.DEFAULT_INHERITED, Map.of("token", "s3cr3t")), GitStore.under(tmp.resolve("data"))));
-      LoopActivities withSecrets = secretEnv.newActivityStub(LoopActivities.class);
+      secretEnv.registerActivitiesImplementations(new WorkerActivities(tmp.resolve("data"),
+          new CommandPolicy(1 << 20, CommandPolicy.DEFAULT_INHERITED, Map.of("token", "s3cr3t")), GitStore.under(tmp.resolve("data"))).all());
+      WorkspaceActivities withSecrets = secretEnv.newActivityStub(WorkspaceActivities.class);
       StepContext ctx = new StepContext("loop-t", 1, "goal", prepared.commit(), Map.of("API_TOKEN", "Bearer ${secret:token}"), List.of());
       withSecrets.make(new MakeInput(ctx, new StepSpec("echo \"$API_TOKEN\" > .loop/token.txt; env > .loop/env.txt", "PT1M")));
       assertThat(Files.readString(tmp.resolve("data/loops/loop-t/workspace/.loop/token.txt"))).isEqualTo("Bearer s3cr3t\n");
@@ -227,12 +230,12 @@ class LoopActivitiesImplTest {
     TestActivityEnvironment live = TestActivityEnvironment.newInstance();
     try {
       GitStore store = GitStore.under(tmp.resolve("data"));
-      live.registerActivitiesImplementations(new LoopActivitiesImpl(tmp.resolve("data"),
-          new CommandPolicy(1 << 20, CommandPolicy.DEFAULT_INHERITED, Map.of("token", "s3cr3t-value")), store));
+      live.registerActivitiesImplementations(new WorkerActivities(tmp.resolve("data"),
+          new CommandPolicy(1 << 20, CommandPolicy.DEFAULT_INHERITED, Map.of("token", "s3cr3t-value")), store).all());
       java.util.List<StepOutput> beats = new java.util.concurrent.CopyOnWriteArrayList<>();
       live.setActivityHeartbeatListener(StepOutput.class, beats::add);
       StepContext ctx = new StepContext("loop-t", 1, "goal", prepared.commit(), Map.of("API_TOKEN", "${secret:token}"), List.of());
-      MakeResult made = live.newActivityStub(LoopActivities.class)
+      MakeResult made = live.newActivityStub(WorkspaceActivities.class)
           .make(new MakeInput(ctx, new StepSpec("echo \"using $API_TOKEN\"; echo working >&2; sleep 5; echo done", "PT1M")));
 
       StepOutput running = beats.stream().filter(b -> b.status().equals("running")).findFirst().orElseThrow();
@@ -260,7 +263,7 @@ class LoopActivitiesImplTest {
     activities.checkpoint(new dev.durableloops.workflows.steps.CheckpointInput("loop-d", 1, made.attemptCommit()));
     StepContext head = new StepContext("loop-d", 1, "g", made.attemptCommit());
 
-    DeliverResult d = activities.deliver(new DeliverInput(head, origin, new DeliverSpec(null,
+    DeliverResult d = outbound.deliver(new DeliverInput(head, origin, new DeliverSpec(null,
         "echo \"branch $LOOP_DELIVER_BRANCH at $LOOP_DELIVER_COMMIT\"; echo opened https://example.test/pr/7", null, null, null)
         .normalized(), 1, true));
     assertThat(d.error()).isNull();
@@ -274,12 +277,12 @@ class LoopActivitiesImplTest {
     assertThat(git(bare, "rev-parse", "refs/heads/main")).isEqualTo(p.baseCommit());
 
     // Named, the base branch moves only forward: the attempt descends from it, so it is pushed...
-    DeliverResult onMain = activities.deliver(new DeliverInput(head, origin, new DeliverSpec("main", null, null, null, null).normalized(), 1, true));
+    DeliverResult onMain = outbound.deliver(new DeliverInput(head, origin, new DeliverSpec("main", null, null, null, null).normalized(), 1, true));
     assertThat(onMain.pushed()).isTrue();
     assertThat(git(bare, "rev-parse", "refs/heads/main")).isEqualTo(made.attemptCommit());
     // ...and a commit beside it is refused, reported in the result, not thrown.
     MakeResult other = activities.make(new MakeInput(new StepContext("loop-d", 2, "g", p.commit()), new StepSpec("echo x > c.txt", "PT1M")));
-    DeliverResult refused = activities.deliver(new DeliverInput(new StepContext("loop-d", 2, "g", other.attemptCommit()), origin,
+    DeliverResult refused = outbound.deliver(new DeliverInput(new StepContext("loop-d", 2, "g", other.attemptCommit()), origin,
         new DeliverSpec("main", "echo never runs", null, null, null).normalized(), 0, false));
     assertThat(refused.pushed()).isFalse();
     assertThat(refused.exitCode()).isNull();
@@ -287,7 +290,7 @@ class LoopActivitiesImplTest {
     assertThat(git(bare, "rev-parse", "refs/heads/main")).isEqualTo(made.attemptCommit());
 
     // A failing command is reported too.
-    DeliverResult failing = activities.deliver(new DeliverInput(head, origin, new DeliverSpec(null, "echo no token >&2; exit 4", null, null,
+    DeliverResult failing = outbound.deliver(new DeliverInput(head, origin, new DeliverSpec(null, "echo no token >&2; exit 4", null, null,
         false).normalized(), 1, true));
     assertThat(failing.pushed()).isFalse();
     assertThat(failing.branch()).isNull();

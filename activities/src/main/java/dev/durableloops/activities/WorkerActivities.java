@@ -1,0 +1,99 @@
+package dev.durableloops.activities;
+
+import dev.durableloops.workflows.steps.OutboundActivities;
+import dev.durableloops.workflows.steps.WorkspaceActivities;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The activities of one worker: the implementations of both activity contracts,
+ * {@link WorkspaceActivities} (the workspace and the step commands) and {@link OutboundActivities}
+ * (webhooks and delivery), built over one shared set of machinery — the data directory's layout,
+ * the git workspace and store, the step commands and their fence, the redaction of secrets and the
+ * activity boundary — so that a {@code Deliver} and a {@code Make} of one loop claim the same fence.
+ * One instance serves every loop of a worker; all state is in the workspace directories and the
+ * inputs.
+ *
+ * <p>Register both with a Temporal worker: {@code worker.registerActivitiesImplementations(all())}.
+ * Step commands get the environment {@link StepVariables} describes.
+ */
+public final class WorkerActivities {
+
+  private final WorkspaceActivities workspace;
+  private final OutboundActivities outbound;
+
+  /**
+   * @param dataDir the data directory holding every loop's workspace and logs
+   * @param policy what step commands may see and write
+   * @param store where every attempt and checkpoint is pushed
+   * @param hostQueue this worker's own task queue, which {@code Prepare} reports so the loop's
+   *     workspace steps come here; {@code null} when the worker has none
+   * @param observer told of every step, for metrics
+   */
+  public WorkerActivities(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer) {
+    this(dataDir, policy, store, hostQueue, observer, Notifier.NotifyConfig.NONE, LoopGuard.NONE);
+  }
+
+  /**
+   * Activities that also send notifications.
+   *
+   * @param webhooks URLs every loop's events go to, besides each spec's own
+   * @param secret HMAC-SHA256 key of the {@code X-Durable-Loops-Signature} header, or {@code null}
+   * @param webUrl the app's address for the links in events
+   */
+  public WorkerActivities(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer,
+      List<String> webhooks, String secret, String webUrl) {
+    this(dataDir, policy, store, hostQueue, observer, new Notifier.NotifyConfig(webhooks, secret, webUrl), LoopGuard.NONE);
+  }
+
+  /**
+   * The worker's activities: notifications and the worker's own check of every loop
+   * ({@link LoopGuard}: the spec policy for the starter its start grant names, before the first step;
+   * the repository again before a push).
+   */
+  public WorkerActivities(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer,
+      List<String> webhooks, String secret, String webUrl, LoopGuard guard) {
+    this(dataDir, policy, store, hostQueue, observer, new Notifier.NotifyConfig(webhooks, secret, webUrl), guard);
+  }
+
+  /** Activities with {@code guard}, without a worker-specific task queue, observer or notifications. */
+  public WorkerActivities(Path dataDir, CommandPolicy policy, GitStore store, LoopGuard guard) {
+    this(dataDir, policy, store, null, StepObserver.NONE, Notifier.NotifyConfig.NONE, guard);
+  }
+
+  /** Activities without a worker-specific task queue or an observer. */
+  public WorkerActivities(Path dataDir, CommandPolicy policy, GitStore store) {
+    this(dataDir, policy, store, null, StepObserver.NONE);
+  }
+
+  /** Activities with {@link CommandPolicy#DEFAULT} and the data directory's own store. */
+  public WorkerActivities(Path dataDir) {
+    this(dataDir, CommandPolicy.DEFAULT, GitStore.under(dataDir));
+  }
+
+  private WorkerActivities(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer,
+      Notifier.NotifyConfig notify, LoopGuard guard) {
+    LoopPaths paths = new LoopPaths(dataDir);
+    GitWorkspace git = new GitWorkspace(paths, store);
+    Redaction redaction = new Redaction(policy.secrets());
+    StepCommands commands = new StepCommands(paths, git, new Fence(paths, store.localDir()), policy, redaction);
+    ActivityBoundary boundary = new ActivityBoundary(redaction, observer);
+    this.workspace = new WorkspaceActivitiesImpl(paths, git, commands, policy, redaction, boundary, observer, guard, hostQueue);
+    this.outbound = new OutboundActivitiesImpl(git, commands, redaction, boundary, new Notifier(notify, redaction), guard);
+  }
+
+  /** The workspace steps: {@code Prepare} … {@code Reflect}. */
+  public WorkspaceActivities workspace() {
+    return workspace;
+  }
+
+  /** The outbound steps: {@code Notify} and {@code Deliver}. */
+  public OutboundActivities outbound() {
+    return outbound;
+  }
+
+  /** Both implementations, for {@code Worker.registerActivitiesImplementations}. */
+  public Object[] all() {
+    return new Object[] {workspace, outbound};
+  }
+}
