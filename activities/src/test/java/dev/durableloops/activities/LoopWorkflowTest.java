@@ -11,7 +11,7 @@ import dev.durableloops.workflows.spec.CheckSpec;
 import dev.durableloops.workflows.state.Decision;
 import dev.durableloops.workflows.state.DecisionKind;
 import dev.durableloops.workflows.spec.GateSpec;
-import dev.durableloops.workflows.state.IterationRecord;
+import dev.durableloops.workflows.state.TimelineRow;
 import dev.durableloops.workflows.LoopInput;
 import dev.durableloops.workflows.LoopOutcome;
 import dev.durableloops.workflows.LoopSearchAttributes;
@@ -115,7 +115,7 @@ class LoopWorkflowTest {
     LoopState state = loop.state();
     assertThat(state.checkpoints()).isEmpty();
     assertThat(state.reflections()).hasSize(3);
-    assertThat(state.iterations()).extracting(IterationRecord::verdict).containsOnly(Verdict.REJECT);
+    assertThat(state.iterations()).extracting(TimelineRow::verdict).containsOnly(Verdict.REJECT);
     // Every rejected attempt was discarded: the workspace is back at the base commit.
     assertThat(Files.readString(DATA.resolve("loops/loop-iterations/workspace/a.txt"))).isEqualTo("a\n");
   }
@@ -133,7 +133,7 @@ class LoopWorkflowTest {
     assertThat(outcome.stopReason()).startsWith("reached maxDuration=P3D");
     assertThat(outcome.iterations()).isEqualTo(4);
     assertThat(env.currentTimeMillis() - start).isGreaterThanOrEqualTo(Duration.ofDays(3).toMillis());
-    List<IterationRecord> timeline = loop.state().iterations();
+    List<TimelineRow> timeline = loop.state().iterations();
     assertThat(timeline.get(0).reason()).isEqualTo("no decision within approvalTimeout PT20H for iteration 1; attempt rejected (onApprovalTimeout=REJECT)");
     assertThat(timeline.get(3).reason()).startsWith("the loop's maxDuration P3D ended while waiting for approval of iteration 4");
   }
