@@ -456,55 +456,19 @@ final class LoopProgress {
 
   /**
    * Folds old reflections into one summary and drops checkpoints beyond {@value #MAX_CHECKPOINTS},
-   * so the state carried by continue-as-new stays bounded. {@link #reflectionsWritten} is kept, so
-   * checkpoints still know which reflections were theirs.
+   * so the state carried by continue-as-new stays bounded ({@link Compaction#compact}).
    */
   void compact() {
-    if (kept.reflections.size() > KEEP_REFLECTIONS) {
-      List<Reflection> old = new ArrayList<>(kept.reflections.subList(0, kept.reflections.size() - KEEP_REFLECTIONS));
-      List<Reflection> recent = new ArrayList<>(kept.reflections.subList(kept.reflections.size() - KEEP_REFLECTIONS, kept.reflections.size()));
-      kept.reflections.clear();
-      kept.reflections.add(Compaction.summarize(old));
-      kept.reflections.addAll(recent);
-    }
-    while (kept.checkpoints.size() > MAX_CHECKPOINTS) {
-      kept.checkpoints.remove(0);
-    }
+    Compaction.compact(kept, KEEP_REFLECTIONS, MAX_CHECKPOINTS);
   }
 
   /**
-   * What a fork from checkpoint {@code number} starts with.
+   * What a fork from checkpoint {@code number} starts with ({@link Compaction#forkSeed}).
    *
    * @return the seed, or {@code null} when there is no such checkpoint
    */
   ForkSeed forkSeed(int number) {
-    if (number == 0) {
-      return new ForkSeed(loopId, 0, kept.baseCommit, List.of(), List.copyOf(kept.notes), null);
-    }
-    Checkpoint cp = checkpoint(number);
-    if (cp == null) {
-      return null;
-    }
-    return new ForkSeed(loopId, number, cp.commit(), reflectionsUpTo(cp.reflections()), List.copyOf(kept.notes), cp.metric());
-  }
-
-  /**
-   * The reflections among the first {@code count} written. The reflection at list index {@code i}
-   * was the {@code reflectionsWritten - (size - 1 - i)}-th written; a compaction summary at index 0
-   * stands for all written before the next one and is kept whenever any of them counts.
-   */
-  List<Reflection> reflectionsUpTo(int count) {
-    List<Reflection> upTo = new ArrayList<>();
-    int size = kept.reflections.size();
-    for (int i = 0; i < size; i++) {
-      Reflection r = kept.reflections.get(i);
-      int ordinal = kept.reflectionsWritten - (size - 1 - i);
-      boolean summary = i == 0 && Compaction.isSummary(r);
-      if (ordinal <= count || (summary && count > 0)) {
-        upTo.add(r);
-      }
-    }
-    return List.copyOf(upTo);
+    return Compaction.forkSeed(loopId, kept, number);
   }
 
   // ---- what steps are told ----
