@@ -82,10 +82,10 @@ class LongRunTest {
     assertThat(maxEvents).isLessThan(10_000);
 
     LoopState state = client.newWorkflowStub(LoopWorkflow.class, "loop-long").state();
-    assertThat(state.reflections().size()).isLessThanOrEqualTo(21 + 250);
-    assertThat(state.reflections().get(0).signature()).isEqualTo("summary");
-    assertThat(state.reflections().get(0).text()).startsWith("Summary of ");
-    assertThat(state.iterations()).hasSize(200);
+    assertThat(state.carried().reflections.size()).isLessThanOrEqualTo(21 + 250);
+    assertThat(state.carried().reflections.get(0).signature()).isEqualTo("summary");
+    assertThat(state.carried().reflections.get(0).text()).startsWith("Summary of ");
+    assertThat(state.carried().timeline).hasSize(200);
     System.out.printf("long run: 2000 iterations, %d runs, at most %d events per run, %.1f s wall%n",
         ACTIVITIES.runIds.size(), maxEvents, (System.nanoTime() - wall) / 1e9);
   }

@@ -11,7 +11,7 @@ import dev.durableloops.workflows.spec.CheckSpec;
 import dev.durableloops.workflows.state.Decision;
 import dev.durableloops.workflows.state.DecisionKind;
 import dev.durableloops.workflows.spec.GateSpec;
-import dev.durableloops.workflows.state.IterationRecord;
+import dev.durableloops.workflows.state.TimelineRow;
 import dev.durableloops.workflows.LoopInput;
 import dev.durableloops.workflows.LoopOutcome;
 import dev.durableloops.workflows.LoopSearchAttributes;
@@ -113,9 +113,9 @@ class LoopWorkflowTest {
     assertThat(outcome.stopReason()).isEqualTo("reached maxIterations=3");
     assertThat(outcome.iterations()).isEqualTo(3);
     LoopState state = loop.state();
-    assertThat(state.checkpoints()).isEmpty();
-    assertThat(state.reflections()).hasSize(3);
-    assertThat(state.iterations()).extracting(IterationRecord::verdict).containsOnly(Verdict.REJECT);
+    assertThat(state.carried().checkpoints).isEmpty();
+    assertThat(state.carried().reflections).hasSize(3);
+    assertThat(state.carried().timeline).extracting(TimelineRow::verdict).containsOnly(Verdict.REJECT);
     // Every rejected attempt was discarded: the workspace is back at the base commit.
     assertThat(Files.readString(DATA.resolve("loops/loop-iterations/workspace/a.txt"))).isEqualTo("a\n");
   }
@@ -133,7 +133,7 @@ class LoopWorkflowTest {
     assertThat(outcome.stopReason()).startsWith("reached maxDuration=P3D");
     assertThat(outcome.iterations()).isEqualTo(4);
     assertThat(env.currentTimeMillis() - start).isGreaterThanOrEqualTo(Duration.ofDays(3).toMillis());
-    List<IterationRecord> timeline = loop.state().iterations();
+    List<TimelineRow> timeline = loop.state().carried().timeline;
     assertThat(timeline.get(0).reason()).isEqualTo("no decision within approvalTimeout PT20H for iteration 1; attempt rejected (onApprovalTimeout=REJECT)");
     assertThat(timeline.get(3).reason()).startsWith("the loop's maxDuration P3D ended while waiting for approval of iteration 4");
   }
@@ -148,8 +148,8 @@ class LoopWorkflowTest {
     assertThat(outcome.status()).isEqualTo(LoopStatus.CAPPED);
     assertThat(outcome.stopReason()).isEqualTo("reached maxCostUsd=1.00 (used 1.20)");
     assertThat(outcome.iterations()).isEqualTo(2);
-    assertThat(loop.state().budget().tokens()).isEqualTo(2000);
-    assertThat(loop.state().iterations().get(0).makerSummary()).isEqualTo("tried");
+    assertThat(loop.state().carried().budget.tokens()).isEqualTo(2000);
+    assertThat(loop.state().carried().timeline.get(0).makerSummary()).isEqualTo("tried");
   }
 
   @Test
@@ -162,8 +162,8 @@ class LoopWorkflowTest {
     assertThat(outcome.iterations()).isEqualTo(3);
     assertThat(outcome.stopReason()).contains("repeated 3 times in a row (maxRepeatedFailures=3)");
     LoopState state = loop.state();
-    assertThat(state.reflections().get(0).text()).contains("Maker: exit 127").contains("not found");
-    assertThat(state.reflections()).extracting(r -> r.repeated()).containsExactly(false, true, true);
+    assertThat(state.carried().reflections.get(0).text()).contains("Maker: exit 127").contains("not found");
+    assertThat(state.carried().reflections).extracting(r -> r.repeated()).containsExactly(false, true, true);
   }
 
   @Test
@@ -179,10 +179,10 @@ class LoopWorkflowTest {
     assertThat(outcome.iterations()).isEqualTo(3);
     assertThat(outcome.checkpoints()).isEqualTo(1);
     LoopState state = loop.state();
-    assertThat(state.reflections().get(0).text())
+    assertThat(state.carried().reflections.get(0).text())
         .contains("`test_slugify.test_transliterates_accents`: AssertionError")
         .contains("1 of 7 tests failing");
-    assertThat(state.lastEvidence().get(0).testsRun()).isEqualTo(7);
+    assertThat(state.carried().lastEvidence.get(0).testsRun()).isEqualTo(7);
     Path ws = DATA.resolve("loops/loop-slugify/workspace");
     assertThat(Files.readString(ws.resolve(".loop/REFLECTIONS.md"))).contains("## Iteration 1").contains("## Iteration 2");
     assertThat(Files.readString(ws.resolve("slugify.py"))).contains("unicodedata.normalize");
@@ -195,22 +195,22 @@ class LoopWorkflowTest {
         new GateSpec(Approval.ON_PASS, "PT24H", ApprovalTimeoutAction.REJECT), null);
     LoopWorkflow loop = start(client, options, "loop-approve", spec);
     LoopState waiting = awaitState(loop, s -> s.status() == LoopStatus.AWAITING_APPROVAL);
-    assertThat(waiting.phase()).isEqualTo(Phase.APPROVAL);
-    assertThat(waiting.pendingDecision().diffStat()).isEqualTo("1 file changed, +1 -1");
+    assertThat(waiting.live().phase).isEqualTo(Phase.APPROVAL);
+    assertThat(waiting.live().pendingDecision.diffStat()).isEqualTo("1 file changed, +1 -1");
 
     assertThatThrownBy(() -> loop.decide(new Decision(DecisionKind.APPROVE, "not-the-hash", null, "ann")))
         .isInstanceOf(WorkflowUpdateException.class)
-        .rootCause().hasMessageContaining("the pending attempt of iteration 1 has diff " + waiting.pendingDecision().diffHash());
+        .rootCause().hasMessageContaining("the pending attempt of iteration 1 has diff " + waiting.live().pendingDecision.diffHash());
 
-    var answer = loop.decide(new Decision(DecisionKind.APPROVE, waiting.pendingDecision().diffHash(), "ship it", "ann"));
+    var answer = loop.decide(new Decision(DecisionKind.APPROVE, waiting.live().pendingDecision.diffHash(), "ship it", "ann"));
     assertThat(answer.iteration()).isEqualTo(1);
     LoopOutcome outcome = result(client, "loop-approve");
     assertThat(outcome.status()).isEqualTo(LoopStatus.SUCCEEDED);
     LoopState state = loop.state();
-    assertThat(state.checkpoints()).hasSize(1);
-    assertThat(state.checkpoints().get(0).tag()).isEqualTo("loops/loop-approve/cp-1");
-    assertThat(state.iterations().get(0).reason()).isEqualTo("approved by ann: ship it");
-    assertThat(state.pendingDecision()).isNull();
+    assertThat(state.carried().checkpoints).hasSize(1);
+    assertThat(state.carried().checkpoints.get(0).tag()).isEqualTo("loops/loop-approve/cp-1");
+    assertThat(state.carried().timeline.get(0).reason()).isEqualTo("approved by ann: ship it");
+    assertThat(state.live().pendingDecision).isNull();
   }
 
   @Test
@@ -223,8 +223,8 @@ class LoopWorkflowTest {
     assertThat(outcome.status()).isEqualTo(LoopStatus.CAPPED);
     assertThat(outcome.checkpoints()).isZero();
     LoopState state = loop.state();
-    assertThat(state.iterations().get(0).verdict()).isEqualTo(Verdict.REJECT);
-    assertThat(state.reflections().get(0).text()).contains("no decision within approvalTimeout PT24H");
+    assertThat(state.carried().timeline.get(0).verdict()).isEqualTo(Verdict.REJECT);
+    assertThat(state.carried().reflections.get(0).text()).contains("no decision within approvalTimeout PT24H");
   }
 
   @Test
@@ -237,8 +237,8 @@ class LoopWorkflowTest {
     awaitState(loop, s -> s.status() == LoopStatus.AWAITING_APPROVAL);
     env.sleep(Duration.ofHours(2));
     LoopState paused = awaitState(loop, s -> s.status() == LoopStatus.PAUSED);
-    assertThat(paused.pendingDecision().deadline()).isNull();
-    WorkflowStub.fromTyped(loop).signal("decision", new Decision(DecisionKind.APPROVE, paused.pendingDecision().diffHash(), null, null));
+    assertThat(paused.live().pendingDecision.deadline()).isNull();
+    WorkflowStub.fromTyped(loop).signal("decision", new Decision(DecisionKind.APPROVE, paused.live().pendingDecision.diffHash(), null, null));
     assertThat(result(client, "loop-pause").status()).isEqualTo(LoopStatus.SUCCEEDED);
   }
 
@@ -262,7 +262,7 @@ class LoopWorkflowTest {
     Path repo = repo("cancel", Map.of("a.txt", "a\n"));
     LoopSpec spec = spec(repo, "sleep 120.31", List.of(check("true")), null, null);
     LoopWorkflow loop = start(client, options, "loop-cancel", spec);
-    awaitState(loop, s -> s.phase() == Phase.MAKE && running("sleep 120.31"));
+    awaitState(loop, s -> s.live().phase == Phase.MAKE && running("sleep 120.31"));
     WorkflowStub.fromTyped(loop).cancel();
     assertThatThrownBy(() -> result(client, "loop-cancel")).isInstanceOf(WorkflowFailedException.class);
     await().atMost(Duration.ofSeconds(10)).until(() -> !running("sleep 120.31"));
@@ -282,7 +282,7 @@ class LoopWorkflowTest {
         .endsWith("the step was cancelled, its processes killed, its attempt not kept");
     assertThat(outcome.checkpoints()).isZero();
     await().atMost(Duration.ofSeconds(10)).until(() -> !running("sleep 60.37"));
-    assertThat(loop.state().iterations()).extracting(r -> r.reason()).anyMatch(r -> r.startsWith("reached maxDuration=PT4S during make"));
+    assertThat(loop.state().carried().timeline).extracting(r -> r.reason()).anyMatch(r -> r.startsWith("reached maxDuration=PT4S during make"));
   }
 
   @Test
@@ -292,7 +292,7 @@ class LoopWorkflowTest {
         new dev.durableloops.workflows.spec.MetricSpec("score: ([0-9]+)", dev.durableloops.workflows.spec.MetricGoal.MAXIMIZE, null));
     LoopSpec spec = spec(repo, "sleep 0.3; echo $LOOP_ITERATION >> log.txt", List.of(score), null, new Caps(30, "P1D", null, 3));
     LoopWorkflow loop = start(client, options, "loop-rollback", spec);
-    awaitState(loop, s -> s.checkpoints().size() >= 3);
+    awaitState(loop, s -> s.carried().checkpoints.size() >= 3);
 
     assertThatThrownBy(() -> loop.rollback(new dev.durableloops.workflows.state.RollbackRequest(99, "no")))
         .isInstanceOf(WorkflowUpdateException.class).rootCause().hasMessageContaining("there is no checkpoint 99");
@@ -301,15 +301,15 @@ class LoopWorkflowTest {
     assertThat(result.checkpoint()).isEqualTo(1);
     assertThat(result.rolledBack()).contains(2, 3);
     LoopState after = loop.state();
-    var cp1 = after.checkpoints().get(0);
+    var cp1 = after.carried().checkpoints.get(0);
     assertThat(result.commit()).isEqualTo(cp1.commit());
-    assertThat(after.checkpoints()).filteredOn(c -> c.number() > 1 && c.number() <= 3).allMatch(c -> c.rolledBack());
-    assertThat(after.reflections()).anySatisfy(r -> assertThat(r.text()).startsWith("Rolled back to checkpoint 1").contains("cp-2 broke the API"));
+    assertThat(after.carried().checkpoints).filteredOn(c -> c.number() > 1 && c.number() <= 3).allMatch(c -> c.rolledBack());
+    assertThat(after.carried().reflections).anySatisfy(r -> assertThat(r.text()).startsWith("Rolled back to checkpoint 1").contains("cp-2 broke the API"));
     assertThat(after.iteration()).isGreaterThanOrEqualTo(3);
 
     // The next checkpoint grows from cp-1's files, and its number is new.
-    LoopState next = awaitState(loop, s -> s.checkpoints().stream().anyMatch(c -> !c.rolledBack() && c.number() > result.rolledBack().get(result.rolledBack().size() - 1)));
-    var fresh = next.checkpoints().stream().filter(c -> !c.rolledBack() && c.number() > 1).findFirst().orElseThrow();
+    LoopState next = awaitState(loop, s -> s.carried().checkpoints.stream().anyMatch(c -> !c.rolledBack() && c.number() > result.rolledBack().get(result.rolledBack().size() - 1)));
+    var fresh = next.carried().checkpoints.stream().filter(c -> !c.rolledBack() && c.number() > 1).findFirst().orElseThrow();
     WorkflowStub.fromTyped(loop).cancel();
     try (var git = org.eclipse.jgit.api.Git.open(DATA.resolve("loops/loop-rollback/workspace").toFile())) {
       var repository = git.getRepository();

@@ -101,9 +101,13 @@ class StartGrantWorkflowTest {
   /** A carried state as someone with Temporal access would write it: caps of their choosing, another loop's commit. */
   static LoopState carriedWithCaps(Caps caps, String headCommit) {
     java.time.Instant now = java.time.Instant.now();
-    return new LoopState("loop-forged", "goal", LoopStatus.RUNNING, null, 0, null, headCommit, List.of(), List.of(), List.of(), null,
-        new Budget(caps, 0, 0, 0, now.toString(), now.plus(java.time.Duration.ofDays(3650)).toString()), List.of(), List.of(), 0, null,
-        null, null, 0, null, List.of(), List.of(), List.of(), null);
+    dev.durableloops.workflows.state.CarriedState kept = new dev.durableloops.workflows.state.CarriedState();
+    kept.headCommit = headCommit;
+    kept.budget = new Budget(caps, 0, 0, 0, now.toString(), now.plus(java.time.Duration.ofDays(3650)).toString());
+    dev.durableloops.workflows.state.LiveState live = new dev.durableloops.workflows.state.LiveState();
+    live.goal = "goal";
+    live.phase = null;
+    return new LoopState("loop-forged", LoopStatus.RUNNING, 0, null, kept, live);
   }
 
   @Test

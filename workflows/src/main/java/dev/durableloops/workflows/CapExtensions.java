@@ -4,7 +4,7 @@ import static dev.durableloops.workflows.Texts.truncate;
 
 import dev.durableloops.workflows.spec.Caps;
 import dev.durableloops.workflows.state.BudgetExtension;
-import dev.durableloops.workflows.state.IterationRecord;
+import dev.durableloops.workflows.state.TimelineRow;
 import dev.durableloops.workflows.state.LoopStatus;
 
 import io.temporal.workflow.Workflow;
@@ -22,16 +22,14 @@ final class CapExtensions {
   private final LoopProgress state;
   private final Notifications notifications;
   private final Runnable publish;
-  private Caps caps;
   /** Whether an extension arrived for the current wait. */
   private boolean extended;
 
   /**
-   * @param caps the caps in force when the run starts (normalized)
+   * @param state the loop's state, which keeps the caps in force
    * @param publish publishes the state when the wait begins and ends
    */
-  CapExtensions(Caps caps, LoopProgress state, Notifications notifications, Runnable publish) {
-    this.caps = caps;
+  CapExtensions(LoopProgress state, Notifications notifications, Runnable publish) {
     this.state = state;
     this.notifications = notifications;
     this.publish = publish;
@@ -39,7 +37,7 @@ final class CapExtensions {
 
   /** The caps in force. */
   Caps caps() {
-    return caps;
+    return state.caps();
   }
 
   /**
@@ -47,8 +45,8 @@ final class CapExtensions {
    * loop goes on (also after an extension arrived in time).
    */
   Stop check() {
-    Stop capped = CapBreaker.check(caps, state, Workflow.currentTimeMillis());
-    if (capped != null && capped.status() == LoopStatus.CAPPED && caps.asks()) {
+    Stop capped = CapBreaker.check(caps(), state, Workflow.currentTimeMillis());
+    if (capped != null && capped.status() == LoopStatus.CAPPED && caps().asks()) {
       Versions.mark(Versions.ASK_CAPS);
       return ask(capped);
     }
@@ -65,10 +63,10 @@ final class CapExtensions {
     state.status(LoopStatus.AWAITING_BUDGET);
     publish.run();
     notifications.budgetNeeded(capped.reason());
-    boolean answered = Approvals.await(caps.extendTimeoutValue(), "budget: " + capped.reason() + "; waits for an extend decision",
+    boolean answered = Approvals.await(caps().extendTimeoutValue(), "budget: " + capped.reason() + "; waits for an extend decision",
         () -> extended);
     if (!answered) {
-      return new Stop(LoopStatus.CAPPED, capped.reason() + "; no one extended the budget within " + caps.extendTimeout());
+      return new Stop(LoopStatus.CAPPED, capped.reason() + "; no one extended the budget within " + caps().extendTimeout());
     }
     state.status(state.paused() ? LoopStatus.PAUSED : LoopStatus.RUNNING);
     publish.run();
@@ -83,7 +81,7 @@ final class CapExtensions {
     if (e == null || (e.maxIterations() == null && e.maxDuration() == null && e.maxCostUsd() == null)) {
       return "an extension sets maxIterations, maxDuration or maxCostUsd";
     }
-    Caps next = caps.extendedBy(e.maxIterations(), e.maxDuration(), e.maxCostUsd());
+    Caps next = caps().extendedBy(e.maxIterations(), e.maxDuration(), e.maxCostUsd());
     long deadline = e.maxDuration() == null ? state.deadlineMillis() : state.startedAtMillis() + next.maxDurationValue().toMillis();
     if (state.iteration() >= next.maxIterations()) {
       return "maxIterations " + next.maxIterations() + " is not above the " + state.iteration() + " iterations run";
@@ -99,8 +97,9 @@ final class CapExtensions {
 
   /** Applies a validated extension: the new limits hold at once, the timeline says who extended what. */
   void apply(BudgetExtension e) {
-    Caps before = caps;
-    caps = caps.extendedBy(e.maxIterations(), e.maxDuration(), e.maxCostUsd());
+    Caps before = caps();
+    Caps caps = before.extendedBy(e.maxIterations(), e.maxDuration(), e.maxCostUsd());
+    state.caps(caps);
     if (e.maxDuration() != null) {
       state.extendDeadline(caps.maxDurationValue().toMillis());
     }
@@ -110,7 +109,7 @@ final class CapExtensions {
         + (e.maxDuration() == null ? "" : "maxDuration " + before.maxDuration() + " → " + caps.maxDuration() + " ")
         + (e.maxCostUsd() == null ? "" : "maxCostUsd " + before.maxCostUsd() + " → " + caps.maxCostUsd() + " ")
         + (e.reason() == null || e.reason().isBlank() ? "" : "(" + truncate(e.reason().strip(), 300) + ")");
-    state.record(IterationRecord.event(state.iteration(), null, what.strip()));
+    state.record(TimelineRow.event(state.iteration(), null, what.strip()));
     extended = true;
   }
 }

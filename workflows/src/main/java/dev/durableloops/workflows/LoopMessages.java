@@ -7,7 +7,7 @@ import dev.durableloops.workflows.state.Budget;
 import dev.durableloops.workflows.state.BudgetExtension;
 import dev.durableloops.workflows.state.Decision;
 import dev.durableloops.workflows.state.DecisionResult;
-import dev.durableloops.workflows.state.IterationRecord;
+import dev.durableloops.workflows.state.TimelineRow;
 import dev.durableloops.workflows.state.LoopState;
 import dev.durableloops.workflows.state.Note;
 import dev.durableloops.workflows.state.Phase;
@@ -45,12 +45,10 @@ abstract class LoopMessages implements LoopWorkflow {
   /** Builds the run's state from its input ({@link LoopProgress#start}). */
   LoopMessages(LoopInput input) {
     spec = input.spec().normalized();
-    state = LoopProgress.start(LoopIds.storeName(Workflow.getInfo().getWorkflowId()), input,
-        spec.caps().maxDurationValue().toMillis(), Workflow.currentTimeMillis());
+    state = LoopProgress.start(LoopIds.storeName(Workflow.getInfo().getWorkflowId()), input, spec,
+        Workflow.currentTimeMillis());
     notifications = new Notifications(spec, state);
-    Budget carried = input.carried() == null ? null : input.carried().budget();
-    caps = new CapExtensions(carried != null && carried.limits() != null ? carried.limits().normalized() : spec.caps(), state,
-        notifications, this::publish);
+    caps = new CapExtensions(state, notifications, this::publish);
   }
 
   @Override
@@ -92,7 +90,7 @@ abstract class LoopMessages implements LoopWorkflow {
   @Override
   public Budget extend(BudgetExtension extension) {
     caps.apply(extension);
-    return snapshot().budget();
+    return snapshot().carried().budget;
   }
 
   @Override
@@ -160,7 +158,7 @@ abstract class LoopMessages implements LoopWorkflow {
       return true;
     }
     log.warn("loop {}: {} signal ignored: {}", state.loopId(), signal, problem);
-    state.record(IterationRecord.event(state.iteration(), null, signal + " signal ignored: " + truncate(problem, 400)));
+    state.record(TimelineRow.event(state.iteration(), null, signal + " signal ignored: " + truncate(problem, 400)));
     return false;
   }
 
@@ -168,7 +166,7 @@ abstract class LoopMessages implements LoopWorkflow {
 
   /** The state as the {@code state} Query answers it and continue-as-new carries it. */
   final LoopState snapshot() {
-    return state.snapshot(spec.goal(), caps.caps(), approvals.pending());
+    return state.snapshot(approvals.pending());
   }
 
   /** Shows the state in Temporal's search attributes and current details. */

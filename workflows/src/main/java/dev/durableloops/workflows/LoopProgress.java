@@ -3,9 +3,11 @@ package dev.durableloops.workflows;
 import dev.durableloops.workflows.spec.Caps;
 import dev.durableloops.workflows.state.BacklogTask;
 import dev.durableloops.workflows.state.Budget;
+import dev.durableloops.workflows.state.CarriedState;
 import dev.durableloops.workflows.state.CheckEvidence;
+import dev.durableloops.workflows.state.LiveState;
 import dev.durableloops.workflows.state.Checkpoint;
-import dev.durableloops.workflows.state.IterationRecord;
+import dev.durableloops.workflows.state.TimelineRow;
 import dev.durableloops.workflows.state.LoopState;
 import dev.durableloops.workflows.state.LoopStatus;
 import dev.durableloops.workflows.state.Note;
@@ -16,11 +18,10 @@ import dev.durableloops.workflows.state.RollbackResult;
 import dev.durableloops.workflows.steps.CheckpointResult;
 import dev.durableloops.workflows.steps.DeliverResult;
 import dev.durableloops.workflows.steps.MemoryView;
-import dev.durableloops.workflows.steps.Task;
 import dev.durableloops.workflows.steps.StepContext;
-import dev.durableloops.workflows.steps.DiscoverResult;
 import dev.durableloops.workflows.spec.LoopSpec;
-import dev.durableloops.workflows.state.Verdict;
+import io.temporal.common.converter.DataConverter;
+import io.temporal.common.converter.DefaultDataConverter;
 import io.temporal.workflow.Workflow;
 
 import java.time.Instant;
@@ -50,57 +51,47 @@ final class LoopProgress {
   /** Reflections kept whole when state is carried over; older ones are folded into a summary. */
   static final int KEEP_REFLECTIONS = 20;
 
-  private String loopId;
+  private final String loopId;
   private LoopStatus status = LoopStatus.RUNNING;
-  private Phase phase = Phase.PREPARE;
+  private int iteration;
+  private String stopReason;
+  /** What continue-as-new carries; this run's own copy, changed in place. */
+  private final CarriedState kept;
+  /** What only readers need; afresh in every run. */
+  private final LiveState live = new LiveState();
+  private final Backlog backlog = new Backlog(this);
+
+  // Not in the state: derived from it, or needed by this run only.
   private long phaseSinceMillis;
   private boolean paused;
-  private int iteration;
-  private String baseCommit;
-  private String headCommit;
-  private final List<Checkpoint> checkpoints = new ArrayList<>();
-  private final List<Reflection> reflections = new ArrayList<>();
-  private int reflectionsWritten;
-  private final List<Note> notes = new ArrayList<>();
-  private final List<IterationRecord> timeline = new ArrayList<>();
-  /** The repository's rules this loop started with. */
-  private final List<String> rules = new ArrayList<>();
-  /** Deliveries, oldest first. */
-  private final List<DeliverResult> deliveries = new ArrayList<>();
-  /** A backlog loop's tasks, in the order the state lists them. */
-  private final List<BacklogTask> backlog = new ArrayList<>();
-  /** Time per step of the current iteration, ms (workflow time). */
-  private final java.util.Map<String, Long> stepMillis = new java.util.LinkedHashMap<>();
-  private List<CheckEvidence> lastEvidence = List.of();
-  private double costUsd;
-  private long tokens;
-  private long startedAtMillis;
-  private long deadlineMillis;
-  private int repeatedFailures;
   private String lastSignature;
-  private Double bestMetric;
-  private String stopReason;
   private String forkedFrom;
-  private String worker;
-  private String sandbox;
+  /** Time per step of the current iteration, ms (workflow time). */
+  private final Map<String, Long> stepMillis = new LinkedHashMap<>();
 
-  private LoopProgress() {}
+  private LoopProgress(String loopId, CarriedState kept) {
+    this.loopId = loopId;
+    this.kept = kept;
+  }
 
   /**
    * The state a run starts from: carried over by continue-as-new, seeded by a fork, or fresh.
    *
    * @param loopId the workflow id
    * @param input the run's input
-   * @param maxDurationMillis the loop's wall-time cap, for the deadline of a loop that starts now
+   * @param spec the loop's spec (normalized); its caps are in force unless the carried state has extended ones
    * @param nowMillis workflow time, epoch milliseconds
    */
-  static LoopProgress start(String loopId, LoopInput input, long maxDurationMillis, long nowMillis) {
-    LoopProgress p = new LoopProgress();
-    p.loopId = loopId;
+  static LoopProgress start(String loopId, LoopInput input, LoopSpec spec, long nowMillis) {
+    Caps caps = spec.caps();
     LoopState carried = input.carried();
+    LoopProgress p = new LoopProgress(loopId, carried == null ? new CarriedState() : copy(carried.carried()));
+    p.live.goal = spec.goal();
     if (carried != null) {
       p.restore(carried);
-      if (carried.budget() != null) {
+      if (p.kept.budget != null) {
+        Caps limits = p.kept.budget.limits();
+        p.kept.budget = p.kept.budget.withLimits(limits == null ? caps : limits.normalized()).withIterations(p.iteration);
         return p;
       }
       // A fork from before ForkSeed existed: seeded state without a budget; it starts its own.
@@ -108,74 +99,76 @@ final class LoopProgress {
       p.seed(input.fork());
     }
     if (carried == null && input.rules() != null) {
-      p.rules.addAll(input.rules());
+      p.kept.rules.addAll(input.rules());
     }
-    p.startedAtMillis = nowMillis;
-    p.deadlineMillis = nowMillis + maxDurationMillis;
+    p.kept.budget = Budget.starting(caps, nowMillis, caps.maxDurationValue().toMillis()).withIterations(p.iteration);
     return p;
   }
 
+  /**
+   * A copy of the input's carried part, through the JSON Temporal reads it from: the input stays as
+   * the run was started with it ({@link dev.durableloops.workflows.steps.FirstRun} is hashed).
+   */
+  private static CarriedState copy(CarriedState carried) {
+    DataConverter json = DefaultDataConverter.STANDARD_INSTANCE;
+    return json.fromPayload(json.toPayload(carried).orElseThrow(), CarriedState.class, CarriedState.class);
+  }
+
+  /** Takes what the previous run carried; lists older runs lacked become empty. */
   private void restore(LoopState s) {
     paused = s.status() == LoopStatus.PAUSED;
-    status = LoopStatus.RUNNING;
     iteration = s.iteration();
-    baseCommit = s.baseCommit();
-    headCommit = s.headCommit();
-    checkpoints.addAll(s.checkpoints());
-    reflections.addAll(s.reflections());
-    reflectionsWritten = Math.max(s.reflectionsWritten(), s.reflections().size());
-    notes.addAll(s.notes());
-    timeline.addAll(s.iterations());
-    if (s.tasks() != null) {
-      backlog.addAll(s.tasks());
-    }
-    if (s.deliveries() != null) {
-      deliveries.addAll(s.deliveries());
-    }
-    if (s.rules() != null) {
-      rules.addAll(s.rules());
-    }
-    sandbox = s.sandbox();
-    lastEvidence = s.lastEvidence() == null ? List.of() : s.lastEvidence();
-    repeatedFailures = s.repeatedFailures();
-    bestMetric = s.bestMetric();
-    if (!reflections.isEmpty() && repeatedFailures > 0) {
-      lastSignature = reflections.get(reflections.size() - 1).signature();
-    }
-    if (s.budget() != null) {
-      costUsd = s.budget().costUsd();
-      tokens = s.budget().tokens();
-      startedAtMillis = Instant.parse(s.budget().startedAt()).toEpochMilli();
-      deadlineMillis = Instant.parse(s.budget().deadline()).toEpochMilli();
+    kept.tasks = kept.tasks == null ? new ArrayList<>() : kept.tasks;
+    kept.deliveries = kept.deliveries == null ? new ArrayList<>() : kept.deliveries;
+    kept.rules = kept.rules == null ? new ArrayList<>() : kept.rules;
+    kept.lastEvidence = kept.lastEvidence == null ? List.of() : kept.lastEvidence;
+    kept.reflectionsWritten = Math.max(kept.reflectionsWritten, kept.reflections.size());
+    if (!kept.reflections.isEmpty() && kept.repeatedFailures > 0) {
+      lastSignature = kept.reflections.get(kept.reflections.size() - 1).signature();
     }
   }
 
   private void seed(ForkSeed fork) {
     forkedFrom = fork.sourceLoopId();
-    baseCommit = fork.commit();
-    headCommit = fork.commit();
-    reflections.addAll(fork.reflections());
-    reflections.add(new Reflection(0, "Forked from loop " + fork.sourceLoopId() + " at "
+    kept.baseCommit = fork.commit();
+    kept.headCommit = fork.commit();
+    kept.reflections.addAll(fork.reflections());
+    kept.reflections.add(new Reflection(0, "Forked from loop " + fork.sourceLoopId() + " at "
         + (fork.checkpoint() == 0 ? "its base commit" : "checkpoint " + fork.checkpoint()) + " (" + fork.commit() + ").", null, false));
-    reflectionsWritten = reflections.size();
-    notes.addAll(fork.notes());
-    bestMetric = fork.bestMetric();
+    kept.reflectionsWritten = kept.reflections.size();
+    kept.notes.addAll(fork.notes());
+    kept.bestMetric = fork.bestMetric();
   }
 
   /**
-   * The state as the immutable record the {@code state} Query answers and continue-as-new carries.
+   * The state as the {@code state} Query answers it and continue-as-new carries it: this run's own
+   * parts, which Temporal writes out at once.
    *
-   * @param goal the loop's goal, or {@code null} before the spec is known
-   * @param caps the loop's caps, or {@code null} before the spec is known (then there is no budget)
    * @param pending the attempt waiting for a human, or {@code null}
    */
-  LoopState snapshot(String goal, Caps caps, PendingDecision pending) {
-    return new LoopState(
-        loopId, goal, status, phase, iteration, baseCommit, headCommit,
-        List.copyOf(checkpoints), List.copyOf(reflections), List.copyOf(notes), pending,
-        caps == null ? null : budget(caps), lastEvidence, List.copyOf(timeline), repeatedFailures, bestMetric, stopReason,
-        phaseSinceMillis == 0 ? null : Instant.ofEpochMilli(phaseSinceMillis).toString(), reflectionsWritten, worker,
-        List.copyOf(backlog), List.copyOf(deliveries), List.copyOf(rules), sandbox);
+  LoopState snapshot(PendingDecision pending) {
+    live.pendingDecision = pending;
+    return new LoopState(loopId, status, iteration, stopReason, kept, live);
+  }
+
+  /** The caps in force. */
+  Caps caps() {
+    return kept.budget.limits();
+  }
+
+  /** Puts {@code caps} in force (a budget extension). */
+  void caps(Caps caps) {
+    kept.budget = kept.budget.withLimits(caps);
+  }
+
+  /** A backlog loop's tasks. */
+  Backlog backlog() {
+    return backlog;
+  }
+
+  /** What continue-as-new carries, for the classes that keep parts of it ({@link Backlog}). */
+  CarriedState kept() {
+    return kept;
   }
 
   // ---- deliveries ----
@@ -185,109 +178,27 @@ final class LoopProgress {
 
   /** Records a delivery. */
   void delivered(DeliverResult result) {
-    deliveries.add(result);
-    while (deliveries.size() > MAX_DELIVERIES) {
-      deliveries.remove(0);
+    kept.deliveries.add(result);
+    while (kept.deliveries.size() > MAX_DELIVERIES) {
+      kept.deliveries.remove(0);
     }
   }
 
   /** The newest delivery, or {@code null}. */
   DeliverResult lastDelivery() {
-    return deliveries.isEmpty() ? null : deliveries.get(deliveries.size() - 1);
+    return kept.deliveries.isEmpty() ? null : kept.deliveries.get(kept.deliveries.size() - 1);
   }
 
   /** The number of the checkpoint at the head, {@code 0} when the head is the base commit. */
   int headCheckpoint() {
-    return checkpoints.stream().filter(c -> c.commit().equals(headCommit) && !c.rolledBack()).mapToInt(Checkpoint::number).max()
+    return kept.checkpoints.stream().filter(c -> c.commit().equals(kept.headCommit) && !c.rolledBack()).mapToInt(Checkpoint::number).max()
         .orElse(0);
-  }
-
-  // ---- a backlog loop's tasks ----
-
-  /**
-   * Takes what discover found and picks the task to work on: the first found that is not set
-   * aside. Done tasks and set-aside ones stay listed; the rest of the list becomes what was found
-   * now ({@code LEFT}), attempts carried by id. Moving to another task resets the no-progress
-   * breaker, which counts per task in a backlog loop.
-   *
-   * @return the task to work on, or {@code null} when every task found is set aside (or none was found)
-   */
-  Task nextTask(List<Task> found) {
-    Map<String, BacklogTask> known = new LinkedHashMap<>();
-    backlog.forEach(t -> known.put(t.id(), t));
-    String previous = backlog.stream().filter(t -> t.status() == BacklogTask.Status.IN_PROGRESS).map(BacklogTask::id)
-        .findFirst().orElse(null);
-    java.util.Set<String> foundIds = new java.util.HashSet<>();
-    found.forEach(t -> foundIds.add(t.id()));
-    List<BacklogTask> next = new ArrayList<>();
-    backlog.stream().filter(t -> t.status() == BacklogTask.Status.DONE && !foundIds.contains(t.id())).forEach(next::add);
-    backlog.stream().filter(t -> t.status() == BacklogTask.Status.SET_ASIDE).forEach(next::add);
-    Task chosen = null;
-    for (Task t : found) {
-      BacklogTask was = known.get(t.id());
-      if (was != null && was.status() == BacklogTask.Status.SET_ASIDE) {
-        continue;
-      }
-      int attempts = was == null ? 0 : was.attempts();
-      BacklogTask.Status status = chosen == null ? BacklogTask.Status.IN_PROGRESS : BacklogTask.Status.LEFT;
-      if (chosen == null) {
-        chosen = t;
-      }
-      next.add(new BacklogTask(t.id(), t.title(), status, attempts, null, null));
-    }
-    while (next.size() > LoopState.MAX_TASKS) {
-      next.remove(next.size() - 1);
-    }
-    backlog.clear();
-    backlog.addAll(next);
-    if (chosen != null && !chosen.id().equals(previous)) {
-      progressMade();
-    }
-    return chosen;
-  }
-
-  /** Counts an iteration spent on the task in progress; returns its attempts so far. */
-  int taskAttempted() {
-    return updateTaskInProgress(t -> t.with(t.status(), t.attempts() + 1, null, null)).attempts();
-  }
-
-  /** The task in progress is done: checkpoint {@code checkpoint} holds it. */
-  void taskDone(int checkpoint) {
-    updateTaskInProgress(t -> t.with(BacklogTask.Status.DONE, t.attempts(), checkpoint, null));
-  }
-
-  /** Sets the task in progress aside for {@code reason}; the breaker starts afresh for the next task. */
-  BacklogTask setTaskAside(String reason) {
-    BacklogTask aside = updateTaskInProgress(t -> t.with(BacklogTask.Status.SET_ASIDE, t.attempts(), null, reason));
-    progressMade();
-    return aside;
-  }
-
-  /** How many tasks have the status. */
-  long tasks(BacklogTask.Status status) {
-    return backlog.stream().filter(t -> t.status() == status).count();
-  }
-
-  private BacklogTask updateTaskInProgress(java.util.function.UnaryOperator<BacklogTask> change) {
-    for (int i = 0; i < backlog.size(); i++) {
-      if (backlog.get(i).status() == BacklogTask.Status.IN_PROGRESS) {
-        BacklogTask changed = change.apply(backlog.get(i));
-        backlog.set(i, changed);
-        return changed;
-      }
-    }
-    throw new IllegalStateException("no task is in progress");
   }
 
   /** The part of the state projected into the memory files and the prompt. */
   MemoryView memory(Caps caps) {
-    return new MemoryView(status, List.copyOf(checkpoints), List.copyOf(reflections), List.copyOf(notes), lastEvidence, budget(caps),
-        List.copyOf(rules));
-  }
-
-  private Budget budget(Caps caps) {
-    return new Budget(
-        caps, iteration, costUsd, tokens, Instant.ofEpochMilli(startedAtMillis).toString(), Instant.ofEpochMilli(deadlineMillis).toString());
+    return new MemoryView(status, List.copyOf(kept.checkpoints), List.copyOf(kept.reflections), List.copyOf(kept.notes), kept.lastEvidence,
+        kept.budget.withLimits(caps), List.copyOf(kept.rules));
   }
 
   // ---- where the loop stands ----
@@ -306,18 +217,19 @@ final class LoopProgress {
 
   /** The step the loop is in. */
   Phase phase() {
-    return phase;
+    return live.phase;
   }
 
   /** Enters {@code next}; the phase's start time moves only when the phase changes. */
   void phase(Phase next, long nowMillis) {
-    if (phase != next) {
-      if (TIMED.contains(phase) && phaseSinceMillis > 0) {
-        timed(phase, nowMillis - phaseSinceMillis);
+    if (live.phase != next) {
+      if (TIMED.contains(live.phase) && phaseSinceMillis > 0) {
+        timed(live.phase, nowMillis - phaseSinceMillis);
       }
       phaseSinceMillis = nowMillis;
+      live.phaseSince = Instant.ofEpochMilli(nowMillis).toString();
     }
-    phase = next;
+    live.phase = next;
   }
 
   /** The phases of an iteration whose time is kept in its timeline row. */
@@ -330,9 +242,9 @@ final class LoopProgress {
    */
   private void timed(Phase ended, long millis) {
     stepMillis.merge(ended.name().toLowerCase(java.util.Locale.ROOT), millis, Long::sum);
-    int last = timeline.size() - 1;
-    if (last >= 0 && timeline.get(last).iteration() == iteration) {
-      timeline.set(last, timeline.get(last).withStepMillis(java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(stepMillis))));
+    int last = kept.timeline.size() - 1;
+    if (last >= 0 && kept.timeline.get(last).iteration() == iteration) {
+      kept.timeline.set(last, kept.timeline.get(last).withStepMillis(java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(stepMillis))));
     }
   }
 
@@ -351,15 +263,16 @@ final class LoopProgress {
   /** Starts the next iteration. */
   void beginIteration() {
     iteration++;
+    kept.budget = kept.budget.withIterations(iteration);
     stepMillis.clear();
   }
 
   String baseCommit() {
-    return baseCommit;
+    return kept.baseCommit;
   }
 
   String headCommit() {
-    return headCommit;
+    return kept.headCommit;
   }
 
   /**
@@ -373,25 +286,25 @@ final class LoopProgress {
 
   /** The task queue of the worker holding the workspace, or {@code null}: any worker. */
   String worker() {
-    return worker;
+    return live.taskQueue;
   }
 
   /** Records which worker holds the workspace now (its own task queue), or {@code null}. */
   void worker(String taskQueue) {
-    worker = taskQueue;
+    live.taskQueue = taskQueue;
   }
 
   /** Records how the worker that prepared the workspace confines commands, when it says. */
   void sandbox(String description) {
     if (description != null) {
-      sandbox = description;
+      kept.sandbox = description;
     }
   }
 
   /** Records the workspace the first Prepare made: the base commit and the commit it is at. */
   void prepared(String base, String head) {
-    baseCommit = base;
-    headCommit = head;
+    kept.baseCommit = base;
+    kept.headCommit = head;
   }
 
   /** Ends the loop at {@code nowMillis} (workflow time); the step in progress gets its time. */
@@ -404,24 +317,24 @@ final class LoopProgress {
   // ---- budget and breaker ----
 
   double costUsd() {
-    return costUsd;
+    return kept.budget.costUsd();
   }
 
   /** Moves the deadline to {@code maxDurationMillis} after the loop's start (a budget extension). */
   void extendDeadline(long maxDurationMillis) {
-    deadlineMillis = startedAtMillis + maxDurationMillis;
+    kept.budget = kept.budget.withDeadline(kept.budget.startedAtMillis() + maxDurationMillis);
   }
 
   long startedAtMillis() {
-    return startedAtMillis;
+    return kept.budget.startedAtMillis();
   }
 
   long deadlineMillis() {
-    return deadlineMillis;
+    return kept.budget.deadlineMillis();
   }
 
   int repeatedFailures() {
-    return repeatedFailures;
+    return kept.repeatedFailures;
   }
 
   String lastSignature() {
@@ -429,13 +342,12 @@ final class LoopProgress {
   }
 
   Double bestMetric() {
-    return bestMetric;
+    return kept.bestMetric;
   }
 
   /** Adds what a maker reported spending. */
   void spent(double usd, long tokenCount) {
-    costUsd += usd;
-    tokens += tokenCount;
+    kept.budget = kept.budget.spent(usd, tokenCount);
   }
 
   /**
@@ -445,34 +357,35 @@ final class LoopProgress {
    */
   boolean failedWith(String signature) {
     boolean repeated = signature.equals(lastSignature);
-    repeatedFailures = repeated ? repeatedFailures + 1 : 1;
+    kept.repeatedFailures = repeated ? kept.repeatedFailures + 1 : 1;
     lastSignature = signature;
     return repeated;
   }
 
-  private void progressMade() {
-    repeatedFailures = 0;
+  /** Resets the no-progress breaker. */
+  void progressMade() {
+    kept.repeatedFailures = 0;
     lastSignature = null;
   }
 
   // ---- evidence, checkpoints, reflections, notes, timeline ----
 
   void evidence(List<CheckEvidence> evidence) {
-    lastEvidence = evidence;
+    kept.lastEvidence = evidence;
   }
 
   List<Checkpoint> checkpoints() {
-    return checkpoints;
+    return kept.checkpoints;
   }
 
   /** Checkpoint {@code number}, or {@code null} when there is none. */
   Checkpoint checkpoint(int number) {
-    return checkpoints.stream().filter(c -> c.number() == number).findFirst().orElse(null);
+    return kept.checkpoints.stream().filter(c -> c.number() == number).findFirst().orElse(null);
   }
 
   /** Checkpoint numbers are never reused, so a rolled-back checkpoint's tag keeps its commit. */
   int nextCheckpointNumber() {
-    return checkpoints.isEmpty() ? 1 : checkpoints.get(checkpoints.size() - 1).number() + 1;
+    return kept.checkpoints.isEmpty() ? 1 : kept.checkpoints.get(kept.checkpoints.size() - 1).number() + 1;
   }
 
   /**
@@ -484,30 +397,30 @@ final class LoopProgress {
    * @param at ISO-8601 instant (workflow time)
    */
   void checkpointTaken(int number, CheckpointResult cp, Double metric, boolean metricCounts, String at) {
-    headCommit = cp.commit();
+    kept.headCommit = cp.commit();
     if (metric != null && metricCounts) {
-      bestMetric = metric;
+      kept.bestMetric = metric;
     }
-    checkpoints.add(new Checkpoint(number, iteration, cp.commit(), cp.tag(), at, costUsd, reflectionsWritten, metric, false));
+    kept.checkpoints.add(new Checkpoint(number, iteration, cp.commit(), cp.tag(), at, costUsd(), kept.reflectionsWritten, metric, false));
     progressMade();
   }
 
   /** Adds a reflection. */
   void reflect(Reflection reflection) {
-    reflections.add(reflection);
-    reflectionsWritten++;
+    kept.reflections.add(reflection);
+    kept.reflectionsWritten++;
   }
 
   /** Adds a human note. */
   void note(Note note) {
-    notes.add(note);
+    kept.notes.add(note);
   }
 
   /** Appends a timeline row, dropping the oldest beyond {@value #MAX_TIMELINE}. */
-  void record(IterationRecord row) {
-    timeline.add(row.withStepMillis(java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(stepMillis))));
-    while (timeline.size() > MAX_TIMELINE) {
-      timeline.remove(0);
+  void record(TimelineRow row) {
+    kept.timeline.add(row.withStepMillis(java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(stepMillis))));
+    while (kept.timeline.size() > MAX_TIMELINE) {
+      kept.timeline.remove(0);
     }
   }
 
@@ -521,17 +434,17 @@ final class LoopProgress {
   RollbackResult rollBackTo(int target, String commit, String reason) {
     Checkpoint to = target == 0 ? null : checkpoint(target);
     List<Integer> marked = new ArrayList<>();
-    for (int i = 0; i < checkpoints.size(); i++) {
-      Checkpoint c = checkpoints.get(i);
+    for (int i = 0; i < kept.checkpoints.size(); i++) {
+      Checkpoint c = kept.checkpoints.get(i);
       if (c.number() > target && !c.rolledBack()) {
-        checkpoints.set(i, c.withRolledBack());
+        kept.checkpoints.set(i, c.withRolledBack());
         marked.add(c.number());
       }
     }
-    headCommit = commit;
-    bestMetric = to == null ? null : to.metric();
+    kept.headCommit = commit;
+    kept.bestMetric = to == null ? null : to.metric();
     // Tasks finished by abandoned checkpoints are work again.
-    backlog.replaceAll(t -> t.status() == BacklogTask.Status.DONE && t.checkpoint() != null && t.checkpoint() > target
+    kept.tasks.replaceAll(t -> t.status() == BacklogTask.Status.DONE && t.checkpoint() != null && t.checkpoint() > target
         ? t.with(BacklogTask.Status.LEFT, t.attempts(), null, null) : t);
     progressMade();
     reflect(new Reflection(iteration,
@@ -543,55 +456,19 @@ final class LoopProgress {
 
   /**
    * Folds old reflections into one summary and drops checkpoints beyond {@value #MAX_CHECKPOINTS},
-   * so the state carried by continue-as-new stays bounded. {@link #reflectionsWritten} is kept, so
-   * checkpoints still know which reflections were theirs.
+   * so the state carried by continue-as-new stays bounded ({@link Compaction#compact}).
    */
   void compact() {
-    if (reflections.size() > KEEP_REFLECTIONS) {
-      List<Reflection> old = new ArrayList<>(reflections.subList(0, reflections.size() - KEEP_REFLECTIONS));
-      List<Reflection> recent = new ArrayList<>(reflections.subList(reflections.size() - KEEP_REFLECTIONS, reflections.size()));
-      reflections.clear();
-      reflections.add(Compaction.summarize(old));
-      reflections.addAll(recent);
-    }
-    while (checkpoints.size() > MAX_CHECKPOINTS) {
-      checkpoints.remove(0);
-    }
+    Compaction.compact(kept, KEEP_REFLECTIONS, MAX_CHECKPOINTS);
   }
 
   /**
-   * What a fork from checkpoint {@code number} starts with.
+   * What a fork from checkpoint {@code number} starts with ({@link Compaction#forkSeed}).
    *
    * @return the seed, or {@code null} when there is no such checkpoint
    */
   ForkSeed forkSeed(int number) {
-    if (number == 0) {
-      return new ForkSeed(loopId, 0, baseCommit, List.of(), List.copyOf(notes), null);
-    }
-    Checkpoint cp = checkpoint(number);
-    if (cp == null) {
-      return null;
-    }
-    return new ForkSeed(loopId, number, cp.commit(), reflectionsUpTo(cp.reflections()), List.copyOf(notes), cp.metric());
-  }
-
-  /**
-   * The reflections among the first {@code count} written. The reflection at list index {@code i}
-   * was the {@code reflectionsWritten - (size - 1 - i)}-th written; a compaction summary at index 0
-   * stands for all written before the next one and is kept whenever any of them counts.
-   */
-  List<Reflection> reflectionsUpTo(int count) {
-    List<Reflection> kept = new ArrayList<>();
-    int size = reflections.size();
-    for (int i = 0; i < size; i++) {
-      Reflection r = reflections.get(i);
-      int ordinal = reflectionsWritten - (size - 1 - i);
-      boolean summary = i == 0 && Compaction.isSummary(r);
-      if (ordinal <= count || (summary && count > 0)) {
-        kept.add(r);
-      }
-    }
-    return List.copyOf(kept);
+    return Compaction.forkSeed(loopId, kept, number);
   }
 
   // ---- what steps are told ----
@@ -604,27 +481,5 @@ final class LoopProgress {
   /** Workflow time as an ISO-8601 instant. */
   String now() {
     return Instant.ofEpochMilli(Workflow.currentTimeMillis()).toString();
-  }
-
-  /**
-   * How a backlog loop ends when discover gave no task to work on: no tasks at all is success (no
-   * work left, or none to begin with); only set-aside tasks left is a stall. A discover command
-   * that failed and printed no task is a failed iteration, which the no-progress breaker counts;
-   * then {@code null}.
-   */
-  Stop backlogEnd(DiscoverResult discovered) {
-    if (discovered.found().isEmpty() && discovered.exitCode() != 0) {
-      String why = "discover failed with exit " + discovered.exitCode() + " and found no task; it runs again next iteration";
-      failedWith("discover:" + discovered.exitCode());
-      record(IterationRecord.event(iteration, Verdict.REJECT, why));
-      return null;
-    }
-    long done = tasks(BacklogTask.Status.DONE);
-    long aside = tasks(BacklogTask.Status.SET_ASIDE);
-    if (discovered.found().isEmpty()) {
-      return new Stop(LoopStatus.SUCCEEDED, done == 0 && aside == 0 ? "no work: discover found no tasks"
-          : "discover found no work left: " + done + " task(s) done" + (aside == 0 ? "" : ", " + aside + " set aside earlier"));
-    }
-    return new Stop(LoopStatus.STALLED, "every task discover still finds was set aside (" + aside + "); " + done + " task(s) done");
   }
 }

@@ -8,7 +8,7 @@ import static dev.durableloops.workflows.Texts.truncate;
 import dev.durableloops.workflows.spec.CheckSpec;
 import dev.durableloops.workflows.spec.MetricSpec;
 import dev.durableloops.workflows.state.BacklogTask;
-import dev.durableloops.workflows.state.IterationRecord;
+import dev.durableloops.workflows.state.TimelineRow;
 import dev.durableloops.workflows.state.LoopStatus;
 import dev.durableloops.workflows.state.Phase;
 import dev.durableloops.workflows.state.Reflection;
@@ -128,13 +128,13 @@ public class LoopWorkflowImpl extends LoopMessages {
         if (interruption instanceof Interruption.DeadlineCut cut) {
           String why = deadline.reason(cut.phase(), caps.caps().maxDuration());
           approvals.abandon();
-          state.record(IterationRecord.event(state.iteration(), Verdict.REJECT, why));
+          state.record(TimelineRow.event(state.iteration(), Verdict.REJECT, why));
           return endings.stop(new Stop(LoopStatus.CAPPED, why));
         }
         if (interruption instanceof Interruption.RollbackRequested) {
           // The rollback itself is applied (and recorded) at the loop's top.
           abandonIteration();
-          state.record(IterationRecord.event(state.iteration(), Verdict.REJECT,
+          state.record(TimelineRow.event(state.iteration(), Verdict.REJECT,
               "abandoned: rollback to checkpoint " + rollbacks.pending().checkpoint() + " requested"));
           continue;
         }
@@ -169,11 +169,11 @@ public class LoopWorkflowImpl extends LoopMessages {
     String task;
     int taskAttempts = 0;
     if (spec.discover() != null) {
-      Task next = state.nextTask(discovered.found());
+      Task next = state.backlog().nextTask(discovered.found());
       if (next == null) {
-        return state.backlogEnd(discovered);
+        return state.backlog().backlogEnd(discovered);
       }
-      taskAttempts = state.taskAttempted();
+      taskAttempts = state.backlog().taskAttempted();
       task = next.text();
     } else if (discovered.task() == null) {
       return new Stop(LoopStatus.SUCCEEDED, "discover found no work left");
@@ -225,13 +225,13 @@ public class LoopWorkflowImpl extends LoopMessages {
       checkpointNumber = number;
       deliveries.atCheckpoint(number);
       if (spec.discover() != null) {
-        state.taskDone(number);
+        state.backlog().taskDone(number);
       }
     } else {
       phase(Phase.DISCARD);
       at(n + "back to " + shortId(state.headCommit()), STEP_MARGIN, false).discard(new DiscardInput(state.loopId(), state.headCommit()));
     }
-    state.record(IterationRecord.attempt(iteration, task, made, checked, verdict, reason, checkpointNumber));
+    state.record(TimelineRow.attempt(iteration, task, made, checked, verdict, reason, checkpointNumber));
     if (rollbacks.isPending()) {
       // A rollback arrived while this iteration finished; it is applied before the next one.
       return null;
@@ -257,7 +257,7 @@ public class LoopWorkflowImpl extends LoopMessages {
             reason, humanComment, repeated, state.repeatedFailures()));
     state.reflect(new Reflection(iteration, note.text(), signature, repeated));
     if (spec.discover() != null && taskAttempts >= caps.caps().maxRepeatedFailures()) {
-      BacklogTask aside = state.setTaskAside("failed " + taskAttempts + " times in a row; last: " + truncate(reason, 300));
+      BacklogTask aside = state.backlog().setTaskAside("failed " + taskAttempts + " times in a row; last: " + truncate(reason, 300));
       state.reflect(new Reflection(iteration, "Set aside task '" + truncate(aside.title(), 200) + "' after " + taskAttempts
           + " failed attempts in a row (maxRepeatedFailures=" + caps.caps().maxRepeatedFailures()
           + "); the loop goes on with the next task. Last reason: " + truncate(reason, 300), "set-aside:" + aside.id(), false));

@@ -1,6 +1,6 @@
 package dev.durableloops.workflows;
 
-import dev.durableloops.workflows.state.IterationRecord;
+import dev.durableloops.workflows.state.TimelineRow;
 import dev.durableloops.workflows.state.LoopState;
 
 import java.util.List;
@@ -19,25 +19,25 @@ final class ProgressTable {
 
   static String render(LoopState s) {
     StringBuilder md = new StringBuilder();
-    md.append("**").append(s.status()).append("** · phase ").append(s.phase())
+    md.append("**").append(s.status()).append("** · phase ").append(s.live().phase)
         .append(" · iteration ").append(s.iteration());
-    if (s.budget() != null) {
-      md.append('/').append(s.budget().limits().maxIterations())
-          .append(String.format(Locale.ROOT, " · cost $%.2f", s.budget().costUsd()));
+    if (s.carried().budget != null) {
+      md.append('/').append(s.carried().budget.limits().maxIterations())
+          .append(String.format(Locale.ROOT, " · cost $%.2f", s.carried().budget.costUsd()));
     }
-    md.append(" · checkpoints ").append(s.checkpoints().size()).append('\n');
-    if (s.pendingDecision() != null) {
-      md.append("\nAwaiting approval of iteration ").append(s.pendingDecision().iteration())
-          .append(" (diff `").append(s.pendingDecision().diffHash()).append("`, ")
-          .append(s.pendingDecision().diffStat()).append("): send signal `decision`.\n");
+    md.append(" · checkpoints ").append(s.carried().checkpoints.size()).append('\n');
+    if (s.live().pendingDecision != null) {
+      md.append("\nAwaiting approval of iteration ").append(s.live().pendingDecision.iteration())
+          .append(" (diff `").append(s.live().pendingDecision.diffHash()).append("`, ")
+          .append(s.live().pendingDecision.diffStat()).append("): send signal `decision`.\n");
     }
     if (s.stopReason() != null) {
       md.append("\nStopped: ").append(s.stopReason()).append('\n');
     }
-    List<IterationRecord> rows = s.iterations();
+    List<TimelineRow> rows = s.carried().timeline;
     if (!rows.isEmpty()) {
       md.append("\n| iter | checks | verdict | checkpoint | reason |\n|---|---|---|---|---|\n");
-      for (IterationRecord r : rows.subList(Math.max(0, rows.size() - RECENT), rows.size())) {
+      for (TimelineRow r : rows.subList(Math.max(0, rows.size() - RECENT), rows.size())) {
         md.append("| ").append(r.iteration())
             .append(" | ").append(String.join(" ", r.checks()))
             .append(" | ").append(r.verdict() == null ? "—" : r.verdict())

@@ -30,7 +30,7 @@ final class Visibility {
       updates.add(LoopSearchAttributes.ITERATION.valueSet((long) state.iteration()));
       upsertedIteration = state.iteration();
     }
-    double cost = state.budget() == null ? 0 : state.budget().costUsd();
+    double cost = state.carried().budget == null ? 0 : state.carried().budget.costUsd();
     if (cost != upsertedCost) {
       updates.add(LoopSearchAttributes.COST_USD.valueSet(cost));
       upsertedCost = cost;

@@ -3,7 +3,7 @@ package dev.durableloops.workflows;
 import static dev.durableloops.workflows.Texts.shortId;
 
 import dev.durableloops.workflows.spec.LoopSpec;
-import dev.durableloops.workflows.state.IterationRecord;
+import dev.durableloops.workflows.state.TimelineRow;
 import dev.durableloops.workflows.state.Phase;
 import dev.durableloops.workflows.state.Verdict;
 import dev.durableloops.workflows.steps.FirstRun;
@@ -66,7 +66,7 @@ final class Workspaces {
   void move(ActivityFailure lost, java.util.function.Consumer<Phase> enter) {
     String why = "worker " + state.worker() + " was lost during " + lost.getActivityType() + "; the workspace is prepared again on "
         + "another worker from " + shortId(state.headCommit());
-    state.record(IterationRecord.event(state.iteration(), Verdict.REJECT, why));
+    state.record(TimelineRow.event(state.iteration(), Verdict.REJECT, why));
     log.warn("loop {}: {}", state.loopId(), why);
     enter.accept(Phase.PREPARE);
     PrepareResult prepared = Steps.step("move: reconcile a new workspace to " + shortId(state.headCommit()), Steps.PREPARE_TIMEOUT, false)

@@ -23,7 +23,7 @@ import dev.durableloops.workflows.steps.DeliverResult;
 import dev.durableloops.workflows.steps.OutboundActivities;
 import dev.durableloops.workflows.steps.WorkspaceActivities;
 import dev.durableloops.workflows.steps.NotifyInput;
-import dev.durableloops.workflows.state.IterationRecord;
+import dev.durableloops.workflows.state.TimelineRow;
 import dev.durableloops.workflows.state.LoopState;
 import dev.durableloops.workflows.state.LoopStatus;
 import dev.durableloops.workflows.state.Note;
@@ -114,7 +114,7 @@ class LoopWorkflowBranchTest {
       assertThat(d.onSuccess()).isTrue();
       assertThat(d.context().commit()).isEqualTo(ScriptedActivities.attempt(2));
     });
-    assertThat(plain.state().deliveries()).extracting(DeliverResult::branch).containsExactly("loops/loop-deliver");
+    assertThat(plain.state().carried().deliveries).extracting(DeliverResult::branch).containsExactly("loops/loop-deliver");
 
     // At each checkpoint when asked; the success does not deliver the same head again.
     activities.delivered.clear();
@@ -180,7 +180,7 @@ class LoopWorkflowBranchTest {
     assertThat(budget.limits().maxIterations()).isEqualTo(3);
     LoopState again = awaitStatus(loop, LoopStatus.AWAITING_BUDGET);
     assertThat(again.iteration()).isEqualTo(3);
-    assertThat(again.iterations()).extracting(IterationRecord::reason)
+    assertThat(again.carried().timeline).extracting(TimelineRow::reason)
         .contains("budget extended by ann: maxIterations 2 → 3 (one more try)");
 
     // No one answers within extendTimeout: CAPPED, saying so.
@@ -204,15 +204,15 @@ class LoopWorkflowBranchTest {
     assertThat(activities.planned).containsExactly("fix a\n\ndetail of a", "fix b\n\ndetail of b", "fix c\n\ndetail of c",
         "fix c\n\ndetail of c", "fix d\n\ndetail of d");
     LoopState state = loop.state();
-    assertThat(state.tasks()).extracting(BacklogTask::id, BacklogTask::status, BacklogTask::checkpoint, BacklogTask::attempts)
+    assertThat(state.carried().tasks).extracting(BacklogTask::id, BacklogTask::status, BacklogTask::checkpoint, BacklogTask::attempts)
         .containsExactly(
             tuple("a", BacklogTask.Status.DONE, 1, 1),
             tuple("b", BacklogTask.Status.DONE, 2, 1),
             tuple("d", BacklogTask.Status.DONE, 3, 1),
             tuple("c", BacklogTask.Status.SET_ASIDE, null, 2));
-    assertThat(state.tasks().get(3).reason()).startsWith("failed 2 times in a row; last: required checks failed");
-    assertThat(state.checkpoints()).hasSize(3);
-    assertThat(state.reflections()).extracting(Reflection::text)
+    assertThat(state.carried().tasks.get(3).reason()).startsWith("failed 2 times in a row; last: required checks failed");
+    assertThat(state.carried().checkpoints).hasSize(3);
+    assertThat(state.carried().reflections).extracting(Reflection::text)
         .anyMatch(t -> t.startsWith("Set aside task 'fix c' after 2 failed attempts in a row (maxRepeatedFailures=2)"));
   }
 
@@ -285,16 +285,16 @@ class LoopWorkflowBranchTest {
         new LoopInput(spec(new GateSpec(Approval.ON_PASS, "PT24H", ApprovalTimeoutAction.REJECT), null, null)));
     await().atMost(Duration.ofSeconds(30)).until(() -> loop.state().status() == LoopStatus.AWAITING_APPROVAL);
     LoopState waiting = loop.state();
-    assertThat(waiting.pendingDecision().iteration()).isEqualTo(2);
-    assertThat(waiting.pendingDecision().diffHash()).isEqualTo("hash-2");
+    assertThat(waiting.live().pendingDecision.iteration()).isEqualTo(2);
+    assertThat(waiting.live().pendingDecision.diffHash()).isEqualTo("hash-2");
     assertThatThrownBy(() -> loop.decide(new Decision(DecisionKind.APPROVE, "hash-1", null, "ann")))
         .isInstanceOf(WorkflowUpdateException.class)
         .rootCause().hasMessageContaining("the pending attempt of iteration 2 has diff hash-2");
     // The same mistakes as Signals (from the Temporal UI, which has no validator): ignored, and the timeline says why.
     io.temporal.client.WorkflowStub.fromTyped(loop).signal("decision", new Decision(DecisionKind.APPROVE, "hash-1", null, "bob"));
     io.temporal.client.WorkflowStub.fromTyped(loop).signal("addNote", new Note("  ", "bob", null));
-    await().atMost(Duration.ofSeconds(10)).until(() -> loop.state().iterations().stream().filter(r -> r.reason().contains("signal ignored")).count() == 2);
-    assertThat(loop.state().iterations()).extracting(IterationRecord::reason)
+    await().atMost(Duration.ofSeconds(10)).until(() -> loop.state().carried().timeline.stream().filter(r -> r.reason().contains("signal ignored")).count() == 2);
+    assertThat(loop.state().carried().timeline).extracting(TimelineRow::reason)
         .contains("addNote signal ignored: the note has no text")
         .anyMatch(r -> r.startsWith("decision signal ignored: ") && r.contains("the pending attempt of iteration 2 has diff hash-2"));
     assertThat(loop.state().status()).isEqualTo(LoopStatus.AWAITING_APPROVAL);
@@ -302,7 +302,7 @@ class LoopWorkflowBranchTest {
     assertThat(answer.iteration()).isEqualTo(2);
     LoopOutcome outcome = result(client, "loop-ask");
     assertThat(outcome.status()).isEqualTo(LoopStatus.SUCCEEDED);
-    IterationRecord approved = loop.state().iterations().stream().filter(r -> r.verdict() == Verdict.ACCEPT).findFirst().orElseThrow();
+    TimelineRow approved = loop.state().carried().timeline.stream().filter(r -> r.verdict() == Verdict.ACCEPT).findFirst().orElseThrow();
     assertThat(approved.reason()).isEqualTo("approved by ann: ship it");
     // The last iteration's checkpoint and the delivery get their time too, though the loop ends right after them.
     assertThat(new java.util.ArrayList<>(approved.stepMillis().keySet()))
@@ -335,19 +335,19 @@ class LoopWorkflowBranchTest {
     assertThat(outcome.status()).isEqualTo(LoopStatus.CAPPED);
 
     LoopState state = source.state();
-    assertThat(state.reflectionsWritten()).isEqualTo(29);
+    assertThat(state.carried().reflectionsWritten).isEqualTo(29);
     // The repository's rules it started with are kept across every continue-as-new.
-    assertThat(state.rules()).containsExactly("keep the public API stable");
-    assertThat(state.reflections()).hasSize(21);
-    assertThat(state.reflections().get(0).signature()).isEqualTo("summary");
-    assertThat(state.checkpoints().get(0).reflections()).isEqualTo(24);
+    assertThat(state.carried().rules).containsExactly("keep the public API stable");
+    assertThat(state.carried().reflections).hasSize(21);
+    assertThat(state.carried().reflections.get(0).signature()).isEqualTo("summary");
+    assertThat(state.carried().checkpoints.get(0).reflections()).isEqualTo(24);
     // Each timeline row keeps its attempt's metric and the time of each step it ran, in order.
-    IterationRecord accepted = state.iterations().stream().filter(r -> r.iteration() == 25).findFirst().orElseThrow();
+    TimelineRow accepted = state.carried().timeline.stream().filter(r -> r.iteration() == 25).findFirst().orElseThrow();
     assertThat(accepted.metric()).isEqualTo(25.0);
     assertThat(accepted.stepMillis()).containsOnlyKeys("discover", "plan", "make", "check", "gate", "checkpoint");
     assertThat(new java.util.ArrayList<>(accepted.stepMillis().keySet()))
         .containsExactly("discover", "plan", "make", "check", "gate", "checkpoint");
-    IterationRecord rejected = state.iterations().stream().filter(r -> r.iteration() == 26).findFirst().orElseThrow();
+    TimelineRow rejected = state.carried().timeline.stream().filter(r -> r.iteration() == 26).findFirst().orElseThrow();
     assertThat(new java.util.ArrayList<>(rejected.stepMillis().keySet()))
         .containsExactly("discover", "plan", "make", "check", "gate", "discard", "reflect");
 
@@ -366,12 +366,12 @@ class LoopWorkflowBranchTest {
     LoopWorkflow fork = loop(client, "loop-fork", LoopInput.forked(spec, seed));
     await().atMost(Duration.ofSeconds(30)).until(() -> fork.state().iteration() >= 1);
     LoopState forked = fork.state();
-    assertThat(forked.baseCommit()).isEqualTo(ScriptedActivities.attempt(25));
-    assertThat(forked.bestMetric()).isEqualTo(25.0);
-    assertThat(forked.notes()).extracting(Note::text).containsExactly("never touch the tests");
-    assertThat(forked.reflections().get(16).text()).isEqualTo("Forked from loop loop-source at checkpoint 1 ("
+    assertThat(forked.carried().baseCommit).isEqualTo(ScriptedActivities.attempt(25));
+    assertThat(forked.carried().bestMetric).isEqualTo(25.0);
+    assertThat(forked.carried().notes).extracting(Note::text).containsExactly("never touch the tests");
+    assertThat(forked.carried().reflections.get(16).text()).isEqualTo("Forked from loop loop-source at checkpoint 1 ("
         + ScriptedActivities.attempt(25) + ").");
-    assertThat(forked.budget().costUsd()).isLessThan(state.budget().costUsd());
+    assertThat(forked.carried().budget.costUsd()).isLessThan(state.carried().budget.costUsd());
     PrepareInput first = activities.prepared.stream().filter(p -> p.loopId().equals("loop-fork")).findFirst().orElseThrow();
     assertThat(first.commit()).isEqualTo(ScriptedActivities.attempt(25));
     assertThat(first.forkOf()).isEqualTo("loop-source");
@@ -391,18 +391,18 @@ class LoopWorkflowBranchTest {
     awaitStatus(loop, LoopStatus.AWAITING_APPROVAL);
     env.sleep(Duration.ofMinutes(61));
     LoopState paused = awaitStatus(loop, LoopStatus.PAUSED);
-    assertThat(paused.pendingDecision().deadline()).isNull();
+    assertThat(paused.live().pendingDecision.deadline()).isNull();
 
     loop.resume();
     LoopState waiting = awaitStatus(loop, LoopStatus.AWAITING_APPROVAL);
-    assertThat(waiting.pendingDecision().deadline()).isNotNull();
-    assertThat(waiting.pendingDecision().diffHash()).isEqualTo("hash-1");
+    assertThat(waiting.live().pendingDecision.deadline()).isNotNull();
+    assertThat(waiting.live().pendingDecision.diffHash()).isEqualTo("hash-1");
 
     env.sleep(Duration.ofMinutes(61));
     awaitStatus(loop, LoopStatus.PAUSED);
     io.temporal.client.WorkflowStub.fromTyped(loop).signal("decision", new Decision(DecisionKind.APPROVE, "hash-1", null, "ann"));
     assertThat(result(client, "loop-resumable").status()).isEqualTo(LoopStatus.SUCCEEDED);
-    assertThat(loop.state().iterations().get(0).reason()).isEqualTo("approved by ann");
+    assertThat(loop.state().carried().timeline.get(0).reason()).isEqualTo("approved by ann");
   }
 
   @Test
@@ -417,12 +417,12 @@ class LoopWorkflowBranchTest {
     loop.decide(new Decision(DecisionKind.REJECT, "hash-1", "not like this", "ann"));
     LoopState paused = awaitStatus(loop, LoopStatus.PAUSED);
     assertThat(paused.iteration()).isEqualTo(1);
-    assertThat(paused.pendingDecision()).isNull();
-    assertThat(paused.reflections()).hasSize(1);
+    assertThat(paused.live().pendingDecision).isNull();
+    assertThat(paused.carried().reflections).hasSize(1);
 
     loop.resume();
     LoopState next = awaitStatus(loop, LoopStatus.AWAITING_APPROVAL);
-    assertThat(next.pendingDecision().iteration()).isEqualTo(2);
+    assertThat(next.live().pendingDecision.iteration()).isEqualTo(2);
   }
 
   @Test
@@ -435,10 +435,10 @@ class LoopWorkflowBranchTest {
     env.sleep(Duration.ofMinutes(61));
     LoopState paused = awaitStatus(loop, LoopStatus.PAUSED);
     assertThat(paused.iteration()).isEqualTo(1);
-    assertThat(paused.iterations().get(0).reason()).startsWith("no decision within approvalTimeout PT1H for iteration 1");
+    assertThat(paused.carried().timeline.get(0).reason()).startsWith("no decision within approvalTimeout PT1H for iteration 1");
     // A resume with nothing pending just resumes the loop.
     loop.resume();
-    assertThat(awaitStatus(loop, LoopStatus.AWAITING_APPROVAL).pendingDecision().iteration()).isEqualTo(2);
+    assertThat(awaitStatus(loop, LoopStatus.AWAITING_APPROVAL).live().pendingDecision.iteration()).isEqualTo(2);
   }
 
   @Test

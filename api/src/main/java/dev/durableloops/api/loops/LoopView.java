@@ -5,10 +5,12 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import dev.durableloops.workflows.state.LoopState;
 import io.swagger.v3.oas.annotations.Hidden;
-import java.lang.reflect.RecordComponent;
-import java.util.Arrays;
+import tools.jackson.databind.json.JsonMapper;
+import dev.durableloops.workflows.state.CarriedState;
+import dev.durableloops.workflows.state.LiveState;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -67,15 +69,20 @@ public record LoopView(
 
   private static Map<String, Object> noState() {
     Map<String, Object> fields = new LinkedHashMap<>();
-    Arrays.stream(LoopState.class.getRecordComponents()).map(RecordComponent::getName)
-        .filter(name -> !OWN.contains(name)).forEach(name -> fields.put(name, null));
+    stateKeys().stream().filter(name -> !OWN.contains(name)).forEach(name -> fields.put(name, null));
     return Collections.unmodifiableMap(fields);
+  }
+
+  /** The keys of a {@link LoopState}'s JSON, in order (its parts unwrapped). */
+  static List<String> stateKeys() {
+    LoopState empty = new LoopState(null, null, 0, null, new CarriedState(), new LiveState());
+    return List.copyOf(JsonMapper.builder().build().valueToTree(empty).propertyNames());
   }
 
   /** A live view from the workflow's own state, with the status and stop reason as Temporal sees them. */
   static LoopView live(String id, LoopState s, String workers, String temporalStatus, String status, String stopReason,
       Map<String, String> links) {
-    return new LoopView(id, s.loopId(), status, (long) s.iteration(), stopReason, s, s.budget() == null ? null : s.budget().costUsd(),
+    return new LoopView(id, s.loopId(), status, (long) s.iteration(), stopReason, s, s.carried().budget == null ? null : s.carried().budget.costUsd(),
         true, null, workers, temporalStatus, links);
   }
 

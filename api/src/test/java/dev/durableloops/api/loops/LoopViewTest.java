@@ -2,9 +2,6 @@ package dev.durableloops.api.loops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.durableloops.workflows.state.LoopState;
-import java.lang.reflect.RecordComponent;
-import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -18,7 +15,8 @@ class LoopViewTest {
     LoopView view = LoopView.recorded("loop-x", "RUNNING", 3L, 0.5, "no worker answers", "DOWN", "RUNNING", null,
         Map.of("self", "/api/loops/loop-x"));
     JsonNode json = JsonMapper.builder().build().valueToTree(view);
-    for (String name : Arrays.stream(LoopState.class.getRecordComponents()).map(RecordComponent::getName).toList()) {
+    assertThat(LoopView.stateKeys()).hasSize(24).contains("worker", "iterations", "budget", "pendingDecision");
+    for (String name : LoopView.stateKeys()) {
       assertThat(json.has(name)).as("key " + name + " in " + json).isTrue();
     }
     assertThat(json.get("goal").isNull()).isTrue();

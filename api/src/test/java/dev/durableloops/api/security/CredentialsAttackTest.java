@@ -290,10 +290,15 @@ class CredentialsAttackTest {
 
     java.time.Instant now = java.time.Instant.now();
     dev.durableloops.workflows.spec.Caps huge = new dev.durableloops.workflows.spec.Caps(1_000_000, "P3650D", null, 1_000_000);
-    dev.durableloops.workflows.state.LoopState carried = new dev.durableloops.workflows.state.LoopState("loop-carried-copy", "goal",
-        dev.durableloops.workflows.state.LoopStatus.RUNNING, null, 0, null, "f".repeat(40), List.of(), List.of(), List.of(), null,
-        new dev.durableloops.workflows.state.Budget(huge, 0, 0, 0, now.toString(), now.plus(java.time.Duration.ofDays(3650)).toString()),
-        List.of(), List.of(), 0, null, null, null, 0, null, List.of(), List.of(), List.of(), null);
+    dev.durableloops.workflows.state.CarriedState kept = new dev.durableloops.workflows.state.CarriedState();
+    kept.headCommit = "f".repeat(40);
+    kept.budget = new dev.durableloops.workflows.state.Budget(huge, 0, 0, 0, now.toString(),
+        now.plus(java.time.Duration.ofDays(3650)).toString());
+    dev.durableloops.workflows.state.LiveState live = new dev.durableloops.workflows.state.LiveState();
+    live.goal = "goal";
+    live.phase = null;
+    dev.durableloops.workflows.state.LoopState carried = new dev.durableloops.workflows.state.LoopState("loop-carried-copy",
+        dev.durableloops.workflows.state.LoopStatus.RUNNING, 0, null, kept, live);
     String state = startDirectly("loop-carried-copy",
         new LoopInput(sourceInput.spec(), carried, null).withRules(sourceInput.rules()).withGrant(sourceInput.grant()));
     assertThat(JsonPath.<String>read(state, "$.status")).isEqualTo("FAILED");

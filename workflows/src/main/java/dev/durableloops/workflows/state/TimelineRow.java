@@ -8,7 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One row of the loop's timeline.
+ * One row of the loop's timeline: an iteration's attempt, or an event of the loop (a lost worker, a rollback, a
+ * budget extension, an ignored Signal). Listed in the state's {@code iterations} property (its JSON name).
  *
  * @param iteration the iteration
  * @param task what discover chose
@@ -27,7 +28,7 @@ import java.util.Map;
  *     {@code checkpoint}, {@code discard}, {@code reflect}) in the order they ran; empty in rows
  *     recorded before steps were timed
  */
-public record IterationRecord(
+public record TimelineRow(
     int iteration,
     String task,
     String attemptCommit,
@@ -48,8 +49,8 @@ public record IterationRecord(
    *
    * @param verdict {@code REJECT} when it ended an iteration's attempt, {@code null} when it did not
    */
-  public static IterationRecord event(int iteration, Verdict verdict, String reason) {
-    return new IterationRecord(iteration, null, null, null, 0, null, 0, List.of(), verdict, reason, null, null, Map.of());
+  public static TimelineRow event(int iteration, Verdict verdict, String reason) {
+    return new TimelineRow(iteration, null, null, null, 0, null, 0, List.of(), verdict, reason, null, null, Map.of());
   }
 
   /**
@@ -58,16 +59,16 @@ public record IterationRecord(
    *
    * @param checkpoint the checkpoint number the attempt became, or {@code null}
    */
-  public static IterationRecord attempt(int iteration, String task, MakeResult made, CheckResult checked, Verdict verdict,
+  public static TimelineRow attempt(int iteration, String task, MakeResult made, CheckResult checked, Verdict verdict,
       String reason, Integer checkpoint) {
     List<String> checks = checked.evidence().stream().map(e -> e.name() + (e.passed() ? ":PASS" : ":FAIL")).toList();
-    return new IterationRecord(iteration, truncate(task, 300), made.attemptCommit(), made.diffStat(), made.exitCode(),
+    return new TimelineRow(iteration, truncate(task, 300), made.attemptCommit(), made.diffStat(), made.exitCode(),
         truncate(made.summary(), 500), made.costUsd(), checks, verdict, truncate(reason, 500), checkpoint, checked.metric(), Map.of());
   }
 
   /** This row with {@code millis} as its step times. */
-  public IterationRecord withStepMillis(Map<String, Long> millis) {
-    return new IterationRecord(iteration, task, attemptCommit, diffStat, makerExitCode, makerSummary, costUsd, checks, verdict,
+  public TimelineRow withStepMillis(Map<String, Long> millis) {
+    return new TimelineRow(iteration, task, attemptCommit, diffStat, makerExitCode, makerSummary, costUsd, checks, verdict,
         reason, checkpoint, metric, millis);
   }
 }
