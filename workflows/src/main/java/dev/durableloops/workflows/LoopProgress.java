@@ -195,10 +195,10 @@ final class LoopProgress {
         .orElse(0);
   }
 
-  /** The part of the state projected into the memory files and the prompt. */
-  MemoryView memory(Caps caps) {
+  /** The part of the state projected into the memory files and the prompt; its budget has the caps in force. */
+  MemoryView memory() {
     return new MemoryView(status, List.copyOf(kept.checkpoints), List.copyOf(kept.reflections), List.copyOf(kept.notes), kept.lastEvidence,
-        kept.budget.withLimits(caps), List.copyOf(kept.rules));
+        kept.budget, List.copyOf(kept.rules));
   }
 
   // ---- where the loop stands ----
@@ -285,12 +285,12 @@ final class LoopProgress {
   }
 
   /** The task queue of the worker holding the workspace, or {@code null}: any worker. */
-  String worker() {
+  String taskQueue() {
     return live.taskQueue;
   }
 
   /** Records which worker holds the workspace now (its own task queue), or {@code null}. */
-  void worker(String taskQueue) {
+  void taskQueue(String taskQueue) {
     live.taskQueue = taskQueue;
   }
 

@@ -119,7 +119,7 @@ public class LoopWorkflowImpl extends LoopMessages {
       try {
         iterationScope.run();
       } catch (CanceledFailure | ActivityFailure e) {
-        Interruption interruption = Interruption.of(e, state.worker(), deadline.cut(), rollbacks.isPending());
+        Interruption interruption = Interruption.of(e, state.taskQueue(), deadline.cut(), rollbacks.isPending());
         if (interruption instanceof Interruption.WorkerLost lost) {
           abandonIteration();
           workspaces.move(lost.failure(), this::phase);
@@ -183,7 +183,7 @@ public class LoopWorkflowImpl extends LoopMessages {
 
     phase(Phase.PLAN);
     at(n + commandOr(spec.plan(), "built-in prompt"), Steps.timeout(spec.plan()), true)
-        .plan(new PlanInput(atHead, task, spec.plan(), state.memory(caps.caps())));
+        .plan(new PlanInput(atHead, task, spec.plan(), state.memory()));
 
     phase(Phase.MAKE);
     MakeResult made = at(n + spec.make().command(), spec.make().timeoutDuration().plus(STEP_MARGIN), true)
@@ -280,6 +280,6 @@ public class LoopWorkflowImpl extends LoopMessages {
 
   /** A stub for a step that needs the workspace: on the worker that holds it. */
   private WorkspaceActivities at(String summary, Duration startToClose, boolean heartbeats) {
-    return Steps.step(summary, startToClose, heartbeats, state.worker());
+    return Steps.step(summary, startToClose, heartbeats, state.taskQueue());
   }
 }

@@ -53,7 +53,7 @@ final class Workspaces {
       prepared = Steps.step("reconcile workspace to " + shortId(state.headCommit()), Steps.PREPARE_TIMEOUT, false)
           .prepare(new PrepareInput(state.loopId(), spec.workspace(), state.headCommit(), state.forkedFrom(), spec, grant, firstRun));
     }
-    state.worker(prepared.taskQueue());
+    state.taskQueue(prepared.taskQueue());
     state.sandbox(prepared.sandbox());
   }
 
@@ -64,14 +64,14 @@ final class Workspaces {
    * @param enter enters {@link Phase#PREPARE} (and publishes it)
    */
   void move(ActivityFailure lost, java.util.function.Consumer<Phase> enter) {
-    String why = "worker " + state.worker() + " was lost during " + lost.getActivityType() + "; the workspace is prepared again on "
+    String why = "worker " + state.taskQueue() + " was lost during " + lost.getActivityType() + "; the workspace is prepared again on "
         + "another worker from " + shortId(state.headCommit());
     state.record(TimelineRow.event(state.iteration(), Verdict.REJECT, why));
     log.warn("loop {}: {}", state.loopId(), why);
     enter.accept(Phase.PREPARE);
     PrepareResult prepared = Steps.step("move: reconcile a new workspace to " + shortId(state.headCommit()), Steps.PREPARE_TIMEOUT, false)
         .prepare(new PrepareInput(state.loopId(), spec.workspace(), state.headCommit(), null, spec, grant, firstRun));
-    state.worker(prepared.taskQueue());
+    state.taskQueue(prepared.taskQueue());
     state.sandbox(prepared.sandbox());
   }
 
