@@ -116,7 +116,7 @@ final class Backlog {
     if (discovered.found().isEmpty() && discovered.exitCode() != 0) {
       String why = "discover failed with exit " + discovered.exitCode() + " and found no task; it runs again next iteration";
       state.failedWith("discover:" + discovered.exitCode());
-      state.record(TimelineRow.event(state.iteration(), Verdict.REJECT, why));
+      state.timeline().record(TimelineRow.event(state.iteration(), Verdict.REJECT, why));
       return null;
     }
     long done = tasks(BacklogTask.Status.DONE);

@@ -109,7 +109,7 @@ final class CapExtensions {
         + (e.maxDuration() == null ? "" : "maxDuration " + before.maxDuration() + " → " + caps.maxDuration() + " ")
         + (e.maxCostUsd() == null ? "" : "maxCostUsd " + before.maxCostUsd() + " → " + caps.maxCostUsd() + " ")
         + (e.reason() == null || e.reason().isBlank() ? "" : "(" + truncate(e.reason().strip(), 300) + ")");
-    state.record(TimelineRow.event(state.iteration(), null, what.strip()));
+    state.timeline().record(TimelineRow.event(state.iteration(), null, what.strip()));
     extended = true;
   }
 }

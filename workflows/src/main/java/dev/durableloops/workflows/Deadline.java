@@ -59,8 +59,8 @@ final class Deadline {
     Workflow.newTimer(left, TimerOptions.newBuilder().setSummary("maxDuration " + maxDuration.get() + " ends").build())
         .thenApply(fired -> {
           CancellationScope scope = iteration.get();
-          if (Workflow.currentTimeMillis() >= state.deadlineMillis() && scope != null && CUTTABLE.contains(state.phase())) {
-            cut = state.phase();
+          if (Workflow.currentTimeMillis() >= state.deadlineMillis() && scope != null && CUTTABLE.contains(state.timeline().phase())) {
+            cut = state.timeline().phase();
             scope.cancel("maxDuration " + maxDuration.get() + " passed during " + cut);
           }
           return null;

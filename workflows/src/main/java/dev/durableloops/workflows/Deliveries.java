@@ -58,7 +58,7 @@ final class Deliveries {
    * @return the delivery, or {@code null} when the spec delivers nothing
    */
   DeliverResult onSuccess() {
-    return deliver(state.headCheckpoint(), true);
+    return deliver(state.checkpoints().head(), true);
   }
 
   private DeliverResult deliver(int checkpoint, boolean onSuccess) {

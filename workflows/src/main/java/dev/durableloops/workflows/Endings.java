@@ -46,7 +46,7 @@ final class Endings {
     log.info("loop {} ended {}: {}", state.loopId(), stop.status(), stop.reason());
     publish.run();
     notifications.ended(stop.status(), stop.reason());
-    return new LoopOutcome(stop.status(), stop.reason(), state.iteration(), state.checkpoints().size(), state.headCommit(), state.costUsd());
+    return new LoopOutcome(stop.status(), stop.reason(), state.iteration(), state.checkpoints().all().size(), state.headCommit(), state.costUsd());
   }
 
   /** Ends the loop {@code FAILED} by {@code failure}; returns the workflow's failure to throw. */

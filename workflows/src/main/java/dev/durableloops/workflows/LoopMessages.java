@@ -158,7 +158,7 @@ abstract class LoopMessages implements LoopWorkflow {
       return true;
     }
     log.warn("loop {}: {} signal ignored: {}", state.loopId(), signal, problem);
-    state.record(TimelineRow.event(state.iteration(), null, signal + " signal ignored: " + truncate(problem, 400)));
+    state.timeline().record(TimelineRow.event(state.iteration(), null, signal + " signal ignored: " + truncate(problem, 400)));
     return false;
   }
 
@@ -176,7 +176,7 @@ abstract class LoopMessages implements LoopWorkflow {
 
   /** Enters {@code next} and publishes it. */
   final void phase(Phase next) {
-    state.phase(next, Workflow.currentTimeMillis());
+    state.timeline().enter(next, Workflow.currentTimeMillis());
     publish();
   }
 }

@@ -1,21 +1,16 @@
 package dev.durableloops.workflows;
 
 import dev.durableloops.workflows.spec.Caps;
-import dev.durableloops.workflows.state.BacklogTask;
 import dev.durableloops.workflows.state.Budget;
 import dev.durableloops.workflows.state.CarriedState;
 import dev.durableloops.workflows.state.CheckEvidence;
 import dev.durableloops.workflows.state.LiveState;
-import dev.durableloops.workflows.state.Checkpoint;
-import dev.durableloops.workflows.state.TimelineRow;
 import dev.durableloops.workflows.state.LoopState;
 import dev.durableloops.workflows.state.LoopStatus;
 import dev.durableloops.workflows.state.Note;
 import dev.durableloops.workflows.state.PendingDecision;
 import dev.durableloops.workflows.state.Phase;
 import dev.durableloops.workflows.state.Reflection;
-import dev.durableloops.workflows.state.RollbackResult;
-import dev.durableloops.workflows.steps.CheckpointResult;
 import dev.durableloops.workflows.steps.DeliverResult;
 import dev.durableloops.workflows.steps.MemoryView;
 import dev.durableloops.workflows.steps.StepContext;
@@ -26,9 +21,7 @@ import io.temporal.workflow.Workflow;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The loop's state as one value: what the loop has done and learned, and where it stands. The
@@ -36,14 +29,15 @@ import java.util.Map;
  * {@code state} Query's answer and the state continue-as-new carries, and {@link #restore} reads it
  * back, so the mapping between the two lives here once.
  *
- * <p>Bounded for days of running: at most {@value #MAX_TIMELINE} timeline rows, and, at
+ * <p>Bounded for days of running: at most {@value Timeline#MAX_ROWS} timeline rows, and, at
  * continue-as-new, at most {@value #MAX_CHECKPOINTS} checkpoints and {@value #KEEP_REFLECTIONS}
  * whole reflections (older ones folded into one summary by {@link Compaction}).
+ *
+ * <p>Parts of the state with a job of their own have their own classes, reached from here:
+ * {@link Timeline} (the phase, step times and timeline rows), {@link Checkpoints} (taking one,
+ * rolling back to one) and {@link Backlog} (a backlog loop's tasks).
  */
 final class LoopProgress {
-
-  /** At most this many iteration records are kept in state (older ones are in the history). */
-  static final int MAX_TIMELINE = 200;
 
   /** At most this many checkpoints are kept in state; older ones keep their tags. */
   static final int MAX_CHECKPOINTS = 200;
@@ -60,14 +54,13 @@ final class LoopProgress {
   /** What only readers need; afresh in every run. */
   private final LiveState live = new LiveState();
   private final Backlog backlog = new Backlog(this);
+  private final Timeline timeline = new Timeline(this, live);
+  private final Checkpoints checkpoints = new Checkpoints(this);
 
   // Not in the state: derived from it, or needed by this run only.
-  private long phaseSinceMillis;
   private boolean paused;
   private String lastSignature;
   private String forkedFrom;
-  /** Time per step of the current iteration, ms (workflow time). */
-  private final Map<String, Long> stepMillis = new LinkedHashMap<>();
 
   private LoopProgress(String loopId, CarriedState kept) {
     this.loopId = loopId;
@@ -166,7 +159,20 @@ final class LoopProgress {
     return backlog;
   }
 
-  /** What continue-as-new carries, for the classes that keep parts of it ({@link Backlog}). */
+  /** The phase, the current iteration's step times and the timeline rows. */
+  Timeline timeline() {
+    return timeline;
+  }
+
+  /** The checkpoints: taking one, finding one, rolling back to one. */
+  Checkpoints checkpoints() {
+    return checkpoints;
+  }
+
+  /**
+   * What continue-as-new carries, for the classes that keep parts of it ({@link Backlog},
+   * {@link Timeline}, {@link Checkpoints}).
+   */
   CarriedState kept() {
     return kept;
   }
@@ -189,12 +195,6 @@ final class LoopProgress {
     return kept.deliveries.isEmpty() ? null : kept.deliveries.get(kept.deliveries.size() - 1);
   }
 
-  /** The number of the checkpoint at the head, {@code 0} when the head is the base commit. */
-  int headCheckpoint() {
-    return kept.checkpoints.stream().filter(c -> c.commit().equals(kept.headCommit) && !c.rolledBack()).mapToInt(Checkpoint::number).max()
-        .orElse(0);
-  }
-
   /** The part of the state projected into the memory files and the prompt; its budget has the caps in force. */
   MemoryView memory() {
     return new MemoryView(status, List.copyOf(kept.checkpoints), List.copyOf(kept.reflections), List.copyOf(kept.notes), kept.lastEvidence,
@@ -215,39 +215,6 @@ final class LoopProgress {
     status = next;
   }
 
-  /** The step the loop is in. */
-  Phase phase() {
-    return live.phase;
-  }
-
-  /** Enters {@code next}; the phase's start time moves only when the phase changes. */
-  void phase(Phase next, long nowMillis) {
-    if (live.phase != next) {
-      if (TIMED.contains(live.phase) && phaseSinceMillis > 0) {
-        timed(live.phase, nowMillis - phaseSinceMillis);
-      }
-      phaseSinceMillis = nowMillis;
-      live.phaseSince = Instant.ofEpochMilli(nowMillis).toString();
-    }
-    live.phase = next;
-  }
-
-  /** The phases of an iteration whose time is kept in its timeline row. */
-  private static final java.util.Set<Phase> TIMED = java.util.EnumSet.of(Phase.DISCOVER, Phase.PLAN, Phase.MAKE, Phase.CHECK,
-      Phase.GATE, Phase.APPROVAL, Phase.CHECKPOINT, Phase.DISCARD, Phase.REFLECT, Phase.DELIVER);
-
-  /**
-   * Adds a finished phase's time to the current iteration's step times, and to its timeline row
-   * when the row is already written (the checkpoint, discard and reflect steps end after it).
-   */
-  private void timed(Phase ended, long millis) {
-    stepMillis.merge(ended.name().toLowerCase(java.util.Locale.ROOT), millis, Long::sum);
-    int last = kept.timeline.size() - 1;
-    if (last >= 0 && kept.timeline.get(last).iteration() == iteration) {
-      kept.timeline.set(last, kept.timeline.get(last).withStepMillis(java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(stepMillis))));
-    }
-  }
-
   boolean paused() {
     return paused;
   }
@@ -264,7 +231,7 @@ final class LoopProgress {
   void beginIteration() {
     iteration++;
     kept.budget = kept.budget.withIterations(iteration);
-    stepMillis.clear();
+    timeline.newIteration();
   }
 
   String baseCommit() {
@@ -310,7 +277,7 @@ final class LoopProgress {
   /** Ends the loop at {@code nowMillis} (workflow time); the step in progress gets its time. */
   void end(LoopStatus end, String reason, long nowMillis) {
     status = end;
-    phase(Phase.DONE, nowMillis);
+    timeline.enter(Phase.DONE, nowMillis);
     stopReason = reason;
   }
 
@@ -368,41 +335,10 @@ final class LoopProgress {
     lastSignature = null;
   }
 
-  // ---- evidence, checkpoints, reflections, notes, timeline ----
+  // ---- evidence, reflections, notes ----
 
   void evidence(List<CheckEvidence> evidence) {
     kept.lastEvidence = evidence;
-  }
-
-  List<Checkpoint> checkpoints() {
-    return kept.checkpoints;
-  }
-
-  /** Checkpoint {@code number}, or {@code null} when there is none. */
-  Checkpoint checkpoint(int number) {
-    return kept.checkpoints.stream().filter(c -> c.number() == number).findFirst().orElse(null);
-  }
-
-  /** Checkpoint numbers are never reused, so a rolled-back checkpoint's tag keeps its commit. */
-  int nextCheckpointNumber() {
-    return kept.checkpoints.isEmpty() ? 1 : kept.checkpoints.get(kept.checkpoints.size() - 1).number() + 1;
-  }
-
-  /**
-   * Records an accepted attempt as checkpoint {@code number}: the head moves to it and the
-   * no-progress breaker resets.
-   *
-   * @param metric the attempt's metric, or {@code null}
-   * @param metricCounts whether the loop has a metric (only then does it become the best)
-   * @param at ISO-8601 instant (workflow time)
-   */
-  void checkpointTaken(int number, CheckpointResult cp, Double metric, boolean metricCounts, String at) {
-    kept.headCommit = cp.commit();
-    if (metric != null && metricCounts) {
-      kept.bestMetric = metric;
-    }
-    kept.checkpoints.add(new Checkpoint(number, iteration, cp.commit(), cp.tag(), at, costUsd(), kept.reflectionsWritten, metric, false));
-    progressMade();
   }
 
   /** Adds a reflection. */
@@ -414,44 +350,6 @@ final class LoopProgress {
   /** Adds a human note. */
   void note(Note note) {
     kept.notes.add(note);
-  }
-
-  /** Appends a timeline row, dropping the oldest beyond {@value #MAX_TIMELINE}. */
-  void record(TimelineRow row) {
-    kept.timeline.add(row.withStepMillis(java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(stepMillis))));
-    while (kept.timeline.size() > MAX_TIMELINE) {
-      kept.timeline.remove(0);
-    }
-  }
-
-  /**
-   * Moves the state back to checkpoint {@code target} ({@code 0}: the base commit): later
-   * checkpoints are marked rolled back, the best metric is the target's, the breaker resets, and a
-   * reflection records why.
-   *
-   * @param commit the target's commit, already restored in the workspace
-   */
-  RollbackResult rollBackTo(int target, String commit, String reason) {
-    Checkpoint to = target == 0 ? null : checkpoint(target);
-    List<Integer> marked = new ArrayList<>();
-    for (int i = 0; i < kept.checkpoints.size(); i++) {
-      Checkpoint c = kept.checkpoints.get(i);
-      if (c.number() > target && !c.rolledBack()) {
-        kept.checkpoints.set(i, c.withRolledBack());
-        marked.add(c.number());
-      }
-    }
-    kept.headCommit = commit;
-    kept.bestMetric = to == null ? null : to.metric();
-    // Tasks finished by abandoned checkpoints are work again.
-    kept.tasks.replaceAll(t -> t.status() == BacklogTask.Status.DONE && t.checkpoint() != null && t.checkpoint() > target
-        ? t.with(BacklogTask.Status.LEFT, t.attempts(), null, null) : t);
-    progressMade();
-    reflect(new Reflection(iteration,
-        "Rolled back to " + (to == null ? "the base commit" : "checkpoint " + target) + " (" + Texts.shortId(commit) + "): " + reason + "."
-            + (marked.isEmpty() ? "" : " Checkpoints " + marked + " were abandoned; what was learned on that path is kept above."),
-        null, false));
-    return new RollbackResult(target, commit, List.copyOf(marked), iteration);
   }
 
   /**

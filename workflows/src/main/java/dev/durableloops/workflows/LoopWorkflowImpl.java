@@ -128,13 +128,13 @@ public class LoopWorkflowImpl extends LoopMessages {
         if (interruption instanceof Interruption.DeadlineCut cut) {
           String why = deadline.reason(cut.phase(), caps.caps().maxDuration());
           approvals.abandon();
-          state.record(TimelineRow.event(state.iteration(), Verdict.REJECT, why));
+          state.timeline().record(TimelineRow.event(state.iteration(), Verdict.REJECT, why));
           return endings.stop(new Stop(LoopStatus.CAPPED, why));
         }
         if (interruption instanceof Interruption.RollbackRequested) {
           // The rollback itself is applied (and recorded) at the loop's top.
           abandonIteration();
-          state.record(TimelineRow.event(state.iteration(), Verdict.REJECT,
+          state.timeline().record(TimelineRow.event(state.iteration(), Verdict.REJECT,
               "abandoned: rollback to checkpoint " + rollbacks.pending().checkpoint() + " requested"));
           continue;
         }
@@ -218,10 +218,10 @@ public class LoopWorkflowImpl extends LoopMessages {
     Integer checkpointNumber = null;
     if (verdict == Verdict.ACCEPT) {
       phase(Phase.CHECKPOINT);
-      int number = state.nextCheckpointNumber();
+      int number = state.checkpoints().nextNumber();
       CheckpointResult cp = at(n + "cp-" + number + " at " + shortId(made.attemptCommit()), STEP_MARGIN, false)
           .checkpoint(new CheckpointInput(state.loopId(), number, made.attemptCommit()));
-      state.checkpointTaken(number, cp, checked.metric(), metric != null, state.now());
+      state.checkpoints().taken(number, cp, checked.metric(), metric != null, state.now());
       checkpointNumber = number;
       deliveries.atCheckpoint(number);
       if (spec.discover() != null) {
@@ -231,7 +231,7 @@ public class LoopWorkflowImpl extends LoopMessages {
       phase(Phase.DISCARD);
       at(n + "back to " + shortId(state.headCommit()), STEP_MARGIN, false).discard(new DiscardInput(state.loopId(), state.headCommit()));
     }
-    state.record(TimelineRow.attempt(iteration, task, made, checked, verdict, reason, checkpointNumber));
+    state.timeline().record(TimelineRow.attempt(iteration, task, made, checked, verdict, reason, checkpointNumber));
     if (rollbacks.isPending()) {
       // A rollback arrived while this iteration finished; it is applied before the next one.
       return null;

@@ -16,7 +16,7 @@ import org.slf4j.Logger;
  * The rollback protocol: validating a request, queueing it, and telling each {@code rollback}
  * Update when its request has been applied. The loop applies a request at the top of an iteration
  * (cancelling the iteration in flight first) with {@link #apply}: the {@code Rollback} step moves
- * the workspace, {@link LoopProgress#rollBackTo} the state.
+ * the workspace, {@link Checkpoints#rollBackTo} the state.
  * One rollback at a time: a second is refused while the first is in progress.
  */
 final class Rollbacks {
@@ -41,10 +41,10 @@ final class Rollbacks {
     }
     int n = candidate.checkpoint();
     if (n > 0) {
-      Checkpoint cp = state.checkpoint(n);
+      Checkpoint cp = state.checkpoints().get(n);
       if (cp == null) {
         return "there is no checkpoint " + n + "; the loop has "
-            + state.checkpoints().stream().filter(c -> !c.rolledBack()).map(c -> "cp-" + c.number()).toList();
+            + state.checkpoints().all().stream().filter(c -> !c.rolledBack()).map(c -> "cp-" + c.number()).toList();
       }
       if (cp.rolledBack()) {
         return "checkpoint " + n + " was itself rolled back";
@@ -94,13 +94,13 @@ final class Rollbacks {
    */
   void apply(LoopProgress state, Consumer<Phase> enter) {
     int target = request.checkpoint();
-    String commit = target == 0 ? state.baseCommit() : state.checkpoint(target).commit();
+    String commit = target == 0 ? state.baseCommit() : state.checkpoints().get(target).commit();
     enter.accept(Phase.ROLLBACK);
     Steps.step("to " + (target == 0 ? "the base commit " : "cp-" + target + " ") + shortId(commit), Steps.STEP_MARGIN, false,
             state.taskQueue())
         .rollback(new RollbackInput(state.loopId(), commit));
     String why = request.reason() == null || request.reason().isBlank() ? "no reason given" : request.reason().strip();
-    applied(state.rollBackTo(target, commit, why));
+    applied(state.checkpoints().rollBackTo(target, commit, why));
     log.info("rolled back to checkpoint {} ({}): {}", target, commit, why);
     enter.accept(Phase.DISCOVER);
   }

@@ -66,7 +66,7 @@ final class Workspaces {
   void move(ActivityFailure lost, java.util.function.Consumer<Phase> enter) {
     String why = "worker " + state.taskQueue() + " was lost during " + lost.getActivityType() + "; the workspace is prepared again on "
         + "another worker from " + shortId(state.headCommit());
-    state.record(TimelineRow.event(state.iteration(), Verdict.REJECT, why));
+    state.timeline().record(TimelineRow.event(state.iteration(), Verdict.REJECT, why));
     log.warn("loop {}: {}", state.loopId(), why);
     enter.accept(Phase.PREPARE);
     PrepareResult prepared = Steps.step("move: reconcile a new workspace to " + shortId(state.headCommit()), Steps.PREPARE_TIMEOUT, false)
