@@ -81,7 +81,7 @@ abstract class LoopMessages implements LoopWorkflow {
   }
 
   @Override
-  public void decision(Decision decision) {
+  public void decideBySignal(Decision decision) {
     if (accepted("decision", approvals.problem(decision))) {
       approvals.take(decision);
     }
@@ -99,7 +99,7 @@ abstract class LoopMessages implements LoopWorkflow {
   }
 
   @Override
-  public void extendBudget(BudgetExtension extension) {
+  public void extendBySignal(BudgetExtension extension) {
     if (accepted("extendBudget", caps.refusal(extension))) {
       caps.apply(extension);
     }

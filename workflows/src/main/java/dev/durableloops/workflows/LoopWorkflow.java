@@ -24,6 +24,9 @@ import io.temporal.workflow.WorkflowMethod;
  * <p>Human decisions arrive as the {@code decide} Update (validated, answered synchronously) or the
  * {@code decision} Signal, which the Temporal UI and CLI can send: payload
  * {@code {"decision": "APPROVE", "diffHash": "<pendingDecision.diffHash>", "comment": "…"}}.
+ * In Java the Signal form of an Update is named after it with {@code BySignal}
+ * ({@link #decideBySignal}, {@link #extendBySignal}); the Temporal names stay as written in each
+ * annotation.
  */
 @WorkflowInterface
 public interface LoopWorkflow {
@@ -70,9 +73,12 @@ public interface LoopWorkflow {
   @UpdateValidatorMethod(updateName = "extend")
   void validateExtend(BudgetExtension extension);
 
-  /** The same extension as a Signal (from the Temporal UI or CLI; a bad one is ignored with a logged reason). */
+  /**
+   * The Signal form of {@link #extend}, Temporal name {@code extendBudget} (from the Temporal UI or
+   * CLI; a bad one is ignored with a logged reason).
+   */
   @SignalMethod(name = "extendBudget")
-  void extendBudget(BudgetExtension extension);
+  void extendBySignal(BudgetExtension extension);
 
   /** The loop spec as normalized at start. */
   @QueryMethod(name = "spec")
@@ -107,9 +113,9 @@ public interface LoopWorkflow {
   @UpdateValidatorMethod(updateName = "rollback")
   void validateRollback(RollbackRequest request);
 
-  /** The Signal form of {@link #decide}; an invalid decision is logged and ignored. */
+  /** The Signal form of {@link #decide}, Temporal name {@code decision}; an invalid decision is logged and ignored. */
   @SignalMethod(name = "decision")
-  void decision(Decision decision);
+  void decideBySignal(Decision decision);
 
   /** Pauses the loop before its next iteration. */
   @SignalMethod(name = "pause")
