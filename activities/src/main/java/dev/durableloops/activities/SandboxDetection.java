@@ -34,7 +34,7 @@ final class SandboxDetection {
         }
         skipped = "srt not used: it cannot give steps the host's network";
       } else {
-        Object found = SandboxRuntime.detect(settings.runtime());
+        Object found = SandboxRuntime.detect(settings.runtime(), Sandbox.deniedRanges(settings));
         if (found instanceof SandboxRuntime srt) {
           String allowed = settings.allowedDomains().isEmpty() ? "none" : String.join(", ", settings.allowedDomains());
           return new Sandbox(Sandbox.Kind.SANDBOX_RUNTIME, srt, null, settings, srt.describe()
