@@ -65,6 +65,12 @@ final class SandboxRuntime {
   /** How many servers (network policies) stay alive at most while idle. */
   static final int MAX_SERVERS = 4;
 
+  /**
+   * The runtimes that passed their trial, by installation: one per JVM, whatever settings each
+   * {@link Sandbox} has (the settings reach the runtime with each step), so its servers are shared.
+   */
+  private static final Map<Path, SandboxRuntime> RUNNING = new LinkedHashMap<>();
+
   private final String node;
   private final Path cli;
   private final String version;
@@ -85,8 +91,9 @@ final class SandboxRuntime {
    * Finds {@code srt}: in {@code configured} (the directory {@code npm ci} ran in, or the package's
    * own directory), else in {@code $DURABLE_LOOPS_TOOLS_ROOT/sandbox-runtime} (default
    * {@code ~/.local/share/durable-loops/sandbox-runtime}, where {@code deploy/lib.sh} puts it), else
-   * {@code srt} on the {@code PATH}; starts the server of steps with no network and runs one command
-   * under it, with the namespaces and proxy a step gets.
+   * {@code srt} on the {@code PATH}; the first time in this JVM, starts the server of steps with no
+   * network and runs one command under it, with the namespaces and proxy a step gets (about 1.5 s),
+   * then answers the same runtime.
    *
    * @param deniedRanges the private ranges an allowed name must not resolve to (part of the policy)
    * @return the runtime, or why there is none usable here
@@ -100,6 +107,21 @@ final class SandboxRuntime {
     if (node == null) {
       return "node not found on PATH (srt needs Node.js 20.11 or later)";
     }
+    synchronized (RUNNING) {
+      SandboxRuntime running = RUNNING.get(cli);
+      if (running != null) {
+        return running;
+      }
+      Object found = start(cli, node, deniedRanges);
+      if (found instanceof SandboxRuntime runtime) {
+        RUNNING.put(cli, runtime);
+      }
+      return found;
+    }
+  }
+
+  /** The runtime of {@code cli} after a trial run, or why it does not work. */
+  private static Object start(Path cli, String node, List<String> deniedRanges) {
     Path pkg = cli.getParent().getParent();
     String version = "?";
     try {
