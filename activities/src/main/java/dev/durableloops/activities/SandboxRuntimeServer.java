@@ -133,6 +133,11 @@ final class SandboxRuntimeServer implements AutoCloseable {
     request.put("settings", settings);
     try {
       send(JSON.writeValueAsString(request));
+    } catch (IOException e) {
+      pending.remove(id);
+      throw new IOException("srt does not take requests" + errorTail(), e);
+    }
+    try {
       JsonNode reply = answer.get(WRAP_SECONDS, TimeUnit.SECONDS);
       if (reply.has("error")) {
         throw new IllegalArgumentException(reply.get("error").asText());
@@ -146,9 +151,14 @@ final class SandboxRuntimeServer implements AutoCloseable {
       throw new IOException("srt ended" + errorTail(), e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      // A command wrapped after all is never run: the runtime's clean-up of it may run then.
+      answer.thenAccept(reply -> {
+        if (reply.has("wrapped")) {
+          active.incrementAndGet();
+          done(id);
+        }
+      });
       throw new IOException("interrupted while waiting for srt", e);
-    } finally {
-      pending.remove(id);
     }
   }
 
@@ -178,7 +188,7 @@ final class SandboxRuntimeServer implements AutoCloseable {
           continue;
         }
         if (message.has("id")) {
-          CompletableFuture<JsonNode> answer = pending.get(message.get("id").asLong());
+          CompletableFuture<JsonNode> answer = pending.remove(message.get("id").asLong());
           if (answer != null) {
             answer.complete(message);
           }

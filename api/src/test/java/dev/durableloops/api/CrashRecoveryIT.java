@@ -48,17 +48,9 @@ class CrashRecoveryIT {
     }
   }
 
-  private static long readPid(Path file) throws Exception {
-    for (int i = 0; i < 600; i++) {
-      if (Files.exists(file)) {
-        String text = Files.readString(file).trim();
-        if (!text.isEmpty()) {
-          return Long.parseLong(text);
-        }
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("no pid in " + file);
+  private static long readPid(Path file) {
+    return Long.parseLong(await("a pid in " + file).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+        .until(() -> Files.exists(file) ? Files.readString(file).trim() : "", text -> !text.isEmpty()));
   }
 
   /** Whether process {@code pid} is {@code ancestor} or runs under it. */
