@@ -9,7 +9,7 @@ need java git python3
 ensure_temporal
 ensure_sandbox
 ensure_browser
-python3 -c "import pytest" 2>/dev/null || python3 -m pip install --quiet pytest
+python3 -c "import pytest" 2>/dev/null || python3 -m pip install --quiet -c "$ROOT/deploy/pytest-constraints.txt" pytest
 cd "$ROOT"
 export DURABLE_LOOPS_TEMPORAL_CLI="$TEMPORAL_BIN"
 "$ROOT/mvnw" -B -ntp verify "$@"
