@@ -215,9 +215,9 @@ public final class Sandbox {
   }
 
   /**
-   * Finds the sandbox to use: the sandbox runtime (a trial run, about 0.5 s), else a working
-   * {@code bwrap} on the {@code PATH} (a trial run that makes the namespaces), and a {@code pids}
-   * cgroup.
+   * Finds the sandbox to use: the sandbox runtime (its server started and a trial run, about 1.5 s
+   * the first time in a JVM), else a working {@code bwrap} on the {@code PATH} (a trial run that
+   * makes the namespaces), and a {@code pids} cgroup.
    *
    * @throws IllegalStateException when the mode names a sandbox that does not work here, or
    *     {@link Mode#SANDBOX_RUNTIME} is combined with the host's network

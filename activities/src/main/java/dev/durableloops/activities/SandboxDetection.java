@@ -10,9 +10,9 @@ final class SandboxDetection {
   private SandboxDetection() {}
 
   /**
-   * The sandbox {@code settings} choose: the sandbox runtime (a trial run, about 0.5 s), else a
-   * working {@code bwrap} on the {@code PATH} (a trial run that makes the namespaces), and a
-   * {@code pids} cgroup.
+   * The sandbox {@code settings} choose: the sandbox runtime (its server started and a trial run,
+   * about 1.5 s the first time in a JVM), else a working {@code bwrap} on the {@code PATH} (a trial
+   * run that makes the namespaces), and a {@code pids} cgroup.
    *
    * @throws IllegalStateException when the mode names a sandbox that does not work here, or
    *     {@link Sandbox.Mode#SANDBOX_RUNTIME} is combined with the host's network
