@@ -215,9 +215,9 @@ public final class Sandbox {
   }
 
   /**
-   * Finds the sandbox to use: the sandbox runtime (a trial run, about 0.5 s), else a working
-   * {@code bwrap} on the {@code PATH} (a trial run that makes the namespaces), and a {@code pids}
-   * cgroup.
+   * Finds the sandbox to use: the sandbox runtime (its server started and a trial run, about 1.5 s
+   * the first time in a JVM), else a working {@code bwrap} on the {@code PATH} (a trial run that
+   * makes the namespaces), and a {@code pids} cgroup.
    *
    * @throws IllegalStateException when the mode names a sandbox that does not work here, or
    *     {@link Mode#SANDBOX_RUNTIME} is combined with the host's network
@@ -253,8 +253,8 @@ public final class Sandbox {
    * @param env the command's environment (paths under {@code /tmp} it names stay readable); it
    *     reaches the command alone, inside the sandbox ({@link StepEnvironment#LAUNCHER}), never a process outside it
    * @param workspace the loop's workspace (writable, the working directory)
-   * @param loopDir the loop's directory in the data directory: the step's settings, environment
-   *     file and own {@code /tmp} go there
+   * @param loopDir the loop's directory in the data directory: the step's environment file (and,
+   *     under bubblewrap alone, its own {@code /tmp}) go there
    * @param dataDir the worker's data directory (hidden)
    * @param spec the loop's sandbox spec
    * @throws StepException {@code BAD_SPEC} when the spec asks for what this worker cannot give (a
@@ -289,8 +289,8 @@ public final class Sandbox {
         StepEnvironment.Launch launch = StepEnvironment.launch(command, stepEnv, loopDir, false);
         List<Path> allowRead = new ArrayList<>(NamedTmpPaths.named(command, env, allowWrite, invisible));
         allowRead.addAll(launch.files());
-        Wrapped wrapped = runtime.wrap(launch.argv(), !domains.isEmpty(), outside, loopDir.resolve("sandbox.json"), domains,
-            deniedRanges(), invisible, allowRead, allowWrite, workspace);
+        Wrapped wrapped = runtime.wrap(launch.argv(), !domains.isEmpty(), outside, domains, deniedRanges(), invisible, allowRead,
+            allowWrite, workspace);
         return new Wrapped(wrapped.argv(), wrapped.env(), () -> {
           wrapped.cleanup().run();
           launch.cleanup().run();
@@ -317,6 +317,11 @@ public final class Sandbox {
 
   /** The private ranges the runtime's proxy refuses for a name: {@link #PRIVATE_RANGES} less those the worker allows. */
   List<String> deniedRanges() {
+    return deniedRanges(settings);
+  }
+
+  /** The private ranges the runtime's proxy refuses for a name under {@code settings}. */
+  static List<String> deniedRanges(Settings settings) {
     return PRIVATE_RANGES.stream().filter(r -> !settings.privateNetworks().contains(r)).toList();
   }
 

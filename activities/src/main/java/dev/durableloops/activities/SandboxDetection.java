@@ -10,9 +10,9 @@ final class SandboxDetection {
   private SandboxDetection() {}
 
   /**
-   * The sandbox {@code settings} choose: the sandbox runtime (a trial run, about 0.5 s), else a
-   * working {@code bwrap} on the {@code PATH} (a trial run that makes the namespaces), and a
-   * {@code pids} cgroup.
+   * The sandbox {@code settings} choose: the sandbox runtime (its server started and a trial run,
+   * about 1.5 s the first time in a JVM), else a working {@code bwrap} on the {@code PATH} (a trial
+   * run that makes the namespaces), and a {@code pids} cgroup.
    *
    * @throws IllegalStateException when the mode names a sandbox that does not work here, or
    *     {@link Sandbox.Mode#SANDBOX_RUNTIME} is combined with the host's network
@@ -34,7 +34,7 @@ final class SandboxDetection {
         }
         skipped = "srt not used: it cannot give steps the host's network";
       } else {
-        Object found = SandboxRuntime.detect(settings.runtime());
+        Object found = SandboxRuntime.detect(settings.runtime(), Sandbox.deniedRanges(settings));
         if (found instanceof SandboxRuntime srt) {
           String allowed = settings.allowedDomains().isEmpty() ? "none" : String.join(", ", settings.allowedDomains());
           return new Sandbox(Sandbox.Kind.SANDBOX_RUNTIME, srt, null, settings, srt.describe()

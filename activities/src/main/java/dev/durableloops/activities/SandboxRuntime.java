@@ -23,14 +23,21 @@ import java.util.regex.Pattern;
  * seccomp filter against new Unix sockets, and mandatory write-denies for {@code .git/hooks},
  * {@code .git/config}, shell profiles and other files tools execute.
  *
- * <p>Each step gets a settings file of its own, written beside the loop's logs in the data
- * directory (which the step cannot see): {@code network.allowedDomains} the spec's destinations
- * (already narrowed by the worker), {@code filesystem.denyRead} the data directory, the secrets of
- * the worker's home, the tools root, the hidden paths and {@code /tmp} (which the runtime replaces
- * with an empty writable {@code tmpfs}: the step's own {@code /tmp}, gone when it ends),
- * {@code allowRead} the runtime's own socket directory, its installation, the step's environment
- * file and the {@code /tmp} entries the command names, {@code allowWrite} the workspace and the
- * spec's writable paths.
+ * <p>It runs once per worker JVM and policy, not once per step: a {@link SandboxRuntimeServer}
+ * keeps {@code srt}'s manager (its proxies and bridges) alive and turns each step's settings into
+ * the bubblewrap command line that runs it, which the worker runs itself. The proxies filter by the
+ * policy a server started with, and a name the step controls (the proxy's user name) is all that
+ * would tell the steps of one server apart, so each distinct network policy (the spec's allowed
+ * domains, already narrowed by the worker, and the denied ranges) gets a server of its own, started
+ * when a step first needs it and kept while {@link #MAX_SERVERS} or fewer are alive (the idle one
+ * used longest ago ends first); a server that died is started again on the next step.
+ *
+ * <p>Each step's settings: {@code network.allowedDomains} the spec's destinations, {@code filesystem.denyRead} the
+ * data directory, the secrets of the worker's home, the tools root, the hidden paths and
+ * {@code /tmp} (which the runtime replaces with an empty writable {@code tmpfs}: the step's own
+ * {@code /tmp}, gone when it ends), {@code allowRead} the server's socket directory, the runtime's
+ * installation, the step's environment file and the {@code /tmp} entries the command names,
+ * {@code allowWrite} the workspace and the spec's writable paths.
  *
  * <p>{@code srt} runs {@code node}, a shell, {@code bwrap}, {@code bash} and {@code socat} before the
  * command (outside the sandbox or before its seccomp filter), each reading its environment
@@ -55,9 +62,19 @@ final class SandboxRuntime {
   static final String AWAIT_PROXY = "n=0; while [ $n -lt 100 ] && ! { grep -qi ':0C38 00000000:0000 0A' /proc/net/tcp"
       + " && grep -qi ':0438 00000000:0000 0A' /proc/net/tcp; } 2>/dev/null; do sleep 0.01; n=$((n+1)); done; exec \"$@\"";
 
+  /** How many servers (network policies) stay alive at most while idle. */
+  static final int MAX_SERVERS = 4;
+
+  /**
+   * The runtimes that passed their trial, by installation: one per JVM, whatever settings each
+   * {@link Sandbox} has (the settings reach the runtime with each step), so its servers are shared.
+   */
+  private static final Map<Path, SandboxRuntime> RUNNING = new LinkedHashMap<>();
+
   private final String node;
   private final Path cli;
   private final String version;
+  private final Map<String, SandboxRuntimeServer> servers = new LinkedHashMap<>(16, 0.75f, true);
 
   private SandboxRuntime(String node, Path cli, String version) {
     this.node = node;
@@ -74,11 +91,14 @@ final class SandboxRuntime {
    * Finds {@code srt}: in {@code configured} (the directory {@code npm ci} ran in, or the package's
    * own directory), else in {@code $DURABLE_LOOPS_TOOLS_ROOT/sandbox-runtime} (default
    * {@code ~/.local/share/durable-loops/sandbox-runtime}, where {@code deploy/lib.sh} puts it), else
-   * {@code srt} on the {@code PATH}; runs it once with the namespaces and proxy a step gets.
+   * {@code srt} on the {@code PATH}; the first time in this JVM, starts the server of steps with no
+   * network and runs one command under it, with the namespaces and proxy a step gets (about 1.5 s),
+   * then answers the same runtime.
    *
+   * @param deniedRanges the private ranges an allowed name must not resolve to (part of the policy)
    * @return the runtime, or why there is none usable here
    */
-  static Object detect(Path configured) {
+  static Object detect(Path configured, List<String> deniedRanges) {
     Path cli = find(configured);
     if (cli == null) {
       return "srt not installed (deploy/lib.sh ensure_sandbox installs it" + (configured == null ? "" : "; looked in " + configured) + ")";
@@ -87,6 +107,21 @@ final class SandboxRuntime {
     if (node == null) {
       return "node not found on PATH (srt needs Node.js 20.11 or later)";
     }
+    synchronized (RUNNING) {
+      SandboxRuntime running = RUNNING.get(cli);
+      if (running != null) {
+        return running;
+      }
+      Object found = start(cli, node, deniedRanges);
+      if (found instanceof SandboxRuntime runtime) {
+        RUNNING.put(cli, runtime);
+      }
+      return found;
+    }
+  }
+
+  /** The runtime of {@code cli} after a trial run, or why it does not work. */
+  private static Object start(Path cli, String node, List<String> deniedRanges) {
     Path pkg = cli.getParent().getParent();
     String version = "?";
     try {
@@ -96,8 +131,13 @@ final class SandboxRuntime {
       // The version is for the description only.
     }
     SandboxRuntime runtime = new SandboxRuntime(node, cli, version);
-    String problem = runtime.trial();
-    return problem == null ? runtime : problem;
+    String problem = runtime.trial(deniedRanges);
+    if (problem != null) {
+      runtime.close();
+      return problem;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(runtime::close, "srt-shutdown"));
+    return runtime;
   }
 
   private static Path find(Path configured) {
@@ -122,27 +162,30 @@ final class SandboxRuntime {
   }
 
   /** One run of {@code true} with no network and {@code /tmp} denied; {@code null} when it works. */
-  private String trial() {
+  private String trial(List<String> deniedRanges) {
     Path dir = null;
     try {
-      dir = Files.createTempDirectory("durable-loops-srt-");
-      Path settings = dir.resolve("settings.json");
-      writeSettings(settings, List.of(), Sandbox.PRIVATE_RANGES, List.of(Path.of("/tmp")), List.of(dir), List.of());
-      Map<String, String> env = hostEnvironment(EnvRules.outside(System.getenv()), dir);
-      ProcessBuilder pb = new ProcessBuilder(command(settings, List.of("true"))).directory(dir.toFile()).redirectErrorStream(true)
-          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-      pb.environment().clear();
-      pb.environment().putAll(env);
-      Process trial = pb.start();
-      if (!trial.waitFor(30, TimeUnit.SECONDS)) {
-        trial.descendants().forEach(ProcessHandle::destroyForcibly);
-        trial.destroyForcibly();
-        return "srt did not finish a trial run in 30 s";
+      dir = Files.createTempDirectory("durable-loops-srt-trial-");
+      Sandbox.Wrapped wrapped = wrap(List.of("true"), false, EnvRules.outside(System.getenv()), List.of(), deniedRanges, List.of(),
+          List.of(dir), List.of(dir), dir);
+      try {
+        ProcessBuilder pb = new ProcessBuilder(wrapped.argv()).directory(dir.toFile()).redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().clear();
+        pb.environment().putAll(wrapped.env());
+        Process trial = pb.start();
+        if (!trial.waitFor(30, TimeUnit.SECONDS)) {
+          trial.descendants().forEach(ProcessHandle::destroyForcibly);
+          trial.destroyForcibly();
+          return "srt did not finish a trial run in 30 s";
+        }
+        String out = new String(trial.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        return trial.exitValue() == 0 ? null
+            : "srt cannot make a sandbox here (exit " + trial.exitValue() + ": " + out.lines().findFirst().orElse("") + ")";
+      } finally {
+        wrapped.cleanup().run();
       }
-      String out = new String(trial.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-      return trial.exitValue() == 0 ? null
-          : "srt cannot make a sandbox here (exit " + trial.exitValue() + ": " + out.lines().findFirst().orElse("") + ")";
-    } catch (IOException e) {
+    } catch (IOException | StepException e) {
       return "cannot run srt: " + e.getMessage();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -155,51 +198,112 @@ final class SandboxRuntime {
   }
 
   /**
-   * What runs one step: the command line, the environment {@code srt} starts with, and what to
-   * remove afterwards.
+   * What runs one step: the command line ({@code /bin/sh -c <bwrap …>}), the environment it starts
+   * with, and what to do afterwards (the runtime's clean-up, then the mount points it left).
    *
    * @param inner what runs inside the sandbox (the launcher, which sets the step's environment)
    * @param awaitProxy whether to wait for the proxy bridges first (the step may connect somewhere)
-   * @param outside the worker's fixed environment for {@code srt} ({@link EnvRules#outside})
-   * @param settings where to write the step's settings file (outside anything the step can see)
+   * @param outside the worker's fixed environment for what runs before the sandbox ({@link EnvRules#outside})
    * @param domains where the step may connect, checked against the worker's list already
    * @param deniedRanges address ranges an allowed name must not resolve to
    * @param denyRead the data directory and the hidden paths
    * @param allowRead the {@code /tmp} entries the command names and the launcher's file
    * @param allowWrite the workspace and the spec's writable paths
+   * @param workspace the working directory (the runtime protects its {@code .git/hooks} and {@code .git/config})
+   * @throws IOException when no server can be started or it does not answer
+   * @throws StepException {@code BAD_SPEC} when the runtime refuses the settings
    */
-  Sandbox.Wrapped wrap(List<String> inner, boolean awaitProxy, Map<String, String> outside, Path settings, List<String> domains,
+  Sandbox.Wrapped wrap(List<String> inner, boolean awaitProxy, Map<String, String> outside, List<String> domains,
       List<String> deniedRanges, List<Path> denyRead, List<Path> allowRead, List<Path> allowWrite, Path workspace) throws IOException {
-    Path sockets = Files.createTempDirectory("durable-loops-srt-");
-    List<Path> deny = new ArrayList<>(denyRead);
-    deny.add(Path.of("/tmp"));
-    List<Path> read = new ArrayList<>(allowRead);
-    read.add(sockets);
-    read.add(cli.getParent().getParent());
-    writeSettings(settings, domains, deniedRanges, deny, read, allowWrite);
+    Map<String, Object> network = new LinkedHashMap<>();
+    network.put("allowedDomains", domains);
+    network.put("deniedDomains", List.of());
+    network.put("deniedResolvedAddresses", deniedRanges);
     List<String> argv = new ArrayList<>();
     if (awaitProxy) {
       argv.addAll(List.of("sh", "-c", AWAIT_PROXY, "await-proxy"));
     }
     argv.addAll(inner);
     List<String> before = MountPoints.present(workspace);
-    Runnable cleanup = () -> {
-      GitWorkspace.deleteTree(sockets);
-      MountPoints.removeLeftovers(workspace, before);
+    SandboxRuntimeServer server = null;
+    SandboxRuntimeServer.Wrap wrap = null;
+    for (int attempt = 0; wrap == null; attempt++) {
+      server = server(network, outside);
       try {
-        Files.deleteIfExists(settings);
+        wrap = server.wrap(workspace, argv, settings(network, server.sockets(), denyRead, allowRead, allowWrite));
       } catch (IOException e) {
-        // Rewritten before the next step.
+        if (attempt > 0 || server.alive()) {
+          throw e;
+        }
+        // It died since the last step: the next attempt starts it again.
+      } catch (IllegalArgumentException e) {
+        throw new StepException(StepException.Kind.BAD_SPEC, "the sandbox runtime refuses this step's settings: " + e.getMessage());
       }
+    }
+    SandboxRuntimeServer used = server;
+    long id = wrap.id();
+    Runnable cleanup = () -> {
+      used.done(id);
+      MountPoints.removeLeftovers(workspace, before);
     };
-    return new Sandbox.Wrapped(command(settings, argv), hostEnvironment(outside, sockets), cleanup);
+    return new Sandbox.Wrapped(List.of("/bin/sh", "-c", wrap.line()), hostEnvironment(outside, server.sockets()), cleanup);
   }
 
-  /** {@code node <cli.js> --settings <file> -- <argv…>}. */
-  private List<String> command(Path settings, List<String> argv) {
-    List<String> line = new ArrayList<>(List.of(node, cli.toString(), "--settings", settings.toString(), "--"));
-    line.addAll(argv);
-    return line;
+  /** The step's settings, as {@code srt}'s settings file would hold them. */
+  private Map<String, Object> settings(Map<String, Object> network, Path sockets, List<Path> denyRead, List<Path> allowRead,
+      List<Path> allowWrite) {
+    List<Path> deny = new ArrayList<>(denyRead);
+    deny.add(Path.of("/tmp"));
+    List<Path> read = new ArrayList<>(allowRead);
+    read.add(sockets);
+    read.add(cli.getParent().getParent());
+    Map<String, Object> filesystem = new LinkedHashMap<>();
+    filesystem.put("denyRead", strings(deny));
+    filesystem.put("allowRead", strings(read));
+    filesystem.put("allowWrite", strings(allowWrite));
+    filesystem.put("denyWrite", List.of());
+    Map<String, Object> settings = new LinkedHashMap<>();
+    settings.put("network", network);
+    settings.put("filesystem", filesystem);
+    return settings;
+  }
+
+  /**
+   * The running server of {@code network}'s policy, started when there is none or it died; ends
+   * the idle ones used longest ago past {@link #MAX_SERVERS}.
+   */
+  private synchronized SandboxRuntimeServer server(Map<String, Object> network, Map<String, String> outside) throws IOException {
+    String key = JSON.writeValueAsString(network);
+    SandboxRuntimeServer server = servers.get(key);
+    if (server != null && server.alive()) {
+      return server;
+    }
+    if (server != null) {
+      servers.remove(key).close();
+    }
+    var idle = servers.entrySet().iterator();
+    while (servers.size() >= MAX_SERVERS && idle.hasNext()) {
+      SandboxRuntimeServer old = idle.next().getValue();
+      if (old.active() == 0) {
+        idle.remove();
+        old.close();
+      }
+    }
+    Path sockets = Files.createTempDirectory("durable-loops-srt-");
+    try {
+      server = new SandboxRuntimeServer(node, cli.getParent().getParent(), network, hostEnvironment(outside, sockets), sockets);
+    } catch (IOException e) {
+      GitWorkspace.deleteTree(sockets);
+      throw e;
+    }
+    servers.put(key, server);
+    return server;
+  }
+
+  /** Ends every server. */
+  synchronized void close() {
+    servers.values().forEach(SandboxRuntimeServer::close);
+    servers.clear();
   }
 
   /** What {@code srt} itself needs: the worker's fixed environment, and where to put its sockets. */
@@ -209,21 +313,6 @@ final class SandboxRuntime {
     // The sandbox's TMPDIR: its /tmp, a tmpfs of its own.
     env.put("CLAUDE_CODE_TMPDIR", "/tmp");
     return env;
-  }
-
-  static void writeSettings(Path file, List<String> domains, List<String> deniedRanges, List<Path> denyRead, List<Path> allowRead,
-      List<Path> allowWrite) throws IOException {
-    Map<String, Object> network = new LinkedHashMap<>();
-    network.put("allowedDomains", domains);
-    network.put("deniedDomains", List.of());
-    network.put("deniedResolvedAddresses", deniedRanges);
-    Map<String, Object> filesystem = new LinkedHashMap<>();
-    filesystem.put("denyRead", strings(denyRead));
-    filesystem.put("allowRead", strings(allowRead));
-    filesystem.put("allowWrite", strings(allowWrite));
-    filesystem.put("denyWrite", List.of());
-    Files.createDirectories(file.getParent());
-    Files.writeString(file, JSON.writeValueAsString(Map.of("network", network, "filesystem", filesystem)));
   }
 
   private static List<String> strings(List<Path> paths) {

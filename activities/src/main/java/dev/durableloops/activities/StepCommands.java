@@ -67,7 +67,7 @@ final class StepCommands {
     Map<String, String> env = StepVariables.of(policy, ctx, ws, extra);
     Path logFile = paths.log(ctx.loopId(), ctx.iteration(), name);
     Sandbox sandbox = policy.sandbox();
-    // The step's settings and own /tmp are written in the loop's directory, hence under the fence.
+    // The step's environment file (and, under bubblewrap alone, its own /tmp) go in the loop's directory, hence under the fence.
     Sandbox.Wrapped wrapped = lease.write("prepare the step's sandbox",
         () -> sandbox.wrap(step.command(), env, ws, paths.loopDir(ctx.loopId()), paths.dataDir(), ctx.sandboxOrDefault()));
     CommandRunner.Run run;

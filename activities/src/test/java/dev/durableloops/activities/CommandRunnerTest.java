@@ -1,6 +1,7 @@
 package dev.durableloops.activities;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
@@ -98,9 +99,13 @@ class CommandRunnerTest {
         .containsExactly("GREETING=hi there");
   }
 
-  private static void waitGone(long pid) throws InterruptedException {
-    for (int i = 0; i < 50 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false); i++) {
-      Thread.sleep(100);
+  /** Waits (at most 5 s) until process {@code pid} is gone; the caller asserts that it is. */
+  private static void waitGone(long pid) {
+    try {
+      await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+          .until(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      // The assertion after it says what is still alive.
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.durableloops.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.jayway.jsonpath.JsonPath;
 import java.io.ByteArrayInputStream;
@@ -116,16 +117,9 @@ class BadInputTest {
     return out.append('"').toString();
   }
 
-  private String awaitStatus(String id, String... statuses) throws Exception {
-    String state = null;
-    for (int i = 0; i < 600; i++) {
-      state = send("GET", "/api/loops/" + id, null).body();
-      if (Set.of(statuses).contains(JsonPath.<String>read(state, "$.status"))) {
-        return state;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError(id + " never reached " + List.of(statuses) + ": " + state);
+  private String awaitStatus(String id, String... statuses) {
+    return await(id + " reaching " + List.of(statuses)).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+        .until(() -> send("GET", "/api/loops/" + id, null).body(), state -> Set.of(statuses).contains(JsonPath.<String>read(state, "$.status")));
   }
 
   @Test

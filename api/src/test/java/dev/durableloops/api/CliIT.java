@@ -1,6 +1,7 @@
 package dev.durableloops.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.durableloops.cli.DurableLoopsCli;
@@ -8,6 +9,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -55,11 +57,8 @@ class CliIT {
       assertThat(started.code()).as(started.err()).isZero();
       assertThat(started.out()).startsWith("started loop-cli\n").contains("web: /loop.html?id=loop-cli");
 
-      String shown = "";
-      for (int i = 0; i < 120 && !shown.contains("awaiting approval"); i++) {
-        shown = run("show", "loop-cli").out();
-        Thread.sleep(250);
-      }
+      String shown = await("loop-cli awaiting approval").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+          .until(() -> run("show", "loop-cli").out(), s -> s.contains("awaiting approval"));
       assertThat(shown).startsWith("loop-cli  AWAITING_APPROVAL").contains("awaiting approval of iteration 1: 1 file changed, +1 -1");
 
       Result approved = run("approve", "loop-cli", "-m", "looks right");

@@ -3,6 +3,7 @@ package dev.durableloops.api;
 import dev.durableloops.workflows.state.Checkpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.jayway.jsonpath.JsonPath;
 import io.temporal.api.enums.v1.EventType;
@@ -70,15 +71,9 @@ class DevServerEndToEndTest {
     return response.body();
   }
 
-  private String awaitStatus(String id, Set<String> statuses) throws Exception {
-    for (int i = 0; i < 1200; i++) {
-      String state = call("GET", "/api/loops/" + id, null);
-      if (statuses.contains(JsonPath.<String>read(state, "$.status"))) {
-        return state;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError(id + " never reached " + statuses);
+  private String awaitStatus(String id, Set<String> statuses) {
+    return await(id + " reaching " + statuses).atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
+        .until(() -> call("GET", "/api/loops/" + id, null), state -> statuses.contains(JsonPath.<String>read(state, "$.status")));
   }
 
   @Test
@@ -110,11 +105,8 @@ class DevServerEndToEndTest {
     assertThat(call("GET", "/api/loops/" + id + "/checkpoints/1/diff", null)).contains("+import unicodedata");
 
     // The loop is listed from visibility with its search attributes (visibility lags a little).
-    String listed = "";
-    for (int i = 0; i < 100 && !listed.contains("SUCCEEDED"); i++) {
-      listed = call("GET", "/api/loops?status=SUCCEEDED", null);
-      Thread.sleep(100);
-    }
+    String listed = await("the loop listed from visibility").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+        .until(() -> call("GET", "/api/loops?status=SUCCEEDED", null), l -> JsonPath.<List<String>>read(l, "$[*].id").contains(id));
     assertThat(JsonPath.<List<String>>read(listed, "$[*].id")).contains(id);
 
     // Temporal's history reads as the loop.

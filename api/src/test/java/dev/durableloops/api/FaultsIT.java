@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Temporal server unreachable while loops run and wait: the dev server is SIGKILLed for
- * {@code durable-loops.fault.outage-seconds} (default 60) while one loop's maker runs and another
+ * {@code durable-loops.fault.outage-seconds} (default 60; the test run sets 20, {@code deploy/faults.sh} 60) while one loop's maker runs and another
  * waits for approval. Meanwhile every API call that needs Temporal answers 503 problem+json (counted
  * in the tally); afterwards the server starts again on its SQLite file, the running loop finishes
  * with its checkpoint, the waiting one takes its decision, and no step is lost. Prints

@@ -113,16 +113,16 @@ class LoopApiTest extends AppTest {
     assertThat(firstEvents).anyMatch(e -> e.endsWith(" state")).anyMatch(e -> e.endsWith(" output"));
     assertThat(first.getResponse().getContentAsString()).contains("started-making");
     // One poller per loop: the second stream gets the very events (same ids) the first got.
-    Thread.sleep(1_500);
-    assertThat(events(first)).containsAll(events(second));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(events(first)).containsAll(events(second)));
 
     // A reconnect with Last-Event-ID gets nothing it has already seen.
     List<String> seen = events(first);
     long lastId = seen.stream().mapToLong(e -> Long.parseLong(e.split(" ")[0])).max().orElseThrow();
     MvcResult resumed = mvc.perform(get("/api/loops/loop-api-live/events").header("Last-Event-ID", Long.toString(lastId)))
         .andExpect(request().asyncStarted()).andReturn();
-    Thread.sleep(1_500);
-    assertThat(events(resumed)).allMatch(e -> Long.parseLong(e.split(" ")[0]) > lastId);
+    // The loop goes on (its make ends, it waits for approval): the resumed stream gets new events only.
+    await().atMost(Duration.ofSeconds(30)).until(() -> !events(resumed).isEmpty());
+    assertThat(events(resumed)).isNotEmpty().allMatch(e -> Long.parseLong(e.split(" ")[0]) > lastId);
 
     await().atMost(Duration.ofSeconds(30)).until(() -> JsonPath.read(state("loop-api-live"), "$.status"), "AWAITING_APPROVAL"::equals);
     mvc.perform(post("/api/loops/loop-api-live/cancel")).andExpect(status().isAccepted());

@@ -1,6 +1,7 @@
 package dev.durableloops.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.jayway.jsonpath.JsonPath;
@@ -91,45 +92,49 @@ class ManyMachinesIT {
     Map<String, Long> movedAfterMillis = new HashMap<>();
     Set<String> lostLoops = new java.util.HashSet<>();
     for (int kill = 1; kill <= KILLS; kill++) {
-      // Kill while makers run: wait until most loops are in their first (8 s) Make.
-      Map<String, String> holder = awaitMakers(api, ids);
-      String victim = holder.values().stream().filter(q -> q != null)
-          .collect(java.util.stream.Collectors.groupingBy(q -> q, java.util.stream.Collectors.counting()))
-          .entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
-      String victimName = victim.substring(victim.indexOf('@') + 1);
       if (kill < KILLS) {
         String fresh = "worker-" + (char) ('a' + started++);
         workers.put(fresh, platform.startMachine(fresh, "worker", Map.of("DURABLE_LOOPS_WORKER_ID", fresh)));
       }
-      // The victim's loops as they stand now: those still in a long Make on it must move.
+      // Kill while makers run: wait until most loops are in a long (8 s) Make, and kill the worker
+      // that runs the most of them; its loops as they stand then are those that must move.
+      String victim = null;
       List<String> victims = new ArrayList<>();
-      for (String id : ids) {
-        String state = api.call("GET", "/api/loops/" + id, null);
-        // Before FIXED_AT every Make takes 8 s, so these cannot finish before the kill.
-        if (victim.equals(JsonPath.read(state, "$.worker")) && "RUNNING".equals(JsonPath.read(state, "$.status"))
-            && JsonPath.<Integer>read(state, "$.iteration") < FIXED_AT) {
-          victims.add(id);
+      long choose = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+      while (victims.isEmpty() && System.nanoTime() < choose) {
+        victim = awaitMakers(api, ids).values().stream()
+            .collect(java.util.stream.Collectors.groupingBy(q -> q, java.util.stream.Collectors.counting()))
+            .entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        for (String id : ids) {
+          String state = api.call("GET", "/api/loops/" + id, null);
+          // Before FIXED_AT every Make takes 8 s, so these cannot finish before the kill.
+          if (victim.equals(JsonPath.read(state, "$.worker")) && "RUNNING".equals(JsonPath.read(state, "$.status"))
+              && JsonPath.<Integer>read(state, "$.iteration") < FIXED_AT) {
+            victims.add(id);
+          }
         }
       }
+      assertThat(victims).as("loops in a long Make on the worker to kill").isNotEmpty();
+      String victimName = victim.substring(victim.indexOf('@') + 1);
       long killedAt = System.nanoTime();
       Platform.kill(workers.remove(victimName));
       lostLoops.addAll(victims);
       // Each of its loops must be served by another worker within the limit.
-      long deadline = killedAt + MOVE_LIMIT.toNanos() + Duration.ofSeconds(60).toNanos();
       Set<String> waiting = new java.util.HashSet<>(victims);
-      while (!waiting.isEmpty() && System.nanoTime() < deadline) {
-        for (String id : List.copyOf(waiting)) {
-          String state = api.call("GET", "/api/loops/" + id, null);
-          String worker = JsonPath.read(state, "$.worker");
-          String status = JsonPath.read(state, "$.status");
-          if ((worker != null && !worker.equals(victim)) || "SUCCEEDED".equals(status)) {
-            movedAfterMillis.put(id, (System.nanoTime() - killedAt) / 1_000_000);
-            waiting.remove(id);
-          }
-        }
-        Thread.sleep(250);
-      }
-      assertThat(waiting).as("loops still on the killed worker " + victim).isEmpty();
+      String killed = victim;
+      await("loops still on the killed worker " + victim).atMost(MOVE_LIMIT.plusSeconds(60)).pollInterval(Duration.ofMillis(250))
+          .until(() -> {
+            for (String id : List.copyOf(waiting)) {
+              String state = api.call("GET", "/api/loops/" + id, null);
+              String worker = JsonPath.read(state, "$.worker");
+              String status = JsonPath.read(state, "$.status");
+              if ((worker != null && !worker.equals(killed)) || "SUCCEEDED".equals(status)) {
+                movedAfterMillis.put(id, (System.nanoTime() - killedAt) / 1_000_000);
+                waiting.remove(id);
+              }
+            }
+            return waiting.isEmpty();
+          });
     }
 
     int checkpoints = 0;
@@ -169,28 +174,26 @@ class ManyMachinesIT {
     assertThat(Duration.ofMillis(slowest)).isLessThan(MOVE_LIMIT);
   }
 
-  /** Waits until most loops run their first Make; answers each loop's worker. */
-  private static Map<String, String> awaitMakers(Platform.App api, List<String> ids) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-    while (true) {
+  /**
+   * Waits until most running loops are in a long Make (an iteration before {@link #FIXED_AT}), at
+   * least one of them, and at most 3 minutes; answers the worker of each loop in such a Make.
+   */
+  private static Map<String, String> awaitMakers(Platform.App api, List<String> ids) {
+    return await("loops in a long Make").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250)).until(() -> {
       Map<String, String> holder = new HashMap<>();
-      int making = 0;
       int running = 0;
       for (String id : ids) {
         String state = api.call("GET", "/api/loops/" + id, null);
-        holder.put(id, JsonPath.read(state, "$.worker"));
-        if ("MAKE".equals(JsonPath.read(state, "$.phase"))) {
-          making++;
+        String worker = JsonPath.read(state, "$.worker");
+        if (worker != null && "MAKE".equals(JsonPath.read(state, "$.phase")) && JsonPath.<Integer>read(state, "$.iteration") < FIXED_AT) {
+          holder.put(id, worker);
         }
         if ("RUNNING".equals(JsonPath.read(state, "$.status"))) {
           running++;
         }
       }
-      if ((running > 0 && making * 2 >= running) || System.nanoTime() > deadline) {
-        return holder;
-      }
-      Thread.sleep(250);
-    }
+      return running > 0 && holder.size() * 2 >= running ? holder : null;
+    }, holder -> holder != null);
   }
 
   private static double median(java.util.Collection<Long> values) {

@@ -1,6 +1,7 @@
 package dev.durableloops.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.jayway.jsonpath.JsonPath;
@@ -34,11 +35,8 @@ class OperationsIT {
       org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
           .until(() -> app.status("GET", "/actuator/health/liveness", null) == 200);
       // Ready once Temporal answers and the worker is seen polling.
-      String ready = null;
-      for (int i = 0; i < 120 && (ready == null || !"UP".equals(JsonPath.read(ready, "$.status"))); i++) {
-        ready = app.send("GET", "/actuator/health/readiness", null).body();
-        Thread.sleep(500);
-      }
+      String ready = await("readiness UP").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+          .until(() -> app.send("GET", "/actuator/health/readiness", null).body(), r -> "UP".equals(JsonPath.read(r, "$.status")));
       assertThat(JsonPath.<String>read(ready, "$.status")).as(ready).isEqualTo("UP");
       assertThat(JsonPath.<String>read(ready, "$.components.temporal.status")).isEqualTo("UP");
 
@@ -64,12 +62,8 @@ class OperationsIT {
 
       // Temporal gone: not ready (503), still alive.
       Platform.kill(platform.server);
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      int readiness = 200;
-      while (readiness == 200 && System.nanoTime() < deadline) {
-        readiness = app.status("GET", "/actuator/health/readiness", null);
-        Thread.sleep(500);
-      }
+      int readiness = await("readiness down").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+          .until(() -> app.status("GET", "/actuator/health/readiness", null), r -> r != 200);
       assertThat(readiness).isEqualTo(503);
       assertThat(app.status("GET", "/actuator/health/liveness", null)).isEqualTo(200);
     }

@@ -241,20 +241,21 @@ final class Platform implements AutoCloseable {
       return response.body();
     }
 
-    String awaitState(String id, Set<String> statuses, Duration timeout) throws Exception {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      String state = null;
-      while (System.nanoTime() < deadline) {
-        HttpResponse<String> r = send("GET", "/api/loops/" + id, null);
-        if (r.statusCode() == 200) {
-          state = r.body();
-          if (statuses.contains(JsonPath.<String>read(state, "$.status"))) {
-            return state;
-          }
-        }
-        Thread.sleep(200);
+    String awaitState(String id, Set<String> statuses, Duration timeout) {
+      String[] last = {null};
+      try {
+        return org.awaitility.Awaitility.await(id + " reaching " + statuses).atMost(timeout).pollInterval(Duration.ofMillis(200))
+            .until(() -> {
+              HttpResponse<String> r = send("GET", "/api/loops/" + id, null);
+              if (r.statusCode() != 200) {
+                return null;
+              }
+              last[0] = r.body();
+              return statuses.contains(JsonPath.<String>read(last[0], "$.status")) ? last[0] : null;
+            }, state -> state != null);
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        throw new AssertionError(id + " never reached " + statuses + "; last state " + last[0], e);
       }
-      throw new AssertionError(id + " never reached " + statuses + "; last state " + state);
     }
   }
 }

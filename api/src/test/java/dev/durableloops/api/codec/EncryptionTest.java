@@ -6,6 +6,7 @@ import dev.durableloops.api.TestServerSearchAttributes;
 
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
@@ -22,6 +23,7 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.payload.codec.PayloadCodecException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -68,12 +70,9 @@ class EncryptionTest {
              "make": {"command": "echo fixed > a.txt"}, "checks": [{"name": "t", "command": "grep -q fixed a.txt"}]}
             """.formatted(goal, repo)))
         .andExpect(status().isCreated());
-    String status = null;
-    for (int i = 0; i < 300 && !"SUCCEEDED".equals(status); i++) {
-      Thread.sleep(100);
-      status = JsonPath.read(mvc.perform(get("/api/loops/loop-secret")).andReturn().getResponse().getContentAsString(), "$.status");
-    }
-    assertThat(status).isEqualTo("SUCCEEDED");
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(
+        () -> JsonPath.read(mvc.perform(get("/api/loops/loop-secret")).andReturn().getResponse().getContentAsString(), "$.status"),
+        "SUCCEEDED"::equals);
 
     var raw = client.getWorkflowServiceStubs().blockingStub().getWorkflowExecutionHistory(
         GetWorkflowExecutionHistoryRequest.newBuilder().setNamespace(client.getOptions().getNamespace())
