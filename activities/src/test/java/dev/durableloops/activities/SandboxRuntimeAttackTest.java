@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.durableloops.workflows.spec.SandboxSpec;
 import dev.durableloops.workflows.spec.StepSpec;
 import dev.durableloops.workflows.spec.WorkspaceSpec;
-import dev.durableloops.workflows.steps.LoopActivities;
+import dev.durableloops.workflows.steps.WorkspaceActivities;
 import dev.durableloops.workflows.steps.MakeInput;
 import dev.durableloops.workflows.steps.PrepareInput;
 import dev.durableloops.workflows.steps.PrepareResult;
@@ -44,17 +44,17 @@ class SandboxRuntimeAttackTest {
     Path origin = TestRepos.create(tmp.resolve("origin-" + name), Map.of("a.txt", "a\n"));
     if (env == null) {
       env = TestActivityEnvironment.newInstance();
-      env.registerActivitiesImplementations(new LoopActivitiesImpl(tmp.resolve("data"),
-          new CommandPolicy(1 << 20, CommandPolicy.DEFAULT_INHERITED, Map.of(), sandbox), GitStore.under(tmp.resolve("data"))));
+      env.registerActivitiesImplementations(new WorkerActivities(tmp.resolve("data"),
+          new CommandPolicy(1 << 20, CommandPolicy.DEFAULT_INHERITED, Map.of(), sandbox), GitStore.under(tmp.resolve("data"))).all());
     }
-    LoopActivities activities = env.newActivityStub(LoopActivities.class);
+    WorkspaceActivities activities = env.newActivityStub(WorkspaceActivities.class);
     PrepareResult prepared = activities.prepare(new PrepareInput(name, new WorkspaceSpec(origin.toString(), "main"), null));
     return new Object[] {activities, prepared};
   }
 
   /** Runs {@code command} as the maker of {@code loop} with {@code spec}; returns what it wrote. */
   private static String make(Object[] loop, String name, SandboxSpec spec, String command) throws Exception {
-    LoopActivities activities = (LoopActivities) loop[0];
+    WorkspaceActivities activities = (WorkspaceActivities) loop[0];
     PrepareResult prepared = (PrepareResult) loop[1];
     activities.make(new MakeInput(new StepContext(name, 1, "goal", prepared.commit(), Map.of(), List.of(), spec),
         new StepSpec("(" + command + ") > .loop/out.txt 2>&1", "PT1M")));
