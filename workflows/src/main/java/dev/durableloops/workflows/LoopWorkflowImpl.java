@@ -187,7 +187,7 @@ public class LoopWorkflowImpl extends LoopMessages {
 
     phase(Phase.MAKE);
     MakeResult made = at(n + spec.make().command(), spec.make().timeoutDuration().plus(STEP_MARGIN), true)
-        .make(new MakeInput(atHead, spec.make()));
+        .make(new MakeInput(atHead, spec.make().step()));
     state.spent(made.costUsd(), made.tokens());
 
     phase(Phase.CHECK);

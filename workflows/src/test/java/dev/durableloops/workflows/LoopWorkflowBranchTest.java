@@ -97,7 +97,7 @@ class LoopWorkflowBranchTest {
 
   private static LoopSpec withDeliver(LoopSpec s, DeliverSpec deliver) {
     return new LoopSpec(s.name(), s.goal(), s.workspace(), s.discover(), s.plan(), s.make(), s.checks(), s.review(), s.reflect(), s.gate(),
-        s.caps(), s.env(), s.passEnv(), deliver, s.notifications(), s.sandbox());
+        s.caps(), s.env(), s.passEnv(), deliver, s.notifications(), s.sandbox(), s.fanOut());
   }
 
   @Test
@@ -142,7 +142,7 @@ class LoopWorkflowBranchTest {
     WorkflowClient client = start(activities);
     LoopSpec base = spec(new GateSpec(Approval.ON_PASS, "PT1H", ApprovalTimeoutAction.REJECT), null, null);
     LoopSpec spec = new LoopSpec(base.name(), base.goal(), base.workspace(), null, null, base.make(), base.checks(), null, null, base.gate(),
-        null, null, null, null, new NotifySpec(List.of("https://hooks.example/loops"), 0.5), null);
+        null, null, null, null, new NotifySpec(List.of("https://hooks.example/loops"), 0.5), null, null);
     LoopWorkflow loop = loop(client, "loop-calls", new LoopInput(spec));
     awaitStatus(loop, LoopStatus.AWAITING_APPROVAL);
     await().atMost(Duration.ofSeconds(10)).until(() -> activities.notified.size() == 1);

@@ -50,7 +50,7 @@ class LoopForks {
     LoopSpec spec = source.spec();
     String name = request.name() != null ? request.name() : truncate(spec.name() + "-fork", 40).replace("…", "");
     LoopSpec forked = new LoopSpec(name, spec.goal(), spec.workspace(), spec.discover(), spec.plan(), spec.make(), spec.checks(),
-        spec.review(), spec.reflect(), spec.gate(), spec.caps(), spec.env(), spec.passEnv(), spec.deliver(), spec.notifications(), spec.sandbox());
+        spec.review(), spec.reflect(), spec.gate(), spec.caps(), spec.env(), spec.passEnv(), spec.deliver(), spec.notifications(), spec.sandbox(), spec.fanOut());
     return starter.start(forked, normalized -> LoopInput.forked(normalized, seed));
   }
 

@@ -1,5 +1,6 @@
 package dev.durableloops.workflows.spec;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.durableloops.workflows.LoopWorkflow;
 
 import jakarta.validation.Valid;
@@ -24,7 +25,8 @@ import java.util.Map;
  *     output means no work is left and the loop succeeds
  * @param plan optional command that writes the prompt to {@code LOOP_PROMPT_FILE}; default: a
  *     prompt composed from goal, task, reflections, notes and the last evidence
- * @param make the maker: the agent command that changes the code (required)
+ * @param make the maker: the agent command that changes the code, and how many attempts at once
+ *     (required)
  * @param checks the checkers, run in order against every attempt (at least one)
  * @param review optional second agent judging the attempt; exit 0 approves
  * @param reflect optional command whose stdout replaces the built-in Reflexion note
@@ -46,6 +48,8 @@ import java.util.Map;
  *     {@link NotifySpec#DEFAULT}
  * @param sandbox how commands are confined (network, allowed destinations, writable paths); default
  *     {@link SandboxSpec#DEFAULT}
+ * @param fanOut run the backlog's tasks as child loops landing through a merge queue (needs
+ *     {@code discover}); absent: one task at a time in this loop
  */
 public record LoopSpec(
     @NotBlank
@@ -56,7 +60,7 @@ public record LoopSpec(
     @NotNull @Valid WorkspaceSpec workspace,
     @Valid StepSpec discover,
     @Valid StepSpec plan,
-    @NotNull @Valid StepSpec make,
+    @NotNull @Valid MakeSpec make,
     @NotEmpty @Size(max = 20) List<@NotNull @Valid CheckSpec> checks,
     @Valid StepSpec review,
     @Valid StepSpec reflect,
@@ -69,13 +73,24 @@ public record LoopSpec(
         List<@Pattern(regexp = "(?!LOOP_)[A-Z_][A-Z0-9_]{0,63}", message = "must be an environment variable name [A-Z_][A-Z0-9_]*, not LOOP_*") String> passEnv,
     @Valid DeliverSpec deliver,
     @Valid NotifySpec notifications,
-    @Valid SandboxSpec sandbox) {
+    @Valid SandboxSpec sandbox,
+    @JsonInclude(JsonInclude.Include.NON_NULL) @Valid FanOutSpec fanOut) {
 
-  /** A spec with no extra environment. */
+  /** A spec with no extra environment, one attempt per iteration and no fan-out. */
   public LoopSpec(
       String name, String goal, WorkspaceSpec workspace, StepSpec discover, StepSpec plan, StepSpec make,
       List<CheckSpec> checks, StepSpec review, StepSpec reflect, GateSpec gate, Caps caps) {
-    this(name, goal, workspace, discover, plan, make, checks, review, reflect, gate, caps, null, null, null, null, null);
+    this(name, goal, workspace, discover, plan, MakeSpec.of(make), checks, review, reflect, gate, caps, null, null, null, null, null,
+        null);
+  }
+
+  /** A spec with one attempt per iteration and no fan-out (the shape before fleets). */
+  public LoopSpec(
+      String name, String goal, WorkspaceSpec workspace, StepSpec discover, StepSpec plan, StepSpec make,
+      List<CheckSpec> checks, StepSpec review, StepSpec reflect, GateSpec gate, Caps caps, Map<String, String> env,
+      List<String> passEnv, DeliverSpec deliver, NotifySpec notifications, SandboxSpec sandbox) {
+    this(name, goal, workspace, discover, plan, MakeSpec.of(make), checks, review, reflect, gate, caps, env, passEnv, deliver,
+        notifications, sandbox, null);
   }
 
   /**
@@ -100,6 +115,7 @@ public record LoopSpec(
         passEnv == null ? List.of() : passEnv,
         deliver == null ? DeliverSpec.DEFAULT : deliver.normalized(),
         notifications == null ? NotifySpec.DEFAULT : notifications.normalized(),
-        sandbox == null ? SandboxSpec.DEFAULT : sandbox.normalized());
+        sandbox == null ? SandboxSpec.DEFAULT : sandbox.normalized(),
+        fanOut == null ? null : fanOut.normalized());
   }
 }
