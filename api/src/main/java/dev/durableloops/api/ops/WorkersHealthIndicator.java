@@ -6,8 +6,14 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.stereotype.Component;
 
 /**
- * Readiness: whether a worker polls the loop task queue ({@link WorkerProbe}). {@code DOWN} when
- * none has polled within 75 s, {@code UNKNOWN} when Temporal could not say.
+ * Reports whether a worker polls the loop task queue ({@link WorkerProbe}), shown under
+ * {@code /actuator/health} as {@code workers}. Always {@code UP}: this process serves whether or not a
+ * worker is up (decisions and notes fall back to Signals), so the fleet's state is a detail, not this
+ * process's health, and it can neither fail readiness nor turn the aggregate {@code DOWN}.
+ *
+ * <p>Details: {@code availability} ({@code UP} a worker polled within 75 s, {@code DOWN} none did,
+ * {@code UNKNOWN} Temporal could not say), {@code polling} ({@code true}/{@code false}; absent when
+ * unknown) and {@code taskQueue}.
  */
 @Component("workers")
 class WorkersHealthIndicator implements HealthIndicator {
@@ -21,11 +27,10 @@ class WorkersHealthIndicator implements HealthIndicator {
   @Override
   public Health health() {
     WorkerProbe.Availability availability = probe.availability();
-    Health.Builder health = switch (availability) {
-      case UP -> Health.up();
-      case DOWN -> Health.down();
-      case UNKNOWN -> Health.unknown();
-    };
+    Health.Builder health = Health.up().withDetail("availability", availability.name());
+    if (availability != WorkerProbe.Availability.UNKNOWN) {
+      health.withDetail("polling", availability == WorkerProbe.Availability.UP);
+    }
     return health.withDetail("taskQueue", probe.taskQueue()).build();
   }
 }
