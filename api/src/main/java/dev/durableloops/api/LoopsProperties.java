@@ -72,6 +72,7 @@ import org.springframework.util.unit.DataSize;
  *     {@code DURABLE_LOOPS_GRANT_KEY}, at least 16 bytes); default: made on first use in
  *     {@code <dataDir>/grant-key}, owner-only. Processes that do not share the data directory must
  *     share this key.
+ * @param worker how the worker stops ({@code durable-loops.worker.*})
  */
 @ConfigurationProperties("durable-loops")
 public record LoopsProperties(
@@ -99,7 +100,8 @@ public record LoopsProperties(
     Path temporalCaFile,
     @DefaultValue({}) List<String> passableEnv,
     @DefaultValue({}) Map<String, SpecRules.SecretGrant> secretGrants,
-    String grantKey) {
+    String grantKey,
+    @DefaultValue WorkerSettings worker) {
 
   /**
    * The spec policy of these settings ({@link SpecRules}): the data directory (made here when missing,
@@ -175,6 +177,17 @@ public record LoopsProperties(
    */
   public record Notify(@DefaultValue({}) List<String> webhooks, String secret, @DefaultValue("http://127.0.0.1:8080") String webUrl) {}
 
+
+  /**
+   * How a worker process stops ({@code durable-loops.worker.*}).
+   *
+   * @param drainTimeout how long a worker asked to stop (SIGTERM) lets its running steps finish: it
+   *     stops polling at once, waits up to this long, then stops the steps still running, which
+   *     Temporal retries on another worker; default 30 s ({@code DURABLE_LOOPS_DRAIN_TIMEOUT}). A
+   *     platform's stop grace (Kubernetes {@code terminationGracePeriodSeconds}, Compose
+   *     {@code stop_grace_period}) must exceed it, or the process is killed before the drain ends.
+   */
+  public record WorkerSettings(@DefaultValue("30s") java.time.Duration drainTimeout) {}
 
   /**
    * A named API token.

@@ -91,6 +91,11 @@ class DeploymentFilesTest {
       assertThat((List<String>) service.get("volumes")).as(app + " mounts the git store")
           .contains("git-store:" + Path.of(store).getParent());
     }
+    // A stopping worker drains its running steps: Compose waits longer than the drain before SIGKILL.
+    Map<String, Object> worker = services.get("worker");
+    assertThat(java.time.Duration.parse("PT" + ((String) worker.get("stop_grace_period")).toUpperCase(Locale.ROOT)))
+        .isGreaterThan(java.time.Duration.parse("PT" + ((String) ((Map<String, Object>) worker.get("environment"))
+            .get("DURABLE_LOOPS_DRAIN_TIMEOUT")).toUpperCase(Locale.ROOT)));
     assertThat((List<String>) services.get("api").get("ports")).contains("8080:8080");
     assertThat(((Map<String, Object>) services.get("api").get("build")).get("dockerfile")).isEqualTo("deploy/Dockerfile");
   }
@@ -125,6 +130,13 @@ class DeploymentFilesTest {
       assertThat((List<Map<String, Object>>) container.get("volumeMounts")).extracting(m -> m.get("name") + ":" + m.get("mountPath"))
           .contains("git-store:" + storeDir, "data:/data");
     }
+    // A stopping worker pod drains its running steps: the kubelet waits longer than the drain.
+    Map<String, Object> workerPod = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) byKind
+        .get("StatefulSet/durable-loops-worker").get("spec")).get("template")).get("spec");
+    String drain = ((List<Map<String, Object>>) ((List<Map<String, Object>>) workerPod.get("containers")).get(0).get("env")).stream()
+        .filter(e -> "DURABLE_LOOPS_DRAIN_TIMEOUT".equals(e.get("name"))).map(e -> (String) e.get("value")).findFirst().orElseThrow();
+    assertThat(java.time.Duration.ofSeconds((Integer) workerPod.get("terminationGracePeriodSeconds")))
+        .isGreaterThan(java.time.Duration.parse("PT" + drain.toUpperCase(Locale.ROOT)));
     Map<String, Object> api = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) byKind.get("Deployment/durable-loops-api")
         .get("spec")).get("template")).get("spec");
     assertThat(((List<Map<String, Object>>) ((List<Map<String, Object>>) api.get("containers")).get(0).get("ports")).get(0).get("containerPort"))

@@ -44,11 +44,26 @@ class WorkerConfiguration {
    */
   static final java.time.Duration HEARTBEAT_THROTTLE = java.time.Duration.ofSeconds(1);
 
-  /** The same heartbeat throttle for the workers the starter builds (the shared task queue). */
+  /**
+   * The same heartbeat throttle for the workers the starter builds (the shared task queue), and
+   * heartbeats allowed while the worker drains: without that the SDK fails a heartbeat sent during
+   * shutdown, which the command runner takes for a cancellation and kills the step.
+   */
   @Bean
   io.temporal.spring.boot.WorkerOptionsCustomizer heartbeatThrottle() {
     return (builder, workerName, taskQueue) -> builder.setMaxHeartbeatThrottleInterval(HEARTBEAT_THROTTLE)
-        .setDefaultHeartbeatThrottleInterval(HEARTBEAT_THROTTLE);
+        .setDefaultHeartbeatThrottleInterval(HEARTBEAT_THROTTLE)
+        .setAllowActivityHeartbeatDuringShutdown(true);
+  }
+
+  /**
+   * Drains the workers on shutdown ({@link WorkerDrain}), {@code durable-loops.worker.drain-timeout}.
+   * Not in the {@code api} profile, which runs no worker.
+   */
+  @Bean
+  @ConditionalOnProperty(name = "spring.temporal.start-workers", havingValue = "true", matchIfMissing = true)
+  WorkerDrain workerDrain(WorkerFactory factory, LoopsProperties properties) {
+    return new WorkerDrain(factory, properties.worker().drainTimeout());
   }
 
   /** This worker's own task queue. */
@@ -121,6 +136,7 @@ class WorkerConfiguration {
         .setMaxConcurrentActivityTaskPollers(capacity.activityTaskPollers())
         .setMaxHeartbeatThrottleInterval(HEARTBEAT_THROTTLE)
         .setDefaultHeartbeatThrottleInterval(HEARTBEAT_THROTTLE)
+        .setAllowActivityHeartbeatDuringShutdown(true)
         .build());
     worker.registerActivitiesImplementations(activities.all());
     log.info("this worker's own task queue is {}", hostQueue.name());

@@ -37,7 +37,7 @@ class SpecPolicyTest {
     Path data = tmp.resolve("not-yet/data");
     SpecPolicy policy = new SpecPolicy(new LoopsProperties(data, "q", "http://ui", false, "t", List.of(), List.of(), List.of("https"),
         DataSize.ofKilobytes(256), DataSize.ofMegabytes(64), List.of("PATH"), Map.of(), null, null,
-        new LoopsProperties.Capacity(2000, 200, 1200, 8, 8), List.of(), null, "roles", null, null, null, List.of(), Map.of(), null));
+        new LoopsProperties.Capacity(2000, 200, 1200, 8, 8), List.of(), null, "roles", null, null, null, List.of(), Map.of(), null, null));
     Path repo = Files.createDirectories(data.resolve("examples/repo"));
     assertThatCode(() -> policy.check(spec(repo))).doesNotThrowAnyException();
     Path outside = Files.createDirectories(tmp.resolve("elsewhere"));
@@ -65,6 +65,6 @@ class SpecPolicyTest {
         DataSize.ofKilobytes(256), DataSize.ofMegabytes(64), List.of("PATH"), Map.of(), null, null,
         new LoopsProperties.Capacity(2000, 200, 1200, 8, 8), List.of(), null, "roles", null,
         new LoopsProperties.Confinement(dev.durableloops.activities.Sandbox.Mode.NONE, List.of(), 0, List.of(), false, null, writableRoots,
-            List.of()), null, List.of(), Map.of(), null));
+            List.of()), null, List.of(), Map.of(), null, null));
   }
 }

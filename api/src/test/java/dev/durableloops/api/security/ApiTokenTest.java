@@ -21,7 +21,7 @@ class ApiTokenTest {
   private LoopsProperties properties(String token) {
     return new LoopsProperties(tmp, "q", "http://ui", false, token, List.of(), List.of(), List.of("https"),
         DataSize.ofKilobytes(256), DataSize.ofMegabytes(64), List.of("PATH"), Map.of(), null, null,
-        new LoopsProperties.Capacity(2000, 200, 1200, 8, 8), List.of(), null, "roles", null, null, null, List.of(), Map.of(), null);
+        new LoopsProperties.Capacity(2000, 200, 1200, 8, 8), List.of(), null, "roles", null, null, null, List.of(), Map.of(), null, null);
   }
 
   @Test
