@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,8 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
  * A worker that gets SIGTERM mid-Make drains (issue 22, item 3): the packaged app stops taking
  * steps, lets the running Make finish and report over a live connection, answers the API while it
  * drains, and exits without a stack trace in its log; the loop goes on on the other worker without
- * running the Make again. About 26 s (two app starts and a loop), so in the default run.
+ * running the Make again.
  */
+@Tag("long") // two app starts and a loop: 26 to 42 s here; deploy/long-tests.sh and CI run it
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class WorkerDrainIT {
 
