@@ -11,27 +11,25 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * Posts loop events to webhooks: JSON with a Slack-compatible {@code text}, the structured fields
  * and the loop's web link; never the API token or a secret (configured secret values are replaced
- * in every text). Headers: {@code X-Durable-Loops-Event}, {@code X-Durable-Loops-Delivery} (the
- * same for every retry of one event, for receivers that deduplicate) and, with a configured secret,
- * {@code X-Durable-Loops-Signature: sha256=<hex HMAC-SHA256 of the body>} (GitHub's webhook
- * convention).
+ * in every text). Headers: {@code X-Durable-Loops-Event}, {@code webhook-id} and
+ * {@code X-Durable-Loops-Delivery} (both the same for every retry of one event, for receivers that
+ * deduplicate), {@code webhook-timestamp} (Unix seconds of this attempt) and, with a configured
+ * secret, {@code webhook-signature} per the Standard Webhooks scheme ({@link WebhookSignature}), and
+ * for receivers not yet moved over {@code X-Durable-Loops-Signature: sha256=<hex HMAC-SHA256 of the
+ * body>} (GitHub's convention; deprecated, it carries no timestamp so it can be replayed).
  *
  * <p>A webhook that does not answer 2xx within 10 s fails the attempt (Temporal retries it with
  * backoff); the webhooks already reached are kept in the heartbeat details, so a retry posts only to
@@ -47,17 +45,27 @@ final class Notifier {
   private final NotifyConfig config;
   private final Redaction redaction;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+  private final WebhookSignature signature;
 
+  /**
+   * @throws IllegalArgumentException when the secret has the {@code whsec_} prefix but is not base64
+   */
   Notifier(NotifyConfig config, Redaction redaction) {
     this.config = config;
     this.redaction = redaction;
+    this.signature = signed(config) ? new WebhookSignature(config.secret()) : null;
+  }
+
+  private static boolean signed(NotifyConfig config) {
+    return config.secret() != null && !config.secret().isBlank();
   }
 
   /**
    * Where the workers send events and how they sign them.
    *
    * @param webhooks URLs every loop's events go to (besides the spec's)
-   * @param secret the HMAC key, or {@code null} to send unsigned
+   * @param secret the HMAC key ({@code whsec_<base64>}, or any text taken as its UTF-8 bytes), or
+   *     {@code null} to send unsigned
    * @param webUrl the app's address for links, e.g. {@code http://127.0.0.1:8080}
    */
   record NotifyConfig(List<String> webhooks, String secret, String webUrl) {
@@ -108,8 +116,14 @@ final class Notifier {
         .header("User-Agent", "durable-loops")
         .header("X-Durable-Loops-Event", event)
         .header("X-Durable-Loops-Delivery", delivery)
+        .header("webhook-id", delivery)
         .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-    if (config.secret() != null && !config.secret().isBlank()) {
+    // Each attempt is stamped and signed anew, so a receiver's tolerance window (5 min in the
+    // scheme's libraries) rejects a captured request replayed later.
+    long timestamp = Instant.now().getEpochSecond();
+    request.header("webhook-timestamp", Long.toString(timestamp));
+    if (signature != null) {
+      request.header("webhook-signature", signature.sign(delivery, timestamp, body));
       request.header("X-Durable-Loops-Signature", "sha256=" + hmac(config.secret(), body));
     }
     try {
@@ -158,15 +172,9 @@ final class Notifier {
     }
   }
 
-  /** Hex HMAC-SHA256 of {@code body} with {@code secret}. */
+  /** Hex HMAC-SHA256 of {@code body} with the UTF-8 bytes of {@code secret} (the deprecated header). */
   static String hmac(String secret, byte[] body) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-      return HexFormat.of().formatHex(mac.doFinal(body));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 is not available", e);
-    }
+    return WebhookSignature.legacyHex(secret, body);
   }
 
   private static ActivityExecutionContext context() {

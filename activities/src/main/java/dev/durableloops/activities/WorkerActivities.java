@@ -38,7 +38,7 @@ public final class WorkerActivities {
    * Activities that also send notifications.
    *
    * @param webhooks URLs every loop's events go to, besides each spec's own
-   * @param secret HMAC-SHA256 key of the {@code X-Durable-Loops-Signature} header, or {@code null}
+   * @param secret the webhook signing key (Standard Webhooks; {@code whsec_<base64>} or text), or {@code null}
    * @param webUrl the app's address for the links in events
    */
   public WorkerActivities(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer,

@@ -27,6 +27,8 @@ import io.temporal.worker.Worker;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -112,6 +114,81 @@ class NotifyTest {
     assertThat(event.headers().get("X-durable-loops-signature"))
         .containsExactly("sha256=" + Notifier.hmac("hook-secret", event.body().getBytes(StandardCharsets.UTF_8)));
     assertThat(event.body()).doesNotContain("hook-secret").doesNotContain("s3cr3t");
+    // Standard Webhooks: a receiver holding the secret in the scheme's form checks it, and the id
+    // is the one delivery id every retry shares.
+    String receiverSecret = "whsec_" + Base64.getEncoder().encodeToString("hook-secret".getBytes(StandardCharsets.UTF_8));
+    assertThat(first(event.headers(), "webhook-id")).isEqualTo(first(event.headers(), "X-durable-loops-delivery"))
+        .startsWith("loop-notify/");
+    assertThat(StandardWebhooksReceiver.verify(receiverSecret, event.headers(), event.body().getBytes(StandardCharsets.UTF_8),
+        Instant.now())).isEqualTo("verified");
+  }
+
+  @Test
+  void aWhsecSecretSignsPerStandardWebhooksAndAReplayLaterIsRejected() throws Exception {
+    List<Received> received = new CopyOnWriteArrayList<>();
+    receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext("/hook", exchange -> {
+      received.add(new Received(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8), exchange.getRequestHeaders()));
+      exchange.sendResponseHeaders(204, -1);
+      exchange.close();
+    });
+    receiver.start();
+    // The example secret of the scheme's specification.
+    String secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    Notifier notifier = new Notifier(new Notifier.NotifyConfig(
+        List.of("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook"), secret, "http://loops.example"), new Redaction(Map.of()));
+    Instant sent = Instant.now();
+    notifier.send(new dev.durableloops.workflows.steps.NotifyInput("ended", "loop-x", "goal", "SUCCEEDED", 1, "done", null, null,
+        List.of()));
+
+    assertThat(received).hasSize(1);
+    Received event = received.get(0);
+    byte[] body = event.body().getBytes(StandardCharsets.UTF_8);
+    long timestamp = Long.parseLong(first(event.headers(), "webhook-timestamp"));
+    assertThat(timestamp).isBetween(sent.getEpochSecond() - 1, Instant.now().getEpochSecond());
+    assertThat(first(event.headers(), "webhook-signature")).startsWith("v1,");
+    assertThat(StandardWebhooksReceiver.verify(secret, event.headers(), body, Instant.now())).isEqualTo("verified");
+    // The same request replayed ten minutes later falls outside the tolerance; a fresh timestamp
+    // on it does not match the signature, and neither does another body.
+    assertThat(StandardWebhooksReceiver.verify(secret, event.headers(), body, Instant.now().plusSeconds(600))).isEqualTo("too old or new");
+    Map<String, List<String>> restamped = new java.util.HashMap<>(Map.of("webhook-id", event.headers().get("webhook-id"),
+        "webhook-signature", event.headers().get("webhook-signature"), "webhook-timestamp", List.of(Long.toString(timestamp + 600))));
+    assertThat(StandardWebhooksReceiver.verify(secret, restamped, body, Instant.now().plusSeconds(600))).isEqualTo("bad signature");
+    assertThat(StandardWebhooksReceiver.verify(secret, event.headers(), "{}".getBytes(StandardCharsets.UTF_8), Instant.now()))
+        .isEqualTo("bad signature");
+  }
+
+  /** The first value of header {@code name}, matched without regard to case; {@code null} when absent. */
+  static String first(Map<String, List<String>> headers, String name) {
+    return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name)).map(e -> e.getValue().get(0)).findFirst()
+        .orElse(null);
+  }
+
+  /**
+   * A receiver written from the Standard Webhooks specification alone (not from the sender's code):
+   * the signed content is {@code <webhook-id>.<webhook-timestamp>.<body>}, HMAC-SHA256 keyed with the
+   * base64 after {@code whsec_}; {@code webhook-signature} is a space-separated list of
+   * {@code v1,<base64>}; timestamps more than 5 minutes off are refused.
+   */
+  static final class StandardWebhooksReceiver {
+    static String verify(String secret, Map<String, List<String>> headers, byte[] body, Instant now) throws Exception {
+      String id = first(headers, "webhook-id");
+      long timestamp = Long.parseLong(first(headers, "webhook-timestamp"));
+      if (Math.abs(now.getEpochSecond() - timestamp) > 300) {
+        return "too old or new";
+      }
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new javax.crypto.spec.SecretKeySpec(Base64.getDecoder().decode(secret.substring("whsec_".length())), "HmacSHA256"));
+      byte[] expected = mac.doFinal((id + "." + timestamp + "." + new String(body, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
+      for (String candidate : first(headers, "webhook-signature").split(" ")) {
+        String[] parts = candidate.split(",", 2);
+        if (parts.length == 2 && parts[0].equals("v1")
+            && java.security.MessageDigest.isEqual(Base64.getDecoder().decode(parts[1]), expected)) {
+          return "verified";
+        }
+      }
+      return "bad signature";
+    }
   }
 
   @Test

@@ -171,8 +171,11 @@ public record LoopsProperties(
    * Where every loop's events go ({@code durable-loops.notifications.*}), besides each spec's own webhooks.
    *
    * @param webhooks URLs that get every loop's events (approval needed, approval reminder, ended)
-   * @param secret key of the {@code X-Durable-Loops-Signature: sha256=<HMAC-SHA256 of the body>}
-   *     header; unsigned without one
+   * @param secret key webhooks are signed with per the Standard Webhooks scheme ({@code webhook-id},
+   *     {@code webhook-timestamp}, {@code webhook-signature}; docs/spec.md, "Notifications"):
+   *     {@code whsec_<base64>}, or any other text taken as its UTF-8 bytes; it also keys the
+   *     deprecated {@code X-Durable-Loops-Signature: sha256=<hex HMAC-SHA256 of the body>} header.
+   *     Default none: unsigned
    * @param webUrl the app's address for the links in events; default {@code http://127.0.0.1:8080}
    */
   public record Notify(@DefaultValue({}) List<String> webhooks, String secret, @DefaultValue("http://127.0.0.1:8080") String webUrl) {}
