@@ -86,6 +86,16 @@ class LoopApiTest extends AppTest {
   }
 
   @Test
+  void attemptsThatDisagreeWithTheVariantsAreAProblemNamingMakeAttempts() throws Exception {
+    String spec = spec("api-attempts", "true").replace("\"timeout\": \"PT1M\"}",
+        "\"timeout\": \"PT1M\", \"attempts\": 3, \"variants\": [{\"name\": \"a\", \"command\": \"true\"}, {\"command\": \"true\"}]}");
+    mvc.perform(post("/api/loops").contentType(MediaType.APPLICATION_JSON).content(spec))
+        .andExpect(status().isBadRequest())
+        .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
+        .andExpect(jsonPath("$.errors[0].field").value("make.attempts"));
+  }
+
+  @Test
   void unknownLoopsAre404() throws Exception {
     mvc.perform(get("/api/loops/loop-nope"))
         .andExpect(status().isNotFound())
