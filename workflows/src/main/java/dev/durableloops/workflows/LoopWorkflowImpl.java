@@ -231,7 +231,7 @@ public class LoopWorkflowImpl extends LoopMessages {
     String humanComment = null;
     if (verdict == Verdict.ASK_HUMAN) {
       phase(Phase.APPROVAL);
-      notifications.approvalNeeded(iteration, approvals);
+      notifications.approvalNeeded(iteration, approvals, attempts == null ? null : attempts.report());
       Approvals.Outcome answer = approvals.await(state, made, gated, spec.gate(), caps.caps().maxDuration(), this::publish,
           attempts == null ? null : attempts.choices());
       verdict = answer.verdict();

@@ -217,6 +217,16 @@ class LoopController {
     return diffs.attempt(id, n);
   }
 
+  /**
+   * The diff of attempt K of iteration N (an iteration of several attempts, {@code make.attempts})
+   * against the checkpoint it started from, as {@code text/x-diff}.
+   */
+  @Operation(summary = "The diff of attempt K of iteration N (best-of-N) against the checkpoint it started from, from the git store")
+  @GetMapping(path = "/{id}/attempts/{n}/{k}/diff", produces = "text/x-diff")
+  String attemptDiff(@PathVariable String id, @PathVariable int n, @PathVariable int k) {
+    return diffs.attempt(id, n, k);
+  }
+
   /** The names of the loop's step logs (e.g. {@code iter-0003-make.log}), from the git store. */
   @Operation(summary = "The names of the loop's step logs, from the git store")
   @GetMapping("/{id}/logs")
