@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.durableloops.workflows.ForkSeed;
 import dev.durableloops.workflows.LoopInput;
 import dev.durableloops.workflows.LoopOutcome;
 import dev.durableloops.workflows.LoopSearchAttributes;
@@ -137,6 +138,22 @@ class AttemptsWorkflowTest {
       assertThat(storeRef("refs/loops/loop-three/attempts/1/" + k)).isEqualTo(report.attempt(k).commit());
     }
     assertThat(Files.readString(DATA.resolve("loops/loop-three/workspace/a.txt"))).isEqualTo("fixed\n");
+
+    // A loser can be forked like a checkpoint: the fork's workspace starts at attempt 3's commit, from the store.
+    ForkSeed seed = loop.attemptForkSeed(1, 3);
+    assertThat(seed.commit()).isEqualTo(report.attempt(3).commit());
+    assertThat(seed.checkpoint()).isZero();
+    assertThat(seed.reflections()).last().extracting(r -> r.text()).asString()
+        .contains("attempt 3 (v3) of iteration 1").contains("not from the attempt kept then (2: only attempt passing every required check)");
+    LoopSpec single = new LoopSpec("t", "Make it pass", spec.workspace(), null, null, new dev.durableloops.workflows.spec.StepSpec("echo fixed > a.txt", "PT1M"),
+        spec.checks(), null, null, null, new Caps(1, "P1D", null, 3));
+    LoopWorkflow fork = client.newWorkflowStub(LoopWorkflow.class,
+        WorkflowOptions.newBuilder(options).setWorkflowId("loop-three-fork").build());
+    WorkflowClient.start(fork::run, LoopInput.forked(single, seed));
+    assertThat(result(client, "loop-three-fork").status()).isEqualTo(LoopStatus.SUCCEEDED);
+    assertThat(fork.state().carried().checkpoints.get(0).commit()).isNotEqualTo(seed.commit());
+    assertThat(storeRef(fork.state().carried().checkpoints.get(0).commit() + "^")).isEqualTo(seed.commit());
+    assertThatThrownBy(() -> loop.attemptForkSeed(1, 4)).hasStackTraceContaining("no finished attempt 4 of iteration 1");
   }
 
   @Test

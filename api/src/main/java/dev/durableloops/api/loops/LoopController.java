@@ -167,6 +167,16 @@ class LoopController {
     return ResponseEntity.created(URI.create(started.links().get("self"))).body(started);
   }
 
+  /** Starts a new loop from attempt K of best-of-N iteration N of this one (a loser too): 201 like a start. */
+  @Operation(summary = "Start a new loop from attempt K of best-of-N iteration N of this one")
+  @ApiResponse(responseCode = "201", description = "Started; Location is the new loop's URL")
+  @PostMapping(path = "/{id}/attempts/{n}/{k}/fork")
+  ResponseEntity<StartResponse> forkAttempt(@PathVariable String id, @PathVariable int n, @PathVariable int k,
+      @Valid @RequestBody(required = false) AttemptForkRequest request) {
+    StartResponse started = forks.forkAttempt(id, n, k, request == null ? null : request.name());
+    return ResponseEntity.created(URI.create(started.links().get("self"))).body(started);
+  }
+
   /** Pauses the loop before its next iteration: 202. */
   @Operation(summary = "Pause the loop before its next iteration (Signal)")
   @ApiResponse(responseCode = "202", description = "Requested")
