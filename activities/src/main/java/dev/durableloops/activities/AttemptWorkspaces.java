@@ -61,6 +61,17 @@ final class AttemptWorkspaces {
     }
     TrustedGit.check(loop);
     if (TrustedGit.hasGitDirectory(dir)) {
+      // A step may have removed the worker's alternates (a changed one was refused by the check before this):
+      // written again, so the attempt reaches the loop's objects.
+      Path alternates = dir.resolve(".git").resolve("objects").resolve("info").resolve("alternates");
+      if (!java.nio.file.Files.exists(alternates, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        try {
+          Files.createDirectories(alternates.getParent());
+          WorkspaceFiles.replace(alternates, expectedAlternates(dir));
+        } catch (IOException e) {
+          throw new StepException(StepException.Kind.IO, "cannot restore the alternates of " + dir + ": " + e.getMessage(), e);
+        }
+      }
       return;
     }
     // A half-made attempt workspace is thrown away: it holds nothing the store has not got.

@@ -352,10 +352,16 @@ class WorkspaceAttackTest {
         .isEqualTo(ws.resolve(".git/objects").toAbsolutePath() + "\n");
     assertThat(attemptWs.resolve(".git/objects/pack")).isEmptyDirectory();
 
-    ApplicationFailure refused = failure(() -> activities.make(new MakeInput(new StepContext(attempt, 2, "the goal", prepared.commit()),
+    // A maker that removes the file only loses it for itself: the worker writes it again for the next step.
+    MakeResult removed = activities.make(new MakeInput(new StepContext(attempt, 2, "the goal", prepared.commit()),
+        new StepSpec("rm .git/objects/info/alternates; echo other > a.txt", "PT1M")));
+    assertThat(activities.check(new CheckInput(new StepContext(attempt, 2, "the goal", removed.attemptCommit()),
+        List.of(new CheckSpec("unit", "grep -q other a.txt", null, "PT1M", true, null)))).requiredPassed()).isTrue();
+
+    ApplicationFailure refused = failure(() -> activities.make(new MakeInput(new StepContext(attempt, 3, "the goal", prepared.commit()),
         new StepSpec("echo " + data.resolve("store.git/objects") + " > .git/objects/info/alternates; echo again > a.txt", "PT1M"))));
     assertUnsafe(refused, "alternates is not the one the worker wrote");
-    assertThat(failure(() -> activities.check(new CheckInput(new StepContext(attempt, 2, "the goal", prepared.commit()),
+    assertThat(failure(() -> activities.check(new CheckInput(new StepContext(attempt, 3, "the goal", prepared.commit()),
         List.of(new CheckSpec("unit", "true", null, "PT1M", true, null)))))).satisfies(f -> assertUnsafe(f, "alternates"));
   }
 
