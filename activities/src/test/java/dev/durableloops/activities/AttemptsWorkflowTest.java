@@ -177,6 +177,7 @@ class AttemptsWorkflowTest {
     assertThat(smaller.winner()).isEqualTo(2);
     assertThat(smaller.rule()).isEqualTo("smaller diff");
     assertThat(smaller.attempts()).extracting(AttemptReport::linesChanged).containsExactly(4L, 2L);
+    replays(client, "loop-metric");
   }
 
   @Test
@@ -204,6 +205,7 @@ class AttemptsWorkflowTest {
     assertThat(report.winner()).isEqualTo(2);
     assertThat(report.rule()).isEqualTo("chosen by ann instead of attempt 1");
     assertThat(Files.readString(DATA.resolve("loops/loop-choose/workspace/a.txt"))).isEqualTo("fixed\nand more\n");
+    replays(client, "loop-choose");
   }
 
   @Test
@@ -227,5 +229,11 @@ class AttemptsWorkflowTest {
     assertThat(report.attempts().get(2).finished()).isFalse();
     Thread.sleep(1000);
     assertThat(late).doesNotExist();
+    replays(client, "loop-capped");
+  }
+
+  /** The run's history replays against the workflow code: the attempts' threads and cancellations are deterministic. */
+  private static void replays(WorkflowClient client, String id) throws Exception {
+    io.temporal.testing.WorkflowReplayer.replayWorkflowExecution(client.fetchHistory(id), LoopWorkflowImpl.class);
   }
 }
