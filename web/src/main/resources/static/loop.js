@@ -284,10 +284,16 @@ async function renderDecision(state) {
   document.getElementById("decision-summary").textContent =
     `Iteration ${pending.iteration}: ${pending.diffStat}. ` +
     (pending.checksPassed ? "Every required check passed." : "The deterministic gate FAILED; approving is an override.") +
-    (pending.deadline ? ` Decide before ${new Date(pending.deadline).toLocaleString()}.` : " No deadline: the loop is paused until you decide.");
+    (pending.deadline ? ` Decide before ${new Date(pending.deadline).toLocaleString()}.` : " No deadline: the loop is paused until you decide.") +
+    (pending.attempts ? ` Passing attempts: ${pending.attempts.map((a) => `#${a.attempt} (${a.diffStat})`).join(", ")};`
+      + " Approve takes the gate's pick, or choose another below." : "");
+  renderChoices(pending);
   if (shownDiffHash !== pending.diffHash) {
     shownDiffHash = pending.diffHash;
-    await showDiffIn(document.getElementById("decision-diff"), `/attempts/${pending.iteration}/diff`);
+    // Best-of-N: the gate's pick is one of the listed attempts, whose diff lives under its own ref.
+    const pick = (pending.attempts || []).find((a) => a.diffHash === pending.diffHash);
+    await showDiffIn(document.getElementById("decision-diff"),
+      pick ? `/attempts/${pending.iteration}/${pick.attempt}/diff` : `/attempts/${pending.iteration}/diff`);
   }
 }
 
@@ -314,7 +320,7 @@ function renderTimeline(state) {
     el("td", {class: "num"}, r.iteration),
     el("td", {}, r.task || ""),
     el("td", {}, `exit ${r.makerExitCode}`, r.diffStat ? ` · ${r.diffStat}` : "", r.costUsd ? ` · ${usd(r.costUsd)}` : "",
-      r.makerSummary ? el("div", {class: "hint"}, r.makerSummary) : ""),
+      r.makerSummary ? el("div", {class: "hint"}, r.makerSummary) : "", r.selection ? attemptsTable(r.selection) : ""),
     el("td", {}, (r.checks || []).join(" ")),
     el("td", {}, r.verdict),
     el("td", {}, r.reason || ""),
@@ -325,6 +331,22 @@ function renderTimeline(state) {
         temporalLink(loopId, "(history)"))));
   }
   document.getElementById("timeline").replaceChildren(...rows);
+}
+
+/** The attempts of a best-of-N iteration side by side, the kept one marked, and the rule that kept it. */
+function attemptsTable(selection) {
+  const head = el("tr", {}, ...["#", "maker", "checks", "metric", "diff", "cost", ""].map((h) => el("th", {scope: "col"}, h)));
+  const rows = (selection.attempts || []).map((a) => el("tr", {class: a.attempt === selection.winner ? "attempt-winner" : ""},
+    el("td", {class: "num"}, a.attempt === selection.winner ? `${a.attempt} ✓` : a.attempt),
+    el("td", {}, a.variant || ""),
+    el("td", {}, (a.checks || []).join(" ")),
+    el("td", {class: "num"}, a.metric ?? ""),
+    el("td", {}, a.diffStat || ""),
+    el("td", {class: "num"}, a.commit ? usd(a.costUsd || 0) : ""),
+    el("td", {class: "hint"}, a.note || "")));
+  return el("table", {class: "attempts"},
+    el("caption", {}, selection.winner ? `Attempt ${selection.winner} kept: ${selection.rule}` : selection.rule),
+    el("thead", {}, head), el("tbody", {}, ...rows));
 }
 
 function renderEvidence(state) {
@@ -403,11 +425,23 @@ async function fork(n) {
   if (r) location.href = r.links.web;
 }
 
-async function decide(decision) {
+async function decide(decision, choice) {
   if (!current || !current.pendingDecision) return;
   const comment = document.getElementById("decision-comment").value || undefined;
-  const r = await act("POST", "/decision", {decision, diffHash: current.pendingDecision.diffHash, comment, by: "web"});
+  const diffHash = choice ? choice.diffHash : current.pendingDecision.diffHash;
+  const r = await act("POST", "/decision", {decision, diffHash, comment, by: "web", attempt: choice ? choice.attempt : undefined});
   if (r) say(r.message);
+}
+
+/** One "Approve attempt k" button per passing attempt of a best-of-N iteration, each bound to that attempt's diff hash. */
+function renderChoices(pending) {
+  let box = document.getElementById("decision-attempts");
+  if (!box) {
+    box = el("p", {id: "decision-attempts"});
+    document.getElementById("decision-summary").after(box);
+  }
+  box.replaceChildren(...(pending.attempts || []).map((a) =>
+    el("button", {type: "button", onclick: () => decide("APPROVE", a)}, `Approve attempt ${a.attempt} (${a.commit.slice(0, 8)})`)));
 }
 
 let lastEventId = null;

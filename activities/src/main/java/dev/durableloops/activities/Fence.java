@@ -139,7 +139,8 @@ final class Fence {
     }
 
     private Path storeFile() {
-      return storeFences == null ? null : storeFences.resolve(dev.durableloops.workflows.LoopIds.storeName(loopId));
+      // An attempt's fence file sits beside its loop's: the loop's own name is a file there.
+      return storeFences == null ? null : storeFences.resolve(dev.durableloops.workflows.LoopIds.storeName(loopId.replace('/', '~')));
     }
 
     private <T> T locked(Supplier<T> action) {

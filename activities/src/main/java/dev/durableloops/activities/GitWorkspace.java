@@ -1,6 +1,7 @@
 package dev.durableloops.activities;
 
 import dev.durableloops.workflows.spec.WorkspaceSpec;
+import dev.durableloops.workflows.steps.AttemptIds;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,8 +69,15 @@ public final class GitWorkspace {
     return "loops/" + loopId;
   }
 
-  /** The ref of an attempt: {@code refs/loops/<loopId>/attempts/<n>}. */
+  /**
+   * The ref of an attempt: {@code refs/loops/<loopId>/attempts/<n>}; of attempt {@code k} of an
+   * iteration that makes several ({@link AttemptIds}), {@code refs/loops/<loopId>/attempts/<n>/<k>}.
+   */
   static String attemptRef(String loopId, int iteration) {
+    AttemptIds.Attempt attempt = AttemptIds.parse(loopId);
+    if (attempt != null) {
+      return "refs/loops/" + attempt.loopId() + "/attempts/" + iteration + "/" + attempt.number();
+    }
     return "refs/loops/" + loopId + "/attempts/" + iteration;
   }
 

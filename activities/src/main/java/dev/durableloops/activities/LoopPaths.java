@@ -1,11 +1,13 @@
 package dev.durableloops.activities;
 
+import dev.durableloops.workflows.steps.AttemptIds;
 import dev.durableloops.workflows.LoopIds;
 import java.nio.file.Path;
 
 /**
  * The data directory layout: {@code <data>/loops/<loopId>/workspace} (the clone) and
- * {@code <data>/loops/<loopId>/logs/} (step output, one file per iteration and step).
+ * {@code <data>/loops/<loopId>/logs/} (step output, one file per iteration and step); an attempt's
+ * ({@link AttemptIds}) the same under {@code <data>/loops/<loopId>/attempts/<k>/}.
  */
 public final class LoopPaths {
 
@@ -29,6 +31,11 @@ public final class LoopPaths {
    * @throws StepException {@code BAD_ID} when the id could escape the data directory
    */
   public Path loopDir(String loopId) {
+    // An attempt's directory lies inside its loop's ({@link AttemptIds}): loops/<id>/attempts/<k>.
+    AttemptIds.Attempt attempt = AttemptIds.parse(loopId);
+    if (attempt != null) {
+      return loopDir(attempt.loopId()).resolve("attempts").resolve(Integer.toString(attempt.number()));
+    }
     if (!LoopIds.isWellFormed(loopId) || loopId.contains("..")) {
       throw new StepException(StepException.Kind.BAD_ID, "loop id '" + loopId + "' is not usable as a directory name");
     }

@@ -145,6 +145,8 @@ final class Notifier {
     String text = switch (in.event()) {
       case "approval-needed" -> "⏳ " + in.loopId() + " waits for your approval of iteration " + in.iteration()
           + (in.diffStat() == null ? "" : " (" + in.diffStat() + ")")
+          + (in.selection() == null || in.selection().winner() == null ? ""
+              : "; attempt " + in.selection().winner() + " of " + in.selection().attempts().size() + " kept: " + in.selection().rule())
           + (in.deadline() == null ? "" : "; decide before " + in.deadline()) + ". " + link;
       case "approval-reminder" -> "⏰ " + in.loopId() + " still waits for approval of iteration " + in.iteration()
           + (in.deadline() == null ? "" : "; it times out at " + in.deadline()) + ". " + link;
@@ -163,6 +165,15 @@ final class Notifier {
     event.put("reason", redaction.apply(in.reason()));
     event.put("diffStat", redaction.apply(in.diffStat()));
     event.put("deadline", in.deadline());
+    if (in.selection() != null) {
+      // Best-of-N: every attempt side by side and the rule that picked the one awaiting approval.
+      // The attempts' notes and stats came from steps' output: redacted as the other texts are.
+      try {
+        event.put("selection", JSON.readTree(redaction.apply(JSON.writeValueAsString(in.selection()))));
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalStateException("cannot write the selection report as JSON", e);
+      }
+    }
     event.put("link", link);
     event.put("at", Instant.now().toString());
     try {

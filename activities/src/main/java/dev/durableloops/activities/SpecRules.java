@@ -30,6 +30,7 @@ import java.util.regex.Pattern;
  *       of the allowed roots (the data directory and {@code durable-loops.allowed-roots}); {@code ..}
  *       segments and {@code file:} URLs are refused;
  *   <li>a remote repository must use an allowed scheme and name an allowed host;
+ *   <li>{@code make.attempts}, when {@code make.variants} are given too, must equal their number;
  *   <li>the base branch must be a plain ref name; check names must be unique, metric patterns must
  *       compile; commands and env values hold no NUL;
  *   <li>{@code passEnv} may name neither a platform variable ({@link #platformVariable}) nor
@@ -138,6 +139,7 @@ public final class SpecRules {
   public void check(LoopSpec spec, Collection<String> roles) {
     noNul("goal", spec.goal());
     noNul("make.command", spec.make().command());
+    checkAttempts(spec.make());
     for (int i = 0; i < spec.checks().size(); i++) {
       noNul("checks[" + i + "].command", spec.checks().get(i).command());
     }
@@ -174,6 +176,24 @@ public final class SpecRules {
     checkPassEnv(spec.passEnv());
     checkWritable(spec.sandbox() == null ? List.of() : spec.sandbox().normalized().writable());
     checkSecrets(spec, roles == null ? Set.of() : roles);
+  }
+
+  /**
+   * {@code make.attempts} and {@code make.variants} given together must agree: one attempt per
+   * variant. Each variant's command holds no NUL.
+   */
+  private static void checkAttempts(dev.durableloops.workflows.spec.MakeSpec make) {
+    if (make.variants() == null) {
+      return;
+    }
+    for (int i = 0; i < make.variants().size(); i++) {
+      var variant = make.variants().get(i);
+      noNul("make.variants[" + i + "].command", variant == null ? null : variant.command());
+    }
+    if (make.attempts() != null && make.attempts() != make.variants().size()) {
+      throw new SpecRefusedException("make.attempts", "is " + make.attempts() + " but make.variants names "
+          + make.variants().size() + " makers; give one attempt per variant, or leave attempts out");
+    }
   }
 
   /** Each {@code sandbox.writable} path must lie under one of the worker's writable roots (by name; the worker resolves links). */

@@ -51,7 +51,9 @@ import org.eclipse.jgit.util.ProcessResult;
  *       {@code .git} that is a symbolic link or a file (a {@code gitdir:} redirect), any symbolic
  *       link inside {@code .git} (JGit would write refs, reflogs and objects through it or read
  *       another repository's objects), a {@code commondir} file and {@code objects/info/alternates}
- *       or {@code http-alternates} (objects from elsewhere could enter an attempt commit). Git never
+ *       or {@code http-alternates} (objects from elsewhere could enter an attempt commit) — except,
+ *       in an attempt's workspace, the one alternates file the worker wrote
+ *       ({@link AttemptWorkspaces}) with exactly the content it wrote. Git never
  *       makes any of these in a clone of its own, so finding one is proof of tampering: the step
  *       fails with {@link StepException.Kind#UNSAFE_WORKSPACE} naming the path. So does a reflog
  *       ({@code logs/…}) with more than one name: JGit appends to reflogs in place, so a hard link
@@ -181,11 +183,23 @@ final class TrustedGit {
     if (!attributes.isDirectory()) {
       throw unsafe(workTree, gitDir, "is not a directory (a 'gitdir:' file redirects git elsewhere)");
     }
+    String alternates = AttemptWorkspaces.expectedAlternates(workTree);
     for (String redirect : REDIRECTS) {
       Path file = gitDir.resolve(redirect);
-      if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-        throw unsafe(workTree, file, "exists: it would let git read another repository's objects or refs");
+      if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+        continue;
       }
+      // An attempt's workspace borrows its loop clone's objects through the one file the worker wrote.
+      if (alternates != null && redirect.equals("objects/info/alternates")) {
+        if (!AttemptWorkspaces.holds(file, alternates)) {
+          throw unsafe(workTree, file, "is not the one the worker wrote (naming " + alternates.strip()
+              + "): it would let git read another repository's objects");
+        }
+        // Git follows the clone's own alternates in turn: the clone must be one the worker trusts.
+        check(AttemptWorkspaces.loopWorkspace(workTree), false);
+        continue;
+      }
+      throw unsafe(workTree, file, "exists: it would let git read another repository's objects or refs");
     }
     try {
       Path objects = gitDir.resolve("objects");

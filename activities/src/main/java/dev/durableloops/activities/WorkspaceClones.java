@@ -1,5 +1,6 @@
 package dev.durableloops.activities;
 
+import dev.durableloops.workflows.steps.AttemptIds;
 import dev.durableloops.workflows.spec.WorkspaceSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -61,10 +62,20 @@ final class WorkspaceClones {
    * so the caller can reconcile it to any commit the store holds. Only the fence's owner repairs (here and in
    * {@link GitWorkspace#reconcile}, which removes stale locks), after every process of the loop was killed.
    *
+   * <p>An attempt's workspace ({@link AttemptIds}) is made on its first open ({@link AttemptWorkspaces}).
+   *
    * @throws StepException {@code COMMIT_MISSING} when the loop never had a workspace on this worker
    */
   Git open(String loopId) throws IOException {
     Path dir = paths.workspace(loopId);
+    if (AttemptIds.parse(loopId) != null) {
+      // An attempt's workspace is made, never cloned: it borrows the loop clone's objects.
+      TrustedGit.check(dir);
+      AttemptWorkspaces.ensure(dir);
+      Git git = TrustedGit.open(dir, null);
+      excludeLoopDir(git.getRepository());
+      return git;
+    }
     if (TrustedGit.hasGitDirectory(dir)) {
       try {
         Git git = TrustedGit.open(dir, origin(loopId));

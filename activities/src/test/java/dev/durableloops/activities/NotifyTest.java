@@ -201,4 +201,24 @@ class NotifyTest {
     assertThat(json.get("diffStat").asText()).isEqualTo("1 file changed [secret:token]");
     assertThat(new String(body, StandardCharsets.UTF_8)).doesNotContain("s3cr3t");
   }
+
+  @Test
+  void anApprovalOfABestOfNIterationCarriesItsSelectionReport() throws Exception {
+    Notifier notifier = new Notifier(new Notifier.NotifyConfig(List.of(), null, "http://loops.example"),
+        new Redaction(Map.of("token", "s3cr3t-value")));
+    var attempts = List.of(
+        new dev.durableloops.workflows.state.AttemptReport(1, "claude", "c1", "refs/loops/loop-x/attempts/1/1", "h1",
+            "1 file changed, +1 -0", 1, 0, List.of("tests:PASS"), true, null, 0.5, null),
+        new dev.durableloops.workflows.state.AttemptReport(2, "codex", "c2", "refs/loops/loop-x/attempts/1/2", "h2",
+            "1 file changed, +1 -0", 1, 1, List.of("tests:FAIL"), false, null, 0.2, "required checks failed: s3cr3t-value"));
+    byte[] body = notifier.body(new dev.durableloops.workflows.steps.NotifyInput("approval-needed", "loop-x", "goal",
+        "AWAITING_APPROVAL", 1, null, "1 file changed, +1 -0", null, List.of(),
+        new dev.durableloops.workflows.state.SelectionReport(1, "only attempt passing every required check", attempts)));
+    JsonNode json = new ObjectMapper().readTree(body);
+    assertThat(json.get("selection").get("winner").asInt()).isEqualTo(1);
+    assertThat(json.get("selection").get("rule").asText()).isEqualTo("only attempt passing every required check");
+    assertThat(json.get("selection").get("attempts").get(1).get("variant").asText()).isEqualTo("codex");
+    assertThat(json.get("text").asText()).contains("attempt 1 of 2 kept: only attempt passing every required check");
+    assertThat(new String(body, StandardCharsets.UTF_8)).doesNotContain("s3cr3t");
+  }
 }

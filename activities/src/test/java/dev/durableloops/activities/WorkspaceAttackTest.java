@@ -340,6 +340,32 @@ class WorkspaceAttackTest {
   }
 
   @Test
+  @DisplayName("an attempt's maker rewrites the alternates the worker wrote in its workspace, to borrow another repository's objects")
+  void attemptAlternatesRewritten() throws Exception {
+    String attempt = dev.durableloops.workflows.steps.AttemptIds.of(LOOP, 2);
+    StepContext ctx = new StepContext(attempt, 1, "the goal", prepared.commit());
+    MakeResult fair = activities.make(new MakeInput(ctx, new StepSpec("echo changed > a.txt", "PT1M")));
+    assertThat(fair.attemptRef()).isEqualTo("refs/loops/" + LOOP + "/attempts/1/2");
+    assertThat(git(data.resolve("store.git"), "rev-parse", fair.attemptRef()).strip()).isEqualTo(fair.attemptCommit());
+    Path attemptWs = data.resolve("loops").resolve(LOOP).resolve("attempts/2/workspace");
+    assertThat(Files.readString(attemptWs.resolve(".git/objects/info/alternates")))
+        .isEqualTo(ws.resolve(".git/objects").toAbsolutePath() + "\n");
+    assertThat(attemptWs.resolve(".git/objects/pack")).isEmptyDirectory();
+
+    // A maker that removes the file only loses it for itself: the worker writes it again for the next step.
+    MakeResult removed = activities.make(new MakeInput(new StepContext(attempt, 2, "the goal", prepared.commit()),
+        new StepSpec("rm .git/objects/info/alternates; echo other > a.txt", "PT1M")));
+    assertThat(activities.check(new CheckInput(new StepContext(attempt, 2, "the goal", removed.attemptCommit()),
+        List.of(new CheckSpec("unit", "grep -q other a.txt", null, "PT1M", true, null)))).requiredPassed()).isTrue();
+
+    ApplicationFailure refused = failure(() -> activities.make(new MakeInput(new StepContext(attempt, 3, "the goal", prepared.commit()),
+        new StepSpec("echo " + data.resolve("store.git/objects") + " > .git/objects/info/alternates; echo again > a.txt", "PT1M"))));
+    assertUnsafe(refused, "alternates is not the one the worker wrote");
+    assertThat(failure(() -> activities.check(new CheckInput(new StepContext(attempt, 3, "the goal", prepared.commit()),
+        List.of(new CheckSpec("unit", "true", null, "PT1M", true, null)))))).satisfies(f -> assertUnsafe(f, "alternates"));
+  }
+
+  @Test
   @DisplayName("a maker points .git/commondir at another repository")
   void commondir() throws Exception {
     ApplicationFailure refused = failure(() -> make(1, prepared.commit(), "echo " + data.resolve("store.git") + " > .git/commondir"));

@@ -86,6 +86,45 @@ class LoopApiTest extends AppTest {
   }
 
   @Test
+  void attemptsThatDisagreeWithTheVariantsAreAProblemNamingMakeAttempts() throws Exception {
+    String spec = spec("api-attempts", "true").replace("\"timeout\": \"PT1M\"}",
+        "\"timeout\": \"PT1M\", \"attempts\": 3, \"variants\": [{\"name\": \"a\", \"command\": \"true\"}, {\"command\": \"true\"}]}");
+    mvc.perform(post("/api/loops").contentType(MediaType.APPLICATION_JSON).content(spec))
+        .andExpect(status().isBadRequest())
+        .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
+        .andExpect(jsonPath("$.errors[0].field").value("make.attempts"));
+  }
+
+  @Test
+  void aBestOfNIterationShowsItsAttemptsAndAPersonApprovesAnotherThanTheGatesPick() throws Exception {
+    String spec = spec("api-best", "true").replace("\"timeout\": \"PT1M\"}", "\"timeout\": \"PT1M\", \"variants\": ["
+        + "{\"name\": \"short\", \"command\": \"echo fixed > a.txt\"}, "
+        + "{\"name\": \"long\", \"command\": \"printf 'fixed\\\\nmore\\\\n' > a.txt\"}]}");
+    mvc.perform(post("/api/loops").contentType(MediaType.APPLICATION_JSON).content(spec)).andExpect(status().isCreated());
+    String waiting = await().atMost(Duration.ofSeconds(30)).until(() -> state("loop-api-best"),
+        s -> "AWAITING_APPROVAL".equals(JsonPath.read(s, "$.status")));
+    assertThat(JsonPath.<List<Integer>>read(waiting, "$.pendingDecision.attempts[*].attempt")).containsExactly(1, 2);
+    String second = JsonPath.read(waiting, "$.pendingDecision.attempts[1].diffHash");
+    String diff = mvc.perform(get("/api/loops/loop-api-best/attempts/1/2/diff"))
+        .andExpect(status().isOk()).andReturn().getResponse().getContentAsString();
+    assertThat(diff).contains("+more");
+    assertThat(sha256(diff)).isEqualTo(second);
+    mvc.perform(post("/api/loops/loop-api-best/decision").contentType(MediaType.APPLICATION_JSON)
+            .content("{\"decision\": \"APPROVE\", \"diffHash\": \"" + second + "\", \"attempt\": 2}"))
+        .andExpect(status().isOk());
+    await().atMost(Duration.ofSeconds(30)).until(() -> state("loop-api-best"), s -> "SUCCEEDED".equals(JsonPath.read(s, "$.status")));
+    mvc.perform(get("/api/loops/loop-api-best"))
+        .andExpect(jsonPath("$.iterations[0].selection.winner").value(2))
+        .andExpect(jsonPath("$.iterations[0].selection.rule").value("chosen by api-token instead of attempt 1"))
+        .andExpect(jsonPath("$.iterations[0].selection.attempts[0].variant").value("short"));
+    mvc.perform(post("/api/loops/loop-api-best/attempts/1/1/fork").contentType(MediaType.APPLICATION_JSON)
+            .content("{\"name\": \"api-best-loser\"}"))
+        .andExpect(status().isCreated())
+        .andExpect(jsonPath("$.id").value("loop-api-best-loser"));
+    mvc.perform(post("/api/loops/loop-api-best-loser/cancel")).andExpect(status().isAccepted());
+  }
+
+  @Test
   void unknownLoopsAre404() throws Exception {
     mvc.perform(get("/api/loops/loop-nope"))
         .andExpect(status().isNotFound())

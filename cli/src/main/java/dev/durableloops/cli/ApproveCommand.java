@@ -21,8 +21,12 @@ final class ApproveCommand implements Callable<Integer> {
   @Option(names = "--no-diff", description = "do not print the diff first")
   boolean noDiff;
 
+  @Option(names = "--attempt", paramLabel = "K",
+      description = "in a best-of-N iteration, approve passing attempt K instead of the gate's pick")
+  Integer attempt;
+
   @Override
   public Integer call() {
-    return Decide.decide(cli, id, "APPROVE", comment, noDiff);
+    return Decide.decide(cli, id, "APPROVE", comment, noDiff, attempt);
   }
 }

@@ -9,16 +9,51 @@ final class Decide {
   private Decide() {}
 
   static int decide(DurableLoopsCli cli, String id, String decision, String comment, boolean noDiff) {
+    return decide(cli, id, decision, comment, noDiff, null);
+  }
+
+  /**
+   * The decision, on {@code attempt} of a best-of-N iteration when given (one of the passing attempts
+   * the pending decision lists), else on the gate's pick.
+   */
+  static int decide(DurableLoopsCli cli, String id, String decision, String comment, boolean noDiff, Integer attempt) {
     ApiClient api = cli.client();
     JsonNode pending = api.get("/api/loops/" + id).get("pendingDecision");
     if (pending == null || pending.isNull()) {
       cli.out().println(id + " has no pending decision");
       return 1;
     }
-    if (!noDiff) {
-      cli.out().print(api.text("GET", "/api/loops/" + id + "/attempts/" + Render.text(pending, "iteration") + "/diff", null));
+    String iteration = Render.text(pending, "iteration");
+    String diffHash = Render.text(pending, "diffHash");
+    String diffPath = "/api/loops/" + id + "/attempts/" + iteration + "/diff";
+    if (attempt != null) {
+      JsonNode chosen = null;
+      for (JsonNode c : pending.path("attempts")) {
+        if (c.path("attempt").asInt() == attempt) {
+          chosen = c;
+        }
+      }
+      if (chosen == null) {
+        cli.out().println("iteration " + iteration + " of " + id + " has no passing attempt " + attempt + " to decide on");
+        return 1;
+      }
+      diffHash = Render.text(chosen, "diffHash");
+      diffPath = "/api/loops/" + id + "/attempts/" + iteration + "/" + attempt + "/diff";
+    } else if (pending.path("attempts").isArray()) {
+      // Best-of-N: the gate's pick is one of the listed attempts; its diff lives under its own ref.
+      for (JsonNode c : pending.path("attempts")) {
+        if (Render.text(c, "diffHash").equals(diffHash)) {
+          diffPath = "/api/loops/" + id + "/attempts/" + iteration + "/" + Render.text(c, "attempt") + "/diff";
+        }
+      }
     }
-    ObjectNode body = ApiClient.JSON.createObjectNode().put("decision", decision).put("diffHash", Render.text(pending, "diffHash"));
+    if (!noDiff) {
+      cli.out().print(api.text("GET", diffPath, null));
+    }
+    ObjectNode body = ApiClient.JSON.createObjectNode().put("decision", decision).put("diffHash", diffHash);
+    if (attempt != null) {
+      body.put("attempt", attempt.intValue());
+    }
     if (comment != null) {
       body.put("comment", comment);
     }

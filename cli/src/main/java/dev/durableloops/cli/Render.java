@@ -34,6 +34,13 @@ final class Render {
     if (pending != null && !pending.isNull()) {
       out.append("  awaiting approval of iteration ").append(text(pending, "iteration")).append(": ").append(text(pending, "diffStat"))
           .append(", diff ").append(text(pending, "diffHash")).append('\n');
+      JsonNode choices = pending.get("attempts");
+      if (choices != null && choices.isArray()) {
+        for (JsonNode c : choices) {
+          out.append("    passing attempt ").append(text(c, "attempt")).append(": ").append(text(c, "diffStat"))
+              .append(", diff ").append(text(c, "diffHash")).append('\n');
+        }
+      }
     }
     JsonNode checkpoints = s.get("checkpoints");
     if (checkpoints != null && checkpoints.isArray()) {
@@ -50,11 +57,37 @@ final class Render {
         JsonNode r = iterations.get(i);
         out.append("  #").append(text(r, "iteration")).append(' ').append(text(r, "verdict")).append("  ").append(text(r, "reason"))
             .append('\n');
+        selection(out, r.get("selection"));
       }
     }
     if (!s.path("live").asBoolean(true)) {
       out.append("  (not live: ").append(text(s, "message")).append(")\n");
     }
     return out.toString();
+  }
+
+  /** The attempts of a best-of-N iteration, one line each, and the rule that kept one. */
+  private static void selection(StringBuilder out, JsonNode selection) {
+    if (selection == null || selection.isNull()) {
+      return;
+    }
+    String winner = text(selection, "winner");
+    out.append("     ").append(winner.isEmpty() ? "" : "attempt " + winner + " kept: ").append(text(selection, "rule")).append('\n');
+    for (JsonNode a : selection.path("attempts")) {
+      out.append("     ").append(text(a, "attempt").equals(winner) ? "* " : "  ").append(text(a, "attempt")).append(' ')
+          .append(text(a, "variant")).append("  ");
+      for (JsonNode c : a.path("checks")) {
+        out.append(c.asString()).append(' ');
+      }
+      if (!text(a, "metric").isEmpty()) {
+        out.append(" metric ").append(text(a, "metric"));
+      }
+      out.append(' ').append(text(a, "diffStat"))
+          .append(String.format(Locale.ROOT, "  $%.2f", a.path("costUsd").asDouble()));
+      if (!text(a, "note").isEmpty()) {
+        out.append("  (").append(text(a, "note")).append(')');
+      }
+      out.append('\n');
+    }
   }
 }

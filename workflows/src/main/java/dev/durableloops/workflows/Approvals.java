@@ -90,6 +90,18 @@ final class Approvals {
     if (pending == null || answer != null) {
       return "no decision is pending" + (lastOutcome == null ? "" : "; the last one was: " + lastOutcome);
     }
+    if (decision.attempt() != null && pending.attempts() != null) {
+      PendingDecision.Choice choice = pending.choice(decision.attempt());
+      if (choice == null) {
+        return "the decision names attempt " + decision.attempt() + " but the attempts of iteration " + pending.iteration()
+            + " that passed the gate are " + pending.attempts().stream().map(c -> Integer.toString(c.attempt())).toList();
+      }
+      if (decision.diffHash() == null || !decision.diffHash().equals(choice.diffHash())) {
+        return "the decision names diff " + decision.diffHash() + " but attempt " + choice.attempt() + " of iteration "
+            + pending.iteration() + " has diff " + choice.diffHash();
+      }
+      return null;
+    }
     if (decision.diffHash() == null || !decision.diffHash().equals(pending.diffHash())) {
       return "the decision names diff " + decision.diffHash() + " but the pending attempt of iteration "
           + pending.iteration() + " has diff " + pending.diffHash();
@@ -134,12 +146,22 @@ final class Approvals {
    * @param publish called whenever the status changes
    */
   Outcome await(LoopProgress state, MakeResult made, GateResult gated, GateSpec gate, String maxDuration, Runnable publish) {
+    return await(state, made, gated, gate, maxDuration, publish, null);
+  }
+
+  /**
+   * {@link #await(LoopProgress, MakeResult, GateResult, GateSpec, String, Runnable)} for an iteration
+   * of several attempts: the pending decision lists {@code choices}, every attempt that passed the
+   * gate, and a decision may approve any of them by its diff hash.
+   */
+  Outcome await(LoopProgress state, MakeResult made, GateResult gated, GateSpec gate, String maxDuration, Runnable publish,
+      java.util.List<PendingDecision.Choice> choices) {
     int iteration = state.iteration();
     Duration timeout = gate.approvalTimeoutDuration();
     Window window = Window.now(state, timeout);
     boolean deadlineFirst = window.deadlineFirst();
     pending = new PendingDecision(
-        iteration, made.attemptCommit(), made.diffHash(), made.diffStat(), gated.passed(), window.deadline());
+        iteration, made.attemptCommit(), made.diffHash(), made.diffStat(), gated.passed(), window.deadline(), choices);
     answer = null;
     long waitStarted = Workflow.currentTimeMillis();
     state.status(LoopStatus.AWAITING_APPROVAL);

@@ -71,6 +71,15 @@ abstract class LoopMessages implements LoopWorkflow {
   }
 
   @Override
+  public ForkSeed attemptForkSeed(int iteration, int attempt) {
+    ForkSeed seed = state.attemptForkSeed(iteration, attempt);
+    if (seed == null) {
+      throw new IllegalArgumentException("loop " + state.loopId() + " has no finished attempt " + attempt + " of iteration " + iteration);
+    }
+    return seed;
+  }
+
+  @Override
   public DecisionResult decide(Decision decision) {
     return approvals.take(decision);
   }

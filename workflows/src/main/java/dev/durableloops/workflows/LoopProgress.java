@@ -369,6 +369,11 @@ final class LoopProgress {
     return Compaction.forkSeed(loopId, kept, number);
   }
 
+  /** What a fork from attempt {@code attempt} of iteration {@code iteration} starts with ({@link AttemptForks#seed}), or {@code null}. */
+  ForkSeed attemptForkSeed(int iteration, int attempt) {
+    return AttemptForks.seed(loopId, kept, iteration, attempt);
+  }
+
   // ---- what steps are told ----
 
   /** What a step at {@code commit} is told of the loop. */

@@ -96,6 +96,16 @@ public interface LoopWorkflow {
   ForkSeed forkSeed(int checkpoint);
 
   /**
+   * What a fork from attempt {@code attempt} of best-of-N iteration {@code iteration} starts with: that
+   * attempt's commit (the gate's pick or a loser), with the reflections, notes of a fork from the
+   * checkpoint it started from and a reflection naming the attempt.
+   *
+   * @throws IllegalArgumentException when the timeline has no such finished attempt
+   */
+  @QueryMethod(name = "attemptForkSeed")
+  ForkSeed attemptForkSeed(int iteration, int attempt);
+
+  /**
    * Moves the loop back to checkpoint N, workflow state and workspace together: the running
    * iteration (if any) is cancelled and its processes killed, the work branch and workspace go to
    * cp-N's commit, later checkpoints are marked rolled back, and a reflection records why.

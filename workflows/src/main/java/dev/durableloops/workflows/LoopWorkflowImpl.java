@@ -185,34 +185,66 @@ public class LoopWorkflowImpl extends LoopMessages {
     at(n + commandOr(spec.plan(), "built-in prompt"), Steps.timeout(spec.plan()), true)
         .plan(new PlanInput(atHead, task, spec.plan(), state.memory()));
 
-    phase(Phase.MAKE);
-    MakeResult made = at(n + spec.make().command(), spec.make().timeoutDuration().plus(STEP_MARGIN), true)
-        .make(new MakeInput(atHead, spec.make().step()));
-    state.spent(made.costUsd(), made.tokens());
+    MakeResult made;
+    CheckResult checked;
+    MetricSpec metric;
+    GateResult gated;
+    Attempts.Outcome attempts = null;
+    if (Attempts.several(spec)) {
+      // Best-of-N: new commands, reached only by specs with several attempts.
+      phase(Phase.MAKE);
+      metric = spec.checks().stream().map(CheckSpec::metric).filter(m -> m != null).findFirst().orElse(null);
+      attempts = new Attempts(spec, state, caps::caps).run(n, task, metric);
+      Attempts.Result kept = attempts.winner();
+      if (kept == null) {
+        state.timeline().record(TimelineRow.event(iteration, Verdict.REJECT, "no attempt finished: " + attempts.report().attempts()
+            .stream().map(a -> "attempt " + a.attempt() + " " + a.note()).toList()).withSelection(attempts.report()));
+        return null;
+      }
+      made = kept.made();
+      checked = kept.checked();
+      state.evidence(checked.evidence());
+      phase(Phase.GATE);
+      gated = kept.gated();
+    } else {
+      phase(Phase.MAKE);
+      made = at(n + spec.make().command(), spec.make().timeoutDuration().plus(STEP_MARGIN), true)
+          .make(new MakeInput(atHead, spec.make().step()));
+      state.spent(made.costUsd(), made.tokens());
 
-    phase(Phase.CHECK);
-    StepContext atAttempt = state.stepContext(spec, made.attemptCommit());
-    Duration checksTimeout = spec.checks().stream().map(CheckSpec::timeoutDuration).reduce(STEP_MARGIN, Duration::plus);
-    CheckResult checked = at(n + String.join(", ", spec.checks().stream().map(CheckSpec::name).toList()), checksTimeout, true)
-        .check(new CheckInput(atAttempt, spec.checks()));
-    state.evidence(checked.evidence());
+      phase(Phase.CHECK);
+      StepContext atAttempt = state.stepContext(spec, made.attemptCommit());
+      Duration checksTimeout = spec.checks().stream().map(CheckSpec::timeoutDuration).reduce(STEP_MARGIN, Duration::plus);
+      checked = at(n + String.join(", ", spec.checks().stream().map(CheckSpec::name).toList()), checksTimeout, true)
+          .check(new CheckInput(atAttempt, spec.checks()));
+      state.evidence(checked.evidence());
 
-    phase(Phase.GATE);
-    MetricSpec metric = spec.checks().stream().map(CheckSpec::metric).filter(m -> m != null).findFirst().orElse(null);
-    GateResult gated = at(n + spec.gate().approval() + (spec.review() == null ? "" : " · review " + spec.review().command()),
-            Steps.timeout(spec.review()), true)
-        .gate(new GateInput(atAttempt, spec.gate(), spec.review(), made, checked, metric, state.bestMetric()));
+      phase(Phase.GATE);
+      metric = spec.checks().stream().map(CheckSpec::metric).filter(m -> m != null).findFirst().orElse(null);
+      gated = at(n + spec.gate().approval() + (spec.review() == null ? "" : " · review " + spec.review().command()),
+              Steps.timeout(spec.review()), true)
+          .gate(new GateInput(atAttempt, spec.gate(), spec.review(), made, checked, metric, state.bestMetric()));
+    }
 
     Verdict verdict = gated.verdict();
     String reason = gated.reason();
     String humanComment = null;
     if (verdict == Verdict.ASK_HUMAN) {
       phase(Phase.APPROVAL);
-      notifications.approvalNeeded(iteration, approvals);
-      Approvals.Outcome answer = approvals.await(state, made, gated, spec.gate(), caps.caps().maxDuration(), this::publish);
+      notifications.approvalNeeded(iteration, approvals, attempts == null ? null : attempts.report());
+      Approvals.Outcome answer = approvals.await(state, made, gated, spec.gate(), caps.caps().maxDuration(), this::publish,
+          attempts == null ? null : attempts.choices());
       verdict = answer.verdict();
       reason = answer.reason();
       humanComment = answer.comment();
+      Integer chosen = answer.decision() == null ? null : answer.decision().attempt();
+      if (attempts != null && chosen != null && !chosen.equals(attempts.report().winner()) && attempts.of(chosen) != null) {
+        // A person approved another passing attempt than the gate's pick: it becomes the iteration's.
+        attempts = attempts.chosen(chosen, answer.decision().by());
+        made = attempts.winner().made();
+        checked = attempts.winner().checked();
+        state.evidence(checked.evidence());
+      }
     }
 
     Integer checkpointNumber = null;
@@ -231,7 +263,8 @@ public class LoopWorkflowImpl extends LoopMessages {
       phase(Phase.DISCARD);
       at(n + "back to " + shortId(state.headCommit()), STEP_MARGIN, false).discard(new DiscardInput(state.loopId(), state.headCommit()));
     }
-    state.timeline().record(TimelineRow.attempt(iteration, task, made, checked, verdict, reason, checkpointNumber));
+    TimelineRow row = TimelineRow.attempt(iteration, task, made, checked, verdict, reason, checkpointNumber);
+    state.timeline().record(attempts == null ? row : row.withSelection(attempts.report()));
     if (rollbacks.isPending()) {
       // A rollback arrived while this iteration finished; it is applied before the next one.
       return null;

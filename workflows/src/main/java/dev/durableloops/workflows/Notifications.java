@@ -3,6 +3,7 @@ package dev.durableloops.workflows;
 import dev.durableloops.workflows.spec.LoopSpec;
 import dev.durableloops.workflows.state.LoopStatus;
 import dev.durableloops.workflows.state.PendingDecision;
+import dev.durableloops.workflows.state.SelectionReport;
 import dev.durableloops.workflows.steps.NotifyInput;
 
 import io.temporal.failure.ActivityFailure;
@@ -27,6 +28,8 @@ final class Notifications {
   private final LoopSpec spec;
   private final LoopProgress state;
   private boolean marked;
+  /** The selection report of the iteration whose approval is announced, or {@code null}. */
+  private SelectionReport selection;
 
   Notifications(LoopSpec spec, LoopProgress state) {
     this.spec = spec;
@@ -48,6 +51,15 @@ final class Notifications {
    * pending, an {@code approval-reminder}.
    */
   void approvalNeeded(int iteration, Approvals approvals) {
+    approvalNeeded(iteration, approvals, null);
+  }
+
+  /**
+   * {@link #approvalNeeded(int, Approvals)} for an iteration of several attempts: the approval events
+   * carry its {@code selection} report.
+   */
+  void approvalNeeded(int iteration, Approvals approvals, SelectionReport selection) {
+    this.selection = selection;
     mark();
     Async.procedure(() -> {
       Workflow.await(() -> approvals.pending() != null);
@@ -83,7 +95,8 @@ final class Notifications {
     try {
       Steps.notifier(event + ": " + summary).announce(new NotifyInput(event, Workflow.getInfo().getWorkflowId(), spec.goal(),
           state.status().name(), pending != null ? pending.iteration() : state.iteration(), reason,
-          pending == null ? null : pending.diffStat(), pending == null ? null : pending.deadline(), spec.notifications().webhooks()));
+          pending == null ? null : pending.diffStat(), pending == null ? null : pending.deadline(), spec.notifications().webhooks(),
+          pending == null || pending.attempts() == null ? null : selection));
     } catch (ActivityFailure e) {
       if (CancellationScope.current().isCancelRequested()) {
         throw e;

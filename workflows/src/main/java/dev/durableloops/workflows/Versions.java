@@ -39,6 +39,12 @@ final class Versions {
   /** {@code resume} on a loop an approval timeout paused waits for the decision again. */
   static final String RESUMABLE_PAUSE = "resumable-approval-pause";
 
+  /**
+   * Best-of-N iterations ({@code make.attempts} above 1): the attempts' steps in their own
+   * workspaces. Reached only by specs that ask for several attempts, which no recorded history has.
+   */
+  static final String ATTEMPTS = "best-of-n-attempts";
+
   /** The one version every marker above is at, and the minimum each supports. */
   static final int CURRENT = 1;
 

@@ -52,7 +52,8 @@ class LoopCommands {
    */
   DecisionResult decide(String id, Decision asSent) {
     // The authenticated caller decides, whatever the body's "by" says.
-    Decision decision = new Decision(asSent.decision(), asSent.diffHash(), redaction.apply(asSent.comment()), caller(asSent.by()));
+    Decision decision = new Decision(asSent.decision(), asSent.diffHash(), redaction.apply(asSent.comment()), caller(asSent.by()),
+        asSent.attempt());
     return updateOrSignal(id, "decision", () -> executions.running(id).decide(decision), "decision", decision);
   }
 

@@ -167,6 +167,16 @@ class LoopController {
     return ResponseEntity.created(URI.create(started.links().get("self"))).body(started);
   }
 
+  /** Starts a new loop from attempt K of best-of-N iteration N of this one (a loser too): 201 like a start. */
+  @Operation(summary = "Start a new loop from attempt K of best-of-N iteration N of this one")
+  @ApiResponse(responseCode = "201", description = "Started; Location is the new loop's URL")
+  @PostMapping(path = "/{id}/attempts/{n}/{k}/fork")
+  ResponseEntity<StartResponse> forkAttempt(@PathVariable String id, @PathVariable int n, @PathVariable int k,
+      @Valid @RequestBody(required = false) AttemptForkRequest request) {
+    StartResponse started = forks.forkAttempt(id, n, k, request == null ? null : request.name());
+    return ResponseEntity.created(URI.create(started.links().get("self"))).body(started);
+  }
+
   /** Pauses the loop before its next iteration: 202. */
   @Operation(summary = "Pause the loop before its next iteration (Signal)")
   @ApiResponse(responseCode = "202", description = "Requested")
@@ -215,6 +225,16 @@ class LoopController {
   @GetMapping(path = "/{id}/attempts/{n}/diff", produces = "text/x-diff")
   String attemptDiff(@PathVariable String id, @PathVariable int n) {
     return diffs.attempt(id, n);
+  }
+
+  /**
+   * The diff of attempt K of iteration N (an iteration of several attempts, {@code make.attempts})
+   * against the checkpoint it started from, as {@code text/x-diff}.
+   */
+  @Operation(summary = "The diff of attempt K of iteration N (best-of-N) against the checkpoint it started from, from the git store")
+  @GetMapping(path = "/{id}/attempts/{n}/{k}/diff", produces = "text/x-diff")
+  String attemptDiff(@PathVariable String id, @PathVariable int n, @PathVariable int k) {
+    return diffs.attempt(id, n, k);
   }
 
   /** The names of the loop's step logs (e.g. {@code iter-0003-make.log}), from the git store. */

@@ -50,6 +50,19 @@ class LoopDiffs {
     return read(name, "refs/loops/" + name + "/attempts/" + n, "attempt of iteration " + n);
   }
 
+  /**
+   * The diff of attempt {@code k} of iteration {@code n}, an iteration that made several attempts,
+   * against the checkpoint it started from ({@code refs/loops/<id>/attempts/<n>/<k>}).
+   *
+   * @throws LoopNotFoundException when the store has no such attempt
+   * @throws StepException {@code STORE_UNAVAILABLE} (503) when the store cannot be read
+   */
+  String attempt(String id, int n, int k) {
+    executions.describe(id);
+    String name = LoopIds.storeName(id);
+    return read(name, "refs/loops/" + name + "/attempts/" + n + "/" + k, "attempt " + k + " of iteration " + n);
+  }
+
   private String read(String id, String ref, String what) {
     try {
       return store.diffWithParent(id, ref).text();

@@ -47,8 +47,30 @@ class LoopForks {
     } catch (WorkflowQueryException e) {
       throw new LoopConflictException(reason(e, "loop " + id + " has no checkpoint " + request.checkpoint()));
     }
+    return start(source, seed, request.name());
+  }
+
+  /**
+   * Starts a fork from attempt {@code k} of best-of-N iteration {@code n}: the gate's pick or a loser.
+   *
+   * @throws LoopConflictException when the source has no such finished attempt
+   * @throws dev.durableloops.api.WorkerUnavailableException when no worker can answer the Query
+   */
+  StartResponse forkAttempt(String id, int n, int k, String name) {
+    LoopWorkflow source = executions.loop(id);
+    workers.require("a fork");
+    ForkSeed seed;
+    try {
+      seed = source.attemptForkSeed(n, k);
+    } catch (WorkflowQueryException e) {
+      throw new LoopConflictException(reason(e, "loop " + id + " has no finished attempt " + k + " of iteration " + n));
+    }
+    return start(source, seed, name);
+  }
+
+  private StartResponse start(LoopWorkflow source, ForkSeed seed, String requestedName) {
     LoopSpec spec = source.spec();
-    String name = request.name() != null ? request.name() : truncate(spec.name() + "-fork", 40).replace("…", "");
+    String name = requestedName != null ? requestedName : truncate(spec.name() + "-fork", 40).replace("…", "");
     LoopSpec forked = new LoopSpec(name, spec.goal(), spec.workspace(), spec.discover(), spec.plan(), spec.make(), spec.checks(),
         spec.review(), spec.reflect(), spec.gate(), spec.caps(), spec.env(), spec.passEnv(), spec.deliver(), spec.notifications(), spec.sandbox(), spec.fanOut());
     return starter.start(forked, normalized -> LoopInput.forked(normalized, seed));

@@ -7,6 +7,8 @@ import dev.durableloops.api.LoopsProperties;
 import dev.durableloops.api.SpecRejectedException;
 import dev.durableloops.workflows.spec.CheckSpec;
 import dev.durableloops.workflows.spec.LoopSpec;
+import dev.durableloops.workflows.spec.MakeSpec;
+import dev.durableloops.workflows.spec.MakeVariant;
 import dev.durableloops.workflows.spec.StepSpec;
 import dev.durableloops.workflows.spec.WorkspaceSpec;
 import java.nio.file.Files;
@@ -66,5 +68,24 @@ class SpecPolicyTest {
         new LoopsProperties.Capacity(2000, 200, 1200, 8, 8), List.of(), null, "roles", null,
         new LoopsProperties.Confinement(dev.durableloops.activities.Sandbox.Mode.NONE, List.of(), 0, List.of(), false, null, writableRoots,
             List.of()), null, List.of(), Map.of(), null, null));
+  }
+
+  @Test
+  void attemptsAndVariantsGivenTogetherMustAgreeElseTheFieldIsNamed() throws Exception {
+    Path data = Files.createDirectories(tmp.resolve("data"));
+    Path repo = Files.createDirectories(data.resolve("repo"));
+    SpecPolicy policy = policy(data, List.of());
+    var variants = List.of(new MakeVariant("claude", "claude -p go"), new MakeVariant("codex", "codex exec go"));
+    assertThatThrownBy(() -> policy.check(spec(repo, new MakeSpec("true", null, 3, variants))))
+        .isInstanceOf(SpecRejectedException.class).hasMessageContaining("make.variants names 2 makers")
+        .extracting(e -> ((SpecRejectedException) e).field()).isEqualTo("make.attempts");
+    assertThatCode(() -> policy.check(spec(repo, new MakeSpec("true", null, 2, variants)))).doesNotThrowAnyException();
+    assertThatCode(() -> policy.check(spec(repo, new MakeSpec("true", null, null, variants)))).doesNotThrowAnyException();
+    assertThatCode(() -> policy.check(spec(repo, new MakeSpec("true", null, 3, null)))).doesNotThrowAnyException();
+  }
+
+  private static LoopSpec spec(Path repository, MakeSpec make) {
+    return new LoopSpec("t", "g", new WorkspaceSpec(repository.toString(), "main"), null, null, make,
+        List.of(new CheckSpec("c", "true", null, null, true, null)), null, null, null, null, null, null, null, null, null, null);
   }
 }

@@ -2,6 +2,7 @@ package dev.durableloops.workflows.state;
 
 import static dev.durableloops.workflows.Texts.truncate;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.durableloops.workflows.steps.CheckResult;
 import dev.durableloops.workflows.steps.MakeResult;
 import java.util.List;
@@ -27,6 +28,8 @@ import java.util.Map;
  *     ({@code discover}, {@code plan}, {@code make}, {@code check}, {@code gate}, {@code approval},
  *     {@code checkpoint}, {@code discard}, {@code reflect}) in the order they ran; empty in rows
  *     recorded before steps were timed
+ * @param selection when the iteration made several attempts: each one side by side and the rule
+ *     that kept this row's attempt; absent (not in the JSON) otherwise
  */
 public record TimelineRow(
     int iteration,
@@ -41,7 +44,16 @@ public record TimelineRow(
     String reason,
     Integer checkpoint,
     Double metric,
-    Map<String, Long> stepMillis) {
+    Map<String, Long> stepMillis,
+    @JsonInclude(JsonInclude.Include.NON_NULL) SelectionReport selection) {
+
+  /** A row without a selection report: an iteration of one attempt, or an event. */
+  public TimelineRow(int iteration, String task, String attemptCommit, String diffStat, int makerExitCode, String makerSummary,
+      double costUsd, List<String> checks, Verdict verdict, String reason, Integer checkpoint, Double metric,
+      Map<String, Long> stepMillis) {
+    this(iteration, task, attemptCommit, diffStat, makerExitCode, makerSummary, costUsd, checks, verdict, reason, checkpoint, metric,
+        stepMillis, null);
+  }
 
   /**
    * A row that is an event of the loop rather than an attempt (a lost worker, a rollback, the
@@ -69,6 +81,12 @@ public record TimelineRow(
   /** This row with {@code millis} as its step times. */
   public TimelineRow withStepMillis(Map<String, Long> millis) {
     return new TimelineRow(iteration, task, attemptCommit, diffStat, makerExitCode, makerSummary, costUsd, checks, verdict,
-        reason, checkpoint, metric, millis);
+        reason, checkpoint, metric, millis, selection);
+  }
+
+  /** This row with the selection report of its iteration's attempts. */
+  public TimelineRow withSelection(SelectionReport report) {
+    return new TimelineRow(iteration, task, attemptCommit, diffStat, makerExitCode, makerSummary, costUsd, checks, verdict,
+        reason, checkpoint, metric, stepMillis, report);
   }
 }

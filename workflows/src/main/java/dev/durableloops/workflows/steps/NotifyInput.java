@@ -1,5 +1,7 @@
 package dev.durableloops.workflows.steps;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.durableloops.workflows.state.SelectionReport;
 import java.util.List;
 
 /**
@@ -15,7 +17,16 @@ import java.util.List;
  * @param diffStat the pending attempt's diff stat (approval events), or {@code null}
  * @param deadline ISO-8601 instant the approval times out, or {@code null}
  * @param webhooks the spec's webhooks (the worker adds its configured ones)
+ * @param selection when the iteration made several attempts (approval events): each attempt and
+ *     the rule that picked the one awaiting approval; else {@code null}, absent from the JSON
  */
 public record NotifyInput(
     String event, String loopId, String goal, String status, int iteration, String reason, String diffStat, String deadline,
-    List<String> webhooks) {}
+    List<String> webhooks, @JsonInclude(JsonInclude.Include.NON_NULL) SelectionReport selection) {
+
+  /** An event without a selection report. */
+  public NotifyInput(String event, String loopId, String goal, String status, int iteration, String reason, String diffStat,
+      String deadline, List<String> webhooks) {
+    this(event, loopId, goal, status, iteration, reason, diffStat, deadline, webhooks, null);
+  }
+}
