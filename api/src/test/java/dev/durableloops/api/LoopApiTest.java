@@ -71,6 +71,16 @@ class LoopApiTest extends AppTest {
   }
 
   @Test
+  void aFanOutWithoutDiscoverIsAProblemNamingFanOut() throws Exception {
+    mvc.perform(post("/api/loops").contentType(MediaType.APPLICATION_JSON)
+            .content(spec("fan", "true").replace("\"gate\"", "\"fanOut\": {\"maxParallel\": 2}, \"gate\"")))
+        .andExpect(status().isBadRequest())
+        .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
+        .andExpect(jsonPath("$.errors[0].field").value("fanOut"))
+        .andExpect(jsonPath("$.errors[0].message").value(org.hamcrest.Matchers.containsString("needs discover")));
+  }
+
+  @Test
   void unknownFieldsWrongTypesAndBrokenJsonAreProblemsToo() throws Exception {
     mvc.perform(post("/api/loops").contentType(MediaType.APPLICATION_JSON).content(spec("x", "true").replace("\"goal\"", "\"gaol\"")))
         .andExpect(status().isBadRequest())
