@@ -157,6 +157,30 @@ class FanOutWorkflowTest {
   }
 
   @Test
+  void eachChildReservesItsCostCapAndAChildThatDoesNotFitIsNotStarted(WorkflowClient client, WorkflowOptions options) throws Exception {
+    Path repo = TestRepos.create(DATA.resolve("origins/budget"), Map.of("a.txt", "todo\n", "b.txt", "todo\n", "c.txt", "todo\n"));
+    String make = maker("printf '{\"summary\":\"did\",\"costUsd\":0.3}' > \"$LOOP_RESULT_FILE\"");
+    LoopSpec spec = spec(repo, discover("a", "b", "c"), make, "true", 2);
+    // 1 USD for the fleet, two at once: each child's cap is 0.50, reserved before it starts.
+    spec = new LoopSpec(spec.name(), spec.goal(), spec.workspace(), spec.discover(), null, spec.make(), spec.checks(), null, null, null,
+        new Caps(10, "P1D", 1.0, 2), null, null, null, null, null, spec.fanOut());
+    LoopWorkflow loop = start(client, options, "loop-fleet-budget", spec);
+    LoopOutcome outcome = client.newUntypedWorkflowStub("loop-fleet-budget").getResult(LoopOutcome.class);
+
+    // After two children spent 0.30 each, a third's 0.50 no longer fits in what is left (0.40): fail closed.
+    assertThat(outcome.status()).as(outcome.stopReason()).isEqualTo(LoopStatus.CAPPED);
+    assertThat(outcome.stopReason()).contains("the fleet's budget has no room for another child");
+    assertThat(outcome.checkpoints()).isEqualTo(2);
+    assertThat(outcome.costUsd()).isEqualTo(0.6, org.assertj.core.data.Offset.offset(1e-9));
+    LoopState state = loop.state();
+    assertThat(state.carried().fleet.reservedUsd).isZero();
+    assertThat(state.carried().fleet.children).hasSize(2)
+        .allSatisfy(c -> assertThat(c.status()).isEqualTo("LANDED"))
+        .allSatisfy(c -> assertThat(c.costUsd()).isEqualTo(0.3, org.assertj.core.data.Offset.offset(1e-9)));
+    assertThat(state.carried().timeline.stream().map(TimelineRow::reason)).anyMatch(r -> r.contains("(reserved 0.50 USD)"));
+  }
+
+  @Test
   void cancellingTheParentCancelsItsChildren(WorkflowClient client, WorkflowOptions options) throws Exception {
     Path repo = TestRepos.create(DATA.resolve("origins/cancel"), Map.of("a.txt", "todo\n", "b.txt", "todo\n"));
     LoopWorkflow loop = start(client, options, "loop-fleet-cancel", spec(repo, discover("a", "b"), "sleep 600", "true", 2));

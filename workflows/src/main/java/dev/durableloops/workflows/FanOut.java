@@ -8,6 +8,7 @@ import static dev.durableloops.workflows.Texts.truncate;
 import dev.durableloops.workflows.spec.CheckSpec;
 import dev.durableloops.workflows.spec.LoopSpec;
 import dev.durableloops.workflows.state.BacklogTask;
+import dev.durableloops.workflows.state.FleetState;
 import dev.durableloops.workflows.state.LoopStatus;
 import dev.durableloops.workflows.state.Phase;
 import dev.durableloops.workflows.state.Reflection;
@@ -21,6 +22,7 @@ import dev.durableloops.workflows.steps.LandResult;
 import dev.durableloops.workflows.steps.Task;
 
 import io.temporal.api.enums.v1.ParentClosePolicy;
+import io.temporal.failure.ActivityFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.ChildWorkflowOptions;
 import io.temporal.workflow.Promise;
@@ -54,6 +56,13 @@ import java.util.function.Consumer;
  * parent has left before it starts and settled with its real cost when it ends; a child that does
  * not fit waits for running ones, and with none running the fleet ends {@code CAPPED} (fail closed).
  *
+ * <p>The parent's own steps ({@code Discover}, {@code Land}) run on the worker holding its
+ * workspace; a lost worker's workspace is prepared again elsewhere and the step repeated
+ * ({@link #onHost}).
+ *
+ * <p>Not yet: continue-as-new of a long fleet's parent, rollback of the parent, {@code onCap: ASK}
+ * for the fleet, and delivery of the landed result through the repository's CAS.
+ *
  * <p>Only a loop with {@code fanOut} comes here, so a loop without one runs its commands as before.
  */
 final class FanOut {
@@ -61,6 +70,7 @@ final class FanOut {
   private final LoopSpec spec;
   private final LoopProgress state;
   private final StartGrant grant;
+  private final Workspaces workspaces;
   private final Consumer<Phase> phase;
   private final Runnable publish;
   private final FleetChildren children;
@@ -70,17 +80,34 @@ final class FanOut {
   /** Bounce reflections per task id, handed to the task's next child. */
   private final Map<String, List<Reflection>> bounces = new HashMap<>();
   private int started;
-  private double reservedUsd;
 
   private record Child(String taskId, String task, String workflowId, double reservedUsd, Promise<LoopOutcome> result) {}
 
-  FanOut(LoopSpec spec, LoopProgress state, StartGrant grant, Consumer<Phase> phase, Runnable publish) {
+  FanOut(LoopSpec spec, LoopProgress state, StartGrant grant, Workspaces workspaces, Consumer<Phase> phase, Runnable publish) {
     this.spec = spec;
     this.state = state;
     this.grant = grant;
+    this.workspaces = workspaces;
     this.phase = phase;
     this.publish = publish;
     this.children = new FleetChildren(spec);
+    if (state.kept().fleet == null) {
+      state.kept().fleet = new FleetState();
+    }
+  }
+
+  private FleetState fleet() {
+    return state.kept().fleet;
+  }
+
+  /** Records what became of child {@code loopId}. */
+  private void child(String loopId, String status, Integer checkpoint, double costUsd) {
+    List<FleetState.Child> all = fleet().children;
+    for (int i = 0; i < all.size(); i++) {
+      if (all.get(i).loopId().equals(loopId)) {
+        all.set(i, new FleetState.Child(loopId, all.get(i).taskId(), status, checkpoint, costUsd));
+      }
+    }
   }
 
   /** Runs the fleet to its end; returns how it ended. */
@@ -109,9 +136,9 @@ final class FanOut {
 
   private List<Task> discover() {
     phase.accept(Phase.DISCOVER);
-    DiscoverResult discovered = Steps.step("fleet · " + commandOr(spec.discover(), "the goal is the task") + " at " + shortId(state.headCommit()),
+    DiscoverResult discovered = onHost(() -> Steps.step("fleet · " + commandOr(spec.discover(), "the goal is the task") + " at " + shortId(state.headCommit()),
             Steps.timeout(spec.discover()), true, state.taskQueue())
-        .discover(new DiscoverInput(state.stepContext(spec, state.headCommit()), spec.discover()));
+        .discover(new DiscoverInput(state.stepContext(spec, state.headCommit()), spec.discover())));
     List<Task> found = discovered.found();
     for (Task t : found) {
       if (task(t.id()) == null) {
@@ -134,7 +161,7 @@ final class FanOut {
       }
       double reserve = children.reservation(state.caps());
       Double max = state.caps().maxCostUsd();
-      if (max != null && state.costUsd() + reservedUsd + reserve > max + 1e-9) {
+      if (max != null && state.costUsd() + fleet().reservedUsd + reserve > max + 1e-9) {
         return;
       }
       start(t, known, reserve);
@@ -155,7 +182,8 @@ final class FanOut {
         .build());
     Promise<LoopOutcome> result = Async.function(stub::run, LoopInput.forked(childSpec, seed).withGrant(grant));
     Workflow.getWorkflowExecution(stub).get();
-    reservedUsd += reserve;
+    fleet().reservedUsd += reserve;
+    fleet().children.add(new FleetState.Child(id, t.id(), "RUNNING", null, 0));
     replace(known.with(BacklogTask.Status.IN_PROGRESS, known.attempts() + 1, null, null));
     running.put(t.id(), new Child(t.id(), t.text(), id, reserve, result));
     state.timeline().record(TimelineRow.event(state.iteration(), Verdict.ACCEPT, "started child " + id + " for task '"
@@ -165,11 +193,11 @@ final class FanOut {
 
   /** Settles an ended child: its cost, then its landing or its bounce. Returns whether it landed. */
   private boolean settle(Child child) {
-    reservedUsd -= child.reservedUsd();
+    fleet().reservedUsd = Math.max(0, fleet().reservedUsd - child.reservedUsd());
     LoopOutcome outcome = child.result().getFailure() == null ? child.result().get() : null;
-    if (outcome != null) {
-      state.spent(outcome.costUsd(), 0);
-    }
+    double cost = outcome == null ? 0 : outcome.costUsd();
+    state.spent(cost, 0);
+    child(child.workflowId(), "FAILED", null, cost);
     if (outcome == null || outcome.status() != LoopStatus.SUCCEEDED || outcome.checkpoints() == 0) {
       String why = outcome == null ? "child " + child.workflowId() + " failed: " + truncate(String.valueOf(child.result().getFailure().getMessage()), 300)
           : "child " + child.workflowId() + " ended " + outcome.status() + " without an accepted change: " + truncate(outcome.stopReason(), 300);
@@ -180,13 +208,14 @@ final class FanOut {
     int number = state.checkpoints().nextNumber();
     List<CheckSpec> required = spec.checks().stream().filter(CheckSpec::requiredOrDefault).toList();
     Duration timeout = required.stream().map(CheckSpec::timeoutDuration).reduce(STEP_MARGIN, Duration::plus);
-    LandResult land = Steps.landing("land " + child.workflowId() + " at " + shortId(outcome.headCommit()) + " onto " + shortId(state.headCommit()),
+    LandResult land = onHost(() -> Steps.landing("land " + child.workflowId() + " at " + shortId(outcome.headCommit()) + " onto " + shortId(state.headCommit()),
             timeout, state.taskQueue())
         .land(new LandInput(state.stepContext(spec, state.headCommit()), LoopIds.storeName(child.workflowId()), outcome.headCommit(),
-            number, child.task(), required));
+            number, child.task(), required)));
     if (land.landed()) {
       state.checkpoints().taken(number, new CheckpointResult(land.head(), land.tag()), null, false, state.now());
       replace(task(child.taskId()).with(BacklogTask.Status.DONE, task(child.taskId()).attempts(), number, null));
+      child(child.workflowId(), "LANDED", number, cost);
       state.timeline().record(TimelineRow.event(state.iteration(), Verdict.ACCEPT, "landed task '" + truncate(child.task(), 200)
           + "' from " + child.workflowId() + " as checkpoint " + number + " (" + shortId(land.head()) + "): " + land.reason()));
       return true;
@@ -202,6 +231,7 @@ final class FanOut {
     if (land.checked() != null && land.checked().failureSignature() != null) {
       note.append(" Failing on the merged result: ").append(truncate(land.checked().failureSignature(), 500)).append('.');
     }
+    child(child.workflowId(), "BOUNCED", null, cost);
     note.append(" Start again from the current head ").append(shortId(state.headCommit())).append(" and keep the landed change.");
     bounce(child, note.toString(), "bounced " + child.workflowId() + ": " + land.reason()
         + (land.conflicts().isEmpty() ? "" : " (" + String.join(", ", land.conflicts()) + ")"));
@@ -236,6 +266,25 @@ final class FanOut {
       return new Stop(LoopStatus.STALLED, "every task discover still finds was set aside (" + aside + "); " + done + " task(s) landed");
     }
     return new Stop(LoopStatus.SUCCEEDED, "discover found no work left: " + done + " task(s) landed");
+  }
+
+  /**
+   * Runs a step on the worker holding the parent's workspace; when that worker is lost, the
+   * workspace is prepared again on a live one ({@link Workspaces#move}) and the step runs again
+   * there ({@code Land} is idempotent: a landing the lost worker finished is found, not repeated).
+   */
+  private <T> T onHost(java.util.function.Supplier<T> step) {
+    while (true) {
+      try {
+        return step.get();
+      } catch (ActivityFailure e) {
+        if (Interruption.of(e, state.taskQueue(), null, false) instanceof Interruption.WorkerLost lost) {
+          workspaces.move(lost.failure(), phase);
+          continue;
+        }
+        throw e;
+      }
+    }
   }
 
   private BacklogTask task(String id) {
