@@ -179,6 +179,11 @@ final class FanOut {
         .setWorkflowId(id)
         .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL)
         .setStaticSummary(truncate("task " + t.title() + " of " + state.loopId(), 200))
+        .setMemo(Map.of("goal", truncate(t.title(), 400)))
+        .setTypedSearchAttributes(io.temporal.common.SearchAttributes.newBuilder()
+            .set(LoopSearchAttributes.STATUS, LoopStatus.RUNNING.name())
+            .set(LoopSearchAttributes.REPOSITORY, truncate(spec.workspace().repository(), 1000))
+            .build())
         .build());
     Promise<LoopOutcome> result = Async.function(stub::run, LoopInput.forked(childSpec, seed).withGrant(grant));
     Workflow.getWorkflowExecution(stub).get();
