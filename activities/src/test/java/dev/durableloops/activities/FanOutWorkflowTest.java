@@ -135,6 +135,30 @@ class FanOutWorkflowTest {
   }
 
   @Test
+  void theFleetExampleLandsItsFourHelpersAfterOneBounce(WorkflowClient client, WorkflowOptions options) throws Exception {
+    Path example = TestRepos.exampleDir().resolveSibling("fleet");
+    Map<String, String> files = new java.util.TreeMap<>();
+    try (var list = Files.list(example.resolve("repo"))) {
+      for (Path p : list.toList()) {
+        files.put(p.getFileName().toString(), Files.readString(p));
+      }
+    }
+    Path repo = TestRepos.create(DATA.resolve("origins/strkit"), files);
+    String json = Files.readString(example.resolve("loop.json")).replace("${REPOSITORY}", repo.toString())
+        .replace("${EXAMPLE_DIR}", example.toString());
+    LoopSpec spec = new com.fasterxml.jackson.databind.ObjectMapper().readValue(json, LoopSpec.class);
+    LoopWorkflow loop = start(client, options, "loop-strkit-fleet", spec);
+    LoopOutcome outcome = client.newUntypedWorkflowStub("loop-strkit-fleet").getResult(LoopOutcome.class);
+
+    assertThat(outcome.status()).as(outcome.stopReason()).isEqualTo(LoopStatus.SUCCEEDED);
+    assertThat(outcome.checkpoints()).as(String.join("\n", loop.state().carried().timeline.stream().map(TimelineRow::reason).toList())).isEqualTo(4);
+    List<String> rows = loop.state().carried().timeline.stream().map(TimelineRow::reason).toList();
+    assertThat(rows).filteredOn(r -> r.startsWith("bounced")).singleElement().asString().contains("registry.py");
+    assertThat(file(DATA.resolve("store.git"), "loops/loop-strkit-fleet", "registry.py")).contains("REGISTRY['title']")
+        .contains("REGISTRY['reverse']");
+  }
+
+  @Test
   void aMergedResultThatBreaksTheChecksDoesNotLand(WorkflowClient client, WorkflowOptions options) throws Exception {
     Path repo = TestRepos.create(DATA.resolve("origins/red"), Map.of("x.txt", "todo\n", "y.txt", "todo\n"));
     // Each task passes alone; together they break the check.
@@ -158,26 +182,32 @@ class FanOutWorkflowTest {
 
   @Test
   void eachChildReservesItsCostCapAndAChildThatDoesNotFitIsNotStarted(WorkflowClient client, WorkflowOptions options) throws Exception {
-    Path repo = TestRepos.create(DATA.resolve("origins/budget"), Map.of("a.txt", "todo\n", "b.txt", "todo\n", "c.txt", "todo\n"));
+    Path repo = TestRepos.create(DATA.resolve("origins/budget"),
+        Map.of("a.txt", "todo\n", "b.txt", "todo\n", "c.txt", "todo\n", "d.txt", "todo\n"));
     String make = maker("printf '{\"summary\":\"did\",\"costUsd\":0.3}' > \"$LOOP_RESULT_FILE\"");
-    LoopSpec spec = spec(repo, discover("a", "b", "c"), make, "true", 2);
-    // 1 USD for the fleet, two at once: each child's cap is 0.50, reserved before it starts.
+    LoopSpec spec = spec(repo, discover("a", "b", "c", "d"), make, "true", 2);
+    // 1 USD for the fleet, two at once: a child's cap is a share of 0.50, or what is left, reserved before it starts.
     spec = new LoopSpec(spec.name(), spec.goal(), spec.workspace(), spec.discover(), null, spec.make(), spec.checks(), null, null, null,
         new Caps(10, "P1D", 1.0, 2), null, null, null, null, null, spec.fanOut());
     LoopWorkflow loop = start(client, options, "loop-fleet-budget", spec);
     LoopOutcome outcome = client.newUntypedWorkflowStub("loop-fleet-budget").getResult(LoopOutcome.class);
 
-    // After two children spent 0.30 each, a third's 0.50 no longer fits in what is left (0.40): fail closed.
+    // a and b hold 0.50 each; after a spent 0.30 only 0.20 is free (less than half a share): c waits for b,
+    // then gets the 0.40 left; after c, 0.10 is left and d is not started: fail closed.
     assertThat(outcome.status()).as(outcome.stopReason()).isEqualTo(LoopStatus.CAPPED);
     assertThat(outcome.stopReason()).contains("the fleet's budget has no room for another child");
-    assertThat(outcome.checkpoints()).isEqualTo(2);
-    assertThat(outcome.costUsd()).isEqualTo(0.6, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(outcome.checkpoints()).isEqualTo(3);
+    assertThat(outcome.costUsd()).isEqualTo(0.9, org.assertj.core.data.Offset.offset(1e-9));
     LoopState state = loop.state();
     assertThat(state.carried().fleet.reservedUsd).isZero();
-    assertThat(state.carried().fleet.children).hasSize(2)
+    assertThat(state.carried().fleet.children).hasSize(3)
         .allSatisfy(c -> assertThat(c.status()).isEqualTo("LANDED"))
         .allSatisfy(c -> assertThat(c.costUsd()).isEqualTo(0.3, org.assertj.core.data.Offset.offset(1e-9)));
-    assertThat(state.carried().timeline.stream().map(TimelineRow::reason)).anyMatch(r -> r.contains("(reserved 0.50 USD)"));
+    List<String> started = state.carried().timeline.stream().map(TimelineRow::reason).filter(r -> r.startsWith("started child")).toList();
+    assertThat(started).hasSize(3);
+    assertThat(started.get(0)).endsWith("(reserved 0.50 USD)");
+    assertThat(started.get(1)).endsWith("(reserved 0.50 USD)");
+    assertThat(started.get(2)).endsWith("(reserved 0.40 USD)");
   }
 
   @Test

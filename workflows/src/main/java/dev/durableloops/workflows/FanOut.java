@@ -52,9 +52,10 @@ import java.util.function.Consumer;
  * After every landing discover runs again at the new head. The fleet ends {@code SUCCEEDED} when
  * discover finds no work left, {@code STALLED} when only set-aside tasks remain.
  *
- * <p>Budget: a child's cost cap ({@link FleetChildren#childCaps}) is reserved against what the
- * parent has left before it starts and settled with its real cost when it ends; a child that does
- * not fit waits for running ones, and with none running the fleet ends {@code CAPPED} (fail closed).
+ * <p>Budget: a child's cost cap ({@link FleetChildren#costCap}: a share of the parent's, or what is
+ * left) is reserved against the parent's budget before it starts and settled with its real cost
+ * when it ends; a child that does not fit ({@link FleetChildren#fits}) waits for running ones, and
+ * with none running the fleet ends {@code CAPPED} (fail closed).
  *
  * <p>The parent's own steps ({@code Discover}, {@code Land}) run on the worker holding its
  * workspace; a lost worker's workspace is prepared again elsewhere and the step repeated
@@ -159,20 +160,20 @@ final class FanOut {
       if (running.containsKey(t.id()) || known.status() == BacklogTask.Status.DONE || known.status() == BacklogTask.Status.SET_ASIDE) {
         continue;
       }
-      double reserve = children.reservation(state.caps());
-      Double max = state.caps().maxCostUsd();
-      if (max != null && state.costUsd() + fleet().reservedUsd + reserve > max + 1e-9) {
+      Double cap = children.costCap(state.caps(), state.costUsd(), fleet().reservedUsd);
+      if (!children.fits(state.caps(), cap)) {
         return;
       }
-      start(t, known, reserve);
+      start(t, known, cap);
     }
   }
 
-  private void start(Task t, BacklogTask known, double reserve) {
+  private void start(Task t, BacklogTask known, Double cap) {
+    double reserve = cap == null ? 0 : cap;
     started++;
     state.beginIteration();
     String id = Workflow.getInfo().getWorkflowId() + "-t" + started;
-    LoopSpec childSpec = children.childSpec(t.text(), state.caps());
+    LoopSpec childSpec = children.childSpec(t.text(), state.caps(), cap);
     ForkSeed seed = new ForkSeed(state.loopId(), state.checkpoints().head(), state.headCommit(),
         List.copyOf(bounces.getOrDefault(t.id(), List.of())), List.copyOf(state.kept().notes), null);
     LoopWorkflow stub = Workflow.newChildWorkflowStub(LoopWorkflow.class, ChildWorkflowOptions.newBuilder()

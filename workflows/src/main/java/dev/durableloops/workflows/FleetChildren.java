@@ -23,27 +23,45 @@ final class FleetChildren {
    * fan-out, no delivery and no webhooks of its own (the parent lands and delivers), the parent's
    * maker, checks, review, gate, environment and sandbox, and {@link #childCaps} of {@code caps}.
    */
-  LoopSpec childSpec(String task, Caps caps) {
+  LoopSpec childSpec(String task, Caps caps, Double costCap) {
     String goal = Texts.truncate(parent.goal() + "\n\nTask (one of a fan-out): " + task, 10_000);
     return new LoopSpec(parent.name(), goal, parent.workspace(), null, parent.plan(), parent.make(), parent.checks(), parent.review(),
-        parent.reflect(), parent.gate(), childCaps(caps), parent.env(), parent.passEnv(), new DeliverSpec(null, null, null, false, false),
+        parent.reflect(), parent.gate(), childCaps(caps, costCap), parent.env(), parent.passEnv(), new DeliverSpec(null, null, null, false, false),
         new NotifySpec(java.util.List.of(), parent.notifications() == null ? null : parent.notifications().reminderAt()), parent.sandbox(),
         null);
   }
 
   /**
-   * A child's caps within the parent's {@code caps}: the same iterations, duration and breaker; the
-   * cost cap is the parent's divided by {@code maxParallel}, so that many children fit at once
-   * (none when the parent has none).
+   * A child's caps within the parent's {@code caps}: the same iterations, duration and breaker, and
+   * {@code costCap} (none when the parent has no cost cap).
    */
-  Caps childCaps(Caps caps) {
-    Double cost = caps.maxCostUsd() == null ? null : caps.maxCostUsd() / parent.fanOut().normalized().maxParallel();
-    return new Caps(caps.maxIterations(), caps.maxDuration(), cost, caps.maxRepeatedFailures(), Caps.OnCap.STOP, caps.extendTimeout());
+  Caps childCaps(Caps caps, Double costCap) {
+    return new Caps(caps.maxIterations(), caps.maxDuration(), costCap, caps.maxRepeatedFailures(), Caps.OnCap.STOP, caps.extendTimeout());
   }
 
-  /** What a child's worst case reserves of the parent's cost budget: its own cost cap, 0 when none. */
-  double reservation(Caps caps) {
-    Double cost = childCaps(caps).maxCostUsd();
-    return cost == null ? 0 : cost;
+  /**
+   * The cost cap of the next child, which it reserves of the parent's budget until it ends: a
+   * share of the parent's cost cap ({@code maxCostUsd / maxParallel}), or less when less is left
+   * ({@code maxCostUsd} minus what was spent and what running children hold); {@code null} when
+   * the parent has no cost cap. {@link #fits} says whether it may start.
+   */
+  Double costCap(Caps caps, double spentUsd, double reservedUsd) {
+    if (caps.maxCostUsd() == null) {
+      return null;
+    }
+    double left = caps.maxCostUsd() - spentUsd - reservedUsd;
+    return Math.max(0, Math.min(share(caps), left));
+  }
+
+  /**
+   * Whether a child with {@code costCap} may start: at least half a share (fail closed: a child
+   * with less would most likely stop at its cap before its work is done).
+   */
+  boolean fits(Caps caps, Double costCap) {
+    return costCap == null || costCap >= share(caps) / 2 - 1e-9;
+  }
+
+  private double share(Caps caps) {
+    return caps.maxCostUsd() / parent.fanOut().normalized().maxParallel();
   }
 }
