@@ -211,6 +211,19 @@ class FanOutWorkflowTest {
   }
 
   @Test
+  void maxIterationsCountsTheChildrenStarted(WorkflowClient client, WorkflowOptions options) throws Exception {
+    Path repo = TestRepos.create(DATA.resolve("origins/iterations"), Map.of("a.txt", "todo\n", "b.txt", "todo\n", "c.txt", "todo\n"));
+    LoopSpec spec = spec(repo, discover("a", "b", "c"), maker(""), "true", 2);
+    spec = new LoopSpec(spec.name(), spec.goal(), spec.workspace(), spec.discover(), null, spec.make(), spec.checks(), null, null, null,
+        new Caps(2, "P1D", null, 2), null, null, null, null, null, spec.fanOut());
+    start(client, options, "loop-fleet-iterations", spec);
+    LoopOutcome outcome = client.newUntypedWorkflowStub("loop-fleet-iterations").getResult(LoopOutcome.class);
+    assertThat(outcome.status()).isEqualTo(LoopStatus.CAPPED);
+    assertThat(outcome.stopReason()).isEqualTo("reached maxIterations=2 (children started); 2 task(s) landed, 1 not started");
+    assertThat(outcome.checkpoints()).isEqualTo(2);
+  }
+
+  @Test
   void cancellingTheParentCancelsItsChildren(WorkflowClient client, WorkflowOptions options) throws Exception {
     Path repo = TestRepos.create(DATA.resolve("origins/cancel"), Map.of("a.txt", "todo\n", "b.txt", "todo\n"));
     LoopWorkflow loop = start(client, options, "loop-fleet-cancel", spec(repo, discover("a", "b"), "sleep 600", "true", 2));

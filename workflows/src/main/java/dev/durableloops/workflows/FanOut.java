@@ -52,6 +52,9 @@ import java.util.function.Consumer;
  * After every landing discover runs again at the new head. The fleet ends {@code SUCCEEDED} when
  * discover finds no work left, {@code STALLED} when only set-aside tasks remain.
  *
+ * <p>Caps: {@code maxIterations} counts the children started, and no child starts after the
+ * parent's deadline; a child's own {@code maxDuration} is what is left of the parent's.
+ *
  * <p>Budget: a child's cost cap ({@link FleetChildren#costCap}: a share of the parent's, or what is
  * left) is reserved against the parent's budget before it starts and settled with its real cost
  * when it ends; a child that does not fit ({@link FleetChildren#fits}) waits for running ones, and
@@ -160,6 +163,9 @@ final class FanOut {
       if (running.containsKey(t.id()) || known.status() == BacklogTask.Status.DONE || known.status() == BacklogTask.Status.SET_ASIDE) {
         continue;
       }
+      if (capped() != null) {
+        return;
+      }
       Double cap = children.costCap(state.caps(), state.costUsd(), fleet().reservedUsd);
       if (!children.fits(state.caps(), cap)) {
         return;
@@ -173,7 +179,8 @@ final class FanOut {
     started++;
     state.beginIteration();
     String id = Workflow.getInfo().getWorkflowId() + "-t" + started;
-    LoopSpec childSpec = children.childSpec(t.text(), state.caps(), cap);
+    Duration left = Duration.ofMillis(Math.max(1_000, state.deadlineMillis() - Workflow.currentTimeMillis()));
+    LoopSpec childSpec = children.childSpec(t.text(), state.caps(), cap, left);
     ForkSeed seed = new ForkSeed(state.loopId(), state.checkpoints().head(), state.headCommit(),
         List.copyOf(bounces.getOrDefault(t.id(), List.of())), List.copyOf(state.kept().notes), null);
     LoopWorkflow stub = Workflow.newChildWorkflowStub(LoopWorkflow.class, ChildWorkflowOptions.newBuilder()
@@ -260,10 +267,25 @@ final class FanOut {
     }
   }
 
+  /** Why no further child may start: the parent's maxIterations (children started) or its deadline; else {@code null}. */
+  private Stop capped() {
+    if (state.iteration() >= state.caps().maxIterations()) {
+      return new Stop(LoopStatus.CAPPED, "reached maxIterations=" + state.caps().maxIterations() + " (children started)");
+    }
+    if (Workflow.currentTimeMillis() >= state.deadlineMillis()) {
+      return new Stop(LoopStatus.CAPPED, "reached maxDuration=" + state.caps().maxDuration());
+    }
+    return null;
+  }
+
   private Stop end(List<Task> found) {
     long done = state.kept().tasks.stream().filter(t -> t.status() == BacklogTask.Status.DONE).count();
     long aside = found.stream().map(t -> task(t.id())).filter(t -> t.status() == BacklogTask.Status.SET_ASIDE).count();
     long waiting = found.stream().map(t -> task(t.id())).filter(t -> t.status() == BacklogTask.Status.LEFT).count();
+    if (waiting > 0 && capped() != null) {
+      Stop capped = capped();
+      return new Stop(capped.status(), capped.reason() + "; " + done + " task(s) landed, " + waiting + " not started");
+    }
     if (waiting > 0) {
       return new Stop(LoopStatus.CAPPED, "the fleet's budget has no room for another child (maxCostUsd="
           + state.caps().maxCostUsd() + ", used " + String.format("%.2f", state.costUsd()) + "); " + done + " task(s) landed");

@@ -23,20 +23,22 @@ final class FleetChildren {
    * fan-out, no delivery and no webhooks of its own (the parent lands and delivers), the parent's
    * maker, checks, review, gate, environment and sandbox, and {@link #childCaps} of {@code caps}.
    */
-  LoopSpec childSpec(String task, Caps caps, Double costCap) {
+  LoopSpec childSpec(String task, Caps caps, Double costCap, java.time.Duration timeLeft) {
     String goal = Texts.truncate(parent.goal() + "\n\nTask (one of a fan-out): " + task, 10_000);
     return new LoopSpec(parent.name(), goal, parent.workspace(), null, parent.plan(), parent.make(), parent.checks(), parent.review(),
-        parent.reflect(), parent.gate(), childCaps(caps, costCap), parent.env(), parent.passEnv(), new DeliverSpec(null, null, null, false, false),
+        parent.reflect(), parent.gate(), childCaps(caps, costCap, timeLeft), parent.env(), parent.passEnv(), new DeliverSpec(null, null, null, false, false),
         new NotifySpec(java.util.List.of(), parent.notifications() == null ? null : parent.notifications().reminderAt()), parent.sandbox(),
         null);
   }
 
   /**
-   * A child's caps within the parent's {@code caps}: the same iterations, duration and breaker, and
-   * {@code costCap} (none when the parent has no cost cap).
+   * A child's caps within the parent's {@code caps}: the same iterations and breaker, at most
+   * {@code timeLeft} of the parent's time, and {@code costCap} (none when the parent has no cost cap).
    */
-  Caps childCaps(Caps caps, Double costCap) {
-    return new Caps(caps.maxIterations(), caps.maxDuration(), costCap, caps.maxRepeatedFailures(), Caps.OnCap.STOP, caps.extendTimeout());
+  Caps childCaps(Caps caps, Double costCap, java.time.Duration timeLeft) {
+    java.time.Duration own = caps.maxDurationValue();
+    String duration = timeLeft.compareTo(own) < 0 ? timeLeft.withNanos(0).toString() : caps.maxDuration();
+    return new Caps(caps.maxIterations(), duration, costCap, caps.maxRepeatedFailures(), Caps.OnCap.STOP, caps.extendTimeout());
   }
 
   /**
