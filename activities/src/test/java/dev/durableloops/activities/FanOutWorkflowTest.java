@@ -132,6 +132,14 @@ class FanOutWorkflowTest {
     }
     assertThat(file(store, "loops/loop-fleet", "shared.txt")).isIn("one\n", "four\n");
     assertThat(state.carried().headCommit).isEqualTo(StoreLanding.read(store, "refs/heads/loops/loop-fleet").name());
+    // The fresh child of the bounced task started with that reflection.
+    var bounced = state.carried().fleet.children.stream().filter(c -> c.status().equals("BOUNCED")).findFirst().orElseThrow();
+    var again = state.carried().fleet.children.stream()
+        .filter(c -> c.taskId().equals(bounced.taskId()) && c.status().equals("LANDED")).findFirst().orElseThrow();
+    assertThat(client.newWorkflowStub(LoopWorkflow.class, again.loopId()).state().carried().reflections)
+        .anyMatch(r -> r.text().contains("Conflicting files: shared.txt"));
+    // The parent's history replays against the code (FanOut is deterministic).
+    io.temporal.testing.WorkflowReplayer.replayWorkflowExecution(client.fetchHistory("loop-fleet"), LoopWorkflowImpl.class);
   }
 
   @Test
