@@ -37,6 +37,7 @@ final class LandingActivitiesImpl implements LandingActivities {
   private final StepCommands commands;
   private final Checks checks;
   private final ActivityBoundary boundary;
+  private final Redaction redaction;
 
   LandingActivitiesImpl(LoopPaths paths, GitWorkspace git, GitStore store, StepCommands commands, Redaction redaction,
       ActivityBoundary boundary) {
@@ -46,6 +47,12 @@ final class LandingActivitiesImpl implements LandingActivities {
     this.commands = commands;
     this.checks = new Checks(paths, commands, redaction);
     this.boundary = boundary;
+    this.redaction = redaction;
+  }
+
+  /** A heartbeat naming the stage of the landing (the git work between them is short). */
+  private void beat(String status) {
+    LiveOutput.of("land", redaction).beat(status, "", 0);
   }
 
   /** A merge prepared in the workspace: already landed ({@code landed}), or {@code merge} onto {@code base}. */
@@ -64,6 +71,7 @@ final class LandingActivitiesImpl implements LandingActivities {
       ObjectId expected = ObjectId.fromString(ctx.commit());
       Fence.Lease lease = commands.claim(parent);
       for (int round = 0; round < ROUNDS; round++) {
+        beat("merging " + input.childLoopId() + " onto the parent's head");
         Step step = lease.write("merge " + input.childLoopId() + " onto the parent's head", () -> prepare(parent, input, storeDir, branch, expected));
         if (step.landed() != null) {
           return landed(lease, parent, input, step.landed(), null, "already landed as " + step.landed().name());
@@ -75,6 +83,7 @@ final class LandingActivitiesImpl implements LandingActivities {
         }
         String merged = merge.commit().name();
         StepContext at = new StepContext(parent, ctx.iteration(), ctx.goal(), merged, ctx.env(), ctx.passEnv(), ctx.sandbox());
+        beat("checking the merged result " + merged);
         lease.write("check out the merged result " + merged, () -> git.reconcile(parent, merged));
         CheckResult checked = checks.run(at, lease, input.checks());
         if (!checked.requiredPassed()) {
@@ -82,6 +91,7 @@ final class LandingActivitiesImpl implements LandingActivities {
           return new LandResult(false, ctx.commit(), null, List.of(), null, checked,
               "the required checks fail on the merged result" + (checked.failureSignature() == null ? "" : ": " + Texts.truncate(checked.failureSignature(), 300)));
         }
+        beat("moving the parent's branch in the git store to " + merged);
         boolean swapped = io(() -> StoreLanding.compareAndSwap(storeDir, branch, step.base(), merge.commit()));
         if (swapped) {
           return landed(lease, parent, input, merge.commit(), checked,
