@@ -59,15 +59,16 @@ function renderRepositories(loops) {
   select.replaceChildren(el("option", {value: ""}, "any"), ...repos.map((r) => el("option", {value: r, selected: r === chosen}, r)));
 }
 
-/** Groups: the runs of one schedule, or a loop with its forks (and theirs); a lone loop is a group of one. */
+/** Groups: the runs of one schedule, or a loop with its forks and fan-out children (and theirs); a lone loop is a group of one. */
 function groups(loops) {
   const byId = new Map(loops.map((l) => [l.id, l]));
   const root = (l) => {
     let r = l;
     const seen = new Set();
-    while (r.forkOf && byId.has(r.forkOf) && !seen.has(r.id)) {
+    const up = (x) => x.parent || x.forkOf;
+    while (up(r) && byId.has(up(r)) && !seen.has(r.id)) {
       seen.add(r.id);
-      r = byId.get(r.forkOf);
+      r = byId.get(up(r));
     }
     return r;
   };
@@ -106,9 +107,10 @@ function renderLoops() {
 function row(loop, nested) {
   const mine = rank(loop) === 0;
   return el("tr", {class: [mine ? "needs-you" : null, nested ? "nested" : null].filter(Boolean).join(" ") || null, "data-loop": loop.id},
-    el("td", {}, nested && loop.forkOf ? el("span", {class: "hint"}, "↳ ") : "", el("a", {href: loop.links.web}, loop.id),
+    el("td", {}, nested && (loop.forkOf || loop.parent) ? el("span", {class: "hint"}, "↳ ") : "", el("a", {href: loop.links.web}, loop.id),
       mine ? el("span", {class: "you"}, " waiting for you") : "",
-      nested && loop.forkOf ? el("div", {class: "hint"}, `fork of ${loop.forkOf}`) : ""),
+      nested && loop.parent ? el("div", {class: "hint"}, `child of ${loop.parent}`) : "",
+      nested && !loop.parent && loop.forkOf ? el("div", {class: "hint"}, `fork of ${loop.forkOf}`) : ""),
     el("td", {}, statusBadge(loop.status)),
     el("td", {class: "num"}, loop.iteration ?? ""),
     el("td", {class: "num"}, usd(loop.costUsd)),

@@ -34,11 +34,12 @@ final class DiscoveredTasks {
   /**
    * The tasks of a discover command's stdout: a JSON array (strings, or objects with {@code id},
    * {@code title} or {@code task}, {@code detail}), else one task per non-blank line; at most
-   * {@value #MAX_TASKS}.
+   * {@value #MAX_TASKS}. {@code []} is no task.
    */
   static List<Task> parse(String stdout, Redaction redaction) {
     String text = stdout.strip();
     List<Task> tasks = new ArrayList<>();
+    boolean json = false;
     if (text.startsWith("[")) {
       try {
         for (JsonNode node : JSON.readTree(text)) {
@@ -50,11 +51,13 @@ final class DiscoveredTasks {
             tasks.add(task(node.asText(), node.asText(), null, redaction));
           }
         }
+        json = true;
       } catch (IOException e) {
         tasks.clear();
       }
     }
-    if (tasks.isEmpty()) {
+    // An empty JSON array is no task (no work left), not a line "[]".
+    if (!json) {
       text.lines().map(String::strip).filter(l -> !l.isEmpty()).forEach(l -> tasks.add(task(l, l, null, redaction)));
     }
     return tasks.stream().limit(MAX_TASKS).toList();

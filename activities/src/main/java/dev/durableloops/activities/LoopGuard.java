@@ -31,6 +31,12 @@ public record LoopGuard(SpecRules rules, StartGrants grants) {
       return;
     }
     StartGrants.Starter starter = grants.verify(input.spec(), input.grant(), input.firstRun());
+    if (starter.problem() != null && fanOutChild(input)) {
+      // A fan-out's child: its spec is its parent's for one task and it starts as a fork of the parent,
+      // so it carries the parent's grant; Temporal (not the input) names the parent.
+      StartGrants.Starter parent = grants.verifyParentGrant(input.grant());
+      starter = parent.problem() == null ? parent : starter;
+    }
     if (starter.problem() != null) {
       log.warn("loop {}: its starter has no role: {}", input.loopId(), starter.problem());
       FirstRun first = input.firstRun();
@@ -47,6 +53,13 @@ public record LoopGuard(SpecRules rules, StartGrants grants) {
       throw new StepException(StepException.Kind.NOT_ALLOWED, "the worker's spec policy refuses this loop: " + e.getMessage()
           + (starter.problem() == null ? "" : " (" + starter.problem() + ", so it runs with no role)"));
     }
+  }
+
+  /** Whether the loop is a child its parent's fan-out started: a first run forked from the loop Temporal records as its parent. */
+  private static boolean fanOutChild(PrepareInput input) {
+    FirstRun first = input.firstRun();
+    return input.parentLoopId() != null && first != null && first.carried() == null && first.fork() != null
+        && input.parentLoopId().equals(first.fork().sourceLoopId());
   }
 
   /**

@@ -31,6 +31,7 @@ import java.util.regex.Pattern;
  *       segments and {@code file:} URLs are refused;
  *   <li>a remote repository must use an allowed scheme and name an allowed host;
  *   <li>{@code make.attempts}, when {@code make.variants} are given too, must equal their number;
+ *   <li>{@code fanOut} needs {@code discover} (its tasks are what fans out);
  *   <li>the base branch must be a plain ref name; check names must be unique, metric patterns must
  *       compile; commands and env values hold no NUL;
  *   <li>{@code passEnv} may name neither a platform variable ({@link #platformVariable}) nor
@@ -151,6 +152,9 @@ public final class SpecRules {
     steps.forEach((name, step) -> step.ifPresent(s -> noNul(name + ".command", s.command())));
     if (spec.env() != null) {
       spec.env().forEach((k, v) -> noNul("env." + k, v));
+    }
+    if (spec.fanOut() != null && spec.discover() == null) {
+      throw new SpecRefusedException("fanOut", "needs discover: the tasks fanned out to child loops are the ones discover finds");
     }
     checkRepository(spec.workspace().repository());
     String branch = spec.workspace().branch();

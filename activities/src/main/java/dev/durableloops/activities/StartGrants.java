@@ -211,6 +211,23 @@ public final class StartGrants {
   }
 
   /**
+   * Who started the parent of a fan-out's child: the name and roles of {@code grant} when its
+   * signature is the API's, whatever spec and start it was made for (the child's spec is the
+   * parent's for one task, and its start a fork of the parent; {@link LoopGuard} admits this only
+   * for a loop Temporal records as a child of the loop its fork seed names). Else nobody, with the reason.
+   */
+  public Starter verifyParentGrant(StartGrant grant) {
+    if (grant == null || grant.roles() == null || grant.specHash() == null || grant.signature() == null) {
+      return new Starter(null, Set.of(), "the child carries no complete start grant of its parent");
+    }
+    String expected = mac(grant.startedBy(), List.copyOf(new TreeSet<>(grant.roles())), grant.specHash(), grant.startHash());
+    if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII), grant.signature().getBytes(StandardCharsets.US_ASCII))) {
+      return new Starter(null, Set.of(), "its parent's start grant's signature is not the API's");
+    }
+    return new Starter(grant.startedBy(), Set.copyOf(grant.roles()), null);
+  }
+
+  /**
    * The HMAC of the fields, each length-prefixed so no two field lists share a message; a start hash
    * makes it a v2 message (a plain start's stays v1, so grants made before start hashes still verify).
    */

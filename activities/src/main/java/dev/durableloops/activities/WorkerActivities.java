@@ -1,14 +1,15 @@
 package dev.durableloops.activities;
 
+import dev.durableloops.workflows.steps.LandingActivities;
 import dev.durableloops.workflows.steps.OutboundActivities;
 import dev.durableloops.workflows.steps.WorkspaceActivities;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The activities of one worker: the implementations of both activity contracts,
+ * The activities of one worker: the implementations of the activity contracts,
  * {@link WorkspaceActivities} (the workspace and the step commands) and {@link OutboundActivities}
- * (webhooks and delivery), built over one shared set of machinery — the data directory's layout,
+ * (webhooks and delivery), and {@link LandingActivities} (a fan-out's merge queue), built over one shared set of machinery — the data directory's layout,
  * the git workspace and store, the step commands and their fence, the redaction of secrets and the
  * activity boundary — so that a {@code Deliver} and a {@code Make} of one loop claim the same fence.
  * One instance serves every loop of a worker; all state is in the workspace directories and the
@@ -21,6 +22,7 @@ public final class WorkerActivities {
 
   private final WorkspaceActivities workspace;
   private final OutboundActivities outbound;
+  private final LandingActivities landing;
 
   /**
    * @param dataDir the data directory holding every loop's workspace and logs
@@ -80,6 +82,7 @@ public final class WorkerActivities {
     ActivityBoundary boundary = new ActivityBoundary(redaction, observer);
     this.workspace = new WorkspaceActivitiesImpl(paths, git, commands, policy, redaction, boundary, observer, guard, hostQueue);
     this.outbound = new OutboundActivitiesImpl(git, commands, redaction, boundary, new Notifier(notify, redaction), guard);
+    this.landing = new LandingActivitiesImpl(paths, git, store, commands, redaction, boundary);
   }
 
   /** The workspace steps: {@code Prepare} … {@code Reflect}. */
@@ -92,8 +95,13 @@ public final class WorkerActivities {
     return outbound;
   }
 
-  /** Both implementations, for {@code Worker.registerActivitiesImplementations}. */
+  /** The merge queue's step of a fan-out: {@code Land}. */
+  public LandingActivities landing() {
+    return landing;
+  }
+
+  /** Every implementation (workspace, outbound, landing), for {@code Worker.registerActivitiesImplementations}. */
   public Object[] all() {
-    return new Object[] {workspace, outbound};
+    return new Object[] {workspace, outbound, landing};
   }
 }

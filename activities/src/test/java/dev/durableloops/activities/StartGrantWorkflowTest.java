@@ -86,6 +86,25 @@ class StartGrantWorkflowTest {
   }
 
   @Test
+  void aFanOutsChildrenRunUnderTheirParentsGrant(WorkflowClient client, WorkflowOptions options) throws Exception {
+    Path repo = TestRepos.create(DATA.resolve("origins/fleet"), Map.of("a.txt", "todo\n", "b.txt", "todo\n"));
+    String discover = "for t in a b; do grep -qx done $t.txt || echo $t; done";
+    String maker = "t=$(printf '%s\\n' \"$LOOP_GOAL\" | sed -n 's/^Task (one of a fan-out): //p'); test -n \"$KEY\" && echo done > $t.txt";
+    LoopSpec spec = new LoopSpec("t", "Use the key", new WorkspaceSpec(repo.toString(), "main"), new StepSpec(discover, "PT1M"), null,
+        dev.durableloops.workflows.spec.MakeSpec.of(new StepSpec(maker, "PT1M")), List.of(new CheckSpec("c", "true", null, "PT1M", true, null)),
+        null, null, null, new Caps(3, "P1D", null, 2), Map.of("KEY", "${secret:token}"), List.of(), null, null, null,
+        new dev.durableloops.workflows.spec.FanOutSpec(2));
+    LoopWorkflow loop = client.newWorkflowStub(LoopWorkflow.class, WorkflowOptions.newBuilder(options).setWorkflowId("loop-fleet-grant").build());
+    WorkflowClient.start(loop::run, new LoopInput(spec).withGrant(GRANTS.sign(spec.normalized(), "lena", List.of("APPROVER"))));
+    LoopOutcome outcome = client.newUntypedWorkflowStub("loop-fleet-grant").getResult(LoopOutcome.class);
+
+    // Each child's spec is not the one the grant was signed for, and it starts as a fork: admitted
+    // because Temporal records it as the child of the loop its fork seed names, with the parent's roles.
+    assertThat(outcome.status()).as(outcome.stopReason()).isEqualTo(LoopStatus.SUCCEEDED);
+    assertThat(outcome.checkpoints()).isEqualTo(2);
+  }
+
+  @Test
   void withoutTheGrantTheFirstPrepareRefusesTheLoop(WorkflowClient client, WorkflowOptions options) throws Exception {
     Path repo = TestRepos.create(DATA.resolve("origins/nogrant"), Map.of("a.txt", "a\n"));
     LoopSpec spec = new LoopSpec("t", "Use the key", new WorkspaceSpec(repo.toString(), "main"), null, null,

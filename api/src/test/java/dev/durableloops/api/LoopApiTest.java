@@ -71,6 +71,39 @@ class LoopApiTest extends AppTest {
   }
 
   @Test
+  void aFanOutWithoutDiscoverIsAProblemNamingFanOut() throws Exception {
+    mvc.perform(post("/api/loops").contentType(MediaType.APPLICATION_JSON)
+            .content(spec("fan", "true").replace("\"gate\"", "\"fanOut\": {\"maxParallel\": 2}, \"gate\"")))
+        .andExpect(status().isBadRequest())
+        .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
+        .andExpect(jsonPath("$.errors[0].field").value("fanOut"))
+        .andExpect(jsonPath("$.errors[0].message").value(org.hamcrest.Matchers.containsString("needs discover")));
+  }
+
+  @Test
+  void aFanOutRunsItsTasksAsChildLoopsAndLandsThem() throws Exception {
+    Path fleet = repository("api-fleet", java.util.Map.of("a.txt", "todo\n", "b.txt", "todo\n"));
+    String body = """
+        {"name": "fleet", "goal": "Finish the tasks", "workspace": {"repository": "%s"},
+         "discover": {"command": "for t in a b; do grep -qx done $t.txt || echo $t; done"},
+         "make": {"command": "t=$(printf '%%s\\\\n' \\"$LOOP_GOAL\\" | sed -n 's/^Task (one of a fan-out): //p'); echo done > $t.txt", "timeout": "PT1M"},
+         "checks": [{"name": "tests", "command": "true"}],
+         "fanOut": {"maxParallel": 2}}
+        """.formatted(fleet);
+    MvcResult started = mvc.perform(post("/api/loops").contentType(MediaType.APPLICATION_JSON).content(body))
+        .andExpect(status().isCreated()).andReturn();
+    String id = JsonPath.read(started.getResponse().getContentAsString(), "$.id");
+    await().atMost(Duration.ofSeconds(90)).until(() -> "SUCCEEDED".equals(JsonPath.read(state(id), "$.status")));
+    String parent = state(id);
+    List<String> children = JsonPath.read(parent, "$.fleet.children[*].loopId");
+    assertThat(children).containsExactlyInAnyOrder(id + "-t1", id + "-t2");
+    assertThat(JsonPath.<List<String>>read(parent, "$.fleet.children[*].status")).containsOnly("LANDED");
+    // Each child is a loop of its own: readable through the API like any other.
+    assertThat(JsonPath.<String>read(state(id + "-t1"), "$.status")).isEqualTo("SUCCEEDED");
+    // The in-memory test server lists no executions; the list's parent field is LoopReaderTest's.
+  }
+
+  @Test
   void unknownFieldsWrongTypesAndBrokenJsonAreProblemsToo() throws Exception {
     mvc.perform(post("/api/loops").contentType(MediaType.APPLICATION_JSON).content(spec("x", "true").replace("\"goal\"", "\"gaol\"")))
         .andExpect(status().isBadRequest())

@@ -93,6 +93,10 @@ public class LoopWorkflowImpl extends LoopMessages {
   private LoopOutcome loop() {
     publish();
     workspaces.prepare();
+    if (spec.fanOut() != null) {
+      // A fleet (FanOut): children work the backlog; a loop without fanOut never comes here.
+      return endings.stop(new FanOut(spec, state, grant, workspaces, this::phase, this::publish).run());
+    }
     runStartIteration = state.iteration();
     Deadline.mark();
     while (true) {

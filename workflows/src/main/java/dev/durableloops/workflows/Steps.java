@@ -99,6 +99,15 @@ final class Steps {
     return options.build();
   }
 
+  /**
+   * The stub of {@code Land} (a fan-out's merge queue): like a workspace step that runs the checks
+   * (it heartbeats), on the task queue of the worker holding the parent's workspace.
+   */
+  static dev.durableloops.workflows.steps.LandingActivities landing(String summary, Duration startToClose, String hostQueue) {
+    return Workflow.newActivityStub(dev.durableloops.workflows.steps.LandingActivities.class,
+        stepOptions(summary, startToClose, true, hostQueue));
+  }
+
   /** How long a notification is retried before it is given up: an hour. */
   static final Duration NOTIFY_WITHIN = Duration.ofHours(1);
 

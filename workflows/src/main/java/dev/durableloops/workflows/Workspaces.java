@@ -28,6 +28,14 @@ final class Workspaces {
   private final LoopProgress state;
   /** Who started the loop, as the API signed it; checked by the worker in every Prepare. */
   private final StartGrant grant;
+  /**
+   * The loop whose fan-out started this one ({@link FanOut}), as Temporal records the parent; {@code null}
+   * for a loop started any other way. Read from the run's start, so it adds no command.
+   */
+  private static String parent() {
+    return Workflow.getInfo().getParentWorkflowId().map(LoopIds::storeName).orElse(null);
+  }
+
   /** What this run was started with from outside, or {@code null} in a run the workflow continued. */
   private final FirstRun firstRun;
 
@@ -47,11 +55,11 @@ final class Workspaces {
     PrepareResult prepared;
     if (state.baseCommit() == null) {
       prepared = Steps.step("clone " + spec.workspace().repository(), Steps.PREPARE_TIMEOUT, false)
-          .prepare(new PrepareInput(state.loopId(), spec.workspace(), null, null, spec, grant, firstRun));
+          .prepare(new PrepareInput(state.loopId(), spec.workspace(), null, null, spec, grant, firstRun, parent()));
       state.prepared(prepared.baseCommit(), prepared.commit());
     } else {
       prepared = Steps.step("reconcile workspace to " + shortId(state.headCommit()), Steps.PREPARE_TIMEOUT, false)
-          .prepare(new PrepareInput(state.loopId(), spec.workspace(), state.headCommit(), state.forkedFrom(), spec, grant, firstRun));
+          .prepare(new PrepareInput(state.loopId(), spec.workspace(), state.headCommit(), state.forkedFrom(), spec, grant, firstRun, parent()));
     }
     state.taskQueue(prepared.taskQueue());
     state.sandbox(prepared.sandbox());
@@ -70,7 +78,7 @@ final class Workspaces {
     log.warn("loop {}: {}", state.loopId(), why);
     enter.accept(Phase.PREPARE);
     PrepareResult prepared = Steps.step("move: reconcile a new workspace to " + shortId(state.headCommit()), Steps.PREPARE_TIMEOUT, false)
-        .prepare(new PrepareInput(state.loopId(), spec.workspace(), state.headCommit(), null, spec, grant, firstRun));
+        .prepare(new PrepareInput(state.loopId(), spec.workspace(), state.headCommit(), null, spec, grant, firstRun, parent()));
     state.taskQueue(prepared.taskQueue());
     state.sandbox(prepared.sandbox());
   }

@@ -170,7 +170,13 @@ class LoopReader {
         id, Executions.loopStatus(temporal, sa.get(LoopSearchAttributes.STATUS)), sa.get(LoopSearchAttributes.ITERATION),
         sa.get(LoopSearchAttributes.COST_USD), sa.get(LoopSearchAttributes.REPOSITORY), m.getMemo("goal", String.class, String.class),
         instant(m.getStartTime()), instant(m.getCloseTime()), Executions.shortStatus(temporal), executions.links(id),
-        m.getMemo(LoopStarter.FORK_OF, String.class, String.class), sa.get(SCHEDULED_BY));
+        m.getMemo(LoopStarter.FORK_OF, String.class, String.class), sa.get(SCHEDULED_BY), parent(m));
+  }
+
+  /** The workflow id of the loop that started this one as a fan-out's child, or {@code null}. */
+  static String parent(WorkflowExecutionMetadata m) {
+    var parent = m.getParentExecution();
+    return parent == null || parent.getWorkflowId().isEmpty() ? null : parent.getWorkflowId();
   }
 
   private static String instant(Instant instant) {

@@ -21,6 +21,8 @@ import java.util.Map;
  * @param forkOf the loop this one was forked from, or {@code null}
  * @param scheduleId the Temporal Schedule that started it ({@code TemporalScheduledById}), or
  *     {@code null}
+ * @param parent the fan-out loop that started this one as a child ({@code fanOut}; Temporal's
+ *     parent execution), or {@code null}
  */
 public record LoopSummary(
     String id,
@@ -34,4 +36,5 @@ public record LoopSummary(
     String temporalStatus,
     Map<String, String> links,
     String forkOf,
-    String scheduleId) {}
+    String scheduleId,
+    String parent) {}

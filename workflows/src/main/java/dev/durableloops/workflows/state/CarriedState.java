@@ -71,4 +71,8 @@ public final class CarriedState {
    * ({@code PrepareResult#sandbox}); {@code null} before the first Prepare or from older workers.
    */
   public String sandbox;
+
+  /** A fan-out parent's children and the budget they hold ({@code fanOut}); {@code null} (absent from the JSON) for other loops. */
+  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+  public FleetState fleet;
 }

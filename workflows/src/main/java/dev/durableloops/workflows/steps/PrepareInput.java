@@ -1,5 +1,6 @@
 package dev.durableloops.workflows.steps;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.durableloops.workflows.StartGrant;
 import dev.durableloops.workflows.spec.LoopSpec;
 import dev.durableloops.workflows.spec.WorkspaceSpec;
@@ -18,9 +19,19 @@ import dev.durableloops.workflows.spec.WorkspaceSpec;
  * @param grant the loop's start grant ({@link StartGrant}), or {@code null}: no role
  * @param firstRun in a loop's first run, what it was started with, which the grant must sign; {@code null}
  *     in a run the workflow continued (its state is its own) and from callers that are not a loop
+ * @param parentLoopId the loop whose fan-out started this one as a child workflow (as Temporal
+ *     names the parent, never the input), or {@code null} (absent from the JSON) for any other
+ *     loop: such a child carries its parent's grant and a fork seed of the parent
  */
 public record PrepareInput(String loopId, WorkspaceSpec workspace, String commit, String forkOf, LoopSpec spec, StartGrant grant,
-    FirstRun firstRun) {
+    FirstRun firstRun, @JsonInclude(JsonInclude.Include.NON_NULL) String parentLoopId) {
+
+  /** Input of a loop that is no fan-out's child. */
+  public PrepareInput(String loopId, WorkspaceSpec workspace, String commit, String forkOf, LoopSpec spec, StartGrant grant,
+      FirstRun firstRun) {
+    this(loopId, workspace, commit, forkOf, spec, grant, firstRun, null);
+  }
+
   /** Input without a first run's start (a continued run, or not a loop). */
   public PrepareInput(String loopId, WorkspaceSpec workspace, String commit, String forkOf, LoopSpec spec, StartGrant grant) {
     this(loopId, workspace, commit, forkOf, spec, grant, null);

@@ -1,0 +1,3 @@
+"""Helpers importable by name: REGISTRY[name] is the function."""
+
+REGISTRY = {}

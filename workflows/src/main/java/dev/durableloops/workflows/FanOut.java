@@ -1,0 +1,331 @@
+package dev.durableloops.workflows;
+
+import static dev.durableloops.workflows.Steps.STEP_MARGIN;
+import static dev.durableloops.workflows.Steps.commandOr;
+import static dev.durableloops.workflows.Texts.shortId;
+import static dev.durableloops.workflows.Texts.truncate;
+
+import dev.durableloops.workflows.spec.CheckSpec;
+import dev.durableloops.workflows.spec.LoopSpec;
+import dev.durableloops.workflows.state.BacklogTask;
+import dev.durableloops.workflows.state.FleetState;
+import dev.durableloops.workflows.state.LoopStatus;
+import dev.durableloops.workflows.state.Phase;
+import dev.durableloops.workflows.state.Reflection;
+import dev.durableloops.workflows.state.TimelineRow;
+import dev.durableloops.workflows.state.Verdict;
+import dev.durableloops.workflows.steps.CheckpointResult;
+import dev.durableloops.workflows.steps.DiscoverInput;
+import dev.durableloops.workflows.steps.DiscoverResult;
+import dev.durableloops.workflows.steps.LandInput;
+import dev.durableloops.workflows.steps.LandResult;
+import dev.durableloops.workflows.steps.Task;
+
+import io.temporal.api.enums.v1.ParentClosePolicy;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.ChildWorkflowOptions;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * A backlog fanned out to child loops ({@code fanOut}; DESIGN.md, "Fleets"): after the parent's
+ * Prepare, discover at the parent's head gives the tasks; each becomes a child {@code LoopWorkflow}
+ * (id {@code <parent>-t<k>}, k counting every child started) whose spec is the parent's for that one
+ * task ({@link FleetChildren#childSpec}) and which starts at the parent's head as a fork of the parent.
+ * At most {@code maxParallel} run at once; cancelling the parent cancels them
+ * ({@code ParentClosePolicy.REQUEST_CANCEL} and the parent's cancellation scope).
+ *
+ * <p>An accepted child (it ended {@code SUCCEEDED} with a checkpoint) lands through the merge queue:
+ * one {@code Land} at a time on the parent's workspace worker, which merges, checks the merged
+ * result and moves the branch by compare-and-swap; a landing is a parent checkpoint and a timeline
+ * row. A conflict, a red merged result or a child that did not succeed is a bounce: a timeline row,
+ * a reflection naming the evidence, and the task goes back to a fresh child that starts at the new
+ * head with that reflection; after {@code caps.maxRepeatedFailures} bounces the task is set aside.
+ * After every landing discover runs again at the new head. The fleet ends {@code SUCCEEDED} when
+ * discover finds no work left, {@code STALLED} when only set-aside tasks remain.
+ *
+ * <p>Caps: {@code maxIterations} counts the children started, and no child starts after the
+ * parent's deadline; a child's own {@code maxDuration} is what is left of the parent's.
+ *
+ * <p>Budget: a child's cost cap ({@link FleetChildren#costCap}: a share of the parent's, or what is
+ * left) is reserved against the parent's budget before it starts and settled with its real cost
+ * when it ends; a child that does not fit ({@link FleetChildren#fits}) waits for running ones, and
+ * with none running the fleet ends {@code CAPPED} (fail closed).
+ *
+ * <p>The parent's own steps ({@code Discover}, {@code Land}) run on the worker holding its
+ * workspace; a lost worker's workspace is prepared again elsewhere and the step repeated
+ * ({@link #onHost}).
+ *
+ * <p>Not yet: continue-as-new of a long fleet's parent, rollback of the parent, {@code onCap: ASK}
+ * for the fleet, and delivery of the landed result through the repository's CAS.
+ *
+ * <p>Only a loop with {@code fanOut} comes here, so a loop without one runs its commands as before.
+ */
+final class FanOut {
+
+  private final LoopSpec spec;
+  private final LoopProgress state;
+  private final StartGrant grant;
+  private final Workspaces workspaces;
+  private final Consumer<Phase> phase;
+  private final Runnable publish;
+  private final FleetChildren children;
+
+  /** Children running, by task id. */
+  private final Map<String, Child> running = new LinkedHashMap<>();
+  /** Bounce reflections per task id, handed to the task's next child. */
+  private final Map<String, List<Reflection>> bounces = new HashMap<>();
+  private int started;
+
+  private record Child(String taskId, String task, String workflowId, double reservedUsd, Promise<LoopOutcome> result) {}
+
+  FanOut(LoopSpec spec, LoopProgress state, StartGrant grant, Workspaces workspaces, Consumer<Phase> phase, Runnable publish) {
+    this.spec = spec;
+    this.state = state;
+    this.grant = grant;
+    this.workspaces = workspaces;
+    this.phase = phase;
+    this.publish = publish;
+    this.children = new FleetChildren(spec);
+    if (state.kept().fleet == null) {
+      state.kept().fleet = new FleetState();
+    }
+  }
+
+  private FleetState fleet() {
+    return state.kept().fleet;
+  }
+
+  /** Records what became of child {@code loopId}. */
+  private void child(String loopId, String status, Integer checkpoint, double costUsd) {
+    List<FleetState.Child> all = fleet().children;
+    for (int i = 0; i < all.size(); i++) {
+      if (all.get(i).loopId().equals(loopId)) {
+        all.set(i, new FleetState.Child(loopId, all.get(i).taskId(), status, checkpoint, costUsd));
+      }
+    }
+  }
+
+  /** Runs the fleet to its end; returns how it ended. */
+  Stop run() {
+    List<Task> found = discover();
+    while (true) {
+      startWhatFits(found);
+      publish.run();
+      if (running.isEmpty()) {
+        return end(found);
+      }
+      phase.accept(Phase.MAKE);
+      Workflow.await(() -> running.values().stream().anyMatch(c -> c.result().isCompleted()));
+      boolean landed = false;
+      for (Child child : List.copyOf(running.values())) {
+        if (child.result().isCompleted()) {
+          running.remove(child.taskId());
+          landed |= settle(child);
+        }
+      }
+      if (landed) {
+        found = discover();
+      }
+    }
+  }
+
+  private List<Task> discover() {
+    phase.accept(Phase.DISCOVER);
+    DiscoverResult discovered = onHost(() -> Steps.step("fleet · " + commandOr(spec.discover(), "the goal is the task") + " at " + shortId(state.headCommit()),
+            Steps.timeout(spec.discover()), true, state.taskQueue())
+        .discover(new DiscoverInput(state.stepContext(spec, state.headCommit()), spec.discover())));
+    List<Task> found = discovered.found();
+    for (Task t : found) {
+      if (task(t.id()) == null) {
+        state.kept().tasks.add(new BacklogTask(t.id(), t.title(), BacklogTask.Status.LEFT, 0, null, null));
+      }
+    }
+    return found;
+  }
+
+  /** Starts children for tasks not done, set aside or running, while they fit in maxParallel and the budget. */
+  private void startWhatFits(List<Task> found) {
+    int maxParallel = spec.fanOut().normalized().maxParallel();
+    for (Task t : found) {
+      if (running.size() >= maxParallel) {
+        return;
+      }
+      BacklogTask known = task(t.id());
+      if (running.containsKey(t.id()) || known.status() == BacklogTask.Status.DONE || known.status() == BacklogTask.Status.SET_ASIDE) {
+        continue;
+      }
+      if (capped() != null) {
+        return;
+      }
+      Double cap = children.costCap(state.caps(), state.costUsd(), fleet().reservedUsd);
+      if (!children.fits(state.caps(), cap)) {
+        return;
+      }
+      start(t, known, cap);
+    }
+  }
+
+  private void start(Task t, BacklogTask known, Double cap) {
+    double reserve = cap == null ? 0 : cap;
+    started++;
+    state.beginIteration();
+    String id = Workflow.getInfo().getWorkflowId() + "-t" + started;
+    Duration left = Duration.ofMillis(Math.max(1_000, state.deadlineMillis() - Workflow.currentTimeMillis()));
+    LoopSpec childSpec = children.childSpec(t.text(), state.caps(), cap, left);
+    ForkSeed seed = new ForkSeed(state.loopId(), state.checkpoints().head(), state.headCommit(),
+        List.copyOf(bounces.getOrDefault(t.id(), List.of())), List.copyOf(state.kept().notes), null);
+    LoopWorkflow stub = Workflow.newChildWorkflowStub(LoopWorkflow.class, ChildWorkflowOptions.newBuilder()
+        .setWorkflowId(id)
+        .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL)
+        .setStaticSummary(truncate("task " + t.title() + " of " + state.loopId(), 200))
+        .setMemo(Map.of("goal", truncate(t.title(), 400)))
+        .setTypedSearchAttributes(io.temporal.common.SearchAttributes.newBuilder()
+            .set(LoopSearchAttributes.STATUS, LoopStatus.RUNNING.name())
+            .set(LoopSearchAttributes.REPOSITORY, truncate(spec.workspace().repository(), 1000))
+            .build())
+        .build());
+    Promise<LoopOutcome> result = Async.function(stub::run, LoopInput.forked(childSpec, seed).withGrant(grant));
+    Workflow.getWorkflowExecution(stub).get();
+    fleet().reservedUsd += reserve;
+    fleet().children.add(new FleetState.Child(id, t.id(), "RUNNING", null, 0));
+    replace(known.with(BacklogTask.Status.IN_PROGRESS, known.attempts() + 1, null, null));
+    running.put(t.id(), new Child(t.id(), t.text(), id, reserve, result));
+    state.timeline().record(TimelineRow.event(state.iteration(), Verdict.ACCEPT, "started child " + id + " for task '"
+        + truncate(t.title(), 200) + "' at " + shortId(state.headCommit())
+        + (reserve > 0 ? String.format(" (reserved %.2f USD)", reserve) : "")));
+  }
+
+  /** Settles an ended child: its cost, then its landing or its bounce. Returns whether it landed. */
+  private boolean settle(Child child) {
+    fleet().reservedUsd = Math.max(0, fleet().reservedUsd - child.reservedUsd());
+    LoopOutcome outcome = child.result().getFailure() == null ? child.result().get() : null;
+    double cost = outcome == null ? 0 : outcome.costUsd();
+    state.spent(cost, 0);
+    child(child.workflowId(), "FAILED", null, cost);
+    if (outcome == null || outcome.status() != LoopStatus.SUCCEEDED || outcome.checkpoints() == 0) {
+      String why = outcome == null ? "child " + child.workflowId() + " failed: " + truncate(String.valueOf(child.result().getFailure().getMessage()), 300)
+          : "child " + child.workflowId() + " ended " + outcome.status() + " without an accepted change: " + truncate(outcome.stopReason(), 300);
+      bounce(child, why, why);
+      return false;
+    }
+    phase.accept(Phase.CHECKPOINT);
+    int number = state.checkpoints().nextNumber();
+    List<CheckSpec> required = spec.checks().stream().filter(CheckSpec::requiredOrDefault).toList();
+    Duration timeout = required.stream().map(CheckSpec::timeoutDuration).reduce(STEP_MARGIN, Duration::plus);
+    LandResult land = onHost(() -> Steps.landing("land " + child.workflowId() + " at " + shortId(outcome.headCommit()) + " onto " + shortId(state.headCommit()),
+            timeout, state.taskQueue())
+        .land(new LandInput(state.stepContext(spec, state.headCommit()), LoopIds.storeName(child.workflowId()), outcome.headCommit(),
+            number, child.task(), required)));
+    if (land.landed()) {
+      state.checkpoints().taken(number, new CheckpointResult(land.head(), land.tag()), null, false, state.now());
+      replace(task(child.taskId()).with(BacklogTask.Status.DONE, task(child.taskId()).attempts(), number, null));
+      child(child.workflowId(), "LANDED", number, cost);
+      state.timeline().record(TimelineRow.event(state.iteration(), Verdict.ACCEPT, "landed task '" + truncate(child.task(), 200)
+          + "' from " + child.workflowId() + " as checkpoint " + number + " (" + shortId(land.head()) + "): " + land.reason()));
+      return true;
+    }
+    StringBuilder note = new StringBuilder("The change for task '" + truncate(child.task(), 300) + "' (child " + child.workflowId()
+        + ") did not land: " + land.reason() + ".");
+    if (!land.conflicts().isEmpty()) {
+      note.append(" Conflicting files: ").append(String.join(", ", land.conflicts())).append('.');
+    }
+    if (land.cause() != null) {
+      note.append(" The landed change they conflict with: ").append(land.cause()).append('.');
+    }
+    if (land.checked() != null && land.checked().failureSignature() != null) {
+      note.append(" Failing on the merged result: ").append(truncate(land.checked().failureSignature(), 500)).append('.');
+    }
+    child(child.workflowId(), "BOUNCED", null, cost);
+    note.append(" Start again from the current head ").append(shortId(state.headCommit())).append(" and keep the landed change.");
+    bounce(child, note.toString(), "bounced " + child.workflowId() + ": " + land.reason()
+        + (land.conflicts().isEmpty() ? "" : " (" + String.join(", ", land.conflicts()) + ")"));
+    return false;
+  }
+
+  private void bounce(Child child, String reflection, String row) {
+    Reflection r = new Reflection(state.iteration(), truncate(reflection, 4_000), "land:" + child.taskId(), false);
+    state.reflect(r);
+    bounces.computeIfAbsent(child.taskId(), k -> new ArrayList<>()).add(r);
+    state.timeline().record(TimelineRow.event(state.iteration(), Verdict.REJECT, row));
+    BacklogTask t = task(child.taskId());
+    if (t.attempts() >= state.caps().maxRepeatedFailures()) {
+      replace(t.with(BacklogTask.Status.SET_ASIDE, t.attempts(), null, "did not land after " + t.attempts() + " children; last: "
+          + truncate(row, 300)));
+      state.timeline().record(TimelineRow.event(state.iteration(), Verdict.REJECT, "set aside task '" + truncate(t.title(), 200)
+          + "' after " + t.attempts() + " children (maxRepeatedFailures=" + state.caps().maxRepeatedFailures() + ")"));
+    } else {
+      replace(t.with(BacklogTask.Status.LEFT, t.attempts(), null, null));
+    }
+  }
+
+  /** Why no further child may start: the parent's maxIterations (children started) or its deadline; else {@code null}. */
+  private Stop capped() {
+    if (state.iteration() >= state.caps().maxIterations()) {
+      return new Stop(LoopStatus.CAPPED, "reached maxIterations=" + state.caps().maxIterations() + " (children started)");
+    }
+    if (Workflow.currentTimeMillis() >= state.deadlineMillis()) {
+      return new Stop(LoopStatus.CAPPED, "reached maxDuration=" + state.caps().maxDuration());
+    }
+    return null;
+  }
+
+  private Stop end(List<Task> found) {
+    long done = state.kept().tasks.stream().filter(t -> t.status() == BacklogTask.Status.DONE).count();
+    long aside = found.stream().map(t -> task(t.id())).filter(t -> t.status() == BacklogTask.Status.SET_ASIDE).count();
+    long waiting = found.stream().map(t -> task(t.id())).filter(t -> t.status() == BacklogTask.Status.LEFT).count();
+    if (waiting > 0 && capped() != null) {
+      Stop capped = capped();
+      return new Stop(capped.status(), capped.reason() + "; " + done + " task(s) landed, " + waiting + " not started");
+    }
+    if (waiting > 0) {
+      return new Stop(LoopStatus.CAPPED, "the fleet's budget has no room for another child (maxCostUsd="
+          + state.caps().maxCostUsd() + ", used " + String.format("%.2f", state.costUsd()) + "); " + done + " task(s) landed");
+    }
+    if (aside > 0) {
+      return new Stop(LoopStatus.STALLED, "every task discover still finds was set aside (" + aside + "); " + done + " task(s) landed");
+    }
+    return new Stop(LoopStatus.SUCCEEDED, "discover found no work left: " + done + " task(s) landed");
+  }
+
+  /**
+   * Runs a step on the worker holding the parent's workspace; when that worker is lost, the
+   * workspace is prepared again on a live one ({@link Workspaces#move}) and the step runs again
+   * there ({@code Land} is idempotent: a landing the lost worker finished is found, not repeated).
+   */
+  private <T> T onHost(java.util.function.Supplier<T> step) {
+    while (true) {
+      try {
+        return step.get();
+      } catch (ActivityFailure e) {
+        if (Interruption.of(e, state.taskQueue(), null, false) instanceof Interruption.WorkerLost lost) {
+          workspaces.move(lost.failure(), phase);
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  private BacklogTask task(String id) {
+    return state.kept().tasks.stream().filter(t -> t.id().equals(id)).findFirst().orElse(null);
+  }
+
+  private void replace(BacklogTask changed) {
+    List<BacklogTask> tasks = state.kept().tasks;
+    for (int i = 0; i < tasks.size(); i++) {
+      if (tasks.get(i).id().equals(changed.id())) {
+        tasks.set(i, changed);
+        return;
+      }
+    }
+  }
+}
