@@ -5,18 +5,22 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.event.ContextClosedEvent;
 
 /**
  * Drains this process's Temporal workers when the application stops (SIGTERM, or the context
  * closing): polling stops at once, running steps get up to {@code durable-loops.worker.drain-timeout}
  * to finish and report, and only then are the steps still running stopped (their retries go to
- * another worker). It stops in the first shutdown phase, before the web server's graceful shutdown
- * and long before the beans holding the Temporal connection are destroyed, so the steps report over
- * a live connection and the API answers while the workers drain. Its {@link #stop()} blocks: the
- * JVM, and with it each step's supervisor, stays alive until the steps end or the timeout passes.
+ * another worker). It drains on the context's {@link ContextClosedEvent}, which Spring publishes
+ * before it stops any lifecycle bean (the web server's graceful shutdown among them) and long before
+ * the beans holding the Temporal connection are destroyed, so the steps report over a live
+ * connection and the API answers while the workers drain. The drain blocks: the JVM, and with it
+ * each step's supervisor, stays alive until the steps end or the timeout passes. A context that is
+ * only stopped and started again (Spring's test context cache pauses the contexts it is not using)
+ * keeps its workers: a {@link WorkerFactory} cannot start again once shut down.
  */
-final class WorkerDrain implements SmartLifecycle {
+final class WorkerDrain implements ApplicationListener<ContextClosedEvent> {
 
   private static final Logger log = LoggerFactory.getLogger(WorkerDrain.class);
 
@@ -25,7 +29,6 @@ final class WorkerDrain implements SmartLifecycle {
 
   private final WorkerFactory factory;
   private final Duration timeout;
-  private volatile boolean running;
 
   WorkerDrain(WorkerFactory factory, Duration timeout) {
     this.factory = factory;
@@ -33,14 +36,12 @@ final class WorkerDrain implements SmartLifecycle {
   }
 
   @Override
-  public void start() {
-    // The starter starts the factory once the application is ready; this only marks the drain as due.
-    running = true;
+  public void onApplicationEvent(ContextClosedEvent event) {
+    drain();
   }
 
-  @Override
-  public void stop() {
-    running = false;
+  /** Stops polling, waits for the running steps up to the drain timeout, then stops the rest. */
+  void drain() {
     if (!factory.isStarted() || factory.isTerminated()) {
       return;
     }
@@ -56,16 +57,5 @@ final class WorkerDrain implements SmartLifecycle {
         timeout.toSeconds());
     factory.shutdownNow();
     factory.awaitTermination(AFTER_INTERRUPT.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  @Override
-  public boolean isRunning() {
-    return running;
-  }
-
-  /** The first phase to stop: before the web server's graceful shutdown ({@code DEFAULT_PHASE - 2048}). */
-  @Override
-  public int getPhase() {
-    return SmartLifecycle.DEFAULT_PHASE;
   }
 }
