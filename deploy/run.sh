@@ -7,13 +7,13 @@
 #      process (the step sandbox keeps the agents' commands off it; deploy/cluster.sh requires
 #      mutual TLS),
 #   3. starts the app (API + web page + worker) on port 8080,
-#   4. starts the shipped example loop (examples/slugify) and follows it to its end,
+#   4. starts the shipped example loop (examples/slugify, or examples/$EXAMPLE) and follows it to its end,
 #   5. keeps everything running until Ctrl-C, which stops what it started.
 # Running it again reuses the data directory: earlier loops are still there.
 #
 # Environment: DURABLE_LOOPS_DATA_DIR (default ./.data), PORT (8080), TEMPORAL_PORT (7233),
 # TEMPORAL_UI_PORT (8233), DEMO_APPROVE=manual to approve yourself instead of the script,
-# NO_EXAMPLE=1 to start no loop, EXIT_AFTER_EXAMPLE=1 to stop once the example loop has ended,
+# EXAMPLE=fleet (or backlog) to run that example instead, NO_EXAMPLE=1 to start no loop, EXIT_AFTER_EXAMPLE=1 to stop once the example loop has ended,
 # SKIP_BUILD=1 to use the app jar already built.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -80,7 +80,7 @@ cat <<URLS
 URLS
 
 if [ "${NO_EXAMPLE:-}" != "1" ]; then
-  API_TOKEN="$(token)" python3 "$ROOT/deploy/example.py" --api "http://127.0.0.1:$PORT" --data "$DATA" --example "$ROOT/examples/slugify"
+  API_TOKEN="$(token)" python3 "$ROOT/deploy/example.py" --api "http://127.0.0.1:$PORT" --data "$DATA" --example "$ROOT/examples/${EXAMPLE:-slugify}"
 fi
 if [ "${EXIT_AFTER_EXAMPLE:-}" = "1" ]; then
   exit 0
