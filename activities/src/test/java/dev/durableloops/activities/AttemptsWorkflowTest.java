@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import dev.durableloops.workflows.ForkSeed;
 import dev.durableloops.workflows.LoopInput;
 import dev.durableloops.workflows.LoopOutcome;
-import dev.durableloops.workflows.LoopSearchAttributes;
 import dev.durableloops.workflows.LoopWorkflow;
 import dev.durableloops.workflows.LoopWorkflowImpl;
 import dev.durableloops.workflows.spec.Approval;
@@ -55,26 +54,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class AttemptsWorkflowTest {
 
-  static final Path DATA;
-
-  static {
-    try {
-      DATA = Files.createTempDirectory("attempts-workflow-test");
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
+  static final Path DATA = TestLoops.dataDir("attempts-workflow-test");
 
   @RegisterExtension
-  static final TestWorkflowExtension temporal = register(
-      TestWorkflowExtension.newBuilder()
-          .registerWorkflowImplementationTypes(LoopWorkflowImpl.class)
-          .setActivityImplementations(new WorkerActivities(DATA).all()));
-
-  private static TestWorkflowExtension register(TestWorkflowExtension.Builder builder) {
-    LoopSearchAttributes.ALL.forEach(builder::registerSearchAttribute);
-    return builder.build();
-  }
+  static final TestWorkflowExtension temporal = TestLoops.server(new WorkerActivities(DATA).all());
 
   @AfterAll
   static void cleanUp() {

@@ -9,12 +9,10 @@ import dev.durableloops.workflows.spec.CheckSpec;
 import dev.durableloops.workflows.spec.GateSpec;
 import dev.durableloops.workflows.LoopInput;
 import dev.durableloops.workflows.LoopOutcome;
-import dev.durableloops.workflows.LoopSearchAttributes;
 import dev.durableloops.workflows.spec.LoopSpec;
 import dev.durableloops.workflows.state.LoopState;
 import dev.durableloops.workflows.state.LoopStatus;
 import dev.durableloops.workflows.LoopWorkflow;
-import dev.durableloops.workflows.LoopWorkflowImpl;
 import dev.durableloops.workflows.spec.StepSpec;
 import dev.durableloops.workflows.spec.WorkspaceSpec;
 import io.temporal.api.common.v1.WorkflowExecution;
@@ -47,15 +45,7 @@ class LongRunTest {
   static final int ITERATIONS = Integer.getInteger("durable-loops.long-run.iterations", 2000);
 
   @RegisterExtension
-  static final TestWorkflowExtension temporal = register(
-      TestWorkflowExtension.newBuilder()
-          .registerWorkflowImplementationTypes(LoopWorkflowImpl.class)
-          .setActivityImplementations(ACTIVITIES));
-
-  private static TestWorkflowExtension register(TestWorkflowExtension.Builder builder) {
-    LoopSearchAttributes.ALL.forEach(builder::registerSearchAttribute);
-    return builder.build();
-  }
+  static final TestWorkflowExtension temporal = TestLoops.server(ACTIVITIES);
 
   @Test
   void thousandsOfIterationsOverThreeDaysStayBounded(TestWorkflowEnvironment env, WorkflowClient client, WorkflowOptions options) {

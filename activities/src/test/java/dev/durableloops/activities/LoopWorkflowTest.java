@@ -14,12 +14,10 @@ import dev.durableloops.workflows.spec.GateSpec;
 import dev.durableloops.workflows.state.TimelineRow;
 import dev.durableloops.workflows.LoopInput;
 import dev.durableloops.workflows.LoopOutcome;
-import dev.durableloops.workflows.LoopSearchAttributes;
 import dev.durableloops.workflows.spec.LoopSpec;
 import dev.durableloops.workflows.state.LoopState;
 import dev.durableloops.workflows.state.LoopStatus;
 import dev.durableloops.workflows.LoopWorkflow;
-import dev.durableloops.workflows.LoopWorkflowImpl;
 import dev.durableloops.workflows.state.Phase;
 import dev.durableloops.workflows.spec.StepSpec;
 import dev.durableloops.workflows.state.Verdict;
@@ -50,26 +48,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class LoopWorkflowTest {
 
-  static final Path DATA;
-
-  static {
-    try {
-      DATA = Files.createTempDirectory("loop-workflow-test");
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
+  static final Path DATA = TestLoops.dataDir("loop-workflow-test");
 
   @RegisterExtension
-  static final TestWorkflowExtension temporal = register(
-      TestWorkflowExtension.newBuilder()
-          .registerWorkflowImplementationTypes(LoopWorkflowImpl.class)
-          .setActivityImplementations(new WorkerActivities(DATA).all()));
-
-  private static TestWorkflowExtension register(TestWorkflowExtension.Builder builder) {
-    LoopSearchAttributes.ALL.forEach(builder::registerSearchAttribute);
-    return builder.build();
-  }
+  static final TestWorkflowExtension temporal = TestLoops.server(new WorkerActivities(DATA).all());
 
   @AfterAll
   static void cleanUp() {

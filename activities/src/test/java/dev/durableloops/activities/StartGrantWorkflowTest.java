@@ -5,9 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.durableloops.workflows.LoopInput;
 import dev.durableloops.workflows.LoopOutcome;
-import dev.durableloops.workflows.LoopSearchAttributes;
 import dev.durableloops.workflows.LoopWorkflow;
-import dev.durableloops.workflows.LoopWorkflowImpl;
 import dev.durableloops.workflows.spec.Caps;
 import dev.durableloops.workflows.spec.CheckSpec;
 import dev.durableloops.workflows.spec.LoopSpec;
@@ -50,17 +48,10 @@ class StartGrantWorkflowTest {
   }
 
   @RegisterExtension
-  static final TestWorkflowExtension temporal = register(TestWorkflowExtension.newBuilder()
-      .registerWorkflowImplementationTypes(LoopWorkflowImpl.class)
-      .setActivityImplementations(new WorkerActivities(DATA,
+  static final TestWorkflowExtension temporal = TestLoops.server(new WorkerActivities(DATA,
           new CommandPolicy(1 << 20, CommandPolicy.DEFAULT_INHERITED, Map.of("token", "grant-test-secret")),
           GitStore.under(DATA), new LoopGuard(new SpecRules(new SpecRules.Settings(List.of(DATA), List.of(), List.of("https"),
-              CommandPolicy.DEFAULT_INHERITED, List.of(), Set.of("token"), Map.of())), GRANTS)).all()));
-
-  private static TestWorkflowExtension register(TestWorkflowExtension.Builder builder) {
-    LoopSearchAttributes.ALL.forEach(builder::registerSearchAttribute);
-    return builder.build();
-  }
+              CommandPolicy.DEFAULT_INHERITED, List.of(), Set.of("token"), Map.of())), GRANTS)).all());
 
   @AfterAll
   static void cleanUp() {

@@ -1,0 +1,36 @@
+package dev.durableloops.activities;
+
+import dev.durableloops.workflows.LoopSearchAttributes;
+import dev.durableloops.workflows.LoopWorkflowImpl;
+import io.temporal.testing.TestWorkflowExtension;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The loop workflow on Temporal's time-skipping test server, as the workflow tests set it up. */
+final class TestLoops {
+
+  private TestLoops() {}
+
+  /** A new temporary data directory named after {@code prefix}, for a test class's loops. */
+  static Path dataDir(String prefix) {
+    try {
+      return Files.createTempDirectory(prefix);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * A test server running {@link LoopWorkflowImpl} with the loop's search attributes registered and
+   * {@code activities} (e.g. {@code new WorkerActivities(data).all()}) as its activities.
+   */
+  static TestWorkflowExtension server(Object... activities) {
+    TestWorkflowExtension.Builder builder = TestWorkflowExtension.newBuilder()
+        .registerWorkflowImplementationTypes(LoopWorkflowImpl.class)
+        .setActivityImplementations(activities);
+    LoopSearchAttributes.ALL.forEach(builder::registerSearchAttribute);
+    return builder.build();
+  }
+}
