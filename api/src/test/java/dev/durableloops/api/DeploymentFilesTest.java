@@ -21,17 +21,23 @@ import org.yaml.snakeyaml.Yaml;
  * The deployment files for people with Docker or Kubernetes, checked statically (no Docker engine
  * or cluster runs here): they parse, name the jar the build makes, the port and profiles the app
  * has, only environment variables the app reads, the Temporal versions {@code deploy/lib.sh} builds,
- * and mount the git store where {@code DURABLE_LOOPS_GIT_STORE} points.
+ * and mount the git store where {@code DURABLE_LOOPS_GIT_STORE} points; the image runs as a numeric
+ * user under an init process and its build context leaves local state out; Compose publishes on
+ * loopback only; the manifest's pods run as that user and are probed, scraped and found by the
+ * Services they name. The schemas and the Dockerfile linter are {@code deploy/validate.sh}'s.
  */
 class DeploymentFilesTest {
 
   static final Path DEPLOY = Path.of("..", "deploy");
+  /** The numeric user and group of the image (Dockerfile {@code USER}) and of the manifest's pods. */
+  static final int IMAGE_UID = 10001;
   static Set<String> knownEnv;
   static String libSh;
 
   @BeforeAll
   static void readTheCode() throws Exception {
-    knownEnv = new HashSet<>(Set.of("SPRING_PROFILES_ACTIVE"));
+    // Spring Boot's own and the JVM launcher's, which the files set besides the app's settings.
+    knownEnv = new HashSet<>(Set.of("SPRING_PROFILES_ACTIVE", "SPRING_CONFIG_IMPORT", "JDK_JAVA_OPTIONS"));
     StringBuilder applicationFiles = new StringBuilder();
     try (var files = Files.list(Path.of("src/main/resources"))) {
       for (Path file : files.filter(f -> f.getFileName().toString().startsWith("application")).toList()) {
@@ -45,9 +51,20 @@ class DeploymentFilesTest {
     }
     // Spring's relaxed binding: durable-loops.git-store is DURABLE_LOOPS_GIT_STORE.
     for (var component : LoopsProperties.class.getRecordComponents()) {
-      knownEnv.add("DURABLE_LOOPS_" + component.getName().replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT));
+      String name = "DURABLE_LOOPS_" + envName(component.getName());
+      knownEnv.add(name);
+      // Nested settings records, e.g. durable-loops.sandbox.mode is DURABLE_LOOPS_SANDBOX_MODE.
+      if (component.getType().isRecord()) {
+        for (var nested : component.getType().getRecordComponents()) {
+          knownEnv.add(name + "_" + envName(nested.getName()));
+        }
+      }
     }
     libSh = Files.readString(DEPLOY.resolve("lib.sh"));
+  }
+
+  private static String envName(String property) {
+    return property.replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT);
   }
 
   private static String libVersion(String name) {
@@ -62,8 +79,19 @@ class DeploymentFilesTest {
     String pom = Files.readString(Path.of("pom.xml"));
     assertThat(pom).contains("<finalName>durable-loops</finalName>");
     assertThat(dockerfile).contains("COPY api/target/durable-loops.jar /app/durable-loops.jar")
-        .contains("ENTRYPOINT [\"java\", \"-jar\", \"/app/durable-loops.jar\"]")
+        .contains("ENTRYPOINT [\"/usr/bin/tini\", \"--\", \"java\", \"-jar\", \"/app/durable-loops.jar\"]")
+        .contains("extract --layers").contains(" tini ").contains(" bubblewrap ").contains(" socat ").contains(" ripgrep ")
         .contains("EXPOSE 8080").contains(" git ").contains(" python3 ");
+    // A numeric user, so Kubernetes can check runAsNonRoot; the manifest runs the pods as that user.
+    Matcher user = Pattern.compile("^USER (\\d+):(\\d+)$", Pattern.MULTILINE).matcher(dockerfile);
+    assertThat(user.find()).as("numeric USER in the Dockerfile").isTrue();
+    assertThat(Integer.parseInt(user.group(1))).isEqualTo(IMAGE_UID).isPositive();
+    // The build context is the repository root: an allow-list keeps local state out of it.
+    List<String> ignore = Files.readAllLines(Path.of("..", ".dockerignore")).stream()
+        .filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
+    assertThat(ignore.get(0)).isEqualTo("*");
+    assertThat(ignore).contains("**/.data", "**/.git", "**/target", "**/*token*");
+    assertThat(ignore.get(ignore.size() - 1)).isEqualTo("!api/target/durable-loops.jar");
     assertThat(Files.readString(Path.of("src/main/resources/application.yaml"))).contains("port: ${PORT:8080}");
     Matcher env = Pattern.compile("^\\s+([A-Z][A-Z0-9_]+)=", Pattern.MULTILINE).matcher(dockerfile);
     while (env.find()) {
@@ -96,7 +124,34 @@ class DeploymentFilesTest {
     assertThat(java.time.Duration.parse("PT" + ((String) worker.get("stop_grace_period")).toUpperCase(Locale.ROOT)))
         .isGreaterThan(java.time.Duration.parse("PT" + ((String) ((Map<String, Object>) worker.get("environment"))
             .get("DURABLE_LOOPS_DRAIN_TIMEOUT")).toUpperCase(Locale.ROOT)));
-    assertThat((List<String>) services.get("api").get("ports")).contains("8080:8080");
+    assertThat((List<String>) services.get("api").get("ports")).contains("127.0.0.1:8080:8080");
+    // Every published port is on loopback only.
+    services.forEach((name, service) -> assertThat((List<String>) service.getOrDefault("ports", List.of()))
+        .as(name + " ports").allSatisfy(p -> assertThat(p).startsWith("127.0.0.1:")));
+    // Temporal's current images: the server, and admin-tools for the schema and the namespace.
+    assertThat((String) services.get("temporal").get("image")).startsWith("temporalio/server:");
+    for (String step : List.of("temporal-schema", "temporal-namespace")) {
+      assertThat((String) services.get(step).get("image"))
+          .startsWith("temporalio/admin-tools:" + libVersion("TEMPORAL_SERVER_VERSION") + "-");
+    }
+    assertThat(((Map<String, Map<String, String>>) services.get("temporal").get("depends_on")).get("temporal-schema"))
+        .containsEntry("condition", "service_completed_successfully");
+    for (String longRunning : List.of("postgresql", "temporal", "api", "worker")) {
+      assertThat(services.get(longRunning)).as(longRunning + " health check").containsKey("healthcheck");
+    }
+    // The repositories are writable (Deliver pushes to them) and shared by the API and the workers.
+    for (String app : List.of("api", "worker")) {
+      assertThat((List<String>) services.get(app).get("volumes")).contains("repos:/repos");
+    }
+    // The schema step's script registers the search attributes deploy/lib.sh's dev server does.
+    String setup = Files.readString(DEPLOY.resolve("compose/temporal-setup.sh"));
+    Matcher attribute = Pattern.compile("--search-attribute (\\w+=\\w+)").matcher(libSh);
+    int attributes = 0;
+    while (attribute.find()) {
+      assertThat(setup).contains(attribute.group(1));
+      attributes++;
+    }
+    assertThat(attributes).isEqualTo(4);
     assertThat(((Map<String, Object>) services.get("api").get("build")).get("dockerfile")).isEqualTo("deploy/Dockerfile");
   }
 
@@ -111,7 +166,13 @@ class DeploymentFilesTest {
       byKind.put(d.get("kind") + "/" + ((Map<String, Object>) d.get("metadata")).get("name"), d);
     }
     assertThat(byKind).containsKeys("ConfigMap/durable-loops", "PersistentVolumeClaim/durable-loops-git-store",
-        "Deployment/durable-loops-api", "Service/durable-loops-api", "StatefulSet/durable-loops-worker");
+        "Deployment/durable-loops-api", "Service/durable-loops-api", "StatefulSet/durable-loops-worker",
+        "PersistentVolumeClaim/durable-loops-api-data", "PersistentVolumeClaim/durable-loops-repos",
+        "PodDisruptionBudget/durable-loops-worker");
+    // The Service the StatefulSet names exists and is headless.
+    String serviceName = (String) ((Map<String, Object>) byKind.get("StatefulSet/durable-loops-worker").get("spec")).get("serviceName");
+    assertThat(byKind).containsKey("Service/" + serviceName);
+    assertThat(((Map<String, Object>) byKind.get("Service/" + serviceName).get("spec")).get("clusterIP")).isEqualTo("None");
     Map<String, Object> config = (Map<String, Object>) byKind.get("ConfigMap/durable-loops").get("data");
     assertThat(knownEnv).as("ConfigMap keys").containsAll(config.keySet());
     String storeDir = Path.of((String) config.get("DURABLE_LOOPS_GIT_STORE")).getParent().toString();
@@ -128,8 +189,27 @@ class DeploymentFilesTest {
           .findFirst().orElseThrow();
       assertThat(Path.of("src/main/resources/application-" + profile + ".yaml")).exists();
       assertThat((List<Map<String, Object>>) container.get("volumeMounts")).extracting(m -> m.get("name") + ":" + m.get("mountPath"))
-          .contains("git-store:" + storeDir, "data:/data");
+          .contains("git-store:" + storeDir, "data:/data", "repos:/repos");
+      // The image's numeric user, checked by the kubelet; the volumes' group is that user's.
+      Map<String, Object> security = (Map<String, Object>) pod.get("securityContext");
+      assertThat(security).containsEntry("runAsNonRoot", true).containsEntry("runAsUser", IMAGE_UID)
+          .containsEntry("runAsGroup", IMAGE_UID).containsEntry("fsGroup", IMAGE_UID);
+      assertThat(container).as(workload + " probes").containsKeys("startupProbe", "readinessProbe", "livenessProbe", "resources");
+      assertThat(((Map<String, Map<String, Object>>) container.get("readinessProbe")).get("httpGet"))
+          .containsEntry("path", "/actuator/health/readiness");
+      // Prometheus scrapes the port the pod serves /actuator/prometheus on.
+      Map<String, String> annotations = (Map<String, String>) ((Map<String, Object>) ((Map<String, Object>) spec.get("template"))
+          .get("metadata")).get("annotations");
+      assertThat(annotations).containsEntry("prometheus.io/scrape", "true").containsEntry("prometheus.io/path", "/actuator/prometheus");
+      assertThat(((List<Map<String, Object>>) container.get("ports")).get(0).get("containerPort"))
+          .isEqualTo(Integer.parseInt(annotations.get("prometheus.io/port")));
     }
+    // The API's state (token, named tokens, rules) is on a claim, not an emptyDir.
+    Map<String, Object> apiPod = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) byKind
+        .get("Deployment/durable-loops-api").get("spec")).get("template")).get("spec");
+    assertThat((List<Map<String, Object>>) apiPod.get("volumes")).filteredOn(v -> "data".equals(v.get("name")))
+        .extracting(v -> ((Map<String, Object>) v.get("persistentVolumeClaim")).get("claimName"))
+        .containsExactly("durable-loops-api-data");
     // A stopping worker pod drains its running steps: the kubelet waits longer than the drain.
     Map<String, Object> workerPod = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) byKind
         .get("StatefulSet/durable-loops-worker").get("spec")).get("template")).get("spec");

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Validates the deployment files offline, with pinned tools it installs on first use
+# (deploy/lib.sh ensure_validators; deploy/validate-constraints.txt):
+#   - deploy/Dockerfile with hadolint (every finding fails; an ignored rule says why beside it);
+#   - deploy/compose.yaml against the Compose specification's JSON schema (check-jsonschema's
+#     vendored compose-spec);
+#   - deploy/kubernetes/*.yaml against the Kubernetes OpenAPI schemas, strict (unknown fields fail),
+#     as written for Kubernetes 1.30 and 1.37, and with its "sandbox:" lines switched on (the worker
+#     pods that confine steps) for 1.33 and 1.37;
+#   - deploy/compose/temporal-setup.sh parses as POSIX sh.
+# Run by deploy/test.sh before the Maven build; usable alone. What it cannot do here: build the
+# image or run Compose or Kubernetes (no Docker engine, no cluster); DeploymentFilesTest checks
+# the files against the code.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ensure_validators
+cd "$ROOT"
+BIN="$VALIDATE_VENV/bin"
+
+echo "durable-loops: deploy/Dockerfile with $("$BIN/hadolint" --version)"
+"$BIN/hadolint" --no-color deploy/Dockerfile
+
+echo "durable-loops: deploy/compose.yaml against the Compose specification (check-jsonschema $("$BIN/check-jsonschema" --version | awk '{print $NF}'))"
+"$BIN/check-jsonschema" --builtin-schema vendor.compose-spec deploy/compose.yaml
+
+sh -n deploy/compose/temporal-setup.sh
+
+# The manifest's second variant: every "# sandbox: X" line becomes X and every "value  # sandbox: other"
+# takes the other value. It must change the worker pods, or the markers were lost.
+SANDBOX_VARIANT="$(mktemp -d)/durable-loops-sandbox.yaml"
+trap 'rm -rf "$(dirname "$SANDBOX_VARIANT")"' EXIT
+"$BIN/python" - deploy/kubernetes/durable-loops.yaml "$SANDBOX_VARIANT" <<'PY'
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+text, commented = re.subn(r"^(\s*)# sandbox: ?(.*)$", r"\1\2", text, flags=re.M)
+text, switched = re.subn(r"^(\s*[\w.-]+: )\S+\s+# sandbox: (\S+)$", r"\1\2", text, flags=re.M)
+for needed in ("hostUsers: false", "procMount: Unmasked", "type: Unconfined", "value: auto"):
+    if needed not in text:
+        sys.exit("deploy/kubernetes/durable-loops.yaml: the sandbox variant lacks '%s'" % needed)
+open(sys.argv[2], "w", encoding="utf-8").write(text)
+print("durable-loops: the sandbox variant: %d lines switched on, %d values switched" % (commented, switched))
+PY
+for version in 1.30.0 1.37.0; do
+  echo "durable-loops: deploy/kubernetes against the Kubernetes $version schemas (kubernetes-validate $("$BIN/kubernetes-validate" --version), strict)"
+  "$BIN/kubernetes-validate" --strict --quiet -k "$version" deploy/kubernetes/*.yaml
+done
+for version in 1.33.0 1.37.0; do
+  echo "durable-loops: its sandbox variant against the Kubernetes $version schemas"
+  "$BIN/kubernetes-validate" --strict --quiet -k "$version" "$SANDBOX_VARIANT"
+done
+echo "durable-loops: deployment files valid"
