@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Validates the deployment files offline, with pinned tools it installs on first use
 # (deploy/lib.sh ensure_validators; deploy/validate-constraints.txt):
-#   - deploy/Dockerfile with hadolint (every finding fails; an ignored rule says why beside it);
+#   - deploy/Dockerfile with hadolint (every finding fails; an ignored rule says why beside it), and
+#     its build context (the repository root after .dockerignore, as BuildKit's own pattern matcher
+#     reads it: deploy/build-context) free of local state such as .data with its API token;
 #   - deploy/compose.yaml against the Compose specification's JSON schema (check-jsonschema's
 #     vendored compose-spec);
 #   - deploy/kubernetes/*.yaml against the Kubernetes OpenAPI schemas, strict (unknown fields fail),
@@ -19,6 +21,8 @@ BIN="$VALIDATE_VENV/bin"
 
 echo "durable-loops: deploy/Dockerfile with $("$BIN/hadolint" --version)"
 "$BIN/hadolint" --no-color deploy/Dockerfile
+need go
+(cd deploy/build-context && GOFLAGS=-mod=readonly go run . "$ROOT")
 
 echo "durable-loops: deploy/compose.yaml against the Compose specification (check-jsonschema $("$BIN/check-jsonschema" --version | awk '{print $NF}'))"
 "$BIN/check-jsonschema" --builtin-schema vendor.compose-spec deploy/compose.yaml
