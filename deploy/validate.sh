@@ -7,8 +7,9 @@
 #   - deploy/compose.yaml against the Compose specification's JSON schema (check-jsonschema's
 #     vendored compose-spec);
 #   - deploy/kubernetes/*.yaml against the Kubernetes OpenAPI schemas, strict (unknown fields fail),
-#     as written for Kubernetes 1.30 and 1.37, and with its "sandbox:" lines switched on (the worker
-#     pods that confine steps) for 1.33 and 1.37;
+#     as written (worker pods that confine steps: user namespaces, Kubernetes 1.33+) for 1.33 and
+#     1.37, and with its "restricted:" values switched in (worker pods any cluster admits, steps
+#     unconfined) for 1.30 and 1.37;
 #   - deploy/compose/temporal-setup.sh parses as POSIX sh.
 # Run by deploy/test.sh before the Maven build; usable alone. What it cannot do here: build the
 # image or run Compose or Kubernetes (no Docker engine, no cluster); DeploymentFilesTest checks
@@ -29,27 +30,29 @@ echo "durable-loops: deploy/compose.yaml against the Compose specification (chec
 
 sh -n deploy/compose/temporal-setup.sh
 
-# The manifest's second variant: every "# sandbox: X" line becomes X and every "value  # sandbox: other"
-# takes the other value. It must change the worker pods, or the markers were lost.
-SANDBOX_VARIANT="$(mktemp -d)/durable-loops-sandbox.yaml"
-trap 'rm -rf "$(dirname "$SANDBOX_VARIANT")"' EXIT
-"$BIN/python" - deploy/kubernetes/durable-loops.yaml "$SANDBOX_VARIANT" <<'PY'
+# The manifest's second variant: every "key: value  # restricted: other" takes the other value. It
+# must change the worker pods, or the markers were lost.
+RESTRICTED_VARIANT="$(mktemp -d)/durable-loops-restricted.yaml"
+trap 'rm -rf "$(dirname "$RESTRICTED_VARIANT")"' EXIT
+"$BIN/python" - deploy/kubernetes/durable-loops.yaml "$RESTRICTED_VARIANT" <<'PY'
 import re, sys
 text = open(sys.argv[1], encoding="utf-8").read()
-text, commented = re.subn(r"^(\s*)# sandbox: ?(.*)$", r"\1\2", text, flags=re.M)
-text, switched = re.subn(r"^(\s*[\w.-]+: )\S+\s+# sandbox: (\S+)$", r"\1\2", text, flags=re.M)
 for needed in ("hostUsers: false", "procMount: Unmasked", "type: Unconfined", "value: auto"):
     if needed not in text:
-        sys.exit("deploy/kubernetes/durable-loops.yaml: the sandbox variant lacks '%s'" % needed)
+        sys.exit("deploy/kubernetes/durable-loops.yaml: the worker pods lack '%s' (the sandbox)" % needed)
+text, switched = re.subn(r"^(\s*[\w.-]+: )\S+\s+# restricted: (\S+)$", r"\1\2", text, flags=re.M)
+for needed in ("hostUsers: true", "procMount: Default", "type: RuntimeDefault", "value: none"):
+    if needed not in text:
+        sys.exit("deploy/kubernetes/durable-loops.yaml: the restricted variant lacks '%s'" % needed)
 open(sys.argv[2], "w", encoding="utf-8").write(text)
-print("durable-loops: the sandbox variant: %d lines switched on, %d values switched" % (commented, switched))
+print("durable-loops: the restricted variant: %d values switched" % switched)
 PY
-for version in 1.30.0 1.37.0; do
+for version in 1.33.0 1.37.0; do
   echo "durable-loops: deploy/kubernetes against the Kubernetes $version schemas (kubernetes-validate $("$BIN/kubernetes-validate" --version), strict)"
   "$BIN/kubernetes-validate" --strict --quiet -k "$version" deploy/kubernetes/*.yaml
 done
-for version in 1.33.0 1.37.0; do
-  echo "durable-loops: its sandbox variant against the Kubernetes $version schemas"
-  "$BIN/kubernetes-validate" --strict --quiet -k "$version" "$SANDBOX_VARIANT"
+for version in 1.30.0 1.37.0; do
+  echo "durable-loops: its restricted variant against the Kubernetes $version schemas"
+  "$BIN/kubernetes-validate" --strict --quiet -k "$version" "$RESTRICTED_VARIANT"
 done
 echo "durable-loops: deployment files valid"
