@@ -244,7 +244,8 @@ class LoopController {
 
   /** The diff of checkpoint N against its parent, as {@code text/x-diff}. */
   @Operation(operationId = "getCheckpointDiff", summary = "The diff of checkpoint N against its parent, from the git store")
-  @ApiResponse(responseCode = "200", description = "The diff")
+  @ApiResponse(responseCode = "200", description = "The diff (raw bytes, UTF-8 text)",
+      content = @Content(mediaType = "text/x-diff", schema = @Schema(type = "string", format = "binary")))
   @ApiResponse(responseCode = "404", description = "No such loop, or the git store has no such diff")
   @GetMapping(path = "/{id}/checkpoints/{n}/diff", produces = "text/x-diff")
   String diff(@PathVariable String id, @PathVariable int n) {
@@ -253,7 +254,8 @@ class LoopController {
 
   /** The diff of iteration N's attempt against the checkpoint it started from, as {@code text/x-diff}. */
   @Operation(operationId = "getAttemptDiff", summary = "The diff of iteration N's attempt against the checkpoint it started from, from the git store")
-  @ApiResponse(responseCode = "200", description = "The diff")
+  @ApiResponse(responseCode = "200", description = "The diff (raw bytes, UTF-8 text)",
+      content = @Content(mediaType = "text/x-diff", schema = @Schema(type = "string", format = "binary")))
   @ApiResponse(responseCode = "404", description = "No such loop, or the git store has no such diff")
   @GetMapping(path = "/{id}/attempts/{n}/diff", produces = "text/x-diff")
   String attemptDiff(@PathVariable String id, @PathVariable int n) {
@@ -265,7 +267,8 @@ class LoopController {
    * against the checkpoint it started from, as {@code text/x-diff}.
    */
   @Operation(operationId = "getBestOfNAttemptDiff", summary = "The diff of attempt K of iteration N (best-of-N) against the checkpoint it started from, from the git store")
-  @ApiResponse(responseCode = "200", description = "The diff")
+  @ApiResponse(responseCode = "200", description = "The diff (raw bytes, UTF-8 text)",
+      content = @Content(mediaType = "text/x-diff", schema = @Schema(type = "string", format = "binary")))
   @ApiResponse(responseCode = "404", description = "No such loop, or the git store has no such diff")
   @GetMapping(path = "/{id}/attempts/{n}/{k}/diff", produces = "text/x-diff")
   String attemptDiff(@PathVariable String id, @PathVariable int n, @PathVariable int k) {
@@ -283,7 +286,8 @@ class LoopController {
 
   /** One step log as {@code text/plain} (its last 1 MiB), from the git store. */
   @Operation(operationId = "getLog", summary = "One step log (its last 1 MiB), from the git store")
-  @ApiResponse(responseCode = "200", description = "The log's last 1 MiB")
+  @ApiResponse(responseCode = "200", description = "The log's last 1 MiB (raw bytes, UTF-8 text)",
+      content = @Content(mediaType = MediaType.TEXT_PLAIN_VALUE, schema = @Schema(type = "string", format = "binary")))
   @ApiResponse(responseCode = "404", description = "No such loop, or the git store has no such log")
   @GetMapping(path = "/{id}/logs/{name}", produces = MediaType.TEXT_PLAIN_VALUE)
   byte[] log(@PathVariable String id, @PathVariable String name) {
