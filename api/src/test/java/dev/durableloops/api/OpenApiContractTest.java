@@ -67,6 +67,68 @@ class OpenApiContractTest extends AppTest {
     assertThat(doc().at("/components/securitySchemes/bearer/scheme").asText()).isEqualTo("bearer");
   }
 
+  /**
+   * What a generated client needs: an operation id of its own on every operation (no springdoc
+   * {@code list_2}), a typed body on every response that has one ({@code application/json} or a
+   * named media type, never {@code *}{@code /*}), every error as problem+json with the
+   * {@code Problem} schema, 401 and 403 everywhere, and no framework type among the models.
+   */
+  @Test
+  void aClientCanBeGeneratedFromTheDescription() throws Exception {
+    JsonNode doc = doc();
+    Set<String> ids = new HashSet<>();
+    List<String> faults = new ArrayList<>();
+    doc.get("paths").properties().forEach(path -> path.getValue().properties().forEach(op -> {
+      String where = op.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey();
+      String id = op.getValue().path("operationId").asText("");
+      if (!id.matches("[a-z][a-zA-Z]+") || !ids.add(id)) {
+        faults.add(where + ": operation id '" + id + "' is not a unique name");
+      }
+      JsonNode responses = op.getValue().get("responses");
+      for (String code : List.of("400", "401", "403")) {
+        if (!responses.has(code)) {
+          faults.add(where + ": " + code + " undocumented");
+        }
+      }
+      responses.properties().forEach(response -> {
+        int code = Integer.parseInt(response.getKey());
+        JsonNode content = response.getValue().path("content");
+        if (code == 204 || code == 200 && where.startsWith("DELETE")) {
+          return;
+        }
+        if (content.isMissingNode() || content.isEmpty()) {
+          faults.add(where + " " + code + ": no body documented");
+          return;
+        }
+        content.properties().forEach(media -> {
+          if (media.getKey().contains("*")) {
+            faults.add(where + " " + code + ": media type " + media.getKey());
+          }
+          if (!media.getValue().has("schema")) {
+            faults.add(where + " " + code + ": untyped " + media.getKey());
+          }
+          if (code >= 400 && !(media.getKey().equals("application/problem+json")
+              && media.getValue().at("/schema/$ref").asText().equals("#/components/schemas/Problem"))) {
+            faults.add(where + " " + code + ": not problem+json with the Problem schema");
+          }
+        });
+      });
+    }));
+    assertThat(faults).isEmpty();
+    assertThat(ids).contains("startLoop", "listLoops", "getLoop", "watchLoop", "decide", "pauseLoop", "resumeLoop", "cancelLoop",
+        "addNote", "listSchedules", "createSchedule", "listRules", "addRule", "getCaller");
+    assertThat(doc.at("/paths/~1api~1loops/post/responses").propertyNames()).contains("201", "409", "413");
+    assertThat(doc.at("/paths/~1api~1loops~1{id}~1pause/post/responses").propertyNames()).contains("202", "404", "409");
+    assertThat(doc.at("/paths/~1api~1schedules~1{id}/delete/responses").propertyNames()).contains("204", "404");
+    assertThat(doc.at("/components/schemas/Problem/properties").propertyNames())
+        .containsExactlyInAnyOrder("type", "title", "status", "detail", "instance", "errors");
+    assertThat(doc.at("/components/schemas/InvalidField/properties").propertyNames()).containsExactlyInAnyOrder("field", "message");
+    assertThat(doc.at("/paths/~1api~1loops~1{id}~1events/get/responses/200/content/text~1event-stream/schema/$ref").asText())
+        .isEqualTo("#/components/schemas/LoopEvent");
+    assertThat(doc.at("/components/schemas").propertyNames())
+        .doesNotContain("SseEmitter", "ResponseBodyEmitter", "ResponseEntity", "ProblemDetail", "Authentication", "Object");
+  }
+
   @Test
   void responsesHaveTheirDocumentedShape() throws Exception {
     JsonNode doc = doc();

@@ -1,23 +1,29 @@
 package dev.durableloops.api.docs;
 
+import io.swagger.v3.core.converter.AnnotatedType;
+import io.swagger.v3.core.converter.ModelConverters;
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.info.Info;
+import io.swagger.v3.oas.models.PathItem;
 import io.swagger.v3.oas.models.media.Content;
-import io.swagger.v3.oas.models.media.MediaType;
 import io.swagger.v3.oas.models.media.Schema;
 import io.swagger.v3.oas.models.responses.ApiResponse;
+import io.swagger.v3.oas.models.responses.ApiResponses;
 import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
-import java.util.Map;
+import java.util.TreeMap;
 import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.MediaType;
 
 /**
  * The OpenAPI description ({@code /v3/api-docs}, Swagger UI at {@code /swagger-ui.html}) built by
  * springdoc-openapi from the controllers and their typed records: the bearer security scheme every
- * {@code /api/**} call needs, and the RFC 9457 problem+json body every error carries.
+ * {@code /api/**} call needs, and the RFC 9457 problem+json body every error carries. Every
+ * operation has an {@code operationId} of its own (set on the controllers), so a generated client's
+ * methods have stable names ({@code startLoop}, {@code getLoop}, {@code decide}, …).
  */
 @Configuration(proxyBeanMethods = false)
 class OpenApiConfiguration {
@@ -26,7 +32,7 @@ class OpenApiConfiguration {
   static final String BEARER = "bearer";
 
   /** The schema of every error body. */
-  static final String PROBLEM = "Problem";
+  static final String PROBLEM_REF = "#/components/schemas/Problem";
 
   @Bean
   OpenAPI durableLoopsOpenApi() {
@@ -41,45 +47,50 @@ class OpenApiConfiguration {
   }
 
   /**
-   * Adds the problem+json errors every loop endpoint may answer (400, 401, 404, 409, 413, 503), so
-   * a client generated from the description knows their shape.
+   * Documents the errors as they are answered: every error response is
+   * {@code application/problem+json} with the {@link Problem} schema; every operation may answer
+   * 400 (a parameter, the body or the query string at fault), 401 (no or an unknown token), 403 (the
+   * caller lacks the role, {@code EndpointRoles}) and 503 (Temporal, a worker or the git store does
+   * not answer; not {@code /api/me}, which asks none of them); every {@code POST} and {@code PUT} may
+   * answer 413 (a body past the limit, whatever the endpoint). The 404s and 409s are on the
+   * operations that raise them, with their reasons.
    */
   @Bean
   OpenApiCustomizer problemResponses() {
-    Map<String, String> common = Map.of(
-        "400", "Invalid request: the problem names each field at fault in 'errors'",
-        "401", "No or a wrong bearer token",
-        "404", "No such loop (or checkpoint, attempt, log)",
-        "409", "The loop is not in a state that allows this",
-        "413", "Request body too large",
-        "503", "Temporal, a worker or the git store is unavailable; try again");
     return api -> {
       // Added here, after springdoc has put the generated schemas in place.
-      api.getComponents().addSchemas(PROBLEM, problemSchema());
-      addProblems(api, common);
+      ModelConverters.getInstance(true).readAll(new AnnotatedType(Problem.class)).forEach(api.getComponents()::addSchemas);
+      // springdoc models the events endpoint's return type although its response names LoopEvent;
+      // a framework type is no model a client should get.
+      api.getComponents().getSchemas().remove("SseEmitter");
+      api.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, operation) -> {
+        ApiResponses responses = operation.getResponses();
+        add(responses, "400", "Invalid request: the problem names each field at fault in 'errors'");
+        add(responses, "401", "No or an unknown bearer token");
+        add(responses, "403", "The caller lacks the role this needs (VIEWER, OPERATOR or APPROVER)");
+        if (method == PathItem.HttpMethod.POST || method == PathItem.HttpMethod.PUT) {
+          add(responses, "413", "Request body too large");
+        }
+        if (!path.equals("/api/me")) {
+          add(responses, "503", "Temporal, a worker or the git store is unavailable; try again");
+        }
+        responses.forEach((code, response) -> {
+          if (code.compareTo("400") >= 0) {
+            response.setContent(new Content().addMediaType(MediaType.APPLICATION_PROBLEM_JSON_VALUE,
+                new io.swagger.v3.oas.models.media.MediaType().schema(new Schema<>().$ref(PROBLEM_REF))));
+          }
+        });
+        // Statuses in numeric order, so the description reads (and diffs) the same every time.
+        ApiResponses sorted = new ApiResponses();
+        new TreeMap<>(responses).forEach(sorted::addApiResponse);
+        operation.setResponses(sorted);
+      }));
     };
   }
 
-  private static void addProblems(OpenAPI api, Map<String, String> common) {
-    api.getPaths().forEach((path, item) -> item.readOperations().forEach(operation -> common.forEach((code, text) -> {
-      if (!operation.getResponses().containsKey(code)) {
-        operation.getResponses().addApiResponse(code, new ApiResponse().description(text).content(new Content()
-            .addMediaType("application/problem+json", new MediaType().schema(new Schema<>().$ref("#/components/schemas/" + PROBLEM)))));
-      }
-    })));
-  }
-
-  @SuppressWarnings({"rawtypes", "unchecked"})
-  private static Schema problemSchema() {
-    Schema error = new Schema<>().type("object")
-        .addProperty("field", new Schema<>().type("string"))
-        .addProperty("message", new Schema<>().type("string"));
-    return new Schema<>().type("object").description("RFC 9457 problem details")
-        .addProperty("type", new Schema<>().type("string").format("uri"))
-        .addProperty("title", new Schema<>().type("string"))
-        .addProperty("status", new Schema<>().type("integer"))
-        .addProperty("detail", new Schema<>().type("string"))
-        .addProperty("instance", new Schema<>().type("string"))
-        .addProperty("errors", new Schema<>().type("array").items(error));
+  private static void add(ApiResponses responses, String code, String description) {
+    if (!responses.containsKey(code)) {
+      responses.addApiResponse(code, new ApiResponse().description(description));
+    }
   }
 }

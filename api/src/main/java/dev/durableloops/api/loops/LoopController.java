@@ -60,8 +60,9 @@ class LoopController {
   }
 
   /** Starts a loop: 201 with the id and links, {@code Location} the loop's URL. */
-  @Operation(summary = "Start a loop from a loop spec")
+  @Operation(operationId = "startLoop", summary = "Start a loop from a loop spec")
   @ApiResponse(responseCode = "201", description = "Started; Location is the loop's URL")
+  @ApiResponse(responseCode = "409", description = "Every loop id this name allows is taken")
   @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<StartResponse> start(@Valid @RequestBody LoopSpec spec) {
     StartResponse started = starter.start(spec);
@@ -72,14 +73,17 @@ class LoopController {
    * Lists loops, newest first; {@code ?status=AWAITING_APPROVAL} and {@code ?repository=<as
    * started>} filter.
    */
-  @Operation(summary = "List loops from Temporal visibility, newest first; filter by status and repository")
+  @Operation(operationId = "listLoops", summary = "List loops from Temporal visibility, newest first; filter by status and repository")
+  @ApiResponse(responseCode = "200", description = "The loops, newest first")
   @GetMapping
   List<LoopSummary> list(@RequestParam(required = false) LoopStatus status, @RequestParam(required = false) String repository) {
     return reader.list(status, repository == null || repository.isBlank() ? null : repository);
   }
 
   /** The loop's state. */
-  @Operation(summary = "The loop's state (live from the workflow, or recorded when no worker answers)")
+  @Operation(operationId = "getLoop", summary = "The loop's state (live from the workflow, or recorded when no worker answers)")
+  @ApiResponse(responseCode = "200", description = "The loop's state")
+  @ApiResponse(responseCode = "404", description = "No such loop")
   @GetMapping("/{id}")
   LoopView get(@PathVariable String id) {
     return reader.get(id);
@@ -91,7 +95,11 @@ class LoopController {
    * id; {@code Last-Event-ID} resumes after that id (a value that is not a number is ignored, and
    * the stream starts afresh).
    */
-  @Operation(summary = "Server-sent 'state' (LoopView) and 'output' (LoopOutput) events as they change; resumes after Last-Event-ID")
+  @Operation(operationId = "watchLoop",
+      summary = "Server-sent 'state' (LoopView) and 'output' (LoopOutput) events as they change; resumes after Last-Event-ID")
+  @ApiResponse(responseCode = "200", description = "A stream of server-sent events, open until the client leaves; a comment every 15 s keeps it open",
+      content = @Content(mediaType = MediaType.TEXT_EVENT_STREAM_VALUE, schema = @Schema(implementation = LoopEvent.class)))
+  @ApiResponse(responseCode = "404", description = "No such loop")
   @GetMapping(path = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
   SseEmitter events(@PathVariable String id, @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId) {
     reader.output(id);
@@ -99,7 +107,9 @@ class LoopController {
   }
 
   /** What the running step has printed so far (heartbeat details of its activity), from whichever worker runs it. */
-  @Operation(summary = "The running step's output tail, live (from its activity's heartbeat details)")
+  @Operation(operationId = "getLoopOutput", summary = "The running step's output tail, live (from its activity's heartbeat details)")
+  @ApiResponse(responseCode = "200", description = "The running step's output, or running: false")
+  @ApiResponse(responseCode = "404", description = "No such loop")
   @GetMapping("/{id}/output")
   LoopOutput output(@PathVariable String id) {
     return reader.output(id);
@@ -116,10 +126,12 @@ class LoopController {
    * Approves or rejects the pending attempt (the {@code decide} Update): 200 with the result. When
    * no worker is up it is sent as the {@code decision} Signal instead: 202.
    */
-  @Operation(summary = "Approve or reject the pending attempt (the 'decide' Update)")
+  @Operation(operationId = "decide", summary = "Approve or reject the pending attempt (the 'decide' Update)")
   @ApiResponse(responseCode = "200", description = "Recorded", content = @Content(schema = @Schema(implementation = DecisionResult.class)))
   @ApiResponse(responseCode = "202", description = "No worker is up: sent as the 'decision' Signal",
       content = @Content(schema = @Schema(implementation = Accepted.class)))
+  @ApiResponse(responseCode = "404", description = "No such loop")
+  @ApiResponse(responseCode = "409", description = "The loop has ended, nothing is pending, or the diff hash is not the pending attempt's")
   @PostMapping(path = "/{id}/decision", consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<?> decide(@PathVariable String id, @Valid @RequestBody Decision decision) {
     DecisionResult result = commands.decide(id, decision);
@@ -135,10 +147,12 @@ class LoopController {
    * budget; 202 when no worker is up (sent as the {@code extendBudget} Signal); 409 when the loop is
    * not waiting for one or the new limits leave it at its cap.
    */
-  @Operation(summary = "Extend the budget of a loop waiting for it: new maxIterations, maxDuration and/or maxCostUsd (the 'extend' Update)")
+  @Operation(operationId = "extendBudget", summary = "Extend the budget of a loop waiting for it: new maxIterations, maxDuration and/or maxCostUsd (the 'extend' Update)")
   @ApiResponse(responseCode = "200", description = "Extended", content = @Content(schema = @Schema(implementation = Budget.class)))
   @ApiResponse(responseCode = "202", description = "No worker is up: sent as the 'extendBudget' Signal",
       content = @Content(schema = @Schema(implementation = Accepted.class)))
+  @ApiResponse(responseCode = "404", description = "No such loop")
+  @ApiResponse(responseCode = "409", description = "The loop has ended, is not waiting for a budget, or the new limits leave it at its cap")
   @PostMapping(path = "/{id}/extend", consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<?> extend(@PathVariable String id, @Valid @RequestBody BudgetExtension extension) {
     Budget budget = commands.extend(id, extension);
@@ -152,15 +166,20 @@ class LoopController {
    * Rolls the loop back to checkpoint N (the {@code rollback} Update): 200 once the workspace and
    * state are back; 409 when the checkpoint does not exist or the loop has ended.
    */
-  @Operation(summary = "Roll back to checkpoint N, state and workspace together (the 'rollback' Update)")
+  @Operation(operationId = "rollbackLoop", summary = "Roll back to checkpoint N, state and workspace together (the 'rollback' Update)")
+  @ApiResponse(responseCode = "200", description = "Rolled back")
+  @ApiResponse(responseCode = "404", description = "No such loop")
+  @ApiResponse(responseCode = "409", description = "The loop has ended or has no such checkpoint")
   @PostMapping(path = "/{id}/rollback", consumes = MediaType.APPLICATION_JSON_VALUE)
   RollbackResult rollback(@PathVariable String id, @Valid @RequestBody RollbackRequest request) {
     return commands.rollback(id, request);
   }
 
   /** Starts a new loop from checkpoint N of this one: 201 like a start. */
-  @Operation(summary = "Start a new loop from checkpoint N of this one")
+  @Operation(operationId = "forkLoop", summary = "Start a new loop from checkpoint N of this one")
   @ApiResponse(responseCode = "201", description = "Started; Location is the new loop's URL")
+  @ApiResponse(responseCode = "404", description = "No such loop")
+  @ApiResponse(responseCode = "409", description = "The loop has no such checkpoint, or every loop id the name allows is taken")
   @PostMapping(path = "/{id}/fork", consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<StartResponse> fork(@PathVariable String id, @Valid @RequestBody ForkRequest request) {
     StartResponse started = forks.fork(id, request);
@@ -168,8 +187,10 @@ class LoopController {
   }
 
   /** Starts a new loop from attempt K of best-of-N iteration N of this one (a loser too): 201 like a start. */
-  @Operation(summary = "Start a new loop from attempt K of best-of-N iteration N of this one")
+  @Operation(operationId = "forkAttempt", summary = "Start a new loop from attempt K of best-of-N iteration N of this one")
   @ApiResponse(responseCode = "201", description = "Started; Location is the new loop's URL")
+  @ApiResponse(responseCode = "404", description = "No such loop")
+  @ApiResponse(responseCode = "409", description = "The loop has no such finished attempt, or every loop id the name allows is taken")
   @PostMapping(path = "/{id}/attempts/{n}/{k}/fork")
   ResponseEntity<StartResponse> forkAttempt(@PathVariable String id, @PathVariable int n, @PathVariable int k,
       @Valid @RequestBody(required = false) AttemptForkRequest request) {
@@ -178,8 +199,10 @@ class LoopController {
   }
 
   /** Pauses the loop before its next iteration: 202. */
-  @Operation(summary = "Pause the loop before its next iteration (Signal)")
+  @Operation(operationId = "pauseLoop", summary = "Pause the loop before its next iteration (Signal)")
   @ApiResponse(responseCode = "202", description = "Requested")
+  @ApiResponse(responseCode = "404", description = "No such loop")
+  @ApiResponse(responseCode = "409", description = "The loop has ended")
   @PostMapping("/{id}/pause")
   ResponseEntity<Accepted> pause(@PathVariable String id) {
     commands.pause(id);
@@ -187,8 +210,10 @@ class LoopController {
   }
 
   /** Resumes a paused loop: 202. */
-  @Operation(summary = "Resume a paused loop (Signal)")
+  @Operation(operationId = "resumeLoop", summary = "Resume a paused loop (Signal)")
   @ApiResponse(responseCode = "202", description = "Requested")
+  @ApiResponse(responseCode = "404", description = "No such loop")
+  @ApiResponse(responseCode = "409", description = "The loop has ended")
   @PostMapping("/{id}/resume")
   ResponseEntity<Accepted> resume(@PathVariable String id) {
     commands.resume(id);
@@ -196,8 +221,10 @@ class LoopController {
   }
 
   /** Cancels the loop (Temporal cancellation; the running step's process group is killed): 202. */
-  @Operation(summary = "Cancel the loop; the running step's processes are killed")
+  @Operation(operationId = "cancelLoop", summary = "Cancel the loop; the running step's processes are killed")
   @ApiResponse(responseCode = "202", description = "Requested")
+  @ApiResponse(responseCode = "404", description = "No such loop")
+  @ApiResponse(responseCode = "409", description = "The loop has ended")
   @PostMapping("/{id}/cancel")
   ResponseEntity<Accepted> cancel(@PathVariable String id) {
     commands.cancel(id);
@@ -205,8 +232,10 @@ class LoopController {
   }
 
   /** Adds a human note to the loop's memory: 202. */
-  @Operation(summary = "Add a human note to the loop's memory (Signal)")
+  @Operation(operationId = "addNote", summary = "Add a human note to the loop's memory (Signal)")
   @ApiResponse(responseCode = "202", description = "Requested")
+  @ApiResponse(responseCode = "404", description = "No such loop")
+  @ApiResponse(responseCode = "409", description = "The loop has ended")
   @PostMapping(path = "/{id}/notes", consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<Accepted> note(@PathVariable String id, @Valid @RequestBody NoteRequest note) {
     commands.addNote(id, note);
@@ -214,14 +243,20 @@ class LoopController {
   }
 
   /** The diff of checkpoint N against its parent, as {@code text/x-diff}. */
-  @Operation(summary = "The diff of checkpoint N against its parent, from the git store")
+  @Operation(operationId = "getCheckpointDiff", summary = "The diff of checkpoint N against its parent, from the git store")
+  @ApiResponse(responseCode = "200", description = "The diff (raw bytes, UTF-8 text)",
+      content = @Content(mediaType = "text/x-diff", schema = @Schema(type = "string", format = "binary")))
+  @ApiResponse(responseCode = "404", description = "No such loop, or the git store has no such diff")
   @GetMapping(path = "/{id}/checkpoints/{n}/diff", produces = "text/x-diff")
   String diff(@PathVariable String id, @PathVariable int n) {
     return diffs.checkpoint(id, n);
   }
 
   /** The diff of iteration N's attempt against the checkpoint it started from, as {@code text/x-diff}. */
-  @Operation(summary = "The diff of iteration N's attempt against the checkpoint it started from, from the git store")
+  @Operation(operationId = "getAttemptDiff", summary = "The diff of iteration N's attempt against the checkpoint it started from, from the git store")
+  @ApiResponse(responseCode = "200", description = "The diff (raw bytes, UTF-8 text)",
+      content = @Content(mediaType = "text/x-diff", schema = @Schema(type = "string", format = "binary")))
+  @ApiResponse(responseCode = "404", description = "No such loop, or the git store has no such diff")
   @GetMapping(path = "/{id}/attempts/{n}/diff", produces = "text/x-diff")
   String attemptDiff(@PathVariable String id, @PathVariable int n) {
     return diffs.attempt(id, n);
@@ -231,21 +266,29 @@ class LoopController {
    * The diff of attempt K of iteration N (an iteration of several attempts, {@code make.attempts})
    * against the checkpoint it started from, as {@code text/x-diff}.
    */
-  @Operation(summary = "The diff of attempt K of iteration N (best-of-N) against the checkpoint it started from, from the git store")
+  @Operation(operationId = "getBestOfNAttemptDiff", summary = "The diff of attempt K of iteration N (best-of-N) against the checkpoint it started from, from the git store")
+  @ApiResponse(responseCode = "200", description = "The diff (raw bytes, UTF-8 text)",
+      content = @Content(mediaType = "text/x-diff", schema = @Schema(type = "string", format = "binary")))
+  @ApiResponse(responseCode = "404", description = "No such loop, or the git store has no such diff")
   @GetMapping(path = "/{id}/attempts/{n}/{k}/diff", produces = "text/x-diff")
   String attemptDiff(@PathVariable String id, @PathVariable int n, @PathVariable int k) {
     return diffs.attempt(id, n, k);
   }
 
   /** The names of the loop's step logs (e.g. {@code iter-0003-make.log}), from the git store. */
-  @Operation(summary = "The names of the loop's step logs, from the git store")
+  @Operation(operationId = "listLogs", summary = "The names of the loop's step logs, from the git store")
+  @ApiResponse(responseCode = "200", description = "The log names, e.g. iter-0003-make.log")
+  @ApiResponse(responseCode = "404", description = "No such loop")
   @GetMapping("/{id}/logs")
   List<String> logs(@PathVariable String id) {
     return logs.list(id);
   }
 
   /** One step log as {@code text/plain} (its last 1 MiB), from the git store. */
-  @Operation(summary = "One step log (its last 1 MiB), from the git store")
+  @Operation(operationId = "getLog", summary = "One step log (its last 1 MiB), from the git store")
+  @ApiResponse(responseCode = "200", description = "The log's last 1 MiB (raw bytes, UTF-8 text)",
+      content = @Content(mediaType = MediaType.TEXT_PLAIN_VALUE, schema = @Schema(type = "string", format = "binary")))
+  @ApiResponse(responseCode = "404", description = "No such loop, or the git store has no such log")
   @GetMapping(path = "/{id}/logs/{name}", produces = MediaType.TEXT_PLAIN_VALUE)
   byte[] log(@PathVariable String id, @PathVariable String name) {
     return logs.read(id, name);

@@ -4,6 +4,7 @@ import dev.durableloops.api.SpecRejectedException;
 import dev.durableloops.api.temporal.Executions;
 import dev.durableloops.workflows.LoopSearchAttributes;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
@@ -30,7 +31,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
  */
 @RestController
 @ConditionalOnProperty(name = "durable-loops.serve-api", havingValue = "true", matchIfMissing = true)
-@RequestMapping("/api/rules")
+@RequestMapping(path = "/api/rules", produces = MediaType.APPLICATION_JSON_VALUE)
 @Tag(name = "rules", description = "Rules of a repository, given to every later loop on it")
 class RuleController {
 
@@ -61,13 +62,18 @@ class RuleController {
     this.executions = executions;
   }
 
-  @Operation(summary = "The rules of a repository (?repository=…, or ?loop=<id> for that loop's), retired ones included")
+  @Operation(operationId = "listRules", summary = "The rules of a repository (?repository=…, or ?loop=<id> for that loop's), retired ones included")
+  @ApiResponse(responseCode = "200", description = "The rules, oldest first")
+  @ApiResponse(responseCode = "404", description = "No loop with the id given as ?loop=")
   @GetMapping
   List<RepositoryRules.Rule> list(@RequestParam(required = false) String repository, @RequestParam(required = false) String loop) {
     return rules.of(repositoryOf(repository, loop));
   }
 
-  @Operation(summary = "Make a rule of a repository (from a note, a reflection, or new)")
+  @Operation(operationId = "addRule", summary = "Make a rule of a repository (from a note, a reflection, or new)")
+  @ApiResponse(responseCode = "201", description = "Made; Location is the rule's URL")
+  @ApiResponse(responseCode = "404", description = "No loop with the id given as loop")
+  @ApiResponse(responseCode = "409", description = "The repository has as many rules as it may keep")
   @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<RepositoryRules.Rule> add(@Valid @RequestBody RuleRequest request, Authentication caller) {
     RepositoryRules.Rule rule = rules.add(repositoryOf(request.repository(), request.loop()), request.text(), caller.getName(),
@@ -75,7 +81,9 @@ class RuleController {
     return ResponseEntity.created(URI.create("/api/rules/" + rule.id())).body(rule);
   }
 
-  @Operation(summary = "Edit a rule's text, or retire it ({\"retired\": true}) or bring it back")
+  @Operation(operationId = "editRule", summary = "Edit a rule's text, or retire it ({\"retired\": true}) or bring it back")
+  @ApiResponse(responseCode = "200", description = "Edited")
+  @ApiResponse(responseCode = "404", description = "No such rule")
   @PutMapping(path = "/{id}", consumes = MediaType.APPLICATION_JSON_VALUE)
   RepositoryRules.Rule edit(@PathVariable String id, @Valid @RequestBody RuleEdit edit) {
     if (edit.text() != null && edit.text().isBlank()) {

@@ -1,6 +1,7 @@
 package dev.durableloops.api.schedules;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
 import java.net.URI;
@@ -23,7 +24,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
  */
 @RestController
 @ConditionalOnProperty(name = "durable-loops.serve-api", havingValue = "true", matchIfMissing = true)
-@RequestMapping("/api/schedules")
+@RequestMapping(path = "/api/schedules", produces = MediaType.APPLICATION_JSON_VALUE)
 @Tag(name = "schedules", description = "Start loops on a cadence (Temporal Schedules)")
 class ScheduleController {
 
@@ -34,45 +35,58 @@ class ScheduleController {
   }
 
   /** Creates a schedule: 201 with it, {@code Location} its URL. */
-  @Operation(summary = "Create a schedule that starts a loop from a spec on a cron expression or an interval")
+  @Operation(operationId = "createSchedule", summary = "Create a schedule that starts a loop from a spec on a cron expression or an interval")
+  @ApiResponse(responseCode = "201", description = "Created; Location is the schedule's URL")
+  @ApiResponse(responseCode = "409", description = "A schedule with that id exists")
   @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<ScheduleView> create(@Valid @RequestBody ScheduleRequest request) {
     ScheduleView created = schedules.create(request);
     return ResponseEntity.created(URI.create(created.links().get("self"))).body(created);
   }
 
-  @Operation(summary = "List schedules with their next and recent runs")
+  @Operation(operationId = "listSchedules", summary = "List schedules with their next and recent runs")
+  @ApiResponse(responseCode = "200", description = "The schedules")
   @GetMapping
   List<ScheduleView> list() {
     return schedules.list();
   }
 
-  @Operation(summary = "One schedule with its next and recent runs")
+  @Operation(operationId = "getSchedule", summary = "One schedule with its next and recent runs")
+  @ApiResponse(responseCode = "200", description = "The schedule")
+  @ApiResponse(responseCode = "404", description = "No such schedule")
   @GetMapping("/{id}")
   ScheduleView get(@PathVariable String id) {
     return schedules.get(id);
   }
 
   /** Pauses; the body's optional {@code note} says why. */
-  @Operation(summary = "Pause a schedule (body: optional {\"note\": \"why\"})")
+  @Operation(operationId = "pauseSchedule", summary = "Pause a schedule (body: optional {\"note\": \"why\"})")
+  @ApiResponse(responseCode = "200", description = "Paused")
+  @ApiResponse(responseCode = "404", description = "No such schedule")
   @PostMapping("/{id}/pause")
   ScheduleView pause(@PathVariable String id, @RequestBody(required = false) Map<String, String> body) {
     return schedules.pause(id, body == null ? null : body.get("note"));
   }
 
-  @Operation(summary = "Unpause a schedule")
+  @Operation(operationId = "unpauseSchedule", summary = "Unpause a schedule")
+  @ApiResponse(responseCode = "200", description = "Unpaused")
+  @ApiResponse(responseCode = "404", description = "No such schedule")
   @PostMapping("/{id}/unpause")
   ScheduleView unpause(@PathVariable String id) {
     return schedules.unpause(id);
   }
 
-  @Operation(summary = "Start a run now (the overlap policy applies)")
+  @Operation(operationId = "triggerSchedule", summary = "Start a run now (the overlap policy applies)")
+  @ApiResponse(responseCode = "200", description = "Triggered")
+  @ApiResponse(responseCode = "404", description = "No such schedule")
   @PostMapping("/{id}/trigger")
   ScheduleView trigger(@PathVariable String id) {
     return schedules.trigger(id);
   }
 
-  @Operation(summary = "Delete a schedule; the loops it started stay")
+  @Operation(operationId = "deleteSchedule", summary = "Delete a schedule; the loops it started stay")
+  @ApiResponse(responseCode = "204", description = "Deleted")
+  @ApiResponse(responseCode = "404", description = "No such schedule")
   @DeleteMapping("/{id}")
   ResponseEntity<Void> delete(@PathVariable String id) {
     schedules.delete(id);

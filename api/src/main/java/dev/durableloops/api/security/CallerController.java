@@ -1,6 +1,8 @@
 package dev.durableloops.api.security;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import org.springframework.http.MediaType;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.Arrays;
 import java.util.List;
@@ -26,8 +28,9 @@ class CallerController {
    */
   record Caller(String name, List<String> roles) {}
 
-  @Operation(summary = "Who the caller is and its roles")
-  @GetMapping("/api/me")
+  @Operation(operationId = "getCaller", summary = "Who the caller is and its roles")
+  @ApiResponse(responseCode = "200", description = "The caller")
+  @GetMapping(path = "/api/me", produces = MediaType.APPLICATION_JSON_VALUE)
   Caller me(Authentication authentication) {
     List<String> roles = authentication.getAuthorities().stream()
         .map(a -> a.getAuthority())
