@@ -115,7 +115,10 @@ class DevServerEndToEndTest {
         .map(HistoryEvent::getActivityTaskScheduledEventAttributes)
         .map(a -> a.getActivityType().getName())
         .toList();
-    assertThat(activityTypes).contains("Discover", "Plan", "Make", "Check", "Gate", "Reflect", "Checkpoint", "Discard");
+    // Since the lean iteration (issue 23) the gate without a reviewer is workflow code and Reflect
+    // throws a rejected attempt away: no Gate or Discard activity.
+    assertThat(activityTypes).contains("Discover", "Plan", "Make", "Check", "Reflect", "Checkpoint")
+        .doesNotContain("Gate", "Discard");
     assertThat(activityTypes.stream().filter("Make"::equals).count()).isEqualTo(3);
   }
 }
