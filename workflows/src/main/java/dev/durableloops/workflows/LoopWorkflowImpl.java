@@ -53,8 +53,12 @@ import org.slf4j.Logger;
  */
 public class LoopWorkflowImpl extends LoopMessages {
 
-  /** Continue-as-new once a run's history has this many events, even unsuggested. */
-  static final int MAX_HISTORY_EVENTS = 10_000;
+  /**
+   * Continue-as-new once a run's history has this many events, even unsuggested. Temporal suggests
+   * it earlier by default ({@code limit.historyCount.suggestContinueAsNew}, 4,096 events, or
+   * {@code limit.historySize.suggestContinueAsNew}, 4 MiB), and the loop follows the suggestion.
+   */
+  public static final int MAX_HISTORY_EVENTS = 10_000;
 
   private static final Logger log = Workflow.getLogger(LoopWorkflowImpl.class);
 
