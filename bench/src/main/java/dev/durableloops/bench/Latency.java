@@ -37,6 +37,7 @@ final class Latency {
 
   static Result measure(Path jar, String target, Path data, WorkflowClient client, int trials) throws Exception {
     String token = "bench-token-0123456789";
+    java.nio.file.Files.createDirectories(data);
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
