@@ -39,6 +39,7 @@ import io.temporal.failure.CanceledFailure;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInit;
 import java.time.Duration;
+import java.util.List;
 import org.slf4j.Logger;
 
 /**
@@ -172,13 +173,17 @@ public class LoopWorkflowImpl extends LoopMessages {
   private Stop iterate() {
     int iteration = state.iteration();
     String n = "iteration " + iteration + " · ";
-    // Issue 23: no Gate activity without a reviewer, no Discard step (Reflect throws the attempt away).
+    // Issue 23: no Discover activity without a discover command, no Gate activity without a reviewer,
+    // no Discard step (Reflect throws the attempt away).
     boolean lean = Versions.since(Versions.LEAN_ITERATION, 1);
     StepContext atHead = state.stepContext(spec, state.headCommit());
 
     phase(Phase.DISCOVER);
-    DiscoverResult discovered = at(n + commandOr(spec.discover(), "the goal is the task"), Steps.timeout(spec.discover()), true)
-        .discover(new DiscoverInput(atHead, spec.discover()));
+    // Without a discover command the goal is the task: workflow code since the lean iteration, no activity.
+    DiscoverResult discovered = lean && spec.discover() == null
+        ? new DiscoverResult(List.of(spec.goal()), spec.goal(), 0, null, null)
+        : at(n + commandOr(spec.discover(), "the goal is the task"), Steps.timeout(spec.discover()), true)
+            .discover(new DiscoverInput(atHead, spec.discover()));
     String task;
     int taskAttempts = 0;
     if (spec.discover() != null) {

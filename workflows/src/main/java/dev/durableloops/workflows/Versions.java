@@ -46,7 +46,8 @@ final class Versions {
   static final String ATTEMPTS = "best-of-n-attempts";
 
   /**
-   * The lean iteration (issue 23): the gate's decision is workflow code ({@code GatePolicy}), with a
+   * The lean iteration (issue 23): without a discover command the goal is the task in workflow code
+   * (no {@code Discover} activity); the gate's decision is workflow code ({@code GatePolicy}), with a
    * {@code Review} activity only when a reviewer is configured and the rest of the gate passed; a
    * rejected attempt is thrown away by the {@code Reflect} step, which reconciles the workspace to the
    * head first, instead of a {@code Discard} step of its own. Version 1; older runs keep the
