@@ -30,8 +30,12 @@ final class Latency {
 
   private static final Pattern DIFF_HASH = Pattern.compile("\"diffHash\"\\s*:\\s*\"([0-9a-f]+)\"");
 
-  /** Milliseconds per trial: start → first step, decision response → next step, decision request → next step. */
-  record Result(List<Double> start, List<Double> decision, List<Double> decisionFromRequest) {}
+  /**
+   * Milliseconds per trial: start → first step, decision response → next step, decision request →
+   * next step, and the run's start → its first workflow task started (server time; about 0 when
+   * the task came back with the start, eagerly).
+   */
+  record Result(List<Double> start, List<Double> decision, List<Double> decisionFromRequest, List<Double> firstWorkflowTask) {}
 
   private Latency() {}
 
@@ -47,7 +51,7 @@ final class Latency {
         "DURABLE_LOOPS_ALLOWED_ROOTS", data.toString());
     Process app = Recovery.start(jar, env, data.resolve("app.log"));
     HttpClient http = HttpClient.newHttpClient();
-    Result result = new Result(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+    Result result = new Result(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
     try {
       Recovery.awaitUp(http, port, token);
       for (int i = 0; i < trials; i++) {
@@ -74,9 +78,16 @@ final class Latency {
         await(http, port, token, id, Set.of("SUCCEEDED", "FAILED", "CAPPED", "STALLED", "CANCELLED"));
         List<HistoryEvent> events = client.fetchHistory(id).getEvents();
         Long firstStep = null;
+        Long runStarted = null;
+        Long firstTask = null;
         Long afterDecision = null;
         boolean decided = false;
         for (HistoryEvent e : events) {
+          if (e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED) {
+            runStarted = Profile.millis(e);
+          } else if (e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED && firstTask == null) {
+            firstTask = Profile.millis(e);
+          }
           if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED) {
             if (firstStep == null) {
               firstStep = Profile.millis(e);
@@ -95,6 +106,7 @@ final class Latency {
         result.start().add((double) (firstStep - started));
         result.decision().add((double) (afterDecision - responded));
         result.decisionFromRequest().add((double) (afterDecision - requested));
+        result.firstWorkflowTask().add((double) (firstTask - runStarted));
       }
       return result;
     } finally {
