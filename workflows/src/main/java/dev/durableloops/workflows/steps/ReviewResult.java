@@ -3,7 +3,7 @@ package dev.durableloops.workflows.steps;
 /**
  * Result of {@code Review}: what the gate policy needs of the reviewer.
  *
- * @param exitCode the reviewer's exit code ({@code -1} when it timed out)
+ * @param exitCode the reviewer's exit code
  * @param timedOut whether it ran past its timeout and was killed
  */
 public record ReviewResult(int exitCode, boolean timedOut) {
