@@ -4,7 +4,8 @@
 #   its SQLite checkpointer), history budget, git cost (JGit vs the git CLI), and scale (100, 500
 #   and 1,000 concurrent loops on one worker), crash recovery time (the app SIGKILLed mid-step), and
 #   what the sandbox costs a step (a no-op command under no sandbox, bubblewrap alone and srt).
-# Usage: bench/run.sh [--smoke] [--only overhead|git|sandbox|scale|recovery|events]...
+# Usage: bench/run.sh [--smoke] [--only overhead|git|sandbox|scale|recovery|latency|events]...
+#   latency: POST /api/loops → first step, and an approval → next step, through the packaged app.
 #   --smoke  a short version (seconds, not minutes) that CI runs so the benchmarks cannot rot.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../deploy/lib.sh"

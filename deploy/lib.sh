@@ -28,9 +28,11 @@ ensure_temporal() {
 }
 
 # Dev server settings the benchmarks measured as better (BENCHMARKS.md): eager activity execution
-# hands a loop's next step to the worker in the same round trip that schedules it.
+# hands a loop's next step to the worker in the same round trip that schedules it; eager workflow
+# start hands a loop's first workflow task to the app that starts it, when it runs a worker (EagerStart).
 DEV_SERVER_TUNING=(
   --dynamic-config-value system.enableActivityEagerExecution=true
+  --dynamic-config-value system.enableEagerWorkflowStart=true
 )
 
 # The loop search attributes the dev server registers at start (see LoopSearchAttributes.java).

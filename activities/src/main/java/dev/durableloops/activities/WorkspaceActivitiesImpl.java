@@ -2,6 +2,7 @@ package dev.durableloops.activities;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.durableloops.workflows.Texts;
+import dev.durableloops.workflows.spec.StepSpec;
 import dev.durableloops.workflows.steps.CheckInput;
 import dev.durableloops.workflows.steps.CheckResult;
 import dev.durableloops.workflows.steps.CheckpointInput;
@@ -20,6 +21,8 @@ import dev.durableloops.workflows.steps.PrepareInput;
 import dev.durableloops.workflows.steps.PrepareResult;
 import dev.durableloops.workflows.steps.ReflectInput;
 import dev.durableloops.workflows.steps.ReflectResult;
+import dev.durableloops.workflows.steps.ReviewInput;
+import dev.durableloops.workflows.steps.ReviewResult;
 import dev.durableloops.workflows.steps.RollbackInput;
 import dev.durableloops.workflows.steps.StepContext;
 import dev.durableloops.workflows.steps.Task;
@@ -172,16 +175,28 @@ final class WorkspaceActivitiesImpl implements WorkspaceActivities {
       if (input.review() == null || !deterministic.passed()) {
         return deterministic;
       }
-      StepContext ctx = ActivityBoundary.context(input.context());
-      Path ws = paths.workspace(ctx.loopId());
-      Fence.Lease lease = commands.reconciled(ctx);
-      Path diffFile = ws.resolve(MemoryFiles.DIR).resolve("ATTEMPT.diff");
-      String parent = parentOf(ctx);
-      String diff = parent == null ? "" : git.diff(ctx.loopId(), parent, ctx.commit()).text();
-      lease.write("write the diff file", () -> WorkspaceFiles.write(ws, MemoryFiles.DIR + "/ATTEMPT.diff", diff));
-      CommandRunner.Run review = commands.run(ctx, lease, input.review(), "review", null, Map.of("LOOP_DIFF_FILE", diffFile.toString()));
+      CommandRunner.Run review = runReviewer(ActivityBoundary.context(input.context()), input.review());
       return GatePolicy.decide(input, review.timedOut() ? -1 : review.exitCode());
     });
+  }
+
+  @Override
+  public ReviewResult review(ReviewInput input) {
+    return boundary.run("Review", () -> {
+      CommandRunner.Run review = runReviewer(ActivityBoundary.context(input.context()), input.review());
+      return new ReviewResult(review.exitCode(), review.timedOut());
+    });
+  }
+
+  /** Writes the attempt's diff to {@code .loop/ATTEMPT.diff} and runs the reviewer command on it. */
+  private CommandRunner.Run runReviewer(StepContext ctx, StepSpec reviewer) {
+    Path ws = paths.workspace(ctx.loopId());
+    Fence.Lease lease = commands.reconciled(ctx);
+    Path diffFile = ws.resolve(MemoryFiles.DIR).resolve("ATTEMPT.diff");
+    String parent = parentOf(ctx);
+    String diff = parent == null ? "" : git.diff(ctx.loopId(), parent, ctx.commit()).text();
+    lease.write("write the diff file", () -> WorkspaceFiles.write(ws, MemoryFiles.DIR + "/ATTEMPT.diff", diff));
+    return commands.run(ctx, lease, reviewer, "review", null, Map.of("LOOP_DIFF_FILE", diffFile.toString()));
   }
 
   @Override
@@ -221,12 +236,17 @@ final class WorkspaceActivitiesImpl implements WorkspaceActivities {
   public ReflectResult reflect(ReflectInput input) {
     return boundary.run("Reflect", () -> {
       String builtIn = Reflections.builtIn(input);
+      // What Discard did (ReflectInput.discard): the workspace back to the head, then the metric.
+      Fence.Lease discarded = input.discard() ? commands.reconciled(ActivityBoundary.context(input.context())) : null;
+      if (discarded != null) {
+        observer.iterationEnded("REJECT");
+      }
       if (input.reflect() == null) {
         return new ReflectResult(Texts.truncate(redaction.apply(builtIn), MAX_REFLECTION_CHARS), false);
       }
       StepContext ctx = ActivityBoundary.context(input.context());
       Path ws = paths.workspace(ctx.loopId());
-      Fence.Lease lease = commands.reconciled(ctx);
+      Fence.Lease lease = discarded != null ? discarded : commands.reconciled(ctx);
       Path evidence = ws.resolve(MemoryFiles.DIR).resolve("EVIDENCE.json");
       String evidenceJson;
       try {

@@ -24,6 +24,8 @@ import dev.durableloops.workflows.steps.PrepareInput;
 import dev.durableloops.workflows.steps.PrepareResult;
 import dev.durableloops.workflows.steps.ReflectInput;
 import dev.durableloops.workflows.steps.ReflectResult;
+import dev.durableloops.workflows.steps.ReviewInput;
+import dev.durableloops.workflows.steps.ReviewResult;
 import dev.durableloops.workflows.steps.RollbackInput;
 import io.temporal.activity.Activity;
 import java.util.List;
@@ -80,6 +82,11 @@ class FastActivities implements WorkspaceActivities, OutboundActivities {
   @Override
   public GateResult gate(GateInput input) {
     return GatePolicy.decide(input, null);
+  }
+
+  @Override
+  public ReviewResult review(ReviewInput input) {
+    return new ReviewResult(0, false);
   }
 
   @Override

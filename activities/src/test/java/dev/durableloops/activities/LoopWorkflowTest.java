@@ -103,6 +103,28 @@ class LoopWorkflowTest {
   }
 
   @Test
+  void aReviewerVetoesAPassingAttemptAndTheNextIsAccepted(WorkflowClient client, WorkflowOptions options) throws Exception {
+    Path repo = repo("review", Map.of("a.txt", "a\n"));
+    // The reviewer approves from iteration 2 on; the gate's decision is the workflow's, the reviewer a Review activity.
+    LoopSpec spec = new LoopSpec("t", "Make it pass", new WorkspaceSpec(repo.toString(), "main"), null, null,
+        new StepSpec("echo $LOOP_ITERATION >> a.txt", "PT1M"), List.of(check("true")),
+        new StepSpec("test \"$LOOP_ITERATION\" -ge 2 && test -s \"$LOOP_DIFF_FILE\"", "PT1M"), null, null, new Caps(5, "P1D", null, 100));
+    LoopWorkflow loop = start(client, options, "loop-review", spec);
+    LoopOutcome outcome = result(client, "loop-review");
+    assertThat(outcome.status()).isEqualTo(LoopStatus.SUCCEEDED);
+    assertThat(outcome.iterations()).isEqualTo(2);
+    assertThat(loop.state().carried().timeline).extracting(TimelineRow::verdict, TimelineRow::reason).containsExactly(
+        org.assertj.core.groups.Tuple.tuple(Verdict.REJECT, "the reviewer did not approve (exit 1)"),
+        org.assertj.core.groups.Tuple.tuple(Verdict.ACCEPT, "every required check passed"));
+    List<String> steps = client.fetchHistory("loop-review").getEvents().stream()
+        .filter(e -> e.getEventType() == io.temporal.api.enums.v1.EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+        .map(e -> e.getActivityTaskScheduledEventAttributes().getActivityType().getName()).toList();
+    assertThat(steps.subList(0, 11)).containsExactly("Prepare", "Plan", "Make", "Check", "Review", "Reflect", "Plan", "Make", "Check",
+        "Review", "Checkpoint");
+    assertThat(steps).doesNotContain("Discover", "Gate", "Discard");
+  }
+
+  @Test
   void capsByAThreeDayDeadlineWhileNobodyAnswersApprovals(TestWorkflowEnvironment env, WorkflowClient client, WorkflowOptions options)
       throws Exception {
     Path repo = repo("deadline", Map.of("a.txt", "a\n"));

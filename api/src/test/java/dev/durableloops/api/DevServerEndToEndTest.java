@@ -115,7 +115,10 @@ class DevServerEndToEndTest {
         .map(HistoryEvent::getActivityTaskScheduledEventAttributes)
         .map(a -> a.getActivityType().getName())
         .toList();
-    assertThat(activityTypes).contains("Discover", "Plan", "Make", "Check", "Gate", "Reflect", "Checkpoint", "Discard");
+    // Since the lean iteration (issue 23) the task without a discover command and the gate without a
+    // reviewer are workflow code, and Reflect throws a rejected attempt away: no Discover, Gate or Discard activity.
+    assertThat(activityTypes).contains("Plan", "Make", "Check", "Reflect", "Checkpoint")
+        .doesNotContain("Discover", "Gate", "Discard");
     assertThat(activityTypes.stream().filter("Make"::equals).count()).isEqualTo(3);
   }
 }

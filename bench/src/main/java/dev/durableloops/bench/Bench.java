@@ -43,7 +43,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * median over repeated runs with min and max; every ratio compares figures measured in this run.
  *
  * <p>Usage: {@code Bench --target 127.0.0.1:7233 --data DIR [--smoke] [--langgraph-python PATH]
- * [--only overhead|git|sandbox|scale|recovery|events]... [--scale-sizes 100,1000] [--tls DIR]}; {@code --tls} names the
+ * [--only overhead|git|sandbox|scale|recovery|latency|events]... [--scale-sizes 100,1000] [--tls DIR]}; {@code --tls} names the
  * certificate directory of a deploy/cluster.sh cluster (mutual TLS as its worker).
  */
 public final class Bench {
@@ -131,6 +131,16 @@ public final class Bench {
         bench.row("crash recovery: app SIGKILLed during Make → Make running again", "s", recovery,
             recovery.size() + " trials; includes the new JVM's start; heartbeat timeout 10 s");
       }
+      if ((only.isEmpty() || only.contains("latency")) && appJar != null) {
+        Latency.Result latency = Latency.measure(appJar, target, data.resolve("latency"), client, smoke ? 3 : 10);
+        bench.row("latency: POST /api/loops → first step (Prepare) started", "ms", latency.start(),
+            latency.start().size() + " loops through the app's HTTP API; target ≤ 1000 p50; the run's start → its first workflow task "
+                + String.format(Locale.ROOT, "started p50 %.0f ms (about 0: eager start)", median(latency.firstWorkflowTask())));
+        bench.row("latency: approval's HTTP response → next step (Checkpoint) started", "ms", latency.decision(),
+            latency.decision().size() + " approvals; negative: the step started before the response arrived; target ≤ 100 p50");
+        bench.row("latency: approval's HTTP request sent → next step started", "ms", latency.decisionFromRequest(),
+            "the same approvals, from the request");
+      }
       if ((only.isEmpty() || only.contains("events")) && appJar != null) {
         int pages = smoke ? 5 : 50;
         java.time.Duration window = java.time.Duration.ofSeconds(smoke ? 5 : 20);
@@ -149,6 +159,12 @@ public final class Bench {
     System.out.println("|---|---|---|---|---|---|");
     bench.rows.forEach(System.out::println);
   }
+
+  /** Temporal's default {@code limit.historyCount.suggestContinueAsNew}: continue-as-new is suggested past it. */
+  static final int SUGGESTED_CAN_EVENTS = 4 * 1024;
+
+  /** Temporal's default {@code limit.historySize.suggestContinueAsNew}, bytes. */
+  static final long SUGGESTED_CAN_BYTES = 4L * 1024 * 1024;
 
   // ---- overhead per iteration ----
 
@@ -206,12 +222,23 @@ public final class Bench {
     rows.add(String.format(Locale.ROOT, "| history: events per iteration | events | %.1f | | | %d events in %s |", perIteration, events, lastId));
     rows.add(String.format(Locale.ROOT, "| history: bytes per iteration | bytes | %.0f | | | protobuf text size / iterations |",
         (double) bytes / iterations));
+    // A run continues as new when Temporal suggests it (the server's limit.historyCount.suggestContinueAsNew,
+    // 4,096 events by default, or limit.historySize.suggestContinueAsNew, 4 MiB) or past the loop's own
+    // MAX_HISTORY_EVENTS, whichever comes first (LoopWorkflowImpl.shouldContinueAsNew).
+    long historyBytes = lastHistory.getEvents().stream().filter(e -> e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED)
+        .mapToLong(e -> e.getWorkflowTaskStartedEventAttributes().getHistorySizeBytes()).max().orElse(0);
+    double bySuggestedCount = SUGGESTED_CAN_EVENTS / perIteration;
+    double bySuggestedSize = historyBytes == 0 ? Double.MAX_VALUE : SUGGESTED_CAN_BYTES / ((double) historyBytes / iterations);
+    double byOwnLimit = LoopWorkflowImpl.MAX_HISTORY_EVENTS / perIteration;
     rows.add(String.format(Locale.ROOT,
-        "| history: iterations per run | iterations | %.0f | | | before continue-as-new at %d events (Temporal's hard limit: 51,200 events, 50 MB) |",
-        10_000 / perIteration, 10_000));
+        "| history: iterations per run | iterations | %.0f | | | continue-as-new at the first of: Temporal's suggestion at %d events (%.0f iterations) "
+            + "or %d MiB (%.0f; %.0f bytes/iteration), the loop's own %d events (%.0f) |",
+        Math.min(bySuggestedCount, Math.min(bySuggestedSize, byOwnLimit)), SUGGESTED_CAN_EVENTS, bySuggestedCount,
+        SUGGESTED_CAN_BYTES >> 20, bySuggestedSize, (double) historyBytes / iterations, LoopWorkflowImpl.MAX_HISTORY_EVENTS, byOwnLimit));
     Stats delays = delays(List.of(lastHistory));
     rows.add(String.format(Locale.ROOT, "| overhead: step completed → next step started | ms | %.1f | %.1f | %.1f | p50; max is p99 |",
         delays.p50, delays.min, delays.p99));
+    rows.addAll(Profile.rows(lastHistory, iterations));
   }
 
   // ---- git cost ----

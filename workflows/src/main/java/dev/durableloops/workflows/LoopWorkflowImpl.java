@@ -21,6 +21,7 @@ import dev.durableloops.workflows.steps.DiscardInput;
 import dev.durableloops.workflows.steps.DiscoverInput;
 import dev.durableloops.workflows.steps.DiscoverResult;
 import dev.durableloops.workflows.steps.GateInput;
+import dev.durableloops.workflows.steps.GatePolicy;
 import dev.durableloops.workflows.steps.GateResult;
 import dev.durableloops.workflows.steps.WorkspaceActivities;
 import dev.durableloops.workflows.steps.MakeInput;
@@ -28,6 +29,8 @@ import dev.durableloops.workflows.steps.MakeResult;
 import dev.durableloops.workflows.steps.PlanInput;
 import dev.durableloops.workflows.steps.ReflectInput;
 import dev.durableloops.workflows.steps.ReflectResult;
+import dev.durableloops.workflows.steps.ReviewInput;
+import dev.durableloops.workflows.steps.ReviewResult;
 import dev.durableloops.workflows.steps.StepContext;
 import dev.durableloops.workflows.steps.Task;
 
@@ -36,6 +39,7 @@ import io.temporal.failure.CanceledFailure;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInit;
 import java.time.Duration;
+import java.util.List;
 import org.slf4j.Logger;
 
 /**
@@ -50,8 +54,12 @@ import org.slf4j.Logger;
  */
 public class LoopWorkflowImpl extends LoopMessages {
 
-  /** Continue-as-new once a run's history has this many events, even unsuggested. */
-  static final int MAX_HISTORY_EVENTS = 10_000;
+  /**
+   * Continue-as-new once a run's history has this many events, even unsuggested. Temporal suggests
+   * it earlier by default ({@code limit.historyCount.suggestContinueAsNew}, 4,096 events, or
+   * {@code limit.historySize.suggestContinueAsNew}, 4 MiB), and the loop follows the suggestion.
+   */
+  public static final int MAX_HISTORY_EVENTS = 10_000;
 
   private static final Logger log = Workflow.getLogger(LoopWorkflowImpl.class);
 
@@ -165,11 +173,17 @@ public class LoopWorkflowImpl extends LoopMessages {
   private Stop iterate() {
     int iteration = state.iteration();
     String n = "iteration " + iteration + " · ";
+    // Issue 23: no Discover activity without a discover command, no Gate activity without a reviewer,
+    // no Discard step (Reflect throws the attempt away).
+    boolean lean = Versions.since(Versions.LEAN_ITERATION, 1);
     StepContext atHead = state.stepContext(spec, state.headCommit());
 
     phase(Phase.DISCOVER);
-    DiscoverResult discovered = at(n + commandOr(spec.discover(), "the goal is the task"), Steps.timeout(spec.discover()), true)
-        .discover(new DiscoverInput(atHead, spec.discover()));
+    // Without a discover command the goal is the task: workflow code since the lean iteration, no activity.
+    DiscoverResult discovered = lean && spec.discover() == null
+        ? new DiscoverResult(List.of(spec.goal()), spec.goal(), 0, null, null)
+        : at(n + commandOr(spec.discover(), "the goal is the task"), Steps.timeout(spec.discover()), true)
+            .discover(new DiscoverInput(atHead, spec.discover()));
     String task;
     int taskAttempts = 0;
     if (spec.discover() != null) {
@@ -225,9 +239,10 @@ public class LoopWorkflowImpl extends LoopMessages {
 
       phase(Phase.GATE);
       metric = spec.checks().stream().map(CheckSpec::metric).filter(m -> m != null).findFirst().orElse(null);
-      gated = at(n + spec.gate().approval() + (spec.review() == null ? "" : " · review " + spec.review().command()),
-              Steps.timeout(spec.review()), true)
-          .gate(new GateInput(atAttempt, spec.gate(), spec.review(), made, checked, metric, state.bestMetric()));
+      GateInput gate = new GateInput(atAttempt, spec.gate(), spec.review(), made, checked, metric, state.bestMetric());
+      gated = lean ? gate(n, gate)
+          : at(n + spec.gate().approval() + (spec.review() == null ? "" : " · review " + spec.review().command()),
+              Steps.timeout(spec.review()), true).gate(gate);
     }
 
     Verdict verdict = gated.verdict();
@@ -252,6 +267,7 @@ public class LoopWorkflowImpl extends LoopMessages {
     }
 
     Integer checkpointNumber = null;
+    boolean discarded = false;
     if (verdict == Verdict.ACCEPT) {
       phase(Phase.CHECKPOINT);
       int number = state.checkpoints().nextNumber();
@@ -263,9 +279,11 @@ public class LoopWorkflowImpl extends LoopMessages {
       if (spec.discover() != null) {
         state.backlog().taskDone(number);
       }
-    } else {
+    } else if (!lean || rollbacks.isPending()) {
+      // Since the lean iteration Reflect throws the attempt away; a pending rollback skips Reflect.
       phase(Phase.DISCARD);
       at(n + "back to " + shortId(state.headCommit()), STEP_MARGIN, false).discard(new DiscardInput(state.loopId(), state.headCommit()));
+      discarded = true;
     }
     TimelineRow row = TimelineRow.attempt(iteration, task, made, checked, verdict, reason, checkpointNumber);
     state.timeline().record(attempts == null ? row : row.withSelection(attempts.report()));
@@ -291,7 +309,7 @@ public class LoopWorkflowImpl extends LoopMessages {
     ReflectResult note = at(n + commandOr(spec.reflect(), "built-in note") + (repeated ? " · repeated failure" : ""),
             Steps.timeout(spec.reflect()), true)
         .reflect(new ReflectInput(state.stepContext(spec, state.headCommit()), spec.reflect(), task, made, checked, gated,
-            reason, humanComment, repeated, state.repeatedFailures()));
+            reason, humanComment, repeated, state.repeatedFailures(), lean && !discarded));
     state.reflect(new Reflection(iteration, note.text(), signature, repeated));
     if (spec.discover() != null && taskAttempts >= caps.caps().maxRepeatedFailures()) {
       BacklogTask aside = state.backlog().setTaskAside("failed " + taskAttempts + " times in a row; last: " + truncate(reason, 300));
@@ -301,6 +319,21 @@ public class LoopWorkflowImpl extends LoopMessages {
     }
     phase(Phase.DISCOVER);
     return null;
+  }
+
+  /**
+   * The gate as workflow code: {@link GatePolicy} over the evidence, and only when a reviewer is
+   * configured and everything else passed, the {@code Review} activity, whose exit code the policy
+   * then weighs. The same decision the {@code Gate} activity made, without its round trip.
+   */
+  private GateResult gate(String n, GateInput input) {
+    GateResult decided = GatePolicy.decide(input, null);
+    if (input.review() == null || !decided.passed()) {
+      return decided;
+    }
+    ReviewResult reviewed = at(n + "review · " + input.review().command(), Steps.timeout(input.review()), true)
+        .review(new ReviewInput(input.context(), input.review()));
+    return GatePolicy.decide(input, reviewed.gateExitCode());
   }
 
   private boolean shouldContinueAsNew() {

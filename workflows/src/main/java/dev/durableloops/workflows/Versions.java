@@ -45,6 +45,16 @@ final class Versions {
    */
   static final String ATTEMPTS = "best-of-n-attempts";
 
+  /**
+   * The lean iteration (issue 23): without a discover command the goal is the task in workflow code
+   * (no {@code Discover} activity); the gate's decision is workflow code ({@code GatePolicy}), with a
+   * {@code Review} activity only when a reviewer is configured and the rest of the gate passed; a
+   * rejected attempt is thrown away by the {@code Reflect} step, which reconciles the workspace to the
+   * head first, instead of a {@code Discard} step of its own. Version 1; older runs keep the
+   * {@code Gate} and {@code Discard} activities. Not part of {@link #CURRENT}: a {@link #since} branch.
+   */
+  static final String LEAN_ITERATION = "lean-iteration";
+
   /** The one version every marker above is at, and the minimum each supports. */
   static final int CURRENT = 1;
 

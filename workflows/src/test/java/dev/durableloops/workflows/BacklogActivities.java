@@ -24,6 +24,8 @@ import dev.durableloops.workflows.steps.PrepareInput;
 import dev.durableloops.workflows.steps.PrepareResult;
 import dev.durableloops.workflows.steps.ReflectInput;
 import dev.durableloops.workflows.steps.ReflectResult;
+import dev.durableloops.workflows.steps.ReviewInput;
+import dev.durableloops.workflows.steps.ReviewResult;
 import dev.durableloops.workflows.steps.RollbackInput;
 import dev.durableloops.workflows.steps.Task;
 import java.util.List;
@@ -86,6 +88,11 @@ final class BacklogActivities implements WorkspaceActivities, OutboundActivities
   @Override
   public GateResult gate(GateInput input) {
     return scripted.gate(input);
+  }
+
+  @Override
+  public ReviewResult review(ReviewInput input) {
+    return scripted.review(input);
   }
 
   @Override

@@ -25,6 +25,8 @@ import dev.durableloops.workflows.steps.PrepareInput;
 import dev.durableloops.workflows.steps.PrepareResult;
 import dev.durableloops.workflows.steps.ReflectInput;
 import dev.durableloops.workflows.steps.ReflectResult;
+import dev.durableloops.workflows.steps.ReviewInput;
+import dev.durableloops.workflows.steps.ReviewResult;
 import dev.durableloops.workflows.steps.RollbackInput;
 
 import java.util.List;
@@ -110,6 +112,11 @@ final class ScriptedActivities implements WorkspaceActivities, OutboundActivitie
   @Override
   public GateResult gate(GateInput input) {
     return GatePolicy.decide(input, null);
+  }
+
+  @Override
+  public ReviewResult review(ReviewInput input) {
+    return new ReviewResult(0, false);
   }
 
   @Override

@@ -83,6 +83,8 @@ public class LoopStarter {
       String id = "loop-" + spec.name() + (i == 1 ? "" : "-" + i);
       WorkflowOptions options = options(id, normalized, loopInput).toBuilder()
           .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+          // Eager start (EagerStart): the first workflow task comes back with the start when this app runs a worker.
+          .setDisableEagerExecution(false)
           .build();
       LoopWorkflow loop = client.newWorkflowStub(LoopWorkflow.class, options);
       try {

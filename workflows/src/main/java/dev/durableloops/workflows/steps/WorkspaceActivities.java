@@ -9,7 +9,7 @@ import io.temporal.activity.ActivityMethod;
  * The loop's steps that work on its workspace and run its step commands: the contract between the
  * loop workflow and the worker holding the workspace. Activity type names are the method names
  * capitalized ({@code Prepare}, {@code Discover}, {@code Plan}, {@code Make}, {@code Check},
- * {@code Gate}, {@code Checkpoint}, {@code Discard}, {@code Rollback}, {@code Reflect}), so the
+ * {@code Gate}, {@code Review}, {@code Checkpoint}, {@code Discard}, {@code Rollback}, {@code Reflect}), so the
  * Temporal UI history reads as the loop. What leaves the platform (webhooks, delivery) is the other
  * contract, {@link OutboundActivities}.
  *
@@ -42,15 +42,28 @@ public interface WorkspaceActivities {
   @ActivityMethod(name = "Check")
   CheckResult check(CheckInput input);
 
-  /** Runs the optional reviewer and applies the gate policy; fails closed. */
+  /**
+   * Runs the optional reviewer and applies the gate policy; fails closed. Loops from before the lean
+   * iteration only: newer ones decide in the workflow ({@link GatePolicy}) and call {@link #review}.
+   */
   @ActivityMethod(name = "Gate")
   GateResult gate(GateInput input);
+
+  /**
+   * Runs the reviewer command on the attempt (the diff in {@code .loop/ATTEMPT.diff}, named by
+   * {@code LOOP_DIFF_FILE}) and returns its exit code; the gate policy is the workflow's.
+   */
+  @ActivityMethod(name = "Review")
+  ReviewResult review(ReviewInput input);
 
   /** Advances the work branch to the accepted attempt and tags it as checkpoint N. */
   @ActivityMethod(name = "Checkpoint")
   CheckpointResult checkpoint(CheckpointInput input);
 
-  /** Resets the workspace to the last checkpoint (hard reset and clean). */
+  /**
+   * Resets the workspace to the last checkpoint (hard reset and clean). Since the lean iteration the
+   * {@code Reflect} step does this ({@link ReflectInput#discard()}) except when a rollback waits.
+   */
   @ActivityMethod(name = "Discard")
   void discard(DiscardInput input);
 
