@@ -33,7 +33,14 @@ final class Decide {
     ApiClient api = cli.client();
     Printer printer = cli.printer();
     String id = r.id();
-    JsonNode pending = api.get("/api/loops/" + id).get("pendingDecision");
+    JsonNode view = api.get("/api/loops/" + id);
+    JsonNode pending = view.get("pendingDecision");
+    if (!view.path("live").asBoolean(true)) {
+      // Without a worker the pending decision is not known: say so rather than "none".
+      cli.spec.commandLine().getErr().println("durable-loops: the state of " + id + " is not live, so its pending decision is not known ("
+          + Render.text(view, "message") + "); try again when a worker is up");
+      return DurableLoopsCli.REFUSED;
+    }
     if (pending == null || pending.isNull()) {
       cli.spec.commandLine().getErr().println("durable-loops: " + id + " has no pending decision");
       return DurableLoopsCli.REFUSED;
