@@ -58,7 +58,7 @@ final class ExtendCommand implements Callable<Integer> {
       JsonNode limits = answer.get("limits");
       printer.line("extended " + id + ": at most " + Render.text(limits, "maxIterations") + " iterations, "
           + Render.text(limits, "maxDuration") + (limits.hasNonNull("maxCostUsd") ? ", " + Printer.usd(limits.get("maxCostUsd")) : "")
-          + "; used " + Render.text(answer, "iterations") + " iterations, " + Printer.usd(answer.get("costUsd")));
+          + "; " + Render.text(answer, "iterations") + " used, " + Printer.usd(answer.get("costUsd")) + " spent");
     } else {
       printer.line(id + ": " + Render.text(answer, "message"));
     }

@@ -102,7 +102,7 @@ final class WatchCommand implements Callable<Integer> {
       JsonNode step = output.path("output");
       screen.append('\n').append(printer.style("bold", Render.text(output, "activity")))
           .append(step.isObject() ? " · " + Render.text(step, "step") + " · " + Render.text(step, "status") + " · "
-              + step.path("elapsedMillis").asLong() / 1000 + " s" : "").append('\n');
+              + step.path("elapsedMillis").asLong() / 1000 + " s" : " · no output yet").append('\n');
       String tail = Render.text(step, "tail");
       String[] lines = tail.split("\n", -1);
       for (int i = Math.max(0, lines.length - TAIL_LINES); i < lines.length; i++) {
