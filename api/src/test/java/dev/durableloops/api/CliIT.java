@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.durableloops.cli.DurableLoopsCli;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import com.jayway.jsonpath.JsonPath;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -17,39 +20,79 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The {@code durable-loops} command against the packaged app on the real dev server: start from a
- * spec file, show, approve (printing the diff), watch to the end, logs, list, fork, and a refused
- * rollback printing the API's reason with exit code 1.
+ * The {@code durable-loops} command as people run it — {@code deploy/durable-loops}, a process of
+ * its own whose output is read from its pipes — against the packaged app on the real dev server:
+ * every command prints what it says. A terminal is given by {@code script(1)} where the command
+ * needs one (approve's question, colour).
  */
-@Timeout(value = 5, unit = TimeUnit.MINUTES)
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
 class CliIT {
+
+  /** The wrapper people run; it runs the cli module's executable jar. */
+  static final Path WRAPPER = Path.of("..", "deploy", "durable-loops").toAbsolutePath().normalize();
+  static final Path CLI_JAR = Path.of("..", "cli", "target", "durable-loops-cli-exec.jar");
 
   @TempDir Path tmp;
 
   record Result(int code, String out, String err) {}
 
-  private static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var line = DurableLoopsCli.commandLine();
-    line.setOut(new PrintWriter(out, true));
-    line.setErr(new PrintWriter(err, true));
-    int code = line.execute(args);
-    return new Result(code, out.toString(), err.toString());
+  private Map<String, String> env;
+
+  private ProcessBuilder command(List<String> command) {
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().remove("NO_COLOR");
+    pb.environment().remove("CLICOLOR_FORCE");
+    // No config file of the machine's: HOME is the test's.
+    pb.environment().put("HOME", tmp.toString());
+    pb.environment().putAll(env);
+    return pb;
+  }
+
+  private Result run(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(WRAPPER.toString()));
+    command.addAll(List.of(args));
+    return finish(command(command).start(), null);
+  }
+
+  /** Runs the command on a terminal ({@code script(1)}'s pseudo-terminal), typing {@code input}. */
+  private Result runOnTerminal(String input, String... args) throws Exception {
+    StringBuilder line = new StringBuilder(WRAPPER.toString());
+    for (String arg : args) {
+      line.append(" '").append(arg.replace("'", "'\\''")).append('\'');
+    }
+    return finish(command(List.of("script", "-qec", line.toString(), "/dev/null")).start(), input);
+  }
+
+  private static Result finish(Process process, String input) throws Exception {
+    try (OutputStream stdin = process.getOutputStream()) {
+      if (input != null) {
+        stdin.write(input.getBytes(StandardCharsets.UTF_8));
+        stdin.flush();
+        // script(1) ends the terminal when its input ends: keep it open until the command is done.
+        process.waitFor(60, TimeUnit.SECONDS);
+      }
+    } catch (IOException e) {
+      // The command exited before reading what was typed.
+    }
+    var out = process.getInputStream().readAllBytes();
+    var err = process.getErrorStream().readAllBytes();
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("the command ends").isTrue();
+    return new Result(process.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
   }
 
   @Test
-  void theMainCommandsAgainstARunningApp() throws Exception {
+  void everyCommandPrintsWhatItSaysAgainstARunningApp() throws Exception {
     assumeTrue(Platform.available(), "needs the Temporal CLI (deploy/test.sh installs it) and the packaged app jar (mvn verify)");
+    assumeTrue(Files.isRegularFile(CLI_JAR), "needs the cli module's executable jar (mvn package)");
+    assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "needs script(1) (util-linux) for a terminal");
     try (Platform platform = new Platform(tmp)) {
       platform.startServer();
       Platform.App app = platform.startApp(true);
-      DurableLoopsCli.environment = Map.of("DURABLE_LOOPS_URL", "http://127.0.0.1:" + app.port, "DURABLE_LOOPS_TOKEN", TestAuth.TOKEN);
-      DurableLoopsCli.configFile = tmp.resolve("no-config.properties");
+      env = Map.of("DURABLE_LOOPS_URL", "http://127.0.0.1:" + app.port, "DURABLE_LOOPS_TOKEN", TestAuth.TOKEN);
       Path repo = platform.repository("cli", Map.of("a.txt", "a\n"));
       Path spec = Files.writeString(tmp.resolve("spec.json"), """
           {"name": "cli", "goal": "Fix a.txt", "workspace": {"repository": "%s"},
-           "make": {"command": "echo fixed > a.txt"}, "checks": [{"name": "fixed", "command": "grep -q fixed a.txt"}],
+           "make": {"command": "echo fixed > a.txt"}, "checks": [{"name": "fixed", "command": "grep fixed a.txt"}],
            "gate": {"approval": "ON_PASS"}}
           """.formatted(repo));
 
@@ -57,31 +100,124 @@ class CliIT {
       assertThat(started.code()).as(started.err()).isZero();
       assertThat(started.out()).startsWith("started loop-cli\n").contains("web: /loop.html?id=loop-cli");
 
-      String shown = await("loop-cli awaiting approval").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+      String shown = await("loop-cli awaiting approval").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
           .until(() -> run("show", "loop-cli").out(), s -> s.contains("awaiting approval"));
-      assertThat(shown).startsWith("loop-cli  AWAITING_APPROVAL").contains("awaiting approval of iteration 1: 1 file changed, +1 -1");
+      assertThat(shown).startsWith("loop-cli  AWAITING_APPROVAL").contains("awaiting approval of iteration 1: 1 file changed, +1 -1")
+          .doesNotContain("\u001b[");
+      assertThat(JsonPath.<String>read(run("show", "loop-cli", "-o", "json").out(), "$.status")).isEqualTo("AWAITING_APPROVAL");
 
-      Result approved = run("approve", "loop-cli", "-m", "looks right");
-      assertThat(approved.code()).as(approved.err()).isZero();
-      assertThat(approved.out()).contains("+fixed").contains("approved iteration 1 of loop-cli");
+      Result listed = run("list");
+      assertThat(listed.out()).startsWith("ID        STATUS             ITER  COST   STARTED              GOAL\n")
+          .contains("\nloop-cli  AWAITING_APPROVAL  1     $0.00  ");
+      assertThat(JsonPath.<List<String>>read(run("-o", "json", "list", "--status", "awaiting_approval").out(), "$[*].id"))
+          .containsExactly("loop-cli");
 
-      Result watched = run("watch", "loop-cli");
-      assertThat(watched.out()).contains("loop-cli  SUCCEEDED");
+      assertThat(run("note", "loop-cli", "keep", "a.txt", "short").out())
+          .isEqualTo("loop-cli: note added; it reaches the maker from the next iteration on\n");
 
-      assertThat(run("logs", "loop-cli").out()).contains("iter-0001-make.log").contains("iter-0001-check-fixed.log");
-      assertThat(run("list").out()).contains("loop-cli").contains("SUCCEEDED");
+      // Without a terminal approve does not ask: it refuses unless --yes.
+      Result unasked = run("approve", "loop-cli");
+      assertThat(unasked.code()).isEqualTo(2);
+      assertThat(unasked.err()).startsWith("approve asks before it decides, and this is not a terminal: give --yes");
+
+      // On a terminal it shows the diff in colour and asks; "n" sends nothing.
+      Result declined = runOnTerminal("n\n", "approve", "loop-cli");
+      assertThat(declined.code()).as(declined.out()).isEqualTo(1);
+      assertThat(declined.out()).contains("\u001b[32m+fixed").contains("Approve iteration 1 of loop-cli (1 file changed, +1 -1, diff ")
+          .contains("not approved; nothing was sent");
+
+      // watch follows the loop across a restart of the app: its event stream is reopened with Last-Event-ID.
+      Process watch = command(List.of(WRAPPER.toString(), "watch", "loop-cli")).start();
+      watch.getOutputStream().close();
+      Path watchOut = tmp.resolve("watch.out");
+      Thread copier = new Thread(() -> {
+        try {
+          Files.write(watchOut, watch.getInputStream().readAllBytes());
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      copier.start();
+      Thread.sleep(3_000);
+      Platform.kill(app.process);
+      app = platform.startApp(true, Map.of(), app.port);
+      await("the restarted app's worker answers").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+          .until(() -> run("show", "loop-cli").out(), s -> s.contains("awaiting approval"));
+
+      Result approved = runOnTerminal("y\n", "approve", "loop-cli", "-m", "looks right");
+      assertThat(approved.code()).as(approved.out()).isZero();
+      assertThat(approved.out()).contains("+fixed").contains("approved iteration 1 of loop-cli: ");
+
+      assertThat(watch.waitFor(3, TimeUnit.MINUTES)).as("watch ends when the loop does").isTrue();
+      copier.join(10_000);
+      String watchErr = new String(watch.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(watch.exitValue()).as(watchErr).isZero();
+      assertThat(Files.readString(watchOut)).startsWith("loop-cli  AWAITING_APPROVAL").contains("loop-cli  SUCCEEDED");
+      assertThat(watchErr).contains("reconnecting after event ");
+
+      Result again = run("watch", "loop-cli");
+      assertThat(again.code()).isZero();
+      assertThat(again.out()).startsWith("loop-cli  SUCCEEDED");
+
+      Result logs = run("logs", "loop-cli");
+      assertThat(logs.out()).startsWith("LOG\n").contains("iter-0001-make.log\n").contains("iter-0001-check-fixed.log\n");
+      // A log ends without a newline of the CLI's own: it is printed whole all the same.
+      assertThat(run("logs", "loop-cli", "iter-0001-check-fixed.log").out()).contains("fixed");
       assertThat(run("fork", "loop-cli", "1", "--name", "cli-fork").out()).isEqualTo("forked loop-cli at checkpoint 1 as loop-cli-fork\n");
+      assertThat(JsonPath.<String>read(run("fork", "loop-cli", "1", "--name", "cli-fork-json", "-o", "json").out(), "$.id"))
+          .isEqualTo("loop-cli-fork-json");
 
       Result refused = run("rollback", "loop-cli", "1");
       assertThat(refused.code()).isEqualTo(1);
       assertThat(refused.err()).startsWith("durable-loops: loop loop-cli has ended (COMPLETED) (HTTP 409)");
 
-      DurableLoopsCli.environment = Map.of("DURABLE_LOOPS_URL", "http://127.0.0.1:" + app.port);
+      // A loop at its cap asks for more: extend, pause, resume, cancel; watch exits 6 for CANCELLED.
+      Path budgetSpec = Files.writeString(tmp.resolve("budget.json"), """
+          {"name": "cli-budget", "goal": "Never fixed", "workspace": {"repository": "%s"},
+           "make": {"command": "echo still broken > a.txt"}, "checks": [{"name": "fixed", "command": "grep -q fixed a.txt"}],
+           "caps": {"maxIterations": 1, "onCap": "ASK"}}
+          """.formatted(repo));
+      assertThat(run("start", budgetSpec.toString()).out()).startsWith("started loop-cli-budget\n");
+      app.awaitState("loop-cli-budget", java.util.Set.of("AWAITING_BUDGET"), Duration.ofSeconds(90));
+      Result extended = run("extend", "loop-cli-budget", "--iterations", "2", "-m", "one more try");
+      assertThat(extended.code()).as(extended.err()).isZero();
+      assertThat(extended.out()).startsWith("extended loop-cli-budget: at most 2 iterations, ");
+      assertThat(run("pause", "loop-cli-budget").out())
+          .isEqualTo("loop-cli-budget: pause requested; the loop pauses before its next iteration\n");
+      assertThat(run("resume", "loop-cli-budget").out()).isEqualTo("loop-cli-budget: resume requested\n");
+      assertThat(run("cancel", "loop-cli-budget").out()).isEqualTo("loop-cli-budget: cancellation requested\n");
+      Result cancelled = run("watch", "loop-cli-budget");
+      assertThat(cancelled.code()).as(cancelled.out() + cancelled.err()).isEqualTo(6);
+      assertThat(cancelled.out()).contains("loop-cli-budget  CANCELLED");
+
+      // Schedules.
+      Result created = run("schedules", "create", "nightly", spec.toString(), "--every", "PT24H", "--paused", "--note", "not yet");
+      assertThat(created.code()).as(created.err()).isZero();
+      assertThat(created.out()).startsWith("schedule-nightly  PAUSED · every PT24H · overlap SKIP\n").contains("  note: not yet\n");
+      assertThat(run("schedules", "list").out()).startsWith("ID                STATE   CADENCE      NEXT RUN")
+          .containsPattern("\nschedule-nightly  PAUSED  every PT24H  .*  0     Fix a.txt\n");
+      assertThat(run("schedules", "unpause", "schedule-nightly").out()).startsWith("schedule-nightly  ACTIVE").contains("  next ");
+      assertThat(run("schedules", "pause", "schedule-nightly", "-m", "holiday").out()).contains("  note: holiday\n");
+      assertThat(run("schedules", "show", "schedule-nightly").out()).startsWith("schedule-nightly  PAUSED");
+      assertThat(run("schedules", "delete", "schedule-nightly").out()).isEqualTo("deleted schedule-nightly; the loops it started stay\n");
+      assertThat(run("schedules", "list", "-o", "json").out().strip()).isEqualTo("[ ]");
+
+      // Rules.
+      Result rule = run("rules", "add", "--loop", "loop-cli", "Keep", "a.txt", "one", "line");
+      assertThat(rule.code()).as(rule.err()).isZero();
+      assertThat(rule.out()).startsWith("added ").endsWith(" of " + repo + ": Keep a.txt one line\n");
+      String ruleId = rule.out().split(" ")[1];
+      assertThat(run("rules", "list", "--repository", repo.toString()).out()).startsWith("ID")
+          .contains(ruleId + "  IN FORCE").contains("Keep a.txt one line");
+      assertThat(run("rules", "set", ruleId, "--retire").out()).startsWith("set " + ruleId + " (retired) of ");
+
+      // Completion: picocli's script for bash and zsh.
+      assertThat(run("completion").out()).contains("complete -F _complete_durable-loops").contains("schedules");
+
+      env = Map.of("DURABLE_LOOPS_URL", "http://127.0.0.1:" + app.port);
       Result noToken = run("show", "loop-cli");
       assertThat(noToken.code()).isEqualTo(2);
       assertThat(noToken.err()).contains("no API token");
-    } finally {
-      DurableLoopsCli.environment = System.getenv();
     }
   }
 }

@@ -99,7 +99,11 @@ final class Platform implements AutoCloseable {
 
   /** Starts the app with further environment variables. */
   App startApp(boolean worker, Map<String, String> extraEnv) throws Exception {
-    int port = freePort();
+    return startApp(worker, extraEnv, freePort());
+  }
+
+  /** Starts the app on {@code port} (a restarted app where its clients still point). */
+  App startApp(boolean worker, Map<String, String> extraEnv, int port) throws Exception {
     ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString())
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("app-" + port + ".log").toFile()));
     pb.environment().putAll(Map.of(

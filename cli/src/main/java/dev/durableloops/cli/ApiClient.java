@@ -1,25 +1,23 @@
 package dev.durableloops.cli;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.function.Consumer;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The HTTP API as the CLI uses it: JSON in and out, the bearer token on every call, and a
- * problem+json answer turned into an {@link ApiException} carrying its {@code detail}.
+ * problem+json answer turned into an {@link ApiException} carrying its {@code detail}. Each call
+ * times out after 60 s (connecting after 10 s). The event stream is {@link LoopStream}'s.
  */
 final class ApiClient {
 
-  /** A refused or failed call: the HTTP status and the problem's detail. */
+  /** A refused or failed call: the HTTP status (0 when the API was not reached) and the problem's detail. */
   static final class ApiException extends RuntimeException {
     final int status;
 
@@ -31,8 +29,8 @@ final class ApiClient {
 
   static final JsonMapper JSON = JsonMapper.builder().build();
 
-  private final URI base;
-  private final String token;
+  final URI base;
+  final String token;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   ApiClient(URI base, String token) {
@@ -44,12 +42,24 @@ final class ApiClient {
     return JSON.readTree(text("GET", path, null));
   }
 
+  /** POSTs {@code body} (JSON; {@code null} sends none); an empty answer (204) is an empty object. */
   JsonNode post(String path, String body) {
-    String answer = text("POST", path, body == null ? "" : body);
+    return json(text("POST", path, body));
+  }
+
+  JsonNode put(String path, String body) {
+    return json(text("PUT", path, body));
+  }
+
+  void delete(String path) {
+    text("DELETE", path, null);
+  }
+
+  private static JsonNode json(String answer) {
     return answer.isBlank() ? JSON.createObjectNode() : JSON.readTree(answer);
   }
 
-  /** A call answering text (diffs, logs). */
+  /** A call answering text (diffs, logs); {@code body} is JSON, or {@code null} for none. */
   String text(String method, String path, String body) {
     HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60))
         .header("Authorization", "Bearer " + token)
@@ -64,47 +74,10 @@ final class ApiClient {
       }
       return response.body();
     } catch (IOException e) {
-      throw new ApiException(0, "cannot reach " + base + ": " + e.getMessage());
+      throw new ApiException(0, "cannot reach " + base + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ApiException(0, "interrupted");
-    }
-  }
-
-  /**
-   * Follows the server-sent events of a loop, handing each {@code state} event's data to
-   * {@code onState} until the stream ends.
-   */
-  void events(String id, Consumer<JsonNode> onState) {
-    HttpRequest request = HttpRequest.newBuilder(base.resolve("/api/loops/" + id + "/events"))
-        .header("Authorization", "Bearer " + token).header("Accept", "text/event-stream").GET().build();
-    try {
-      HttpResponse<java.io.InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-      if (response.statusCode() >= 300) {
-        throw new ApiException(response.statusCode(), detail(new String(response.body().readAllBytes(), StandardCharsets.UTF_8),
-            response.statusCode()));
-      }
-      try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-        String event = null;
-        StringBuilder data = new StringBuilder();
-        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-          if (line.startsWith("event:")) {
-            event = line.substring(6).strip();
-          } else if (line.startsWith("data:")) {
-            data.append(line.substring(5).strip());
-          } else if (line.isEmpty()) {
-            if ("state".equals(event) && data.length() > 0) {
-              onState.accept(JSON.readTree(data.toString()));
-            }
-            event = null;
-            data.setLength(0);
-          }
-        }
-      }
-    } catch (IOException e) {
-      throw new ApiException(0, "cannot reach " + base + ": " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 

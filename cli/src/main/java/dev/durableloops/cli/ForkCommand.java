@@ -29,7 +29,12 @@ final class ForkCommand implements Callable<Integer> {
       body.put("name", name);
     }
     JsonNode started = cli.client().post("/api/loops/" + id + "/fork", body.toString());
-    cli.out().println("forked " + id + " at checkpoint " + checkpoint + " as " + Render.text(started, "id"));
-    return 0;
+    Printer printer = cli.printer();
+    if (printer.json()) {
+      printer.json(started);
+    } else {
+      printer.line("forked " + id + " at checkpoint " + checkpoint + " as " + Render.text(started, "id"));
+    }
+    return DurableLoopsCli.OK;
   }
 }

@@ -1,9 +1,12 @@
 package dev.durableloops.cli;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import tools.jackson.databind.JsonNode;
 
 /** {@code durable-loops logs ID [NAME]}: the loop's step logs, or one of them. */
 @Command(name = "logs", description = "List a loop's step logs, or print one.")
@@ -20,11 +23,21 @@ final class LogsCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     ApiClient api = cli.client();
+    Printer printer = cli.printer();
     if (name == null) {
-      api.get("/api/loops/" + id + "/logs").forEach(log -> cli.out().println(log.asString()));
+      JsonNode logs = api.get("/api/loops/" + id + "/logs");
+      if (printer.json()) {
+        printer.json(logs);
+      } else {
+        List<List<String>> rows = new ArrayList<>();
+        logs.forEach(log -> rows.add(List.of(log.asString())));
+        printer.table(List.of("LOG"), rows, null);
+      }
     } else {
-      cli.out().print(api.text("GET", "/api/loops/" + id + "/logs/" + name, null));
+      // A log is text; -o does not apply.
+      printer.out().print(api.text("GET", "/api/loops/" + id + "/logs/" + name, null));
+      printer.out().flush();
     }
-    return 0;
+    return DurableLoopsCli.OK;
   }
 }

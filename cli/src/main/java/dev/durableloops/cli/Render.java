@@ -13,10 +13,23 @@ final class Render {
     return value == null || value.isNull() ? "" : value.asString();
   }
 
+  /**
+   * An ISO-8601 instant as {@code 2026-12-02 16:05:07} (UTC, to the second), or as given when it
+   * is not one.
+   */
+  static String instant(String iso) {
+    try {
+      return java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT).withZone(java.time.ZoneOffset.UTC)
+          .format(java.time.Instant.parse(iso));
+    } catch (java.time.format.DateTimeParseException e) {
+      return iso;
+    }
+  }
+
   /** The loop's state: status, step, iteration, budget, pending decision, checkpoints, last reflections. */
-  static String loop(JsonNode s) {
+  static String loop(JsonNode s, Printer printer) {
     StringBuilder out = new StringBuilder();
-    out.append(text(s, "id")).append("  ").append(text(s, "status"));
+    out.append(printer.style("bold", text(s, "id"))).append("  ").append(printer.status(text(s, "status")));
     if (!text(s, "phase").isEmpty() && !"DONE".equals(text(s, "phase"))) {
       out.append(" · ").append(text(s, "phase"));
     }

@@ -29,7 +29,12 @@ final class RollbackCommand implements Callable<Integer> {
       body.put("reason", reason);
     }
     JsonNode result = cli.client().post("/api/loops/" + id + "/rollback", body.toString());
-    cli.out().println("rolled back " + id + " to checkpoint " + Render.text(result, "checkpoint") + "; abandoned " + result.get("rolledBack"));
-    return 0;
+    Printer printer = cli.printer();
+    if (printer.json()) {
+      printer.json(result);
+    } else {
+      printer.line("rolled back " + id + " to checkpoint " + Render.text(result, "checkpoint") + "; abandoned " + result.get("rolledBack"));
+    }
+    return DurableLoopsCli.OK;
   }
 }

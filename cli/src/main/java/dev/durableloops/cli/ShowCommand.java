@@ -4,8 +4,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import tools.jackson.databind.JsonNode;
 
-/** {@code durable-loops show ID}: the loop's state at a glance. */
+/** {@code durable-loops show ID}: the loop's state at a glance, or its JSON with {@code -o json}. */
 @Command(name = "show", description = "Show a loop's state.")
 final class ShowCommand implements Callable<Integer> {
 
@@ -16,7 +17,14 @@ final class ShowCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    cli.out().print(Render.loop(cli.client().get("/api/loops/" + id)));
-    return 0;
+    JsonNode view = cli.client().get("/api/loops/" + id);
+    Printer printer = cli.printer();
+    if (printer.json()) {
+      printer.json(view);
+    } else {
+      printer.out().print(Render.loop(view, printer));
+      printer.out().flush();
+    }
+    return DurableLoopsCli.OK;
   }
 }

@@ -20,9 +20,14 @@ final class StartCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     JsonNode started = cli.client().post("/api/loops", Files.readString(spec));
-    cli.out().println("started " + Render.text(started, "id"));
-    cli.out().println("  web: " + Render.text(started.get("links"), "web"));
-    cli.out().println("  temporal: " + Render.text(started.get("links"), "temporal"));
-    return 0;
+    Printer printer = cli.printer();
+    if (printer.json()) {
+      printer.json(started);
+    } else {
+      printer.line("started " + Render.text(started, "id"));
+      printer.line("  web: " + Render.text(started.get("links"), "web"));
+      printer.line("  temporal: " + Render.text(started.get("links"), "temporal"));
+    }
+    return DurableLoopsCli.OK;
   }
 }
