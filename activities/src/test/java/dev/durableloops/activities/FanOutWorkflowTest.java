@@ -56,28 +56,28 @@ class FanOutWorkflowTest {
   }
 
   /** Discover: every task whose file does not say {@code done}. */
-  private static String discover(String... tasks) {
+  static String discover(String... tasks) {
     return "for t in " + String.join(" ", tasks) + "; do grep -qx done $t.txt 2>/dev/null || echo $t; done";
   }
 
   /** The maker: marks its task's file done (its task is the goal's last line); {@code extra} runs after, with $t set. */
-  private static String maker(String extra) {
+  static String maker(String extra) {
     return "t=$(printf '%s\\n' \"$LOOP_GOAL\" | sed -n 's/^Task (one of a fan-out): //p'); echo done > $t.txt; " + extra;
   }
 
-  private static LoopSpec spec(Path repo, String discover, String make, String check, int maxParallel) {
+  static LoopSpec spec(Path repo, String discover, String make, String check, int maxParallel) {
     return new LoopSpec("fleet", "Finish every task", new WorkspaceSpec(repo.toString(), "main"), new StepSpec(discover, "PT1M"), null,
         MakeSpec.of(new StepSpec(make, "PT10M")), List.of(new CheckSpec("check", check, null, "PT1M", true, null)), null, null, null,
         new Caps(10, "P1D", null, 2), null, null, null, null, null, new FanOutSpec(maxParallel));
   }
 
-  private static LoopWorkflow start(WorkflowClient client, WorkflowOptions options, String id, LoopSpec spec) {
+  static LoopWorkflow start(WorkflowClient client, WorkflowOptions options, String id, LoopSpec spec) {
     LoopWorkflow loop = client.newWorkflowStub(LoopWorkflow.class, WorkflowOptions.newBuilder(options).setWorkflowId(id).build());
     WorkflowClient.start(loop::run, new LoopInput(spec));
     return loop;
   }
 
-  private static String file(Path store, String branch, String path) throws Exception {
+  static String file(Path store, String branch, String path) throws Exception {
     try (Git git = Git.open(store.toFile())) {
       Repository repo = git.getRepository();
       ObjectId head = repo.resolve("refs/heads/" + branch);
@@ -217,7 +217,7 @@ class FanOutWorkflowTest {
   @Test
   void cancellingTheParentCancelsItsChildren(WorkflowClient client, WorkflowOptions options) throws Exception {
     Path repo = TestRepos.create(DATA.resolve("origins/cancel"), Map.of("a.txt", "todo\n", "b.txt", "todo\n"));
-    LoopWorkflow loop = start(client, options, "loop-fleet-cancel", spec(repo, discover("a", "b"), "sleep 600", "true", 2));
+    LoopWorkflow loop = start(client, options, "loop-fleet-cancel", spec(repo, discover("a", "b"), "sleep 6017", "true", 2));
     await().atMost(Duration.ofSeconds(60)).until(() -> loop.state().carried().tasks.stream()
         .filter(t -> t.status() == BacklogTask.Status.IN_PROGRESS).count() == 2);
     await().atMost(Duration.ofSeconds(60)).until(() -> client.newWorkflowStub(LoopWorkflow.class, "loop-fleet-cancel-t2").state()
@@ -229,5 +229,12 @@ class FanOutWorkflowTest {
     }
     assertThatThrownBy(() -> client.newUntypedWorkflowStub("loop-fleet-cancel").getResult(LoopOutcome.class))
         .isInstanceOf(WorkflowFailedException.class).hasCauseInstanceOf(CanceledFailure.class);
+    // The children's makers were killed with them (a cancelled step is waited for until its process group is dead).
+    assertThat(running("sleep 6017")).as("a maker still runs after its loop was cancelled").isFalse();
+  }
+
+  /** Whether a process of this machine runs with {@code command} in its command line. */
+  static boolean running(String command) {
+    return ProcessHandle.allProcesses().anyMatch(p -> p.info().commandLine().map(c -> c.contains(command)).orElse(false));
   }
 }

@@ -24,6 +24,7 @@ import dev.durableloops.workflows.steps.Task;
 import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.workflow.Async;
+import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.ChildWorkflowOptions;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
@@ -34,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * A backlog fanned out to child loops ({@code fanOut}; DESIGN.md, "Fleets"): after the parent's
@@ -64,8 +66,11 @@ import java.util.function.Consumer;
  * workspace; a lost worker's workspace is prepared again elsewhere and the step repeated
  * ({@link #onHost}).
  *
- * <p>Not yet: continue-as-new of a long fleet's parent, rollback of the parent, {@code onCap: ASK}
- * for the fleet, and delivery of the landed result through the repository's CAS.
+ * <p>Durable like a single loop ({@link Versions#FLEET_DURABLE}): a rollback cancels the running
+ * children and moves the branch back ({@link #rollBack}); while paused no child starts (running ones
+ * go on and land); at the continue-as-new threshold no child starts and the run continues as new
+ * with the fleet's state once the running ones ended; with {@code onCap: ASK} a cap that keeps the
+ * next child from starting asks once for the fleet ({@link CapExtensions#ask}).
  *
  * <p>Only a loop with {@code fanOut} comes here, so a loop without one runs its commands as before.
  */
@@ -78,25 +83,51 @@ final class FanOut {
   private final Consumer<Phase> phase;
   private final Runnable publish;
   private final FleetChildren children;
+  private final Around around;
 
   /** Children running, by task id. */
   private final Map<String, Child> running = new LinkedHashMap<>();
   /** Bounce reflections per task id, handed to the task's next child. */
   private final Map<String, List<Reflection>> bounces = new HashMap<>();
+  /** Children started by every run of this loop: the next child's id is {@code <parent>-t<started+1>}. */
   private int started;
+  /** Children started by this run, which {@link Around#iterationsPerRun} counts. */
+  private int startedThisRun;
+  /** Whether this run takes {@link Versions#FLEET_DURABLE}: rollback, pause, continue-as-new and ask. */
+  private boolean durable;
 
-  private record Child(String taskId, String task, String workflowId, double reservedUsd, Promise<LoopOutcome> result) {}
+  private record Child(String taskId, String task, String workflowId, double reservedUsd, Promise<LoopOutcome> result,
+      CancellationScope scope) {}
 
-  FanOut(LoopSpec spec, LoopProgress state, StartGrant grant, Workspaces workspaces, Consumer<Phase> phase, Runnable publish) {
+  /**
+   * What the fleet needs of the loop around it.
+   *
+   * @param rollbacks the loop's rollback protocol, whose pending request the fleet applies
+   * @param caps the caps in force and the protocol that asks to extend them
+   * @param nextRun the input of the run continue-as-new starts (the state as it stands then)
+   * @param iterationsPerRun children a run starts at most before it continues as new, or {@code null}: no such limit
+   */
+  record Around(Rollbacks rollbacks, CapExtensions caps, Supplier<LoopInput> nextRun, Integer iterationsPerRun) {}
+
+  FanOut(LoopSpec spec, LoopProgress state, StartGrant grant, Workspaces workspaces, Consumer<Phase> phase, Runnable publish,
+      Around around) {
     this.spec = spec;
     this.state = state;
     this.grant = grant;
     this.workspaces = workspaces;
     this.phase = phase;
     this.publish = publish;
+    this.around = around;
     this.children = new FleetChildren(spec);
     if (state.kept().fleet == null) {
       state.kept().fleet = new FleetState();
+    }
+    // A run after continue-as-new goes on numbering children, and hands a bounced task's next child its bounces.
+    started = state.kept().fleet.children.size();
+    for (Reflection r : state.kept().reflections) {
+      if (r.signature() != null && r.signature().startsWith("land:")) {
+        bounces.computeIfAbsent(r.signature().substring("land:".length()), k -> new ArrayList<>()).add(r);
+      }
     }
   }
 
@@ -114,17 +145,51 @@ final class FanOut {
     }
   }
 
-  /** Runs the fleet to its end; returns how it ended. */
+  /**
+   * Runs the fleet to its end; returns how it ended, or continues as new (the running children
+   * ended first, so none is cancelled by the parent's run closing).
+   */
   Stop run() {
+    durable = Versions.since(Versions.FLEET_DURABLE, 1);
     List<Task> found = discover();
     while (true) {
-      startWhatFits(found);
+      if (durable && around.rollbacks().isPending()) {
+        rollBack();
+        found = discover();
+        continue;
+      }
+      boolean paused = durable && state.paused();
+      boolean renewing = durable && continueAsNewDue();
+      if (!paused && !renewing) {
+        startWhatFits(found);
+      }
+      if (durable) {
+        state.status(paused ? LoopStatus.PAUSED : LoopStatus.RUNNING);
+      }
       publish.run();
       if (running.isEmpty()) {
-        return end(found);
+        if (paused) {
+          Workflow.await(() -> !state.paused() || around.rollbacks().isPending());
+          continue;
+        }
+        if (renewing) {
+          continueAsNew();
+          continue;
+        }
+        Stop stop = end(found);
+        if (durable && stop.status() == LoopStatus.CAPPED && around.caps().caps().asks()) {
+          // One ask for the whole fleet: its children never ask (their onCap is STOP).
+          Stop unanswered = around.caps().ask(stop);
+          if (unanswered == null) {
+            continue;
+          }
+          return unanswered;
+        }
+        return stop;
       }
       phase.accept(Phase.MAKE);
-      Workflow.await(() -> running.values().stream().anyMatch(c -> c.result().isCompleted()));
+      Workflow.await(() -> running.values().stream().anyMatch(c -> c.result().isCompleted())
+          || (durable && (around.rollbacks().isPending() || state.paused() != paused)));
       boolean landed = false;
       for (Child child : List.copyOf(running.values())) {
         if (child.result().isCompleted()) {
@@ -193,15 +258,75 @@ final class FanOut {
             .set(LoopSearchAttributes.REPOSITORY, truncate(spec.workspace().repository(), 1000))
             .build())
         .build());
-    Promise<LoopOutcome> result = Async.function(stub::run, LoopInput.forked(childSpec, seed).withGrant(grant));
+    List<Promise<LoopOutcome>> result = new ArrayList<>(1);
+    // Each child in a scope of its own, so a rollback can cancel it; the parent's cancellation still reaches it.
+    CancellationScope scope = Workflow.newCancellationScope(() -> result.add(Async.function(stub::run,
+        LoopInput.forked(childSpec, seed).withGrant(grant))));
+    scope.run();
     Workflow.getWorkflowExecution(stub).get();
+    startedThisRun++;
     fleet().reservedUsd += reserve;
     fleet().children.add(new FleetState.Child(id, t.id(), "RUNNING", null, 0));
     replace(known.with(BacklogTask.Status.IN_PROGRESS, known.attempts() + 1, null, null));
-    running.put(t.id(), new Child(t.id(), t.text(), id, reserve, result));
+    running.put(t.id(), new Child(t.id(), t.text(), id, reserve, result.get(0), scope));
     state.timeline().record(TimelineRow.event(state.iteration(), Verdict.ACCEPT, "started child " + id + " for task '"
         + truncate(t.title(), 200) + "' at " + shortId(state.headCommit())
         + (reserve > 0 ? String.format(" (reserved %.2f USD)", reserve) : "")));
+  }
+
+  /**
+   * Applies the pending rollback ({@link Versions#FLEET_DURABLE}): the running children started from
+   * a head the rollback may abandon, so they are cancelled (their makers killed) and waited for;
+   * what a cancelled child spent is not known to the parent, so its reservation counts as spent
+   * (fail closed), and its task is left for a fresh child. Then the branch goes back
+   * ({@link Rollbacks#apply}: the workspace, and the work branch in the git store) and the tasks
+   * landed by abandoned checkpoints are work again. Children's commits and the abandoned
+   * checkpoints' tags stay in the store under their refs.
+   */
+  private void rollBack() {
+    for (Child child : running.values()) {
+      child.scope().cancel("the parent rolls back to checkpoint " + around.rollbacks().pending().checkpoint());
+    }
+    for (Child child : List.copyOf(running.values())) {
+      try {
+        child.result().get();
+      } catch (RuntimeException cancelled) {
+        // Cancelled as asked (or it failed just then): either way it does not land.
+      }
+      running.remove(child.taskId());
+      fleet().reservedUsd = Math.max(0, fleet().reservedUsd - child.reservedUsd());
+      state.spent(child.reservedUsd(), 0);
+      child(child.workflowId(), "CANCELLED", null, child.reservedUsd());
+      BacklogTask t = task(child.taskId());
+      replace(t.with(BacklogTask.Status.LEFT, Math.max(0, t.attempts() - 1), null, null));
+      state.timeline().record(TimelineRow.event(state.iteration(), Verdict.REJECT, "cancelled child " + child.workflowId()
+          + " for the rollback to checkpoint " + around.rollbacks().pending().checkpoint()
+          + (child.reservedUsd() > 0 ? String.format(" (its reserved %.2f USD counted as spent)", child.reservedUsd()) : "")));
+    }
+    around.rollbacks().apply(state, phase);
+  }
+
+  /**
+   * Whether this run should end in continue-as-new ({@link Versions#FLEET_DURABLE}): Temporal
+   * suggests it, the history passed {@link LoopWorkflowImpl#MAX_HISTORY_EVENTS}, or this run started
+   * {@link Around#iterationsPerRun} children. No child starts then; the run continues as new once
+   * the running ones ended, since a child's {@code REQUEST_CANCEL} parent-close policy would cancel
+   * it when this run closes.
+   */
+  private boolean continueAsNewDue() {
+    return Workflow.getInfo().isContinueAsNewSuggested()
+        || Workflow.getInfo().getHistoryLength() > LoopWorkflowImpl.MAX_HISTORY_EVENTS
+        || (around.iterationsPerRun() != null && startedThisRun >= around.iterationsPerRun());
+  }
+
+  /** Continues as new with the state (fleet included), after any Update in flight finished; returns when a rollback came first. */
+  private void continueAsNew() {
+    Workflow.await(() -> Workflow.isEveryHandlerFinished() || around.rollbacks().isPending());
+    if (around.rollbacks().isPending()) {
+      return;
+    }
+    state.compact();
+    Workflow.continueAsNew(around.nextRun().get());
   }
 
   /** Settles an ended child: its cost, then its landing or its bounce. Returns whether it landed. */

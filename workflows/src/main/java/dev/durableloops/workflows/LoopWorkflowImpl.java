@@ -95,7 +95,8 @@ public class LoopWorkflowImpl extends LoopMessages {
     workspaces.prepare();
     if (spec.fanOut() != null) {
       // A fleet (FanOut): children work the backlog; a loop without fanOut never comes here.
-      return endings.stop(new FanOut(spec, state, grant, workspaces, this::phase, this::publish).run());
+      return endings.stop(new FanOut(spec, state, grant, workspaces, this::phase, this::publish, new FanOut.Around(rollbacks, caps,
+          () -> new LoopInput(spec, snapshot(), iterationsPerRun).withGrant(grant), iterationsPerRun)).run());
     }
     runStartIteration = state.iteration();
     Deadline.mark();

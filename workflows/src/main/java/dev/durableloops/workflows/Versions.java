@@ -45,6 +45,14 @@ final class Versions {
    */
   static final String ATTEMPTS = "best-of-n-attempts";
 
+  /**
+   * A fan-out parent ({@code fanOut}) held to the single loop's durability: rollback (running
+   * children cancelled, the branch moved back), pause (no child starts), continue-as-new once the
+   * running children ended, and {@code onCap: ASK} once for the fleet. Reached only by specs with
+   * {@code fanOut}; no recorded history before it has one. Branch with {@link #since}.
+   */
+  static final String FLEET_DURABLE = "fleet-durable";
+
   /** The one version every marker above is at, and the minimum each supports. */
   static final int CURRENT = 1;
 
