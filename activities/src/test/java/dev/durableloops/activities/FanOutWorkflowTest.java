@@ -122,7 +122,7 @@ class FanOutWorkflowTest {
     assertThat(client.newWorkflowStub(LoopWorkflow.class, again.loopId()).state().carried().reflections)
         .anyMatch(r -> r.text().contains("Conflicting files: shared.txt"));
     // The parent's history replays against the code (FanOut is deterministic).
-    io.temporal.testing.WorkflowReplayer.replayWorkflowExecution(client.fetchHistory("loop-fleet"), LoopWorkflowImpl.class);
+    io.temporal.testing.WorkflowReplayer.replayWorkflowExecution(TestLoops.record(client, "loop-fleet", "fan-out.json"), LoopWorkflowImpl.class);
   }
 
   @Test
@@ -212,6 +212,29 @@ class FanOutWorkflowTest {
     assertThat(outcome.status()).isEqualTo(LoopStatus.CAPPED);
     assertThat(outcome.stopReason()).isEqualTo("reached maxIterations=2 (children started); 2 task(s) landed, 1 not started");
     assertThat(outcome.checkpoints()).isEqualTo(2);
+  }
+
+  @Test
+  void withDeliveryAtEachCheckpointEachLandingIsPushedAndReadBackFromTheRepository(WorkflowClient client, WorkflowOptions options)
+      throws Exception {
+    Path repo = TestRepos.create(DATA.resolve("origins/deliver"), Map.of("a.txt", "todo\n", "b.txt", "todo\n"));
+    LoopSpec spec = spec(repo, discover("a", "b"), maker(""), "true", 1);
+    spec = new LoopSpec(spec.name(), spec.goal(), spec.workspace(), spec.discover(), null, spec.make(), spec.checks(), null, null, null,
+        spec.caps(), null, null, new dev.durableloops.workflows.spec.DeliverSpec(null, null, null, true, true), null, null, spec.fanOut());
+    LoopWorkflow loop = start(client, options, "loop-fleet-deliver", spec);
+    LoopOutcome outcome = client.newUntypedWorkflowStub("loop-fleet-deliver").getResult(LoopOutcome.class);
+
+    assertThat(outcome.status()).as(outcome.stopReason()).isEqualTo(LoopStatus.SUCCEEDED);
+    LoopState state = loop.state();
+    // One delivery per landing, each read back at that landing's head; none again at success (the head was delivered).
+    assertThat(state.carried().deliveries).extracting(d -> d.checkpoint(), d -> d.pushed(), d -> d.commit())
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(1, true, state.carried().checkpoints.get(0).commit()),
+            org.assertj.core.groups.Tuple.tuple(2, true, state.carried().checkpoints.get(1).commit()));
+    assertThat(state.carried().timeline.stream().map(TimelineRow::reason).filter(r -> r.startsWith("landed task")))
+        .hasSize(2).allMatch(r -> r.endsWith("; delivered and confirmed as loops/loop-fleet-deliver in the repository"));
+    try (Git git = Git.open(repo.toFile())) {
+      assertThat(git.getRepository().resolve("refs/heads/loops/loop-fleet-deliver").name()).isEqualTo(outcome.headCommit());
+    }
   }
 
   @Test

@@ -15,6 +15,7 @@ import dev.durableloops.workflows.state.Reflection;
 import dev.durableloops.workflows.state.TimelineRow;
 import dev.durableloops.workflows.state.Verdict;
 import dev.durableloops.workflows.steps.CheckpointResult;
+import dev.durableloops.workflows.steps.DeliverResult;
 import dev.durableloops.workflows.steps.DiscoverInput;
 import dev.durableloops.workflows.steps.DiscoverResult;
 import dev.durableloops.workflows.steps.LandInput;
@@ -30,7 +31,6 @@ import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,7 +70,11 @@ import java.util.function.Supplier;
  * children and moves the branch back ({@link #rollBack}); while paused no child starts (running ones
  * go on and land); at the continue-as-new threshold no child starts and the run continues as new
  * with the fleet's state once the running ones ended; with {@code onCap: ASK} a cap that keeps the
- * next child from starting asks once for the fleet ({@link CapExtensions#ask}).
+ * next child from starting asks once for the fleet ({@link CapExtensions#ask}); with
+ * {@code deliver.onCheckpoint} each landing is delivered, and its push counts only once the
+ * repository is read back at the landed head, before the next landing. A delivery that fails is
+ * named in the landing's row and kept in {@code deliveries}; the landing in the git store stands
+ * (the store is the loop's record; the next delivery pushes the whole head), as for a single loop.
  *
  * <p>Only a loop with {@code fanOut} comes here, so a loop without one runs its commands as before.
  */
@@ -87,8 +91,7 @@ final class FanOut {
 
   /** Children running, by task id. */
   private final Map<String, Child> running = new LinkedHashMap<>();
-  /** Bounce reflections per task id, handed to the task's next child. */
-  private final Map<String, List<Reflection>> bounces = new HashMap<>();
+  private final FleetBook book;
   /** Children started by every run of this loop: the next child's id is {@code <parent>-t<started+1>}. */
   private int started;
   /** Children started by this run, which {@link Around#iterationsPerRun} counts. */
@@ -104,10 +107,11 @@ final class FanOut {
    *
    * @param rollbacks the loop's rollback protocol, whose pending request the fleet applies
    * @param caps the caps in force and the protocol that asks to extend them
+   * @param deliveries the loop's delivery protocol: with {@code deliver.onCheckpoint} each landing is delivered
    * @param nextRun the input of the run continue-as-new starts (the state as it stands then)
    * @param iterationsPerRun children a run starts at most before it continues as new, or {@code null}: no such limit
    */
-  record Around(Rollbacks rollbacks, CapExtensions caps, Supplier<LoopInput> nextRun, Integer iterationsPerRun) {}
+  record Around(Rollbacks rollbacks, CapExtensions caps, Deliveries deliveries, Supplier<LoopInput> nextRun, Integer iterationsPerRun) {}
 
   FanOut(LoopSpec spec, LoopProgress state, StartGrant grant, Workspaces workspaces, Consumer<Phase> phase, Runnable publish,
       Around around) {
@@ -119,31 +123,11 @@ final class FanOut {
     this.publish = publish;
     this.around = around;
     this.children = new FleetChildren(spec);
-    if (state.kept().fleet == null) {
-      state.kept().fleet = new FleetState();
-    }
-    // A run after continue-as-new goes on numbering children, and hands a bounced task's next child its bounces.
-    started = state.kept().fleet.children.size();
-    for (Reflection r : state.kept().reflections) {
-      if (r.signature() != null && r.signature().startsWith("land:")) {
-        bounces.computeIfAbsent(r.signature().substring("land:".length()), k -> new ArrayList<>()).add(r);
-      }
-    }
+    this.book = new FleetBook(state);
+    // A run after continue-as-new goes on numbering children.
+    started = book.fleet().children.size();
   }
 
-  private FleetState fleet() {
-    return state.kept().fleet;
-  }
-
-  /** Records what became of child {@code loopId}. */
-  private void child(String loopId, String status, Integer checkpoint, double costUsd) {
-    List<FleetState.Child> all = fleet().children;
-    for (int i = 0; i < all.size(); i++) {
-      if (all.get(i).loopId().equals(loopId)) {
-        all.set(i, new FleetState.Child(loopId, all.get(i).taskId(), status, checkpoint, costUsd));
-      }
-    }
-  }
 
   /**
    * Runs the fleet to its end; returns how it ended, or continues as new (the running children
@@ -210,7 +194,7 @@ final class FanOut {
         .discover(new DiscoverInput(state.stepContext(spec, state.headCommit()), spec.discover())));
     List<Task> found = discovered.found();
     for (Task t : found) {
-      if (task(t.id()) == null) {
+      if (book.task(t.id()) == null) {
         state.kept().tasks.add(new BacklogTask(t.id(), t.title(), BacklogTask.Status.LEFT, 0, null, null));
       }
     }
@@ -224,14 +208,14 @@ final class FanOut {
       if (running.size() >= maxParallel) {
         return;
       }
-      BacklogTask known = task(t.id());
+      BacklogTask known = book.task(t.id());
       if (running.containsKey(t.id()) || known.status() == BacklogTask.Status.DONE || known.status() == BacklogTask.Status.SET_ASIDE) {
         continue;
       }
       if (capped() != null) {
         return;
       }
-      Double cap = children.costCap(state.caps(), state.costUsd(), fleet().reservedUsd);
+      Double cap = children.costCap(state.caps(), state.costUsd(), book.fleet().reservedUsd);
       if (!children.fits(state.caps(), cap)) {
         return;
       }
@@ -247,7 +231,7 @@ final class FanOut {
     Duration left = Duration.ofMillis(Math.max(1_000, state.deadlineMillis() - Workflow.currentTimeMillis()));
     LoopSpec childSpec = children.childSpec(t.text(), state.caps(), cap, left);
     ForkSeed seed = new ForkSeed(state.loopId(), state.checkpoints().head(), state.headCommit(),
-        List.copyOf(bounces.getOrDefault(t.id(), List.of())), List.copyOf(state.kept().notes), null);
+        book.bounces(t.id()), List.copyOf(state.kept().notes), null);
     LoopWorkflow stub = Workflow.newChildWorkflowStub(LoopWorkflow.class, ChildWorkflowOptions.newBuilder()
         .setWorkflowId(id)
         .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL)
@@ -265,9 +249,9 @@ final class FanOut {
     scope.run();
     Workflow.getWorkflowExecution(stub).get();
     startedThisRun++;
-    fleet().reservedUsd += reserve;
-    fleet().children.add(new FleetState.Child(id, t.id(), "RUNNING", null, 0));
-    replace(known.with(BacklogTask.Status.IN_PROGRESS, known.attempts() + 1, null, null));
+    book.fleet().reservedUsd += reserve;
+    book.fleet().children.add(new FleetState.Child(id, t.id(), "RUNNING", null, 0));
+    book.replace(known.with(BacklogTask.Status.IN_PROGRESS, known.attempts() + 1, null, null));
     running.put(t.id(), new Child(t.id(), t.text(), id, reserve, result.get(0), scope));
     state.timeline().record(TimelineRow.event(state.iteration(), Verdict.ACCEPT, "started child " + id + " for task '"
         + truncate(t.title(), 200) + "' at " + shortId(state.headCommit())
@@ -294,16 +278,19 @@ final class FanOut {
         // Cancelled as asked (or it failed just then): either way it does not land.
       }
       running.remove(child.taskId());
-      fleet().reservedUsd = Math.max(0, fleet().reservedUsd - child.reservedUsd());
+      book.fleet().reservedUsd = Math.max(0, book.fleet().reservedUsd - child.reservedUsd());
       state.spent(child.reservedUsd(), 0);
-      child(child.workflowId(), "CANCELLED", null, child.reservedUsd());
-      BacklogTask t = task(child.taskId());
-      replace(t.with(BacklogTask.Status.LEFT, Math.max(0, t.attempts() - 1), null, null));
+      book.child(child.workflowId(), "CANCELLED", null, child.reservedUsd());
+      BacklogTask t = book.task(child.taskId());
+      book.replace(t.with(BacklogTask.Status.LEFT, Math.max(0, t.attempts() - 1), null, null));
       state.timeline().record(TimelineRow.event(state.iteration(), Verdict.REJECT, "cancelled child " + child.workflowId()
           + " for the rollback to checkpoint " + around.rollbacks().pending().checkpoint()
           + (child.reservedUsd() > 0 ? String.format(" (its reserved %.2f USD counted as spent)", child.reservedUsd()) : "")));
     }
-    around.rollbacks().apply(state, phase);
+    onHost(() -> {
+      around.rollbacks().apply(state, phase);
+      return null;
+    });
   }
 
   /**
@@ -331,11 +318,11 @@ final class FanOut {
 
   /** Settles an ended child: its cost, then its landing or its bounce. Returns whether it landed. */
   private boolean settle(Child child) {
-    fleet().reservedUsd = Math.max(0, fleet().reservedUsd - child.reservedUsd());
+    book.fleet().reservedUsd = Math.max(0, book.fleet().reservedUsd - child.reservedUsd());
     LoopOutcome outcome = child.result().getFailure() == null ? child.result().get() : null;
     double cost = outcome == null ? 0 : outcome.costUsd();
     state.spent(cost, 0);
-    child(child.workflowId(), "FAILED", null, cost);
+    book.child(child.workflowId(), "FAILED", null, cost);
     if (outcome == null || outcome.status() != LoopStatus.SUCCEEDED || outcome.checkpoints() == 0) {
       String why = outcome == null ? "child " + child.workflowId() + " failed: " + truncate(String.valueOf(child.result().getFailure().getMessage()), 300)
           : "child " + child.workflowId() + " ended " + outcome.status() + " without an accepted change: " + truncate(outcome.stopReason(), 300);
@@ -352,10 +339,15 @@ final class FanOut {
             number, child.task(), required)));
     if (land.landed()) {
       state.checkpoints().taken(number, new CheckpointResult(land.head(), land.tag()), null, false, state.now());
-      replace(task(child.taskId()).with(BacklogTask.Status.DONE, task(child.taskId()).attempts(), number, null));
-      child(child.workflowId(), "LANDED", number, cost);
+      // Delivering at each checkpoint: the repository is read back at the landed head before the next landing.
+      DeliverResult delivered = durable ? around.deliveries().atCheckpoint(number) : null;
+      book.replace(book.task(child.taskId()).with(BacklogTask.Status.DONE, book.task(child.taskId()).attempts(), number, null));
+      book.child(child.workflowId(), "LANDED", number, cost);
       state.timeline().record(TimelineRow.event(state.iteration(), Verdict.ACCEPT, "landed task '" + truncate(child.task(), 200)
-          + "' from " + child.workflowId() + " as checkpoint " + number + " (" + shortId(land.head()) + "): " + land.reason()));
+          + "' from " + child.workflowId() + " as checkpoint " + number + " (" + shortId(land.head()) + "): " + land.reason()
+          + (delivered == null ? "" : delivered.succeeded() ? "; delivered" + (delivered.pushed() ? " and confirmed as " + delivered.branch()
+              + " in the repository" : "")
+              : "; not delivered: " + truncate(delivered.error(), 300))));
       return true;
     }
     StringBuilder note = new StringBuilder("The change for task '" + truncate(child.task(), 300) + "' (child " + child.workflowId()
@@ -369,7 +361,7 @@ final class FanOut {
     if (land.checked() != null && land.checked().failureSignature() != null) {
       note.append(" Failing on the merged result: ").append(truncate(land.checked().failureSignature(), 500)).append('.');
     }
-    child(child.workflowId(), "BOUNCED", null, cost);
+    book.child(child.workflowId(), "BOUNCED", null, cost);
     note.append(" Start again from the current head ").append(shortId(state.headCommit())).append(" and keep the landed change.");
     bounce(child, note.toString(), "bounced " + child.workflowId() + ": " + land.reason()
         + (land.conflicts().isEmpty() ? "" : " (" + String.join(", ", land.conflicts()) + ")"));
@@ -379,16 +371,16 @@ final class FanOut {
   private void bounce(Child child, String reflection, String row) {
     Reflection r = new Reflection(state.iteration(), truncate(reflection, 4_000), "land:" + child.taskId(), false);
     state.reflect(r);
-    bounces.computeIfAbsent(child.taskId(), k -> new ArrayList<>()).add(r);
+    book.bounced(child.taskId(), r);
     state.timeline().record(TimelineRow.event(state.iteration(), Verdict.REJECT, row));
-    BacklogTask t = task(child.taskId());
+    BacklogTask t = book.task(child.taskId());
     if (t.attempts() >= state.caps().maxRepeatedFailures()) {
-      replace(t.with(BacklogTask.Status.SET_ASIDE, t.attempts(), null, "did not land after " + t.attempts() + " children; last: "
+      book.replace(t.with(BacklogTask.Status.SET_ASIDE, t.attempts(), null, "did not land after " + t.attempts() + " children; last: "
           + truncate(row, 300)));
       state.timeline().record(TimelineRow.event(state.iteration(), Verdict.REJECT, "set aside task '" + truncate(t.title(), 200)
           + "' after " + t.attempts() + " children (maxRepeatedFailures=" + state.caps().maxRepeatedFailures() + ")"));
     } else {
-      replace(t.with(BacklogTask.Status.LEFT, t.attempts(), null, null));
+      book.replace(t.with(BacklogTask.Status.LEFT, t.attempts(), null, null));
     }
   }
 
@@ -405,8 +397,8 @@ final class FanOut {
 
   private Stop end(List<Task> found) {
     long done = state.kept().tasks.stream().filter(t -> t.status() == BacklogTask.Status.DONE).count();
-    long aside = found.stream().map(t -> task(t.id())).filter(t -> t.status() == BacklogTask.Status.SET_ASIDE).count();
-    long waiting = found.stream().map(t -> task(t.id())).filter(t -> t.status() == BacklogTask.Status.LEFT).count();
+    long aside = found.stream().map(t -> book.task(t.id())).filter(t -> t.status() == BacklogTask.Status.SET_ASIDE).count();
+    long waiting = found.stream().map(t -> book.task(t.id())).filter(t -> t.status() == BacklogTask.Status.LEFT).count();
     if (waiting > 0 && capped() != null) {
       Stop capped = capped();
       return new Stop(capped.status(), capped.reason() + "; " + done + " task(s) landed, " + waiting + " not started");
@@ -440,17 +432,4 @@ final class FanOut {
     }
   }
 
-  private BacklogTask task(String id) {
-    return state.kept().tasks.stream().filter(t -> t.id().equals(id)).findFirst().orElse(null);
-  }
-
-  private void replace(BacklogTask changed) {
-    List<BacklogTask> tasks = state.kept().tasks;
-    for (int i = 0; i < tasks.size(); i++) {
-      if (tasks.get(i).id().equals(changed.id())) {
-        tasks.set(i, changed);
-        return;
-      }
-    }
-  }
 }

@@ -46,6 +46,14 @@ final class Versions {
   static final String ATTEMPTS = "best-of-n-attempts";
 
   /**
+   * Best-of-N iterations, second version: a spec's {@code plan} command runs once per iteration (in
+   * the loop's workspace) and each attempt's {@code Plan} copies its prompt instead of running it
+   * again; when the gate decides without a person, an {@code attempts-selected} notification
+   * carries the selection report. Branch with {@link #since}.
+   */
+  static final String ATTEMPTS_PLAN_ONCE = "best-of-n-plan-once";
+
+  /**
    * A fan-out parent ({@code fanOut}) held to the single loop's durability: rollback (running
    * children cancelled, the branch moved back), pause (no child starts), continue-as-new once the
    * running children ended, and {@code onCap: ASK} once for the fleet. Reached only by specs with
