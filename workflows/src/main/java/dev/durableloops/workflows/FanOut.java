@@ -128,7 +128,6 @@ final class FanOut {
     started = book.fleet().children.size();
   }
 
-
   /**
    * Runs the fleet to its end; returns how it ended, or continues as new (the running children
    * ended first, so none is cancelled by the parent's run closing).
