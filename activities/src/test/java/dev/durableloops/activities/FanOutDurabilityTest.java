@@ -73,6 +73,16 @@ class FanOutDurabilityTest {
     return state.carried().timeline.stream().map(TimelineRow::reason).toList();
   }
 
+  /** How many {@code Notify} activities with {@code event} loop {@code id}'s history scheduled. */
+  private static long notified(WorkflowClient client, String id, String event) {
+    return client.fetchHistory(id).getEvents().stream()
+        .filter(e -> e.hasActivityTaskScheduledEventAttributes()
+            && e.getActivityTaskScheduledEventAttributes().getActivityType().getName().equals("Notify"))
+        .filter(e -> e.getActivityTaskScheduledEventAttributes().getInput().getPayloads(0).getData().toStringUtf8()
+            .contains("\"event\":\"" + event + "\""))
+        .count();
+  }
+
   private static FleetState.Child child(LoopState state, String loopId) {
     return state.carried().fleet.children.stream().filter(c -> c.loopId().equals(loopId)).findFirst().orElseThrow();
   }
@@ -206,6 +216,11 @@ class FanOutDurabilityTest {
     assertThat(outcome.status()).as(outcome.stopReason()).isEqualTo(LoopStatus.SUCCEEDED);
     assertThat(outcome.checkpoints()).isEqualTo(3);
     assertThat(rows(loop.state())).filteredOn(r -> r != null && r.startsWith("budget extended by lead")).hasSize(1);
+    // One budget-needed notification, from the parent; none from a child.
+    assertThat(notified(client, id, "budget-needed")).isEqualTo(1);
+    for (String child : List.of(id + "-t1", id + "-t2", id + "-t3")) {
+      assertThat(notified(client, child, "budget-needed")).isZero();
+    }
     io.temporal.testing.WorkflowReplayer.replayWorkflowExecution(client.fetchHistory(id), LoopWorkflowImpl.class);
   }
 }
