@@ -47,6 +47,7 @@ function render(state) {
   renderEvidence(state);
   renderCheckpoints(state, ended);
   renderTasks(state);
+  renderFleet(state);
   renderDeliveries(state);
   document.getElementById("budget-ask").hidden = state.status !== "AWAITING_BUDGET";
   if (state.status === "AWAITING_BUDGET" && state.budget) {
@@ -128,6 +129,29 @@ function renderTasks(state) {
       el("td", {}, t.status.replace("_", " ").toLowerCase()),
       el("td", {class: "num"}, t.attempts),
       el("td", {}, t.checkpoint ? `cp-${t.checkpoint}` : t.reason || ""))));
+}
+
+/**
+ * A fan-out parent's fleet: its running total against the cap (what ended children spent plus what
+ * running ones hold in reservation, updated as each starts and ends) and every child it started.
+ */
+function renderFleet(state) {
+  const fleet = state.fleet;
+  document.getElementById("fleet-section").hidden = !fleet;
+  if (!fleet) return;
+  const children = fleet.children || [];
+  const running = children.filter((c) => c.status === "RUNNING").length;
+  const spent = state.budget ? state.budget.costUsd : 0;
+  const cap = state.budget && state.budget.limits.maxCostUsd;
+  document.getElementById("fleet-summary").textContent = `${children.length} children, ${running} running · `
+    + `running total ${usd(spent + fleet.reservedUsd)}${cap ? ` of ${usd(cap)}` : ""} `
+    + `(${usd(spent)} spent by children that ended, ${usd(fleet.reservedUsd)} reserved by running ones)`;
+  document.getElementById("fleet").replaceChildren(...children.map((c) => el("tr", {class: `child-${c.status.toLowerCase()}`},
+    el("td", {}, el("a", {href: `loop.html?id=${encodeURIComponent(c.loopId)}`}, c.loopId)),
+    el("td", {}, c.taskId),
+    el("td", {}, c.status.toLowerCase()),
+    el("td", {}, c.checkpoint ? `cp-${c.checkpoint}` : ""),
+    el("td", {class: "num"}, c.status === "RUNNING" ? "" : usd(c.costUsd)))));
 }
 
 /** The running step's output, from the stream's output events (heartbeats of its activity). */

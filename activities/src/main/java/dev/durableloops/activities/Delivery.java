@@ -58,6 +58,33 @@ final class Delivery {
     }
     command.add(repository);
     command.add(commit + ":refs/heads/" + branch);
+    return git(gitDir, command, beat);
+  }
+
+  /**
+   * Reads {@code refs/heads/<branch>} of {@code repository} back after a push
+   * ({@code git ls-remote}, as the push ran): a push counts once the repository confirms it has
+   * {@code commit} there. Never throws.
+   *
+   * @return {@code null} when the repository's branch is at {@code commit}, else why not (it names
+   *     another commit, none, or the read failed)
+   */
+  static String unconfirmed(Path gitDir, String repository, String commit, String branch, Runnable beat) {
+    Push read = git(gitDir, List.of("git", "ls-remote", repository, "refs/heads/" + branch), beat);
+    if (!read.ok()) {
+      return "cannot read " + branch + " back from the repository: " + read.output();
+    }
+    for (String line : read.output().split("\n")) {
+      String[] parts = line.strip().split("\\s+");
+      if (parts.length == 2 && parts[1].equals("refs/heads/" + branch)) {
+        return parts[0].equals(commit) ? null : "the repository's " + branch + " is at " + parts[0] + " after the push, not " + commit;
+      }
+    }
+    return "the repository has no branch " + branch + " after the push";
+  }
+
+  /** Runs {@code command} (git) in {@code gitDir} with the worker's own git settings only; its output whole. */
+  private static Push git(Path gitDir, List<String> command, Runnable beat) {
     Path out = null;
     try {
       out = java.nio.file.Files.createTempFile("durable-loops-push", ".log");
@@ -74,17 +101,17 @@ final class Delivery {
       while (!p.waitFor(CommandRunner.POLL.toMillis(), TimeUnit.MILLISECONDS)) {
         if (System.nanoTime() > deadline) {
           p.destroyForcibly();
-          return new Push(false, "git push did not finish within " + PUSH_TIMEOUT);
+          return new Push(false, command.get(1) + " did not finish within " + PUSH_TIMEOUT);
         }
         beat.run();
       }
       String text = java.nio.file.Files.readString(out, StandardCharsets.UTF_8).strip();
       return new Push(p.exitValue() == 0, text);
     } catch (IOException e) {
-      return new Push(false, "cannot run git push: " + e.getMessage());
+      return new Push(false, "cannot run git " + command.get(1) + ": " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return new Push(false, "interrupted while pushing");
+      return new Push(false, "interrupted while running git " + command.get(1));
     } finally {
       if (out != null) {
         out.toFile().delete();

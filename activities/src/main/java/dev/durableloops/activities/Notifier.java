@@ -150,6 +150,10 @@ final class Notifier {
           + (in.deadline() == null ? "" : "; decide before " + in.deadline()) + ". " + link;
       case "approval-reminder" -> "⏰ " + in.loopId() + " still waits for approval of iteration " + in.iteration()
           + (in.deadline() == null ? "" : "; it times out at " + in.deadline()) + ". " + link;
+      case "attempts-selected" -> "🏁 " + in.loopId() + " iteration " + in.iteration()
+          + (in.selection() == null || in.selection().winner() == null ? ""
+              : ": attempt " + in.selection().winner() + " of " + in.selection().attempts().size() + " kept: " + in.selection().rule())
+          + (in.reason() == null ? "" : " (" + in.reason() + ")") + ". " + link;
       case "budget-needed" -> "💸 " + in.loopId() + " reached a cap and waits for more budget"
           + (in.reason() == null ? "" : ": " + in.reason()) + ". " + link;
       default -> ("SUCCEEDED".equals(in.status()) ? "✅ " : "⚠️ ") + in.loopId() + " ended " + in.status()

@@ -80,6 +80,15 @@ final class OutboundActivitiesImpl implements OutboundActivities {
         pushOutput = Texts.truncate(redaction.apply(push.output()), Delivery.MAX_OUTPUT_CHARS);
         if (!pushed) {
           error = "push of " + branch + " to " + repository + " failed: " + pushOutput;
+        } else {
+          // A push counts once the repository is read back at the commit (a remote can accept a push and not keep it).
+          String unconfirmed = Delivery.unconfirmed(git.deliveryRepository(ctx.loopId()), to, ctx.commit(), branch,
+              () -> live.beat("confirming " + branch, "", 0));
+          if (unconfirmed != null) {
+            pushed = false;
+            error = "push of " + branch + " to " + repository + " not confirmed: " + Texts.truncate(redaction.apply(unconfirmed),
+                Delivery.MAX_OUTPUT_CHARS);
+          }
         }
       }
       Integer exit = null;

@@ -3,6 +3,7 @@ package dev.durableloops.activities;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.durableloops.workflows.Texts;
 import dev.durableloops.workflows.spec.StepSpec;
+import dev.durableloops.workflows.steps.AttemptIds;
 import dev.durableloops.workflows.steps.CheckInput;
 import dev.durableloops.workflows.steps.CheckResult;
 import dev.durableloops.workflows.steps.CheckpointInput;
@@ -118,14 +119,25 @@ final class WorkspaceActivitiesImpl implements WorkspaceActivities {
       Path ws = paths.workspace(ctx.loopId());
       Fence.Lease lease = commands.reconciled(ctx);
       Path prompt = ws.resolve(MemoryFiles.PROMPT);
+      // A best-of-N attempt takes the prompt its iteration's plan made in the loop's workspace (a step's file, read as one).
+      String planned = null;
+      if (input.promptFrom() != null) {
+        AttemptIds.Attempt attempt = AttemptIds.parse(ctx.loopId());
+        if (attempt == null || !attempt.loopId().equals(input.promptFrom())) {
+          throw new StepException(StepException.Kind.BAD_ID, "only an attempt of loop " + input.promptFrom() + " may take its prompt, not "
+              + ctx.loopId());
+        }
+        planned = WorkspaceFiles.read(paths.workspace(input.promptFrom()), MemoryFiles.PROMPT).orElse("");
+      }
+      String given = planned;
       lease.write("write the memory files", () -> {
         WorkspaceFiles.write(ws, MemoryFiles.STATE, MemoryFiles.state(ctx, input.task(), input.memory()));
         WorkspaceFiles.write(ws, MemoryFiles.REFLECTIONS, MemoryFiles.reflections(input.memory().reflections()));
         WorkspaceFiles.write(ws, MemoryFiles.RULES, MemoryFiles.rules(input.memory().rules()));
-        WorkspaceFiles.write(ws, MemoryFiles.PROMPT, MemoryFiles.prompt(ctx, input.task(), input.memory()));
+        WorkspaceFiles.write(ws, MemoryFiles.PROMPT, given != null ? given : MemoryFiles.prompt(ctx, input.task(), input.memory()));
       });
       int exit = 0;
-      if (input.plan() != null) {
+      if (input.plan() != null && input.promptFrom() == null) {
         exit = commands.run(ctx, lease, input.plan(), "plan", null, Map.of("LOOP_TASK", input.task())).exitCode();
       }
       // The plan command may have rewritten the prompt; it is read as a step's file, never through a link.

@@ -215,6 +215,47 @@ class AttemptsWorkflowTest {
     replays(client, "loop-capped");
   }
 
+  @Test
+  void thePlanRunsOncePerIterationAndTheGatesOwnPickIsAnnouncedWithItsReport(WorkflowClient client, WorkflowOptions options)
+      throws Exception {
+    // Each attempt keeps the prompt it was given; the plan adds a line unique to each of its runs.
+    String maker = "grep plan-run \"$LOOP_PROMPT_FILE\" > prompt.txt; echo fixed > a.txt";
+    LoopSpec base = spec("planned", List.of(maker, maker), List.of(check("grep -q fixed a.txt", null)), null, new Caps(3, "P1D", null, 3));
+    LoopSpec spec = new LoopSpec(base.name(), base.goal(), base.workspace(), null,
+        new dev.durableloops.workflows.spec.StepSpec("echo \"plan-run $(date +%s%N)-$$\" >> \"$LOOP_PROMPT_FILE\"", "PT1M"),
+        base.make(), base.checks(), null, null, null, base.caps(), null, null, null, null, null, null);
+    LoopWorkflow loop = start(client, options, "loop-planned", spec);
+    LoopOutcome outcome = result(client, "loop-planned");
+    assertThat(outcome.status()).as(outcome.stopReason()).isEqualTo(LoopStatus.SUCCEEDED);
+
+    // One plan run for the iteration: both attempts got the same prompt, with the plan's line once.
+    String first = storeFile("refs/loops/loop-planned/attempts/1/1", "prompt.txt");
+    assertThat(first).matches("plan-run \\d+-\\d+\n");
+    assertThat(storeFile("refs/loops/loop-planned/attempts/1/2", "prompt.txt")).isEqualTo(first);
+    // Both passed alike: the rule says which criteria tied.
+    SelectionReport report = loop.state().carried().timeline.get(0).selection();
+    assertThat(report.winner()).isEqualTo(1);
+    assertThat(report.rule()).isEqualTo("all passed, diff/cost tied: lower attempt number");
+    // The gate decided alone, and the selection went out as an attempts-selected event with the report.
+    List<String> notified = client.fetchHistory("loop-planned").getEvents().stream()
+        .filter(e -> e.hasActivityTaskScheduledEventAttributes()
+            && e.getActivityTaskScheduledEventAttributes().getActivityType().getName().equals("Notify"))
+        .map(e -> e.getActivityTaskScheduledEventAttributes().getInput().getPayloads(0).getData().toStringUtf8()).toList();
+    assertThat(notified).filteredOn(n -> n.contains("\"attempts-selected\"")).singleElement().asString()
+        .contains("\"winner\":1").contains("all passed, diff/cost tied: lower attempt number").contains("ACCEPT");
+    io.temporal.testing.WorkflowReplayer.replayWorkflowExecution(TestLoops.record(client, "loop-planned", "best-of-n.json"),
+        LoopWorkflowImpl.class);
+  }
+
+  /** The text of {@code path} at {@code ref} in the git store. */
+  private static String storeFile(String ref, String path) throws Exception {
+    try (var repo = new org.eclipse.jgit.storage.file.FileRepositoryBuilder().setGitDir(DATA.resolve("store.git").toFile()).build();
+        var walk = new org.eclipse.jgit.revwalk.RevWalk(repo);
+        var tree = org.eclipse.jgit.treewalk.TreeWalk.forPath(repo, path, walk.parseCommit(repo.resolve(ref)).getTree())) {
+      return tree == null ? null : new String(repo.open(tree.getObjectId(0)).getBytes());
+    }
+  }
+
   /** The run's history replays against the workflow code: the attempts' threads and cancellations are deterministic. */
   private static void replays(WorkflowClient client, String id) throws Exception {
     io.temporal.testing.WorkflowReplayer.replayWorkflowExecution(client.fetchHistory(id), LoopWorkflowImpl.class);

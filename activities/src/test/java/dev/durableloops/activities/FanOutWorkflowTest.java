@@ -56,28 +56,28 @@ class FanOutWorkflowTest {
   }
 
   /** Discover: every task whose file does not say {@code done}. */
-  private static String discover(String... tasks) {
+  static String discover(String... tasks) {
     return "for t in " + String.join(" ", tasks) + "; do grep -qx done $t.txt 2>/dev/null || echo $t; done";
   }
 
   /** The maker: marks its task's file done (its task is the goal's last line); {@code extra} runs after, with $t set. */
-  private static String maker(String extra) {
+  static String maker(String extra) {
     return "t=$(printf '%s\\n' \"$LOOP_GOAL\" | sed -n 's/^Task (one of a fan-out): //p'); echo done > $t.txt; " + extra;
   }
 
-  private static LoopSpec spec(Path repo, String discover, String make, String check, int maxParallel) {
+  static LoopSpec spec(Path repo, String discover, String make, String check, int maxParallel) {
     return new LoopSpec("fleet", "Finish every task", new WorkspaceSpec(repo.toString(), "main"), new StepSpec(discover, "PT1M"), null,
         MakeSpec.of(new StepSpec(make, "PT10M")), List.of(new CheckSpec("check", check, null, "PT1M", true, null)), null, null, null,
         new Caps(10, "P1D", null, 2), null, null, null, null, null, new FanOutSpec(maxParallel));
   }
 
-  private static LoopWorkflow start(WorkflowClient client, WorkflowOptions options, String id, LoopSpec spec) {
+  static LoopWorkflow start(WorkflowClient client, WorkflowOptions options, String id, LoopSpec spec) {
     LoopWorkflow loop = client.newWorkflowStub(LoopWorkflow.class, WorkflowOptions.newBuilder(options).setWorkflowId(id).build());
     WorkflowClient.start(loop::run, new LoopInput(spec));
     return loop;
   }
 
-  private static String file(Path store, String branch, String path) throws Exception {
+  static String file(Path store, String branch, String path) throws Exception {
     try (Git git = Git.open(store.toFile())) {
       Repository repo = git.getRepository();
       ObjectId head = repo.resolve("refs/heads/" + branch);
@@ -122,7 +122,7 @@ class FanOutWorkflowTest {
     assertThat(client.newWorkflowStub(LoopWorkflow.class, again.loopId()).state().carried().reflections)
         .anyMatch(r -> r.text().contains("Conflicting files: shared.txt"));
     // The parent's history replays against the code (FanOut is deterministic).
-    io.temporal.testing.WorkflowReplayer.replayWorkflowExecution(client.fetchHistory("loop-fleet"), LoopWorkflowImpl.class);
+    io.temporal.testing.WorkflowReplayer.replayWorkflowExecution(TestLoops.record(client, "loop-fleet", "fan-out.json"), LoopWorkflowImpl.class);
   }
 
   @Test
@@ -215,9 +215,32 @@ class FanOutWorkflowTest {
   }
 
   @Test
+  void withDeliveryAtEachCheckpointEachLandingIsPushedAndReadBackFromTheRepository(WorkflowClient client, WorkflowOptions options)
+      throws Exception {
+    Path repo = TestRepos.create(DATA.resolve("origins/deliver"), Map.of("a.txt", "todo\n", "b.txt", "todo\n"));
+    LoopSpec spec = spec(repo, discover("a", "b"), maker(""), "true", 1);
+    spec = new LoopSpec(spec.name(), spec.goal(), spec.workspace(), spec.discover(), null, spec.make(), spec.checks(), null, null, null,
+        spec.caps(), null, null, new dev.durableloops.workflows.spec.DeliverSpec(null, null, null, true, true), null, null, spec.fanOut());
+    LoopWorkflow loop = start(client, options, "loop-fleet-deliver", spec);
+    LoopOutcome outcome = client.newUntypedWorkflowStub("loop-fleet-deliver").getResult(LoopOutcome.class);
+
+    assertThat(outcome.status()).as(outcome.stopReason()).isEqualTo(LoopStatus.SUCCEEDED);
+    LoopState state = loop.state();
+    // One delivery per landing, each read back at that landing's head; none again at success (the head was delivered).
+    assertThat(state.carried().deliveries).extracting(d -> d.checkpoint(), d -> d.pushed(), d -> d.commit())
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(1, true, state.carried().checkpoints.get(0).commit()),
+            org.assertj.core.groups.Tuple.tuple(2, true, state.carried().checkpoints.get(1).commit()));
+    assertThat(state.carried().timeline.stream().map(TimelineRow::reason).filter(r -> r.startsWith("landed task")))
+        .hasSize(2).allMatch(r -> r.endsWith("; delivered and confirmed as loops/loop-fleet-deliver in the repository"));
+    try (Git git = Git.open(repo.toFile())) {
+      assertThat(git.getRepository().resolve("refs/heads/loops/loop-fleet-deliver").name()).isEqualTo(outcome.headCommit());
+    }
+  }
+
+  @Test
   void cancellingTheParentCancelsItsChildren(WorkflowClient client, WorkflowOptions options) throws Exception {
     Path repo = TestRepos.create(DATA.resolve("origins/cancel"), Map.of("a.txt", "todo\n", "b.txt", "todo\n"));
-    LoopWorkflow loop = start(client, options, "loop-fleet-cancel", spec(repo, discover("a", "b"), "sleep 600", "true", 2));
+    LoopWorkflow loop = start(client, options, "loop-fleet-cancel", spec(repo, discover("a", "b"), "sleep 6017", "true", 2));
     await().atMost(Duration.ofSeconds(60)).until(() -> loop.state().carried().tasks.stream()
         .filter(t -> t.status() == BacklogTask.Status.IN_PROGRESS).count() == 2);
     await().atMost(Duration.ofSeconds(60)).until(() -> client.newWorkflowStub(LoopWorkflow.class, "loop-fleet-cancel-t2").state()
@@ -229,5 +252,12 @@ class FanOutWorkflowTest {
     }
     assertThatThrownBy(() -> client.newUntypedWorkflowStub("loop-fleet-cancel").getResult(LoopOutcome.class))
         .isInstanceOf(WorkflowFailedException.class).hasCauseInstanceOf(CanceledFailure.class);
+    // The children's makers were killed with them (a cancelled step is waited for until its process group is dead).
+    assertThat(running("sleep 6017")).as("a maker still runs after its loop was cancelled").isFalse();
+  }
+
+  /** Whether a process of this machine runs with {@code command} in its command line. */
+  static boolean running(String command) {
+    return ProcessHandle.allProcesses().anyMatch(p -> p.info().commandLine().map(c -> c.contains(command)).orElse(false));
   }
 }

@@ -23,6 +23,22 @@ final class TestLoops {
   }
 
   /**
+   * Writes the history of loop {@code id} (its last run) as JSON to {@code target/recorded-histories/<file>},
+   * the form {@code HistoryReplayTest} replays, so a run of the workflow tests can provide a replay
+   * history; returns the history.
+   */
+  static io.temporal.common.WorkflowExecutionHistory record(io.temporal.client.WorkflowClient client, String id, String file) {
+    io.temporal.common.WorkflowExecutionHistory history = client.fetchHistory(id);
+    try {
+      Path dir = Files.createDirectories(Path.of("target", "recorded-histories"));
+      Files.writeString(dir.resolve(file), history.toJson(true));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return history;
+  }
+
+  /**
    * A test server running {@link LoopWorkflowImpl} with the loop's search attributes registered and
    * {@code activities} (e.g. {@code new WorkerActivities(data).all()}) as its activities.
    */

@@ -297,6 +297,26 @@ class WorkerActivitiesTest {
     assertThat(failing.error()).isEqualTo("deliver command exited 4");
   }
 
+  @Test
+  void aPushTheRepositoryDoesNotKeepIsNotConfirmedAndTheCommandDoesNotRun() throws Exception {
+    Path bare = tmp.resolve("forgetful.git");
+    git(tmp, "clone", "-q", "--bare", tmp.resolve("origin").toString(), bare.toString());
+    // The repository accepts every push, then drops the branch again.
+    Path hook = bare.resolve("hooks/post-receive");
+    Files.writeString(hook, "#!/bin/sh\nwhile read old new ref; do git update-ref -d \"$ref\"; done\n");
+    assertThat(hook.toFile().setExecutable(true)).isTrue();
+    WorkspaceSpec origin = new WorkspaceSpec(bare.toString(), "main");
+    PrepareResult p = activities.prepare(new PrepareInput("loop-f", origin, null));
+    MakeResult made = activities.make(new MakeInput(new StepContext("loop-f", 1, "g", p.commit()), new StepSpec("echo done > b.txt", "PT1M")));
+    activities.checkpoint(new dev.durableloops.workflows.steps.CheckpointInput("loop-f", 1, made.attemptCommit()));
+
+    DeliverResult d = outbound.deliver(new DeliverInput(new StepContext("loop-f", 1, "g", made.attemptCommit()), origin,
+        new DeliverSpec(null, "echo never runs", null, null, null).normalized(), 1, true));
+    assertThat(d.pushed()).isFalse();
+    assertThat(d.error()).isEqualTo("push of loops/loop-f to " + bare + " not confirmed: the repository has no branch loops/loop-f after the push");
+    assertThat(d.exitCode()).isNull();
+  }
+
   private static String git(Path dir, String... args) throws Exception {
     java.util.List<String> command = new java.util.ArrayList<>(List.of("git"));
     command.addAll(List.of(args));

@@ -145,6 +145,55 @@ class HistoryRecordingIT {
     }
   }
 
+  /**
+   * Records the fleet histories only ({@code -Dit.test=HistoryRecordingIT#recordFleetHistories}): a
+   * best-of-N loop (two variants, a plan command, the gate deciding alone) and the fan-out of
+   * {@code examples/fleet} (two conflicting tasks: one bounces, then lands).
+   */
+  @Test
+  void recordFleetHistories() throws Exception {
+    String out = System.getProperty("durable-loops.record-histories");
+    assumeTrue(out != null && !out.isBlank(), "set -Ddurable-loops.record-histories=<dir> to record replay histories");
+    assumeTrue(Platform.available(), "needs the Temporal CLI and the packaged app jar");
+    Path dir = Files.createDirectories(Path.of(out));
+    try (Platform platform = new Platform(tmp)) {
+      platform.startServer();
+      Platform.App app = platform.startApp(true);
+      WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(
+          WorkflowServiceStubsOptions.newBuilder().setTarget(platform.target()).build());
+      WorkflowClient client = WorkflowClient.newInstance(stubs);
+      Set<String> ended = Set.of("SUCCEEDED", "FAILED", "CAPPED", "STALLED", "CANCELLED");
+
+      // Best-of-N: iteration 1's two attempts fail, iteration 2's both pass and tie (the lower number is kept).
+      Path best = platform.repository("best", Map.of("a.txt", "a\n"));
+      app.call("POST", "/api/loops", """
+          {"name": "best", "goal": "g", "workspace": {"repository": "%s"},
+           "plan": {"command": "echo \\"plan for $LOOP_ITERATION\\" >> \\"$LOOP_PROMPT_FILE\\""},
+           "make": {"command": "true", "variants": [
+             {"name": "one", "command": "[ $LOOP_ITERATION -ge 2 ] && echo fixed > a.txt || echo bad > a.txt"},
+             {"name": "two", "command": "[ $LOOP_ITERATION -ge 2 ] && echo fixed > a.txt || echo worse > a.txt"}]},
+           "checks": [{"name": "c", "command": "grep -q fixed a.txt"}], "gate": {"approval": "NEVER"},
+           "caps": {"maxIterations": 3}}""".formatted(best));
+      app.awaitState("loop-best", ended, Duration.ofMinutes(3));
+      save(client, dir, "loop-best", null, "best-of-n.json");
+
+      // A fan-out of four tasks of which two conflict: the shipped fleet example.
+      Path example = Path.of("..", "examples", "fleet").toAbsolutePath().normalize();
+      Map<String, String> files = new java.util.TreeMap<>();
+      try (var list = Files.list(example.resolve("repo"))) {
+        for (Path p : list.toList()) {
+          files.put(p.getFileName().toString(), Files.readString(p));
+        }
+      }
+      Path strkit = platform.repository("strkit", files);
+      app.call("POST", "/api/loops", Files.readString(example.resolve("loop.json"))
+          .replace("${REPOSITORY}", strkit.toString()).replace("${EXAMPLE_DIR}", example.toString()));
+      app.awaitState("loop-strkit-fleet", ended, Duration.ofMinutes(5));
+      save(client, dir, "loop-strkit-fleet", null, "fan-out.json");
+      stubs.shutdown();
+    }
+  }
+
   private static void save(WorkflowClient client, Path dir, String id, String runId, String file) throws Exception {
     var history = runId == null ? client.fetchHistory(id) : client.fetchHistory(id, runId);
     assertThat(history.getEvents()).isNotEmpty();

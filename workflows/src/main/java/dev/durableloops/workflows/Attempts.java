@@ -46,7 +46,10 @@ import java.util.function.Supplier;
  *
  * <p>Every attempt's cost counts against the budget as its maker finishes; when that reaches
  * {@code maxCostUsd}, the attempts whose makers still run are cancelled (their process groups
- * killed) and the selection is made among those that finished. Only new specs reach this class: the
+ * killed) and the selection is made among those that finished. A spec's {@code plan} command runs
+ * once per iteration, in the loop's workspace before the attempts, and each attempt's {@code Plan}
+ * copies the prompt it made; when the gate decides without a person, an {@code attempts-selected}
+ * notification carries the report ({@link Versions#ATTEMPTS_PLAN_ONCE}). Only new specs reach this class: the
  * iteration of a one-attempt spec runs the commands it always ran ({@link Versions#ATTEMPTS}).
  */
 final class Attempts {
@@ -89,11 +92,15 @@ final class Attempts {
   private final LoopSpec spec;
   private final LoopProgress state;
   private final Supplier<Caps> caps;
+  private final Notifications notifications;
+  /** Whether this run takes {@link Versions#ATTEMPTS_PLAN_ONCE}: one plan per iteration, and the selection announced. */
+  private boolean planOnce;
 
-  Attempts(LoopSpec spec, LoopProgress state, Supplier<Caps> caps) {
+  Attempts(LoopSpec spec, LoopProgress state, Supplier<Caps> caps, Notifications notifications) {
     this.spec = spec;
     this.state = state;
     this.caps = caps;
+    this.notifications = notifications;
   }
 
   /** Whether this spec's iterations make several attempts. */
@@ -110,6 +117,7 @@ final class Attempts {
    */
   Outcome run(String n, String task, MetricSpec metric) {
     Versions.mark(Versions.ATTEMPTS);
+    planOnce = Versions.since(Versions.ATTEMPTS_PLAN_ONCE, 1);
     MakeSpec make = spec.make();
     int count = make.attemptCount();
     List<CancellationScope> scopes = new ArrayList<>();
@@ -158,14 +166,27 @@ final class Attempts {
     if (failure != null) {
       throw failure;
     }
-    return new Outcome(AttemptSelection.select(reports, metric), results);
+    Outcome outcome = new Outcome(AttemptSelection.select(reports, metric), results);
+    Result kept = outcome.winner();
+    if (planOnce && kept != null && kept.gated().verdict() != dev.durableloops.workflows.state.Verdict.ASK_HUMAN) {
+      // The gate decides alone: the selection goes out now (an approval's events carry it otherwise).
+      notifications.attemptsSelected(state.iteration(), kept.gated().verdict() + ": " + Texts.truncate(kept.gated().reason(), 500),
+          outcome.report());
+    }
+    return outcome;
   }
 
   private Result attempt(String n, int k, String task, MetricSpec metric, Runnable makerFinished) {
     String prefix = n + "attempt " + k + " · ";
     StepContext atHead = at(k, state.headCommit());
-    step(prefix + commandOr(spec.plan(), "built-in prompt"), Steps.timeout(spec.plan()))
-        .plan(new PlanInput(atHead, task, spec.plan(), state.memory()));
+    if (planOnce && spec.plan() != null) {
+      // The iteration's plan ran once in the loop's workspace; each attempt gets its prompt.
+      step(prefix + "the prompt " + spec.plan().command() + " made", Steps.STEP_MARGIN)
+          .plan(new PlanInput(atHead, task, null, state.memory(), state.loopId()));
+    } else {
+      step(prefix + commandOr(spec.plan(), "built-in prompt"), Steps.timeout(spec.plan()))
+          .plan(new PlanInput(atHead, task, spec.plan(), state.memory()));
+    }
     MakeResult made = step(prefix + spec.make().attempt(k).command(), spec.make().timeoutDuration().plus(STEP_MARGIN))
         .make(new MakeInput(atHead, spec.make().attempt(k)));
     state.spent(made.costUsd(), made.tokens());

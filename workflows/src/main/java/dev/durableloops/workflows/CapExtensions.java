@@ -47,18 +47,20 @@ final class CapExtensions {
   Stop check() {
     Stop capped = CapBreaker.check(caps(), state, Workflow.currentTimeMillis());
     if (capped != null && capped.status() == LoopStatus.CAPPED && caps().asks()) {
-      Versions.mark(Versions.ASK_CAPS);
       return ask(capped);
     }
     return capped;
   }
 
   /**
-   * Waits as {@code AWAITING_BUDGET} for an extension after {@code capped}, for {@code extendTimeout}.
+   * Waits as {@code AWAITING_BUDGET} for an extension after {@code capped}, for {@code extendTimeout}
+   * (a single loop's cap, or a fan-out's that keeps its next child from starting), and notifies
+   * {@code budget-needed} once.
    *
    * @return {@code null} when the caps were extended, else the stop, its reason saying no one extended them
    */
-  private Stop ask(Stop capped) {
+  Stop ask(Stop capped) {
+    Versions.mark(Versions.ASK_CAPS);
     extended = false;
     state.status(LoopStatus.AWAITING_BUDGET);
     publish.run();

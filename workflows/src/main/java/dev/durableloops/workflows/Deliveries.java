@@ -45,11 +45,14 @@ final class Deliveries {
     this.publish = publish;
   }
 
-  /** Delivers at checkpoint {@code number} when the spec asks for it there. */
-  void atCheckpoint(int number) {
-    if (spec.deliver().onCheckpoint()) {
-      deliver(number, false);
-    }
+  /**
+   * Delivers at checkpoint {@code number} when the spec asks for it there.
+   *
+   * @return the delivery (its {@code pushed} only when the repository was read back at the head),
+   *     or {@code null} when the spec does not deliver at checkpoints
+   */
+  DeliverResult atCheckpoint(int number) {
+    return spec.deliver().onCheckpoint() ? deliver(number, false) : null;
   }
 
   /**

@@ -15,6 +15,7 @@ import dev.durableloops.workflows.state.Reflection;
 import dev.durableloops.workflows.state.TimelineRow;
 import dev.durableloops.workflows.state.Verdict;
 import dev.durableloops.workflows.steps.CheckpointResult;
+import dev.durableloops.workflows.steps.DeliverResult;
 import dev.durableloops.workflows.steps.DiscoverInput;
 import dev.durableloops.workflows.steps.DiscoverResult;
 import dev.durableloops.workflows.steps.LandInput;
@@ -24,16 +25,17 @@ import dev.durableloops.workflows.steps.Task;
 import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.workflow.Async;
+import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.ChildWorkflowOptions;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * A backlog fanned out to child loops ({@code fanOut}; DESIGN.md, "Fleets"): after the parent's
@@ -64,8 +66,15 @@ import java.util.function.Consumer;
  * workspace; a lost worker's workspace is prepared again elsewhere and the step repeated
  * ({@link #onHost}).
  *
- * <p>Not yet: continue-as-new of a long fleet's parent, rollback of the parent, {@code onCap: ASK}
- * for the fleet, and delivery of the landed result through the repository's CAS.
+ * <p>Durable like a single loop ({@link Versions#FLEET_DURABLE}): a rollback cancels the running
+ * children and moves the branch back ({@link #rollBack}); while paused no child starts (running ones
+ * go on and land); at the continue-as-new threshold no child starts and the run continues as new
+ * with the fleet's state once the running ones ended; with {@code onCap: ASK} a cap that keeps the
+ * next child from starting asks once for the fleet ({@link CapExtensions#ask}); with
+ * {@code deliver.onCheckpoint} each landing is delivered, and its push counts only once the
+ * repository is read back at the landed head, before the next landing. A delivery that fails is
+ * named in the landing's row and kept in {@code deliveries}; the landing in the git store stands
+ * (the store is the loop's record; the next delivery pushes the whole head), as for a single loop.
  *
  * <p>Only a loop with {@code fanOut} comes here, so a loop without one runs its commands as before.
  */
@@ -78,53 +87,92 @@ final class FanOut {
   private final Consumer<Phase> phase;
   private final Runnable publish;
   private final FleetChildren children;
+  private final Around around;
 
   /** Children running, by task id. */
   private final Map<String, Child> running = new LinkedHashMap<>();
-  /** Bounce reflections per task id, handed to the task's next child. */
-  private final Map<String, List<Reflection>> bounces = new HashMap<>();
+  private final FleetBook book;
+  /** Children started by every run of this loop: the next child's id is {@code <parent>-t<started+1>}. */
   private int started;
+  /** Children started by this run, which {@link Around#iterationsPerRun} counts. */
+  private int startedThisRun;
+  /** Whether this run takes {@link Versions#FLEET_DURABLE}: rollback, pause, continue-as-new and ask. */
+  private boolean durable;
 
-  private record Child(String taskId, String task, String workflowId, double reservedUsd, Promise<LoopOutcome> result) {}
+  private record Child(String taskId, String task, String workflowId, double reservedUsd, Promise<LoopOutcome> result,
+      CancellationScope scope) {}
 
-  FanOut(LoopSpec spec, LoopProgress state, StartGrant grant, Workspaces workspaces, Consumer<Phase> phase, Runnable publish) {
+  /**
+   * What the fleet needs of the loop around it.
+   *
+   * @param rollbacks the loop's rollback protocol, whose pending request the fleet applies
+   * @param caps the caps in force and the protocol that asks to extend them
+   * @param deliveries the loop's delivery protocol: with {@code deliver.onCheckpoint} each landing is delivered
+   * @param nextRun the input of the run continue-as-new starts (the state as it stands then)
+   * @param iterationsPerRun children a run starts at most before it continues as new, or {@code null}: no such limit
+   */
+  record Around(Rollbacks rollbacks, CapExtensions caps, Deliveries deliveries, Supplier<LoopInput> nextRun, Integer iterationsPerRun) {}
+
+  FanOut(LoopSpec spec, LoopProgress state, StartGrant grant, Workspaces workspaces, Consumer<Phase> phase, Runnable publish,
+      Around around) {
     this.spec = spec;
     this.state = state;
     this.grant = grant;
     this.workspaces = workspaces;
     this.phase = phase;
     this.publish = publish;
+    this.around = around;
     this.children = new FleetChildren(spec);
-    if (state.kept().fleet == null) {
-      state.kept().fleet = new FleetState();
-    }
+    this.book = new FleetBook(state);
+    // A run after continue-as-new goes on numbering children.
+    started = book.fleet().children.size();
   }
 
-  private FleetState fleet() {
-    return state.kept().fleet;
-  }
-
-  /** Records what became of child {@code loopId}. */
-  private void child(String loopId, String status, Integer checkpoint, double costUsd) {
-    List<FleetState.Child> all = fleet().children;
-    for (int i = 0; i < all.size(); i++) {
-      if (all.get(i).loopId().equals(loopId)) {
-        all.set(i, new FleetState.Child(loopId, all.get(i).taskId(), status, checkpoint, costUsd));
-      }
-    }
-  }
-
-  /** Runs the fleet to its end; returns how it ended. */
+  /**
+   * Runs the fleet to its end; returns how it ended, or continues as new (the running children
+   * ended first, so none is cancelled by the parent's run closing).
+   */
   Stop run() {
+    durable = Versions.since(Versions.FLEET_DURABLE, 1);
     List<Task> found = discover();
     while (true) {
-      startWhatFits(found);
+      if (durable && around.rollbacks().isPending()) {
+        rollBack();
+        found = discover();
+        continue;
+      }
+      boolean paused = durable && state.paused();
+      boolean renewing = durable && continueAsNewDue();
+      if (!paused && !renewing) {
+        startWhatFits(found);
+      }
+      if (durable) {
+        state.status(paused ? LoopStatus.PAUSED : LoopStatus.RUNNING);
+      }
       publish.run();
       if (running.isEmpty()) {
-        return end(found);
+        if (paused) {
+          Workflow.await(() -> !state.paused() || around.rollbacks().isPending());
+          continue;
+        }
+        if (renewing) {
+          continueAsNew();
+          continue;
+        }
+        Stop stop = end(found);
+        if (durable && stop.status() == LoopStatus.CAPPED && around.caps().caps().asks()) {
+          // One ask for the whole fleet: its children never ask (their onCap is STOP).
+          Stop unanswered = around.caps().ask(stop);
+          if (unanswered == null) {
+            continue;
+          }
+          return unanswered;
+        }
+        return stop;
       }
       phase.accept(Phase.MAKE);
-      Workflow.await(() -> running.values().stream().anyMatch(c -> c.result().isCompleted()));
+      Workflow.await(() -> running.values().stream().anyMatch(c -> c.result().isCompleted())
+          || (durable && (around.rollbacks().isPending() || state.paused() != paused)));
       boolean landed = false;
       for (Child child : List.copyOf(running.values())) {
         if (child.result().isCompleted()) {
@@ -145,7 +193,7 @@ final class FanOut {
         .discover(new DiscoverInput(state.stepContext(spec, state.headCommit()), spec.discover())));
     List<Task> found = discovered.found();
     for (Task t : found) {
-      if (task(t.id()) == null) {
+      if (book.task(t.id()) == null) {
         state.kept().tasks.add(new BacklogTask(t.id(), t.title(), BacklogTask.Status.LEFT, 0, null, null));
       }
     }
@@ -159,14 +207,14 @@ final class FanOut {
       if (running.size() >= maxParallel) {
         return;
       }
-      BacklogTask known = task(t.id());
+      BacklogTask known = book.task(t.id());
       if (running.containsKey(t.id()) || known.status() == BacklogTask.Status.DONE || known.status() == BacklogTask.Status.SET_ASIDE) {
         continue;
       }
       if (capped() != null) {
         return;
       }
-      Double cap = children.costCap(state.caps(), state.costUsd(), fleet().reservedUsd);
+      Double cap = children.costCap(state.caps(), state.costUsd(), book.fleet().reservedUsd);
       if (!children.fits(state.caps(), cap)) {
         return;
       }
@@ -182,7 +230,7 @@ final class FanOut {
     Duration left = Duration.ofMillis(Math.max(1_000, state.deadlineMillis() - Workflow.currentTimeMillis()));
     LoopSpec childSpec = children.childSpec(t.text(), state.caps(), cap, left);
     ForkSeed seed = new ForkSeed(state.loopId(), state.checkpoints().head(), state.headCommit(),
-        List.copyOf(bounces.getOrDefault(t.id(), List.of())), List.copyOf(state.kept().notes), null);
+        book.bounces(t.id()), List.copyOf(state.kept().notes), null);
     LoopWorkflow stub = Workflow.newChildWorkflowStub(LoopWorkflow.class, ChildWorkflowOptions.newBuilder()
         .setWorkflowId(id)
         .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL)
@@ -193,24 +241,87 @@ final class FanOut {
             .set(LoopSearchAttributes.REPOSITORY, truncate(spec.workspace().repository(), 1000))
             .build())
         .build());
-    Promise<LoopOutcome> result = Async.function(stub::run, LoopInput.forked(childSpec, seed).withGrant(grant));
+    List<Promise<LoopOutcome>> result = new ArrayList<>(1);
+    // Each child in a scope of its own, so a rollback can cancel it; the parent's cancellation still reaches it.
+    CancellationScope scope = Workflow.newCancellationScope(() -> result.add(Async.function(stub::run,
+        LoopInput.forked(childSpec, seed).withGrant(grant))));
+    scope.run();
     Workflow.getWorkflowExecution(stub).get();
-    fleet().reservedUsd += reserve;
-    fleet().children.add(new FleetState.Child(id, t.id(), "RUNNING", null, 0));
-    replace(known.with(BacklogTask.Status.IN_PROGRESS, known.attempts() + 1, null, null));
-    running.put(t.id(), new Child(t.id(), t.text(), id, reserve, result));
+    startedThisRun++;
+    book.fleet().reservedUsd += reserve;
+    book.fleet().children.add(new FleetState.Child(id, t.id(), "RUNNING", null, 0));
+    book.replace(known.with(BacklogTask.Status.IN_PROGRESS, known.attempts() + 1, null, null));
+    running.put(t.id(), new Child(t.id(), t.text(), id, reserve, result.get(0), scope));
     state.timeline().record(TimelineRow.event(state.iteration(), Verdict.ACCEPT, "started child " + id + " for task '"
         + truncate(t.title(), 200) + "' at " + shortId(state.headCommit())
         + (reserve > 0 ? String.format(" (reserved %.2f USD)", reserve) : "")));
   }
 
+  /**
+   * Applies the pending rollback ({@link Versions#FLEET_DURABLE}): the running children started from
+   * a head the rollback may abandon, so they are cancelled (their makers killed) and waited for;
+   * what a cancelled child spent is not known to the parent, so its reservation counts as spent
+   * (fail closed), and its task is left for a fresh child. Then the branch goes back
+   * ({@link Rollbacks#apply}: the workspace, and the work branch in the git store) and the tasks
+   * landed by abandoned checkpoints are work again. Children's commits and the abandoned
+   * checkpoints' tags stay in the store under their refs.
+   */
+  private void rollBack() {
+    for (Child child : running.values()) {
+      child.scope().cancel("the parent rolls back to checkpoint " + around.rollbacks().pending().checkpoint());
+    }
+    for (Child child : List.copyOf(running.values())) {
+      try {
+        child.result().get();
+      } catch (RuntimeException cancelled) {
+        // Cancelled as asked (or it failed just then): either way it does not land.
+      }
+      running.remove(child.taskId());
+      book.fleet().reservedUsd = Math.max(0, book.fleet().reservedUsd - child.reservedUsd());
+      state.spent(child.reservedUsd(), 0);
+      book.child(child.workflowId(), "CANCELLED", null, child.reservedUsd());
+      BacklogTask t = book.task(child.taskId());
+      book.replace(t.with(BacklogTask.Status.LEFT, Math.max(0, t.attempts() - 1), null, null));
+      state.timeline().record(TimelineRow.event(state.iteration(), Verdict.REJECT, "cancelled child " + child.workflowId()
+          + " for the rollback to checkpoint " + around.rollbacks().pending().checkpoint()
+          + (child.reservedUsd() > 0 ? String.format(" (its reserved %.2f USD counted as spent)", child.reservedUsd()) : "")));
+    }
+    onHost(() -> {
+      around.rollbacks().apply(state, phase);
+      return null;
+    });
+  }
+
+  /**
+   * Whether this run should end in continue-as-new ({@link Versions#FLEET_DURABLE}): Temporal
+   * suggests it, the history passed {@link LoopWorkflowImpl#MAX_HISTORY_EVENTS}, or this run started
+   * {@link Around#iterationsPerRun} children. No child starts then; the run continues as new once
+   * the running ones ended, since a child's {@code REQUEST_CANCEL} parent-close policy would cancel
+   * it when this run closes.
+   */
+  private boolean continueAsNewDue() {
+    return Workflow.getInfo().isContinueAsNewSuggested()
+        || Workflow.getInfo().getHistoryLength() > LoopWorkflowImpl.MAX_HISTORY_EVENTS
+        || (around.iterationsPerRun() != null && startedThisRun >= around.iterationsPerRun());
+  }
+
+  /** Continues as new with the state (fleet included), after any Update in flight finished; returns when a rollback came first. */
+  private void continueAsNew() {
+    Workflow.await(() -> Workflow.isEveryHandlerFinished() || around.rollbacks().isPending());
+    if (around.rollbacks().isPending()) {
+      return;
+    }
+    state.compact();
+    Workflow.continueAsNew(around.nextRun().get());
+  }
+
   /** Settles an ended child: its cost, then its landing or its bounce. Returns whether it landed. */
   private boolean settle(Child child) {
-    fleet().reservedUsd = Math.max(0, fleet().reservedUsd - child.reservedUsd());
+    book.fleet().reservedUsd = Math.max(0, book.fleet().reservedUsd - child.reservedUsd());
     LoopOutcome outcome = child.result().getFailure() == null ? child.result().get() : null;
     double cost = outcome == null ? 0 : outcome.costUsd();
     state.spent(cost, 0);
-    child(child.workflowId(), "FAILED", null, cost);
+    book.child(child.workflowId(), "FAILED", null, cost);
     if (outcome == null || outcome.status() != LoopStatus.SUCCEEDED || outcome.checkpoints() == 0) {
       String why = outcome == null ? "child " + child.workflowId() + " failed: " + truncate(String.valueOf(child.result().getFailure().getMessage()), 300)
           : "child " + child.workflowId() + " ended " + outcome.status() + " without an accepted change: " + truncate(outcome.stopReason(), 300);
@@ -227,10 +338,15 @@ final class FanOut {
             number, child.task(), required)));
     if (land.landed()) {
       state.checkpoints().taken(number, new CheckpointResult(land.head(), land.tag()), null, false, state.now());
-      replace(task(child.taskId()).with(BacklogTask.Status.DONE, task(child.taskId()).attempts(), number, null));
-      child(child.workflowId(), "LANDED", number, cost);
+      // Delivering at each checkpoint: the repository is read back at the landed head before the next landing.
+      DeliverResult delivered = durable ? around.deliveries().atCheckpoint(number) : null;
+      book.replace(book.task(child.taskId()).with(BacklogTask.Status.DONE, book.task(child.taskId()).attempts(), number, null));
+      book.child(child.workflowId(), "LANDED", number, cost);
       state.timeline().record(TimelineRow.event(state.iteration(), Verdict.ACCEPT, "landed task '" + truncate(child.task(), 200)
-          + "' from " + child.workflowId() + " as checkpoint " + number + " (" + shortId(land.head()) + "): " + land.reason()));
+          + "' from " + child.workflowId() + " as checkpoint " + number + " (" + shortId(land.head()) + "): " + land.reason()
+          + (delivered == null ? "" : delivered.succeeded() ? "; delivered" + (delivered.pushed() ? " and confirmed as " + delivered.branch()
+              + " in the repository" : "")
+              : "; not delivered: " + truncate(delivered.error(), 300))));
       return true;
     }
     StringBuilder note = new StringBuilder("The change for task '" + truncate(child.task(), 300) + "' (child " + child.workflowId()
@@ -244,7 +360,7 @@ final class FanOut {
     if (land.checked() != null && land.checked().failureSignature() != null) {
       note.append(" Failing on the merged result: ").append(truncate(land.checked().failureSignature(), 500)).append('.');
     }
-    child(child.workflowId(), "BOUNCED", null, cost);
+    book.child(child.workflowId(), "BOUNCED", null, cost);
     note.append(" Start again from the current head ").append(shortId(state.headCommit())).append(" and keep the landed change.");
     bounce(child, note.toString(), "bounced " + child.workflowId() + ": " + land.reason()
         + (land.conflicts().isEmpty() ? "" : " (" + String.join(", ", land.conflicts()) + ")"));
@@ -254,16 +370,16 @@ final class FanOut {
   private void bounce(Child child, String reflection, String row) {
     Reflection r = new Reflection(state.iteration(), truncate(reflection, 4_000), "land:" + child.taskId(), false);
     state.reflect(r);
-    bounces.computeIfAbsent(child.taskId(), k -> new ArrayList<>()).add(r);
+    book.bounced(child.taskId(), r);
     state.timeline().record(TimelineRow.event(state.iteration(), Verdict.REJECT, row));
-    BacklogTask t = task(child.taskId());
+    BacklogTask t = book.task(child.taskId());
     if (t.attempts() >= state.caps().maxRepeatedFailures()) {
-      replace(t.with(BacklogTask.Status.SET_ASIDE, t.attempts(), null, "did not land after " + t.attempts() + " children; last: "
+      book.replace(t.with(BacklogTask.Status.SET_ASIDE, t.attempts(), null, "did not land after " + t.attempts() + " children; last: "
           + truncate(row, 300)));
       state.timeline().record(TimelineRow.event(state.iteration(), Verdict.REJECT, "set aside task '" + truncate(t.title(), 200)
           + "' after " + t.attempts() + " children (maxRepeatedFailures=" + state.caps().maxRepeatedFailures() + ")"));
     } else {
-      replace(t.with(BacklogTask.Status.LEFT, t.attempts(), null, null));
+      book.replace(t.with(BacklogTask.Status.LEFT, t.attempts(), null, null));
     }
   }
 
@@ -280,8 +396,8 @@ final class FanOut {
 
   private Stop end(List<Task> found) {
     long done = state.kept().tasks.stream().filter(t -> t.status() == BacklogTask.Status.DONE).count();
-    long aside = found.stream().map(t -> task(t.id())).filter(t -> t.status() == BacklogTask.Status.SET_ASIDE).count();
-    long waiting = found.stream().map(t -> task(t.id())).filter(t -> t.status() == BacklogTask.Status.LEFT).count();
+    long aside = found.stream().map(t -> book.task(t.id())).filter(t -> t.status() == BacklogTask.Status.SET_ASIDE).count();
+    long waiting = found.stream().map(t -> book.task(t.id())).filter(t -> t.status() == BacklogTask.Status.LEFT).count();
     if (waiting > 0 && capped() != null) {
       Stop capped = capped();
       return new Stop(capped.status(), capped.reason() + "; " + done + " task(s) landed, " + waiting + " not started");
@@ -315,17 +431,4 @@ final class FanOut {
     }
   }
 
-  private BacklogTask task(String id) {
-    return state.kept().tasks.stream().filter(t -> t.id().equals(id)).findFirst().orElse(null);
-  }
-
-  private void replace(BacklogTask changed) {
-    List<BacklogTask> tasks = state.kept().tasks;
-    for (int i = 0; i < tasks.size(); i++) {
-      if (tasks.get(i).id().equals(changed.id())) {
-        tasks.set(i, changed);
-        return;
-      }
-    }
-  }
 }

@@ -103,7 +103,8 @@ public class LoopWorkflowImpl extends LoopMessages {
     workspaces.prepare();
     if (spec.fanOut() != null) {
       // A fleet (FanOut): children work the backlog; a loop without fanOut never comes here.
-      return endings.stop(new FanOut(spec, state, grant, workspaces, this::phase, this::publish).run());
+      return endings.stop(new FanOut(spec, state, grant, workspaces, this::phase, this::publish, new FanOut.Around(rollbacks, caps, deliveries,
+          () -> new LoopInput(spec, snapshot(), iterationsPerRun).withGrant(grant), iterationsPerRun)).run());
     }
     runStartIteration = state.iteration();
     Deadline.mark();
@@ -212,7 +213,7 @@ public class LoopWorkflowImpl extends LoopMessages {
       // Best-of-N: new commands, reached only by specs with several attempts.
       phase(Phase.MAKE);
       metric = spec.checks().stream().map(CheckSpec::metric).filter(m -> m != null).findFirst().orElse(null);
-      attempts = new Attempts(spec, state, caps::caps).run(n, task, metric);
+      attempts = new Attempts(spec, state, caps::caps, notifications).run(n, task, metric);
       Attempts.Result kept = attempts.winner();
       if (kept == null) {
         state.timeline().record(TimelineRow.event(iteration, Verdict.REJECT, "no attempt finished: " + attempts.report().attempts()

@@ -18,7 +18,8 @@ import org.slf4j.Logger;
  * The notification protocol ({@link Versions#NOTIFY}): a {@code Notify} activity when the loop
  * waits for approval ({@code approval-needed}), before that approval times out
  * ({@code approval-reminder}, at {@code notify.reminderAt} of the wait), when a cap asks for more
- * budget ({@code budget-needed}) and when the loop ends ({@code ended}). A notification that cannot
+ * budget ({@code budget-needed}), when the gate kept one of several attempts without a person
+ * ({@code attempts-selected}) and when the loop ends ({@code ended}). A notification that cannot
  * be delivered within {@link Steps#NOTIFY_WITHIN} is logged, never thrown: the loop goes on.
  */
 final class Notifications {
@@ -79,6 +80,17 @@ final class Notifications {
     });
   }
 
+  /**
+   * Says which attempt of a best-of-N {@code iteration} the gate kept and why, when it decided
+   * without a person ({@code attempts-selected}, with the {@code selection} report and the gate's
+   * {@code verdict} as its reason), beside the loop (a workflow thread of its own).
+   */
+  void attemptsSelected(int iteration, String verdict, SelectionReport selection) {
+    mark();
+    Async.procedure(() -> deliver("attempts-selected", "iteration " + iteration + " kept attempt " + selection.winner(), iteration,
+        verdict, selection));
+  }
+
   /** Says a cap was reached and waits for an extension, beside the wait. */
   void budgetNeeded(String reason) {
     mark();
@@ -92,11 +104,20 @@ final class Notifications {
   }
 
   private void send(String event, String summary, PendingDecision pending, String reason) {
+    announce(event, summary, new NotifyInput(event, Workflow.getInfo().getWorkflowId(), spec.goal(),
+        state.status().name(), pending != null ? pending.iteration() : state.iteration(), reason,
+        pending == null ? null : pending.diffStat(), pending == null ? null : pending.deadline(), spec.notifications().webhooks(),
+        pending == null || pending.attempts() == null ? null : selection));
+  }
+
+  private void deliver(String event, String summary, int iteration, String reason, SelectionReport report) {
+    announce(event, summary, new NotifyInput(event, Workflow.getInfo().getWorkflowId(), spec.goal(), state.status().name(), iteration,
+        reason, null, null, spec.notifications().webhooks(), report));
+  }
+
+  private void announce(String event, String summary, NotifyInput input) {
     try {
-      Steps.notifier(event + ": " + summary).announce(new NotifyInput(event, Workflow.getInfo().getWorkflowId(), spec.goal(),
-          state.status().name(), pending != null ? pending.iteration() : state.iteration(), reason,
-          pending == null ? null : pending.diffStat(), pending == null ? null : pending.deadline(), spec.notifications().webhooks(),
-          pending == null || pending.attempts() == null ? null : selection));
+      Steps.notifier(event + ": " + summary).announce(input);
     } catch (ActivityFailure e) {
       if (CancellationScope.current().isCancelRequested()) {
         throw e;

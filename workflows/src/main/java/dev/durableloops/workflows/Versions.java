@@ -55,6 +55,21 @@ final class Versions {
    */
   static final String LEAN_ITERATION = "lean-iteration";
 
+   * Best-of-N iterations, second version: a spec's {@code plan} command runs once per iteration (in
+   * the loop's workspace) and each attempt's {@code Plan} copies its prompt instead of running it
+   * again; when the gate decides without a person, an {@code attempts-selected} notification
+   * carries the selection report. Branch with {@link #since}.
+   */
+  static final String ATTEMPTS_PLAN_ONCE = "best-of-n-plan-once";
+
+  /**
+   * A fan-out parent ({@code fanOut}) held to the single loop's durability: rollback (running
+   * children cancelled, the branch moved back), pause (no child starts), continue-as-new once the
+   * running children ended, and {@code onCap: ASK} once for the fleet. Reached only by specs with
+   * {@code fanOut}; no recorded history before it has one. Branch with {@link #since}.
+   */
+  static final String FLEET_DURABLE = "fleet-durable";
+
   /** The one version every marker above is at, and the minimum each supports. */
   static final int CURRENT = 1;
 

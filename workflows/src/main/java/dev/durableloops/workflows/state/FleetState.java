@@ -21,7 +21,8 @@ public final class FleetState {
    *
    * @param loopId the child's workflow id, {@code <parent>-t<k>}
    * @param taskId the backlog task it works on
-   * @param status {@code RUNNING}, {@code LANDED}, {@code BOUNCED} or {@code FAILED} (ended without an accepted change)
+   * @param status {@code RUNNING}, {@code LANDED}, {@code BOUNCED}, {@code FAILED} (ended without an accepted change)
+   *     or {@code CANCELLED} (by the parent's rollback; its reservation counts as its cost)
    * @param checkpoint the parent's checkpoint its landing became, or {@code null}
    * @param costUsd what it spent, settled when it ended ({@code 0} while running)
    */

@@ -9,7 +9,8 @@ import java.util.List;
  *
  * @param winner the attempt kept, or {@code null} when none finished
  * @param rule the rule that decided, e.g. {@code only attempt passing every required check},
- *     {@code better metric}, {@code smaller diff}, {@code lower cost}, {@code first attempt}
+ *     {@code better metric}, {@code smaller diff}, {@code lower cost}, or after a tie on all of
+ *     them which criteria tied, e.g. {@code all passed, diff/cost tied: lower attempt number}
  * @param attempts every attempt, in attempt order
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -21,8 +21,11 @@ import java.util.List;
  * </ol>
  *
  * <p>The rule named in the report is the last one needed to set the winner apart from every other
- * attempt: {@value #ONLY_PASSING}, {@value #METRIC}, {@value #DIFF}, {@value #COST} or
- * {@value #FIRST}; {@value #ONLY_FINISHED} when just one attempt finished. When none passes, the
+ * attempt: {@value #ONLY_PASSING}, {@value #METRIC}, {@value #DIFF}, {@value #COST} or, when another
+ * attempt tied with it on all of them, {@value #FIRST} after the criteria that tied, e.g.
+ * {@code all passed, metric/diff/cost tied: lower attempt number} ({@code metric/} only when a check
+ * has a metric; {@code attempts 1, 3 passed, } when not all passed); {@value #ONLY_FINISHED} when
+ * just one attempt finished. When none passes, the
  * winner is the best of the failing ones (its evidence feeds the reflection) and the rule is prefixed
  * with {@value #NONE_PASSED}.
  */
@@ -32,7 +35,7 @@ public final class AttemptSelection {
   static final String METRIC = "better metric";
   static final String DIFF = "smaller diff";
   static final String COST = "lower cost";
-  static final String FIRST = "first attempt";
+  static final String FIRST = "lower attempt number";
   static final String ONLY_FINISHED = "only attempt that finished";
   static final String NONE_PASSED = "no attempt passed; ";
   static final String NONE_FINISHED = "no attempt finished";
@@ -70,11 +73,20 @@ public final class AttemptSelection {
       }
       deciding = Math.max(deciding, rule);
     }
-    String rule = RULES[deciding];
+    String rule = deciding == RULES.length - 1 ? tied(winner, finished, metric) : RULES[deciding];
     if (!winner.passed()) {
       rule = NONE_PASSED + rule;
     }
     return new SelectionReport(winner.attempt(), rule, attempts);
+  }
+
+  /** The rule when another attempt tied with the winner on every criterion before the attempt number: which criteria tied. */
+  private static String tied(AttemptReport winner, List<AttemptReport> finished, MetricSpec metric) {
+    List<Integer> passed = finished.stream().filter(AttemptReport::passed).map(AttemptReport::attempt).toList();
+    String passing = !winner.passed() ? ""
+        : passed.size() == finished.size() ? "all passed, "
+        : "attempts " + String.join(", ", passed.stream().map(String::valueOf).toList()) + " passed, ";
+    return passing + (metric == null ? "" : "metric/") + "diff/cost tied: " + FIRST;
   }
 
   /** The comparators in rule order, each putting the better attempt first. */

@@ -58,7 +58,19 @@ class AttemptSelectionTest {
     assertThat(AttemptSelection.select(List.of(attempt(1, true, null, 4, 0.5), attempt(2, true, null, 4, 0.2)), null))
         .extracting(SelectionReport::winner, SelectionReport::rule).containsExactly(2, "lower cost");
     assertThat(AttemptSelection.select(List.of(attempt(1, true, null, 4, 0.5), attempt(2, true, null, 4, 0.5)), null))
-        .extracting(SelectionReport::winner, SelectionReport::rule).containsExactly(1, "first attempt");
+        .extracting(SelectionReport::winner, SelectionReport::rule).containsExactly(1, "all passed, diff/cost tied: lower attempt number");
+  }
+
+  @Test
+  void aTieOnEveryCriterionSaysWhichCriteriaTied() {
+    // Attempts 2 and 3 pass with the same metric, diff and cost; attempt 1 fails.
+    assertThat(AttemptSelection.select(List.of(attempt(1, false, null, 1, 0), attempt(2, true, 5.0, 4, 0.5), attempt(3, true, 5.0, 4, 0.5)),
+        MAX)).extracting(SelectionReport::winner, SelectionReport::rule)
+        .containsExactly(2, "attempts 2, 3 passed, metric/diff/cost tied: lower attempt number");
+    // None passes and two tie: the prefix says so.
+    assertThat(AttemptSelection.select(List.of(attempt(1, false, null, 2, 0.1), attempt(2, false, null, 2, 0.1)), null))
+        .extracting(SelectionReport::winner, SelectionReport::rule)
+        .containsExactly(1, "no attempt passed; diff/cost tied: lower attempt number");
   }
 
   @Test
