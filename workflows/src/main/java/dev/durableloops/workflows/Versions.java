@@ -55,6 +55,7 @@ final class Versions {
    */
   static final String LEAN_ITERATION = "lean-iteration";
 
+  /**
    * Best-of-N iterations, second version: a spec's {@code plan} command runs once per iteration (in
    * the loop's workspace) and each attempt's {@code Plan} copies its prompt instead of running it
    * again; when the gate decides without a person, an {@code attempts-selected} notification
