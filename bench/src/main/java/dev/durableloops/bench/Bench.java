@@ -129,7 +129,9 @@ public final class Bench {
       if ((only.isEmpty() || only.contains("recovery")) && appJar != null) {
         List<Double> recovery = Recovery.trials(appJar, target, data.resolve("recovery"), smoke ? 1 : 5);
         bench.row("crash recovery: app SIGKILLed during Make → Make running again", "s", recovery,
-            recovery.size() + " trials; includes the new JVM's start; heartbeat timeout 10 s");
+            recovery.size() + " trials; includes the new JVM's start; the restarted worker hands the step back");
+        bench.row("crash recovery: restarted app up (HTTP answers, worker polling) → Make running again", "s",
+            Recovery.fromWorkerUp, "the same trials without the JVM's and Spring's start; heartbeat timeout 10 s");
       }
       if ((only.isEmpty() || only.contains("events")) && appJar != null) {
         int pages = smoke ? 5 : 50;
