@@ -248,6 +248,15 @@ public final class Bench {
     row("git: attempt commit + checkpoint + discard, JGit (ours)", "ms", jgit, files + " files, 10 changed");
     row("git: the same with the git command line", "ms", cli,
         String.format(Locale.ROOT, "JGit/git = %.2f", median(jgit) / median(cli)));
+    int cloneFiles = smoke ? 2_000 : 20_000;
+    int clones = smoke ? 1 : 3;
+    Path big = TestRepo.create(data.resolve("repos/clone-" + cloneFiles), cloneFiles);
+    List<Double> workspace = GitBench.newWorkspace(data.resolve("git-workspace"), big, clones);
+    List<Double> plain = GitBench.plainClone(data.resolve("git-clone"), big, clones);
+    row("git: the workspace a new worker builds for a loop (clone, work branch, store push)", "ms", workspace,
+        cloneFiles + " files; " + clones + " runs");
+    row("git: a plain `git clone` of the same repository", "ms", plain,
+        String.format(Locale.ROOT, "ours/clone = %.2f", median(workspace) / median(plain)));
   }
 
   // ---- scale ----

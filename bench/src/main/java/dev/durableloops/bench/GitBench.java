@@ -65,6 +65,33 @@ public final class GitBench {
     return times;
   }
 
+  /**
+   * Milliseconds for a new worker to build a loop's workspace from scratch ({@link GitWorkspace#prepare}
+   * on an empty data directory: clone, work branch, reconcile, push to the git store), once per run.
+   */
+  public static List<Double> newWorkspace(Path data, Path origin, int runs) throws Exception {
+    List<Double> times = new ArrayList<>();
+    for (int r = 0; r < runs; r++) {
+      GitWorkspace ws = new GitWorkspace(new LoopPaths(data.resolve("run-" + r)));
+      long start = System.nanoTime();
+      ws.prepare("loop-clone", new WorkspaceSpec(origin.toString(), "main"), null, null);
+      times.add((System.nanoTime() - start) / 1e6);
+    }
+    return times;
+  }
+
+  /** Milliseconds for {@code git clone -q} of the same repository into a new directory, once per run. */
+  public static List<Double> plainClone(Path data, Path origin, int runs) throws Exception {
+    Files.createDirectories(data);
+    List<Double> times = new ArrayList<>();
+    for (int r = 0; r < runs; r++) {
+      long start = System.nanoTime();
+      git(data, "clone", "-q", origin.toString(), data.resolve("run-" + r).toString());
+      times.add((System.nanoTime() - start) / 1e6);
+    }
+    return times;
+  }
+
   private static void touch(Path dir, int round, String what) throws Exception {
     for (int i = 0; i < 10; i++) {
       Path file = dir.resolve("src/d" + i + "/f" + (i * 100) + ".txt");
