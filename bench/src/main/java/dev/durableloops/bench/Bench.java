@@ -131,7 +131,9 @@ public final class Bench {
         bench.row("crash recovery: app SIGKILLed during Make → Make running again", "s", recovery,
             recovery.size() + " trials; includes the new JVM's start; the restarted worker hands the step back");
         bench.row("crash recovery: restarted app up (HTTP answers, worker polling) → Make running again", "s",
-            Recovery.fromWorkerUp, "the same trials without the JVM's and Spring's start; heartbeat timeout 10 s");
+            Recovery.fromWorkerUp, String.format(Locale.ROOT,
+                "the same trials without the JVM's start; %d of %d handed back (in the others the JVM took longer than the 10 s heartbeat timeout)",
+                Recovery.handedBack, recovery.size()));
       }
       if ((only.isEmpty() || only.contains("events")) && appJar != null) {
         int pages = smoke ? 5 : 50;

@@ -31,6 +31,12 @@ final class Recovery {
    */
   static final List<Double> fromWorkerUp = new ArrayList<>();
 
+  /**
+   * Trials in which the restarted app handed the step back itself (its log says so); in the others
+   * the JVM started after the step's heartbeat timeout, which had retried it already.
+   */
+  static int handedBack;
+
   static List<Double> trials(Path jar, String target, Path data, int trials) throws Exception {
     List<Double> seconds = new ArrayList<>();
     String token = "bench-token-0123456789";
@@ -59,13 +65,17 @@ final class Recovery {
       app.destroyForcibly();
       app.waitFor(30, TimeUnit.SECONDS);
       long restart = System.nanoTime();
-      Process again = start(jar, env, data.resolve("app-" + t + "-again.log"));
+      Path againLog = data.resolve("app-" + t + "-again.log");
+      Process again = start(jar, env, againLog);
       awaitUp(http, port, token, 50);
       long up = System.nanoTime();
       awaitPid(pid, first);
       long running = System.nanoTime();
       seconds.add((running - restart) / 1e9);
       fromWorkerUp.add((running - up) / 1e9);
+      if (Files.readString(againLog).contains("step(s) of this worker's previous life")) {
+        handedBack++;
+      }
       again.destroyForcibly();
       again.waitFor(30, TimeUnit.SECONDS);
     }
