@@ -255,8 +255,8 @@ public final class Bench {
     Path big = TestRepo.create(data.resolve("repos/clone-" + cloneFiles), cloneFiles);
     List<Double> workspace = GitBench.newWorkspace(data.resolve("git-workspace"), big, clones);
     List<Double> plain = GitBench.plainClone(data.resolve("git-clone"), big, clones);
-    row("git: the workspace a new worker builds for a loop (clone, work branch, store push)", "ms", workspace,
-        cloneFiles + " files; " + clones + " runs");
+    row("git: the workspace a new worker builds for a loop (clone, work branch, reconcile)", "ms", workspace,
+        cloneFiles + " files; " + clones + " runs; the shared git store holds the loop already");
     row("git: a plain `git clone` of the same repository", "ms", plain,
         String.format(Locale.ROOT, "ours/clone = %.2f", median(workspace) / median(plain)));
   }
