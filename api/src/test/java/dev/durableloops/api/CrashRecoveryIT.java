@@ -121,6 +121,55 @@ class CrashRecoveryIT {
     Platform.kill(again.process);
   }
 
+  /**
+   * One app, killed during Make and started again on the same data directory (so with the same
+   * worker id): the new life hands the step its dead life held back to Temporal at once
+   * ({@code HeldSteps}) instead of waiting for the 10 s heartbeat timeout, and the loop goes on from
+   * the same checkpoint. When the new JVM takes longer to start than the heartbeat timeout (a loaded
+   * machine), the timeout has retried the step already and there is nothing left to hand back: the
+   * test then checks only the outcome and says so.
+   */
+  @Test
+  void appRestartedAfterACrashHandsItsStepBackAtOnce() throws Exception {
+    Platform.App app = platform.startApp(true, UNSANDBOXED);
+    Path repo = platform.repository("restart", Map.of("a.txt", "a\n"));
+    Path pidFile = tmp.resolve("data/loops/loop-restart/maker.pid");
+    String make = "echo $$ > ../maker.pid; echo attempt >> a.txt; sleep 6; echo fixed >> a.txt";
+    app.call("POST", "/api/loops", Platform.fixSpec("restart", repo, make, "NEVER"));
+    long first = readPid(pidFile);
+    Files.delete(pidFile);
+
+    Platform.kill(app.process);
+    long killed = System.nanoTime();
+    Platform.App again = platform.startApp(true, UNSANDBOXED);
+    long up = System.nanoTime();
+    long second = readPid(pidFile);
+    long running = System.nanoTime();
+    double startSeconds = (up - killed) / 1e9;
+    double resumeSeconds = (running - up) / 1e9;
+    System.out.printf("worker restart: app up %.1f s after the kill, Make running again %.1f s after that (heartbeat timeout 10 s)%n",
+        startSeconds, resumeSeconds);
+    assertThat(second).isNotEqualTo(first);
+    assertThat(descends(second, again.process.pid())).as("the retry runs on the restarted app").isTrue();
+
+    String log = Files.readString(tmp.resolve("app-" + again.port + ".log"));
+    if (startSeconds < 7) {
+      assertThat(log).contains("handed back 1 step(s) of this worker's previous life");
+      assertThat(resumeSeconds).as("the step was handed back, not left to its heartbeat timeout").isLessThan(10 - startSeconds);
+    } else {
+      System.out.printf("worker restart: the app took %.1f s to start, near the 10 s heartbeat timeout: the hand-back is not checked"
+          + " (%s)%n", startSeconds, log.contains("handed back 1 step(s)") ? "it was handed back" : "the heartbeat timeout retried it");
+    }
+
+    String done = again.awaitState("loop-restart", Set.of("SUCCEEDED", "FAILED", "CAPPED", "STALLED"), Duration.ofMinutes(2));
+    assertThat(JsonPath.<String>read(done, "$.status")).isEqualTo("SUCCEEDED");
+    assertThat(JsonPath.<Integer>read(done, "$.checkpoints.length()")).isEqualTo(1);
+    assertThat(JsonPath.<Integer>read(done, "$.iterations.length()")).isEqualTo(1);
+    assertThat(fileAt(tmp.resolve("data/loops/loop-restart/workspace"), JsonPath.read(done, "$.headCommit"), "a.txt"))
+        .isEqualTo("a\nattempt\nfixed\n");
+    Platform.kill(again.process);
+  }
+
   @Test
   void serverKilledMidLoopContinuesFromItsSqliteFile() throws Exception {
     Platform.App app = platform.startApp(true, UNSANDBOXED);

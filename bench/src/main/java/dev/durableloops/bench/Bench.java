@@ -129,7 +129,11 @@ public final class Bench {
       if ((only.isEmpty() || only.contains("recovery")) && appJar != null) {
         List<Double> recovery = Recovery.trials(appJar, target, data.resolve("recovery"), smoke ? 1 : 5);
         bench.row("crash recovery: app SIGKILLed during Make → Make running again", "s", recovery,
-            recovery.size() + " trials; includes the new JVM's start; heartbeat timeout 10 s");
+            recovery.size() + " trials; includes the new JVM's start; the restarted worker hands the step back");
+        bench.row("crash recovery: restarted app up (HTTP answers, worker polling) → Make running again", "s",
+            Recovery.fromWorkerUp, String.format(Locale.ROOT,
+                "the same trials without the JVM's start; %d of %d handed back (in the others the JVM took longer than the 10 s heartbeat timeout)",
+                Recovery.handedBack, recovery.size()));
       }
       if ((only.isEmpty() || only.contains("latency")) && appJar != null) {
         Latency.Result latency = Latency.measure(appJar, target, data.resolve("latency"), client, smoke ? 3 : 10);
@@ -273,6 +277,15 @@ public final class Bench {
     row("git: attempt commit + checkpoint + discard, JGit (ours)", "ms", jgit, files + " files, 10 changed");
     row("git: the same with the git command line", "ms", cli,
         String.format(Locale.ROOT, "JGit/git = %.2f", median(jgit) / median(cli)));
+    int cloneFiles = smoke ? 2_000 : 20_000;
+    int clones = smoke ? 1 : 3;
+    Path big = TestRepo.create(data.resolve("repos/clone-" + cloneFiles), cloneFiles);
+    List<Double> workspace = GitBench.newWorkspace(data.resolve("git-workspace"), big, clones);
+    List<Double> plain = GitBench.plainClone(data.resolve("git-clone"), big, clones);
+    row("git: the workspace a new worker builds for a loop (clone, work branch, reconcile)", "ms", workspace,
+        cloneFiles + " files; " + clones + " runs; the shared git store holds the loop already");
+    row("git: a plain `git clone` of the same repository", "ms", plain,
+        String.format(Locale.ROOT, "ours/clone = %.2f", median(workspace) / median(plain)));
   }
 
   // ---- scale ----

@@ -1,5 +1,6 @@
 package dev.durableloops.bench;
 
+import dev.durableloops.activities.GitStore;
 import dev.durableloops.activities.GitWorkspace;
 import dev.durableloops.activities.LoopPaths;
 import dev.durableloops.workflows.spec.WorkspaceSpec;
@@ -60,6 +61,39 @@ public final class GitBench {
       git(dir, "update-ref", "refs/loops/x/attempts/" + (2 * r + 2), "HEAD");
       git(dir, "reset", "-q", "--hard", "loops/x/cp-" + (r + 1));
       git(dir, "clean", "-fdq");
+      times.add((System.nanoTime() - start) / 1e6);
+    }
+    return times;
+  }
+
+  /**
+   * Milliseconds for a new worker to build a loop's workspace from scratch ({@link GitWorkspace#prepare}
+   * on an empty data directory: clone, work branch, reconcile, push to the git store), once per run.
+   * The git store is shared, as between the workers of a deployment, and a first worker has prepared
+   * the loop already (unmeasured), so the store holds the repository: what a loop moving to a new
+   * worker costs.
+   */
+  public static List<Double> newWorkspace(Path data, Path origin, int runs) throws Exception {
+    GitStore store = GitStore.under(data.resolve("first"));
+    WorkspaceSpec spec = new WorkspaceSpec(origin.toString(), "main");
+    new GitWorkspace(new LoopPaths(data.resolve("first")), store).prepare("loop-clone", spec, null, null);
+    List<Double> times = new ArrayList<>();
+    for (int r = 0; r < runs; r++) {
+      GitWorkspace ws = new GitWorkspace(new LoopPaths(data.resolve("run-" + r)), store);
+      long start = System.nanoTime();
+      ws.prepare("loop-clone", spec, null, null);
+      times.add((System.nanoTime() - start) / 1e6);
+    }
+    return times;
+  }
+
+  /** Milliseconds for {@code git clone -q} of the same repository into a new directory, once per run. */
+  public static List<Double> plainClone(Path data, Path origin, int runs) throws Exception {
+    Files.createDirectories(data);
+    List<Double> times = new ArrayList<>();
+    for (int r = 0; r < runs; r++) {
+      long start = System.nanoTime();
+      git(data, "clone", "-q", origin.toString(), data.resolve("run-" + r).toString());
       times.add((System.nanoTime() - start) / 1e6);
     }
     return times;

@@ -4,6 +4,7 @@ import dev.durableloops.workflows.state.Phase;
 
 import io.temporal.api.enums.v1.TimeoutType;
 import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.TimeoutFailure;
 import io.temporal.workflow.CancellationScope;
 
@@ -14,8 +15,9 @@ import io.temporal.workflow.CancellationScope;
 sealed interface Interruption {
 
   /**
-   * The worker holding the workspace is gone: a workspace step stopped heartbeating, or nobody
-   * picked it up from that worker's task queue within {@link Steps#HOST_WAIT}. The loop prepares
+   * The worker holding the workspace is gone: a workspace step stopped heartbeating, nobody
+   * picked it up from that worker's task queue within {@link Steps#HOST_WAIT}, or the worker kept
+   * restarting during it ({@link LoopErrorType#WORKER_RESTARTED} on the last attempt). The loop prepares
    * the workspace again elsewhere and goes on.
    */
   record WorkerLost(ActivityFailure failure) implements Interruption {}
@@ -55,6 +57,10 @@ sealed interface Interruption {
   }
 
   private static boolean lostWorker(ActivityFailure failure) {
+    if (failure.getCause() instanceof ApplicationFailure handedBack) {
+      // A restarted worker handed the step back (HeldSteps) as often as the retry policy allows.
+      return LoopErrorType.WORKER_RESTARTED.name().equals(handedBack.getType());
+    }
     return failure.getCause() instanceof TimeoutFailure timeout
         && (timeout.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START
             || timeout.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_HEARTBEAT);

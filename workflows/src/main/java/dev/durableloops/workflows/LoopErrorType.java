@@ -40,7 +40,12 @@ public enum LoopErrorType {
    * link where the worker reads, a redirected {@code .git}, a command a git setting names): the
    * reason names the path. Retrying cannot help; the workspace is the attacker's work.
    */
-  WORKSPACE_UNSAFE(false);
+  WORKSPACE_UNSAFE(false),
+  /**
+   * The worker running the step died and has come back (same worker id, same data directory): it
+   * hands the step back at once instead of leaving it to its heartbeat timeout; retried at once.
+   */
+  WORKER_RESTARTED(true);
 
   private final boolean retryable;
 

@@ -69,6 +69,34 @@ class WorkerConfiguration {
   /** This worker's own task queue. */
   record HostQueue(String name) {}
 
+  /**
+   * The steps this process holds, recorded on its disk ({@link HeldSteps}, a worker interceptor the
+   * starter adds to every worker), so that a restarted worker hands its dead life's steps back at
+   * once. Not in the {@code api} profile, which runs no worker.
+   */
+  @Bean
+  @ConditionalOnProperty(name = "spring.temporal.start-workers", havingValue = "true", matchIfMissing = true)
+  HeldSteps heldSteps(LoopsProperties properties) {
+    return new HeldSteps(properties.dataDir());
+  }
+
+  /**
+   * Hands back the steps an earlier life of this worker held, when the application is ready: the
+   * starter starts the workers on the same event, so the retries find this worker polling.
+   */
+  @Bean
+  @ConditionalOnProperty(name = "spring.temporal.start-workers", havingValue = "true", matchIfMissing = true)
+  org.springframework.context.ApplicationListener<org.springframework.boot.context.event.ApplicationReadyEvent> handBack(
+      HeldSteps held, io.temporal.client.WorkflowClient client) {
+    return event -> {
+      long started = System.nanoTime();
+      int n = held.handBack(client.newActivityCompletionClient());
+      if (n > 0) {
+        log.info("handed back {} step(s) of this worker's previous life in {} ms", n, (System.nanoTime() - started) / 1_000_000);
+      }
+    };
+  }
+
   @Bean
   GitStore gitStore(LoopsProperties properties) {
     if (properties.gitStore() == null || properties.gitStore().isBlank()) {
