@@ -64,6 +64,10 @@ final class HeldSteps extends WorkerInterceptorBase {
     this.life = self.pid() + "-" + self.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
     try {
       Files.createDirectories(dir);
+      // A task token completes the step it names: only the worker's user may read one.
+      if (Files.getFileStore(dir).supportsFileAttributeView("posix")) {
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot keep the held steps in " + dir, e);
     }
