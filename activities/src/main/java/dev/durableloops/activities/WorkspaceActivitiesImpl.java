@@ -80,7 +80,8 @@ final class WorkspaceActivitiesImpl implements WorkspaceActivities {
       guard.admit(input);
       Fence.Lease lease = commands.claim(input.loopId());
       GitWorkspace.Prepared prepared = lease.write("prepare the workspace",
-          () -> git.prepare(input.loopId(), input.workspace(), input.commit(), input.forkOf()));
+          // A fan-out's child shares the repository's objects with the other children on this worker.
+          () -> git.prepare(input.loopId(), input.workspace(), input.commit(), input.forkOf(), input.parentLoopId() != null));
       return new PrepareResult(
           prepared.dir().toString(), GitWorkspace.workBranch(input.loopId()), prepared.baseCommit(), prepared.commit(), hostQueue,
           policy.sandbox().describe());
