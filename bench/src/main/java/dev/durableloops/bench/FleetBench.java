@@ -100,8 +100,8 @@ final class FleetBench {
     LoopOutcome outcome = client.newUntypedWorkflowStub(id).getResult(30, TimeUnit.MINUTES, LoopOutcome.class);
     double seconds = Bench.ms(start) / 1000;
     sampler.interrupt();
+    // The children's step delays: the parent's own gaps include whole children (discover → land).
     List<WorkflowExecutionHistory> histories = new ArrayList<>();
-    histories.add(client.fetchHistory(id));
     int children = 0;
     for (int k = 1; k <= 3 * tasks; k++) {
       try {
@@ -126,12 +126,12 @@ final class FleetBench {
   }
 
   /** Disk figures in MiB: a full clone, an extra shared child, an extra attempt workspace, the mirror, and their .git parts. */
-  record Disk(int files, double fullClone, double fullGit, double child, double childGit, double attempt, double attemptGit,
+  record Disk(int files, int commits, double fullClone, double fullGit, double child, double childGit, double attempt, double attemptGit,
       double mirror) {}
 
   /** The disk (du, blocks) of a full clone, a fan-out child's shared workspace and an attempt's workspace of a repository of {@code files} files. */
-  Disk disk(int files) throws Exception {
-    Path repo = TestRepo.create(data.resolve("repos/disk-" + files), files);
+  Disk disk(int files, int commits) throws Exception {
+    Path repo = withHistory(TestRepo.create(data.resolve("repos/disk-" + files), files), files, commits);
     LoopPaths paths = new LoopPaths(data.resolve("disk-data"));
     GitWorkspace ws = new GitWorkspace(paths);
     WorkspaceSpec spec = new WorkspaceSpec(repo.toString(), "main");
@@ -142,8 +142,32 @@ final class FleetBench {
     ws.reconcile(attempt, full.commit());
     Path attemptWs = paths.workspace(attempt);
     Path mirrors = paths.dataDir().resolve("mirrors");
-    return new Disk(files, diskMiB(full.dir()), diskMiB(full.dir().resolve(".git")), diskMiB(child.dir()),
+    return new Disk(files, commits, diskMiB(full.dir()), diskMiB(full.dir().resolve(".git")), diskMiB(child.dir()),
         diskMiB(child.dir().resolve(".git")), diskMiB(attemptWs), diskMiB(attemptWs.resolve(".git")), diskMiB(mirrors));
+  }
+
+  /**
+   * Gives {@code repo} a history: {@code commits} more commits, each rewriting a tenth of its files
+   * with 1 KiB of text of their own (hex of a seeded random), so the objects weigh like a project's.
+   */
+  private static Path withHistory(Path repo, int files, int commits) throws Exception {
+    java.util.Random random = new java.util.Random(21);
+    try (org.eclipse.jgit.api.Git git = org.eclipse.jgit.api.Git.open(repo.toFile())) {
+      for (int c = 0; c < commits; c++) {
+        for (int i = c % 10; i < files; i += 10) {
+          StringBuilder text = new StringBuilder();
+          for (int line = 0; line < 16; line++) {
+            text.append(Long.toHexString(random.nextLong())).append(Long.toHexString(random.nextLong()))
+                .append(Long.toHexString(random.nextLong())).append(Long.toHexString(random.nextLong())).append('\n');
+          }
+          Files.writeString(repo.resolve("src/d" + (i / 100) + "/f" + i + ".txt"), text.toString());
+        }
+        git.add().addFilepattern(".").call();
+        git.commit().setMessage("history " + c).setAuthor("b", "b@x.invalid").setCommitter("b", "b@x.invalid").call();
+      }
+      git.gc().call();
+    }
+    return repo;
   }
 
   /** {@code du -sk} of {@code dir} in MiB: the blocks it takes. */
