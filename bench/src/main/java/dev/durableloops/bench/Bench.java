@@ -289,8 +289,8 @@ public final class Bench {
         tasks, run.heapMiB(), run.rssMiB()));
     rows.add(String.format(Locale.ROOT, "| fleet: %d children, step completed → next step started | ms | %.0f | %.0f | %.0f | p50; max is p99; over the children's histories |",
         tasks, run.delays().p50, run.delays().min, run.delays().p99));
-    rows.add(String.format(Locale.ROOT, "| fleet: %d children, disk per child workspace | MiB | %.2f | | | median; its .git %.2f MiB (shared objects) |",
-        tasks, run.childDiskMiB(), run.childGitMiB()));
+    rows.add(String.format(Locale.ROOT, "| fleet: %d children, disk per child workspace | MiB | %.2f | | | median; its .git %.2f MiB; %d of them borrow the worker's mirror |",
+        tasks, run.childDiskMiB(), run.childGitMiB(), run.shared()));
     FleetBench.Disk disk = fleet.disk(smoke ? 1_000 : 20_000, smoke ? 2 : 20);
     rows.add(String.format(Locale.ROOT, "| fleet: disk of a full clone, %d files, %d commits | MiB | %.1f | | | its .git %.1f MiB (du, 4 KiB blocks) |",
         disk.files(), disk.commits() + 1, disk.fullClone(), disk.fullGit()));

@@ -61,7 +61,7 @@ final class FleetBench {
 
   /** What one fan-out run measured. */
   record FleetRun(double wallSeconds, String status, int children, long heapMiB, long rssMiB, Bench.Stats delays,
-      double childDiskMiB, double childGitMiB) {}
+      double childDiskMiB, double childGitMiB, int shared) {}
 
   /**
    * A fan-out of {@code tasks} tasks at once ({@code maxParallel = tasks}), each child's maker
@@ -114,15 +114,17 @@ final class FleetBench {
     // The children's workspaces as they were left: work tree plus .git; the mirror is counted apart.
     List<Double> disk = new ArrayList<>();
     List<Double> gitDirs = new ArrayList<>();
+    int shared = 0;
     for (int k = 1; k <= children; k++) {
       Path ws = loopsData.resolve("loops").resolve(id + "-t" + k).resolve("workspace");
       if (Files.isDirectory(ws)) {
         disk.add(diskMiB(ws));
         gitDirs.add(diskMiB(ws.resolve(".git")));
+        shared += Files.exists(ws.resolve(".git/objects/info/alternates")) ? 1 : 0;
       }
     }
     return new FleetRun(seconds, outcome.status().name(), children, heap.get() / 1048576, rss.get() / 1024, Bench.delays(histories),
-        disk.isEmpty() ? 0 : Bench.median(disk), gitDirs.isEmpty() ? 0 : Bench.median(gitDirs));
+        disk.isEmpty() ? 0 : Bench.median(disk), gitDirs.isEmpty() ? 0 : Bench.median(gitDirs), shared);
   }
 
   /** Disk figures in MiB: a full clone, an extra shared child, an extra attempt workspace, the mirror, and their .git parts. */
