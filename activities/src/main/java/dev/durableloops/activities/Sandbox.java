@@ -289,7 +289,7 @@ public final class Sandbox {
         StepEnvironment.Launch launch = StepEnvironment.launch(command, stepEnv, loopDir, false);
         List<Path> allowRead = new ArrayList<>(NamedTmpPaths.named(command, env, allowWrite, invisible));
         allowRead.addAll(launch.files());
-        allowRead.addAll(TrustedGit.borrowedObjects(workspace));
+        allowRead.addAll(SharedClones.borrowedObjects(workspace));
         Wrapped wrapped = runtime.wrap(launch.argv(), !domains.isEmpty(), outside, domains, deniedRanges(), invisible, allowRead,
             allowWrite, workspace);
         return new Wrapped(wrapped.argv(), wrapped.env(), () -> {
@@ -307,7 +307,7 @@ public final class Sandbox {
       StepEnvironment.Launch launch = StepEnvironment.launch(command, stepEnv, loopDir, true);
       // The object directories the workspace borrows (an attempt's, a fan-out child's) stay readable, for git in the step.
       List<Path> readable = new ArrayList<>(launch.files());
-      readable.addAll(TrustedGit.borrowedObjects(workspace));
+      readable.addAll(SharedClones.borrowedObjects(workspace));
       List<String> argv = bubblewrap.argv(launch.argv(), readable, NamedTmpPaths.named(command, env, List.of(), invisible),
           workspace, stepTmp, invisible, writable, settings.hostNetwork() && spec.networkAllowed());
       return new Wrapped(argv, outside, () -> {

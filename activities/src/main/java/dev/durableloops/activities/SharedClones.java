@@ -177,6 +177,25 @@ final class SharedClones {
     }
   }
 
+  /**
+   * The object directories {@code workTree}'s repository borrows through the alternates the worker
+   * wrote, in the order git follows them: an attempt's loop clone's ({@link AttemptWorkspaces}) and
+   * what that clone borrows, a fan-out child's mirror ({@link SharedClones} itself); only those that exist.
+   * A sandboxed step sees them read-only, so git in the step finds the objects its workspace lacks.
+   */
+  static java.util.List<Path> borrowedObjects(Path workTree) {
+    java.util.List<Path> dirs = new java.util.ArrayList<>();
+    String attempt = AttemptWorkspaces.expectedAlternates(workTree);
+    String line = attempt != null ? attempt : SharedClones.expectedAlternates(workTree);
+    if (line != null && Files.isDirectory(Path.of(line.strip()), LinkOption.NOFOLLOW_LINKS)) {
+      dirs.add(Path.of(line.strip()));
+    }
+    if (attempt != null) {
+      dirs.addAll(borrowedObjects(AttemptWorkspaces.loopWorkspace(workTree)));
+    }
+    return dirs;
+  }
+
   private static Path record(Path workTree) {
     return workTree.toAbsolutePath().normalize().getParent().resolve(RECORD_FILE);
   }

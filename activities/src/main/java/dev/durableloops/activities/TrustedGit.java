@@ -139,25 +139,6 @@ final class TrustedGit {
     return Files.isDirectory(workTree.resolve(".git"), LinkOption.NOFOLLOW_LINKS);
   }
 
-  /**
-   * The object directories {@code workTree}'s repository borrows through the alternates the worker
-   * wrote, in the order git follows them: an attempt's loop clone's ({@link AttemptWorkspaces}) and
-   * what that clone borrows, a fan-out child's mirror ({@link SharedClones}); only those that exist.
-   * A sandboxed step sees them read-only, so git in the step finds the objects its workspace lacks.
-   */
-  static List<Path> borrowedObjects(Path workTree) {
-    List<Path> dirs = new java.util.ArrayList<>();
-    String attempt = AttemptWorkspaces.expectedAlternates(workTree);
-    String line = attempt != null ? attempt : SharedClones.expectedAlternates(workTree);
-    if (line != null && Files.isDirectory(Path.of(line.strip()), LinkOption.NOFOLLOW_LINKS)) {
-      dirs.add(Path.of(line.strip()));
-    }
-    if (attempt != null) {
-      dirs.addAll(borrowedObjects(AttemptWorkspaces.loopWorkspace(workTree)));
-    }
-    return dirs;
-  }
-
   /** A loose object's directory: {@code objects/xx}. */
   private static final java.util.regex.Pattern FAN_OUT = java.util.regex.Pattern.compile("[0-9a-f]{2}");
 
