@@ -3,8 +3,10 @@
 #   overhead per iteration (ours vs a bare Temporal workflow vs a bash while loop vs LangGraph with
 #   its SQLite checkpointer), history budget, git cost (JGit vs the git CLI), and scale (100, 500
 #   and 1,000 concurrent loops on one worker), crash recovery time (the app SIGKILLed mid-step), and
-#   what the sandbox costs a step (a no-op command under no sandbox, bubblewrap alone and srt).
-# Usage: bench/run.sh [--smoke] [--only overhead|git|sandbox|scale|recovery|latency|events]...
+#   what the sandbox costs a step (a no-op command under no sandbox, bubblewrap alone and srt), and
+#   fleets (N attempts at once against one and N in a row, 15 fan-out children on one worker, disk
+#   per extra child or attempt workspace against a full clone).
+# Usage: bench/run.sh [--smoke] [--only overhead|git|sandbox|scale|fleet|recovery|latency|events]...
 #   latency: POST /api/loops → first step, and an approval → next step, through the packaged app.
 #   --smoke  a short version (seconds, not minutes) that CI runs so the benchmarks cannot rot.
 set -euo pipefail

@@ -44,7 +44,8 @@ final class Bubblewrap {
    * The command line of one step.
    *
    * @param inner what runs inside: the launcher
-   * @param readable files the launcher reads, bound read-only at their own path (they lie in the hidden loop directory)
+   * @param readable files the launcher reads and the object directories the workspace borrows, bound read-only at
+   *     their own path (they lie in the hidden data directory)
    * @param namedTmp paths under the machine's {@code /tmp} that stay readable
    * @param invisible the data directory and the hidden paths, absolute
    * @param writable the spec's writable paths, checked against {@code invisible} already

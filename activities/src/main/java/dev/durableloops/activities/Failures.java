@@ -21,6 +21,7 @@ final class Failures {
       case BAD_ID, BAD_SPEC -> LoopErrorType.BAD_SPEC;
       case NOT_ALLOWED -> LoopErrorType.NOT_ALLOWED;
       case IO -> LoopErrorType.WORKSPACE_IO;
+      case WORKER_BUSY -> LoopErrorType.WORKER_BUSY;
       case COMMAND_START_FAILED -> LoopErrorType.COMMAND_START_FAILED;
       case SUPERSEDED -> LoopErrorType.SUPERSEDED;
       case UNSAFE_WORKSPACE -> LoopErrorType.WORKSPACE_UNSAFE;

@@ -107,8 +107,20 @@ public final class GitWorkspace {
    *     be cloned or found, {@code COMMIT_MISSING} when {@code commit} is nowhere
    */
   public Prepared prepare(String loopId, WorkspaceSpec spec, String commit, String forkOf) {
+    return prepare(loopId, spec, commit, forkOf, false);
+  }
+
+  /**
+   * {@link #prepare(String, WorkspaceSpec, String, String)}, where {@code share} makes a new clone
+   * borrow the objects of the worker's mirror of the repository ({@link SharedClones}) instead of
+   * holding its own: for a fan-out's children, so K children on one worker hold one copy of the
+   * repository's objects. A workspace already on this worker stays as it was made.
+   *
+   * @throws StepException as the other {@code prepare} says
+   */
+  public Prepared prepare(String loopId, WorkspaceSpec spec, String commit, String forkOf, boolean share) {
     Path dir = paths.workspace(loopId);
-    clones.ensure(loopId, spec);
+    clones.ensure(loopId, spec, share);
     try (Git git = TrustedGit.open(dir, spec.repository())) {
       Repository repo = git.getRepository();
       ObjectId base = WorkspaceClones.baseTip(repo, spec.branch());

@@ -289,6 +289,7 @@ public final class Sandbox {
         StepEnvironment.Launch launch = StepEnvironment.launch(command, stepEnv, loopDir, false);
         List<Path> allowRead = new ArrayList<>(NamedTmpPaths.named(command, env, allowWrite, invisible));
         allowRead.addAll(launch.files());
+        allowRead.addAll(SharedClones.borrowedObjects(workspace));
         Wrapped wrapped = runtime.wrap(launch.argv(), !domains.isEmpty(), outside, domains, deniedRanges(), invisible, allowRead,
             allowWrite, workspace);
         return new Wrapped(wrapped.argv(), wrapped.env(), () -> {
@@ -304,7 +305,10 @@ public final class Sandbox {
       GitWorkspace.deleteTree(stepTmp);
       Files.createDirectories(stepTmp);
       StepEnvironment.Launch launch = StepEnvironment.launch(command, stepEnv, loopDir, true);
-      List<String> argv = bubblewrap.argv(launch.argv(), launch.files(), NamedTmpPaths.named(command, env, List.of(), invisible),
+      // The object directories the workspace borrows (an attempt's, a fan-out child's) stay readable, for git in the step.
+      List<Path> readable = new ArrayList<>(launch.files());
+      readable.addAll(SharedClones.borrowedObjects(workspace));
+      List<String> argv = bubblewrap.argv(launch.argv(), readable, NamedTmpPaths.named(command, env, List.of(), invisible),
           workspace, stepTmp, invisible, writable, settings.hostNetwork() && spec.networkAllowed());
       return new Wrapped(argv, outside, () -> {
         GitWorkspace.deleteTree(stepTmp);

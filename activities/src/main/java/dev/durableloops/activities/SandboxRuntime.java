@@ -207,7 +207,8 @@ final class SandboxRuntime {
    * @param domains where the step may connect, checked against the worker's list already
    * @param deniedRanges address ranges an allowed name must not resolve to
    * @param denyRead the data directory and the hidden paths
-   * @param allowRead the {@code /tmp} entries the command names and the launcher's file
+   * @param allowRead the {@code /tmp} entries the command names, the launcher's file and the object directories the
+   *     workspace borrows ({@link SharedClones#borrowedObjects})
    * @param allowWrite the workspace and the spec's writable paths
    * @param workspace the working directory (the runtime protects its {@code .git/hooks} and {@code .git/config})
    * @throws IOException when no server can be started or it does not answer

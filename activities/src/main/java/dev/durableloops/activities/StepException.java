@@ -26,6 +26,8 @@ public final class StepException extends RuntimeException {
     COMMAND_START_FAILED,
     /** The spec asks for what the worker's policy does not allow its starter; permanent. */
     NOT_ALLOWED,
+    /** The worker's maker limits left no slot for a maker within the step's time ({@link MakerSlots}); retryable. */
+    WORKER_BUSY,
     /** The spec cannot be run as written (a secret it names is not configured, a bad pattern); permanent. */
     BAD_SPEC,
     /** A newer run or attempt owns the loop's workspace now ({@link Fence}); nothing was written; permanent. */

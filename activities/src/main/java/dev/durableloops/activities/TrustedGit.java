@@ -53,7 +53,8 @@ import org.eclipse.jgit.util.ProcessResult;
  *       another repository's objects), a {@code commondir} file and {@code objects/info/alternates}
  *       or {@code http-alternates} (objects from elsewhere could enter an attempt commit) — except,
  *       in an attempt's workspace, the one alternates file the worker wrote
- *       ({@link AttemptWorkspaces}) with exactly the content it wrote. Git never
+ *       ({@link AttemptWorkspaces}) with exactly the content it wrote, and in a fan-out child's
+ *       workspace the one the worker recorded beside it, naming its mirror ({@link SharedClones}). Git never
  *       makes any of these in a clone of its own, so finding one is proof of tampering: the step
  *       fails with {@link StepException.Kind#UNSAFE_WORKSPACE} naming the path. So does a reflog
  *       ({@code logs/…}) with more than one name: JGit appends to reflogs in place, so a hard link
@@ -184,19 +185,28 @@ final class TrustedGit {
       throw unsafe(workTree, gitDir, "is not a directory (a 'gitdir:' file redirects git elsewhere)");
     }
     String alternates = AttemptWorkspaces.expectedAlternates(workTree);
+    // An attempt borrows from its loop's clone, which is checked in turn; a fan-out child's workspace
+    // from the worker's mirror of the repository, which no step writes.
+    Path lender = alternates == null ? null : AttemptWorkspaces.loopWorkspace(workTree);
+    if (alternates == null) {
+      alternates = SharedClones.expectedAlternates(workTree);
+    }
     for (String redirect : REDIRECTS) {
       Path file = gitDir.resolve(redirect);
       if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
         continue;
       }
-      // An attempt's workspace borrows its loop clone's objects through the one file the worker wrote.
+      // An attempt's workspace borrows its loop clone's objects through the one file the worker wrote;
+      // a shared workspace the mirror's through the one the worker recorded ({@link SharedClones}).
       if (alternates != null && redirect.equals("objects/info/alternates")) {
         if (!AttemptWorkspaces.holds(file, alternates)) {
           throw unsafe(workTree, file, "is not the one the worker wrote (naming " + alternates.strip()
               + "): it would let git read another repository's objects");
         }
         // Git follows the clone's own alternates in turn: the clone must be one the worker trusts.
-        check(AttemptWorkspaces.loopWorkspace(workTree), false);
+        if (lender != null) {
+          check(lender, false);
+        }
         continue;
       }
       throw unsafe(workTree, file, "exists: it would let git read another repository's objects or refs");

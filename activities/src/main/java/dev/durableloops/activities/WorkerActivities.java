@@ -33,7 +33,7 @@ public final class WorkerActivities {
    * @param observer told of every step, for metrics
    */
   public WorkerActivities(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer) {
-    this(dataDir, policy, store, hostQueue, observer, Notifier.NotifyConfig.NONE, LoopGuard.NONE);
+    this(dataDir, policy, store, hostQueue, observer, Notifier.NotifyConfig.NONE, LoopGuard.NONE, MakerLimits.NONE);
   }
 
   /**
@@ -45,7 +45,7 @@ public final class WorkerActivities {
    */
   public WorkerActivities(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer,
       List<String> webhooks, String secret, String webUrl) {
-    this(dataDir, policy, store, hostQueue, observer, new Notifier.NotifyConfig(webhooks, secret, webUrl), LoopGuard.NONE);
+    this(dataDir, policy, store, hostQueue, observer, new Notifier.NotifyConfig(webhooks, secret, webUrl), LoopGuard.NONE, MakerLimits.NONE);
   }
 
   /**
@@ -55,12 +55,25 @@ public final class WorkerActivities {
    */
   public WorkerActivities(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer,
       List<String> webhooks, String secret, String webUrl, LoopGuard guard) {
-    this(dataDir, policy, store, hostQueue, observer, new Notifier.NotifyConfig(webhooks, secret, webUrl), guard);
+    this(dataDir, policy, store, hostQueue, observer, new Notifier.NotifyConfig(webhooks, secret, webUrl), guard, MakerLimits.NONE);
+  }
+
+  /**
+   * The worker's activities with limits on the makers it runs at once ({@link MakerLimits}).
+   */
+  public WorkerActivities(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer,
+      List<String> webhooks, String secret, String webUrl, LoopGuard guard, MakerLimits makers) {
+    this(dataDir, policy, store, hostQueue, observer, new Notifier.NotifyConfig(webhooks, secret, webUrl), guard, makers);
+  }
+
+  /** Activities with limits on the makers they run at once, without a worker-specific task queue, observer or notifications. */
+  public WorkerActivities(Path dataDir, CommandPolicy policy, GitStore store, MakerLimits makers) {
+    this(dataDir, policy, store, null, StepObserver.NONE, Notifier.NotifyConfig.NONE, LoopGuard.NONE, makers);
   }
 
   /** Activities with {@code guard}, without a worker-specific task queue, observer or notifications. */
   public WorkerActivities(Path dataDir, CommandPolicy policy, GitStore store, LoopGuard guard) {
-    this(dataDir, policy, store, null, StepObserver.NONE, Notifier.NotifyConfig.NONE, guard);
+    this(dataDir, policy, store, null, StepObserver.NONE, Notifier.NotifyConfig.NONE, guard, MakerLimits.NONE);
   }
 
   /** Activities without a worker-specific task queue or an observer. */
@@ -74,13 +87,14 @@ public final class WorkerActivities {
   }
 
   private WorkerActivities(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer,
-      Notifier.NotifyConfig notify, LoopGuard guard) {
+      Notifier.NotifyConfig notify, LoopGuard guard, MakerLimits makers) {
     LoopPaths paths = new LoopPaths(dataDir);
     GitWorkspace git = new GitWorkspace(paths, store);
     Redaction redaction = new Redaction(policy.secrets());
     StepCommands commands = new StepCommands(paths, git, new Fence(paths, store.localDir()), policy, redaction);
     ActivityBoundary boundary = new ActivityBoundary(redaction, observer);
-    this.workspace = new WorkspaceActivitiesImpl(paths, git, commands, policy, redaction, boundary, observer, guard, hostQueue);
+    this.workspace = new WorkspaceActivitiesImpl(paths, git, commands, policy, redaction, boundary, observer, guard, hostQueue,
+        new MakerSlots(makers));
     this.outbound = new OutboundActivitiesImpl(git, commands, redaction, boundary, new Notifier(notify, redaction), guard);
     this.landing = new LandingActivitiesImpl(paths, git, store, commands, redaction, boundary);
   }

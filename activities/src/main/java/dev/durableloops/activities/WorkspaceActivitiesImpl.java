@@ -30,6 +30,7 @@ import dev.durableloops.workflows.steps.Task;
 import dev.durableloops.workflows.steps.WorkspaceActivities;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -60,10 +61,11 @@ final class WorkspaceActivitiesImpl implements WorkspaceActivities {
   private final StepObserver observer;
   private final LoopGuard guard;
   private final String hostQueue;
+  private final MakerSlots makers;
 
   /** @param hostQueue this worker's own task queue, which {@code Prepare} reports; or {@code null} */
   WorkspaceActivitiesImpl(LoopPaths paths, GitWorkspace git, StepCommands commands, CommandPolicy policy, Redaction redaction,
-      ActivityBoundary boundary, StepObserver observer, LoopGuard guard, String hostQueue) {
+      ActivityBoundary boundary, StepObserver observer, LoopGuard guard, String hostQueue, MakerSlots makers) {
     this.paths = paths;
     this.git = git;
     this.commands = commands;
@@ -74,6 +76,7 @@ final class WorkspaceActivitiesImpl implements WorkspaceActivities {
     this.observer = observer;
     this.guard = guard;
     this.hostQueue = hostQueue;
+    this.makers = makers;
   }
 
   @Override
@@ -84,7 +87,8 @@ final class WorkspaceActivitiesImpl implements WorkspaceActivities {
       guard.admit(input);
       Fence.Lease lease = commands.claim(input.loopId());
       GitWorkspace.Prepared prepared = lease.write("prepare the workspace",
-          () -> git.prepare(input.loopId(), input.workspace(), input.commit(), input.forkOf()));
+          // A fan-out's child shares the repository's objects with the other children on this worker.
+          () -> git.prepare(input.loopId(), input.workspace(), input.commit(), input.forkOf(), input.parentLoopId() != null));
       return new PrepareResult(
           prepared.dir().toString(), GitWorkspace.workBranch(input.loopId()), prepared.baseCommit(), prepared.commit(), hostQueue,
           policy.sandbox().describe());
@@ -153,7 +157,12 @@ final class WorkspaceActivitiesImpl implements WorkspaceActivities {
       Path ws = paths.workspace(ctx.loopId());
       Fence.Lease lease = commands.reconciled(ctx);
       lease.write("clear the result file", () -> WorkspaceFiles.delete(ws, MemoryFiles.RESULT));
-      CommandRunner.Run run = commands.run(ctx, lease, input.make(), "make", null, Map.of());
+      CommandRunner.Run run;
+      // The worker's maker limits: the slot is held while the maker runs, not while its attempt is committed.
+      LiveOutput waiting = LiveOutput.of("make", redaction);
+      try (MakerSlots.Slot slot = makers.acquire(repository(ctx.loopId()), slotWait(input.make()), s -> waiting.beat(s, "", 0))) {
+        run = commands.run(ctx, lease, input.make(), "make", null, Map.of());
+      }
       MakerReport report = MakerReport.read(ws, redaction);
       observer.makerSpent(report.costUsd(), report.tokens());
       LiveOutput.of("make", redaction).after(run, "committing the attempt");
@@ -279,6 +288,33 @@ final class WorkspaceActivitiesImpl implements WorkspaceActivities {
       }
       return new ReflectResult(Texts.truncate(text, MAX_REFLECTION_CHARS), true);
     });
+  }
+
+  /** The loop's repository as its spec names it (the origin the worker wrote), the key of the per-repository maker limit. */
+  private String repository(String loopId) {
+    dev.durableloops.workflows.steps.AttemptIds.Attempt attempt = dev.durableloops.workflows.steps.AttemptIds.parse(loopId);
+    Path origin = paths.loopDir(attempt == null ? loopId : attempt.loopId()).resolve(WorkspaceClones.ORIGIN_FILE);
+    try {
+      return Files.exists(origin) ? Files.readAllLines(origin).get(0) : loopId;
+    } catch (java.io.IOException | RuntimeException e) {
+      return loopId;
+    }
+  }
+
+  /**
+   * How long a maker may wait for a slot ({@link MakerSlots}): what the activity's start-to-close
+   * timeout leaves after the maker's own timeout and {@link MakerSlots#RESERVE}; {@code null}
+   * (no bound) outside an activity.
+   */
+  private static java.time.Duration slotWait(dev.durableloops.workflows.spec.StepSpec make) {
+    io.temporal.activity.ActivityInfo info;
+    try {
+      info = io.temporal.activity.Activity.getExecutionContext().getInfo();
+    } catch (RuntimeException e) {
+      return null;
+    }
+    long deadline = info.getStartedTimestamp() + info.getStartToCloseTimeout().toMillis();
+    return java.time.Duration.ofMillis(deadline - System.currentTimeMillis()).minus(make.timeoutDuration()).minus(MakerSlots.RESERVE);
   }
 
   private String parentOf(StepContext ctx) {

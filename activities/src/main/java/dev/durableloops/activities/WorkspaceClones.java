@@ -34,22 +34,31 @@ final class WorkspaceClones {
 
   private final LoopPaths paths;
   private final GitStore store;
+  private final SharedClones shared;
 
   WorkspaceClones(LoopPaths paths, GitStore store) {
     this.paths = paths;
     this.store = store;
+    this.shared = new SharedClones(paths);
   }
 
   /**
    * Makes the loop's workspace a complete clone of {@code spec}'s repository (cloning it unless it
    * is one already), remembers where it comes from and removes stale git locks.
    *
+   * @param share whether a new clone borrows the objects of the worker's mirror of the repository
+   *     ({@link SharedClones}: a fan-out's child) instead of holding its own; a workspace already
+   *     cloned stays as it is
    * @throws StepException {@code REPOSITORY_UNAVAILABLE} when the repository cannot be cloned
    */
-  void ensure(String loopId, WorkspaceSpec spec) {
+  void ensure(String loopId, WorkspaceSpec spec, boolean share) {
     Path dir = paths.workspace(loopId);
     if (!isCloned(dir, loopId, spec.repository())) {
-      cloneInto(dir, spec);
+      if (share) {
+        shared.cloneInto(loopId, dir, spec);
+      } else {
+        cloneInto(dir, spec);
+      }
     }
     rememberOrigin(loopId, spec);
     removeStaleLocks(dir);
@@ -78,6 +87,8 @@ final class WorkspaceClones {
     }
     if (TrustedGit.hasGitDirectory(dir)) {
       try {
+        // A shared workspace whose alternates a step removed gets them back (changed ones are refused in the open).
+        SharedClones.restore(dir);
         Git git = TrustedGit.open(dir, origin(loopId));
         if (git.getRepository().getObjectDatabase().exists()) {
           return git;
@@ -118,9 +129,14 @@ final class WorkspaceClones {
     }
     List<String> lines = Files.readAllLines(origin);
     WorkspaceSpec spec = new WorkspaceSpec(lines.get(0), lines.size() > 1 && !lines.get(1).isBlank() ? lines.get(1) : null);
-    log.warn("the workspace of loop {} is damaged (no usable .git in {}); cloning {} again and fetching the loop from the git store",
-        loopId, dir, spec.repository());
-    cloneInto(dir, spec);
+    boolean share = SharedClones.expectedAlternates(dir) != null;
+    log.warn("the workspace of loop {} is damaged (no usable .git in {}); cloning {} again{} and fetching the loop from the git store",
+        loopId, dir, spec.repository(), share ? " (sharing the worker's mirror)" : "");
+    if (share) {
+      shared.cloneInto(loopId, dir, spec);
+    } else {
+      cloneInto(dir, spec);
+    }
     try (Git git = TrustedGit.open(dir, spec.repository())) {
       Repository repo = git.getRepository();
       store.fetch(repo, loopId);
@@ -187,6 +203,8 @@ final class WorkspaceClones {
     TrustedGit.distrust(dir);
     try {
       Files.createDirectories(dir.getParent());
+      // A full clone borrows nothing: a record of a shared workspace that was here goes.
+      SharedClones.forget(dir);
       var clone = Git.cloneRepository().setFs(TrustedGit.FS).setURI(spec.repository()).setDirectory(dir.toFile());
       if (spec.branch() != null && !spec.branch().isBlank() && !spec.branch().startsWith("refs/")) {
         clone.setBranch(spec.branch());

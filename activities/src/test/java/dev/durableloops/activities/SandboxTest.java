@@ -156,6 +156,32 @@ class SandboxTest {
     assertThat(Files.readString(ws().resolve(".loop/loops.txt")).strip()).isEqualTo("loop-s");
   }
 
+  @ParameterizedTest
+  @EnumSource(names = {"SANDBOX_RUNTIME", "BUBBLEWRAP"})
+  void gitInAFanOutChildsAndAnAttemptsStepReadsTheObjectsTheirWorkspacesBorrow(Sandbox.Mode mode) throws Exception {
+    WorkspaceActivities activities = activities(sandbox(mode), null);
+    PrepareResult child = activities.prepare(new PrepareInput("loop-s-t1", new WorkspaceSpec(tmp.resolve("origin").toString(), "main"),
+        prepared.commit(), "loop-s", null, null, null, "loop-s"));
+    Path childWs = Path.of(child.workspacePath());
+    assertThat(childWs.resolve(".git/objects/info/alternates")).exists();
+    // The worker's ~/.gitconfig is a hidden home secret, which git refuses to run without: none is read.
+    String gitLog = "export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1; git log --format=%s -1 > .loop/log.txt 2>&1; git status --porcelain --untracked-files=no > .loop/status.txt 2>&1;"
+        + " echo changed > a.txt";
+    MakeResult childMade = activities.make(new MakeInput(new StepContext("loop-s-t1", 1, "goal", prepared.commit(), Map.of(), List.of(), spec),
+        new StepSpec(gitLog, "PT1M")));
+    assertThat(childMade.changed()).isTrue();
+    assertThat(Files.readString(childWs.resolve(".loop/log.txt")).strip()).isEqualTo("initial");
+    assertThat(Files.readString(childWs.resolve(".loop/status.txt"))).isEmpty();
+
+    String attempt = dev.durableloops.workflows.steps.AttemptIds.of("loop-s-t1", 2);
+    MakeResult attemptMade = activities.make(new MakeInput(new StepContext(attempt, 2, "goal", prepared.commit(), Map.of(), List.of(), spec),
+        new StepSpec(gitLog, "PT1M")));
+    assertThat(attemptMade.changed()).isTrue();
+    Path attemptWs = tmp.resolve("data/loops/loop-s-t1/attempts/2/workspace");
+    assertThat(Files.readString(attemptWs.resolve(".loop/log.txt")).strip()).isEqualTo("initial");
+    assertThat(Files.readString(attemptWs.resolve(".loop/status.txt"))).isEmpty();
+  }
+
   /**
    * Changed with issue 19: {@code network: true} no longer means the host's network. A step reaches
    * a listener on the worker's loopback only when the spec names it in {@code allowedDomains} and

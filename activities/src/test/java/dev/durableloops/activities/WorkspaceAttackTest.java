@@ -366,6 +366,34 @@ class WorkspaceAttackTest {
   }
 
   @Test
+  @DisplayName("a fan-out child's maker rewrites the alternates the worker recorded for its shared workspace, to borrow another repository's objects")
+  void childAlternatesRewritten() throws Exception {
+    String child = LOOP + "-t1";
+    PrepareResult childPrepared = activities.prepare(new PrepareInput(child, origin, prepared.commit(), LOOP, null, null, null, LOOP));
+    Path childWs = Path.of(childPrepared.workspacePath());
+    Path mirrorObjects = new SharedClones(new LoopPaths(data)).mirror(origin.repository()).resolve("objects");
+    assertThat(Files.readString(childWs.resolve(".git/objects/info/alternates"))).isEqualTo(mirrorObjects + "\n");
+    MakeResult fair = activities.make(new MakeInput(new StepContext(child, 1, "the goal", prepared.commit()),
+        new StepSpec("echo changed > a.txt", "PT1M")));
+    assertThat(git(data.resolve("store.git"), "rev-parse", fair.attemptRef()).strip()).isEqualTo(fair.attemptCommit());
+
+    // A maker that removes the file only loses it for itself: the worker writes it again for the next step.
+    MakeResult removed = activities.make(new MakeInput(new StepContext(child, 2, "the goal", prepared.commit()),
+        new StepSpec("rm .git/objects/info/alternates; echo other > a.txt", "PT1M")));
+    assertThat(activities.check(new CheckInput(new StepContext(child, 2, "the goal", removed.attemptCommit()),
+        List.of(new CheckSpec("unit", "grep -q other a.txt", null, "PT1M", true, null)))).requiredPassed()).isTrue();
+
+    ApplicationFailure refused = failure(() -> activities.make(new MakeInput(new StepContext(child, 3, "the goal", prepared.commit()),
+        new StepSpec("echo " + data.resolve("store.git/objects") + " > .git/objects/info/alternates; echo again > a.txt", "PT1M"))));
+    assertUnsafe(refused, "alternates is not the one the worker wrote");
+
+    // The mirror's alternates line is the worker's to write: in a loop's workspace it did not make shared, it is refused.
+    ApplicationFailure borrowed = failure(() -> make(1, prepared.commit(),
+        "echo " + mirrorObjects + " > .git/objects/info/alternates; echo changed > a.txt"));
+    assertUnsafe(borrowed, ".git/objects/info/alternates exists");
+  }
+
+  @Test
   @DisplayName("a maker points .git/commondir at another repository")
   void commondir() throws Exception {
     ApplicationFailure refused = failure(() -> make(1, prepared.commit(), "echo " + data.resolve("store.git") + " > .git/commondir"));

@@ -182,15 +182,23 @@ public record LoopsProperties(
 
 
   /**
-   * How a worker process stops ({@code durable-loops.worker.*}).
+   * How a worker process runs makers and stops ({@code durable-loops.worker.*}).
    *
    * @param drainTimeout how long a worker asked to stop (SIGTERM) lets its running steps finish: it
    *     stops polling at once, waits up to this long, then stops the steps still running, which
    *     Temporal retries on another worker; default 30 s ({@code DURABLE_LOOPS_DRAIN_TIMEOUT}). A
    *     platform's stop grace (Kubernetes {@code terminationGracePeriodSeconds}, Compose
    *     {@code stop_grace_period}) must exceed it, or the process is killed before the drain ends.
+   * @param maxMakers makers (the {@code make} command of any loop, attempt or fan-out child) this
+   *     worker runs at once; a {@code Make} step past it waits for one to end, heartbeating, within
+   *     its step's time, then fails with the retryable {@code WORKER_BUSY}; default 0: no limit
+   *     ({@code DURABLE_LOOPS_MAX_MAKERS})
+   * @param maxMakersPerRepository makers this worker runs at once on one repository (as specs name
+   *     it), so a fleet on one repository leaves room for other loops; default 0: no limit
+   *     ({@code DURABLE_LOOPS_MAX_MAKERS_PER_REPOSITORY})
    */
-  public record WorkerSettings(@DefaultValue("30s") java.time.Duration drainTimeout) {}
+  public record WorkerSettings(@DefaultValue("30s") java.time.Duration drainTimeout, @DefaultValue("0") int maxMakers,
+      @DefaultValue("0") int maxMakersPerRepository) {}
 
   /**
    * A named API token.

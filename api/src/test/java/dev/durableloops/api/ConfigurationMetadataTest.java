@@ -36,6 +36,11 @@ class ConfigurationMetadataTest {
     assertThat(properties.get("durable-loops.worker.drain-timeout").path("description").asText()).contains("running steps finish");
     assertThat(properties.get("durable-loops.worker.drain-timeout").path("defaultValue").asText()).isEqualTo("30s");
     assertThat(properties.get("durable-loops.capacity.activity-slots").path("defaultValue").asInt()).isEqualTo(1200);
+    // The fleet limits (issue 21): makers at once per worker and per repository, none by default.
+    assertThat(properties.get("durable-loops.worker.max-makers").path("defaultValue").asInt()).isZero();
+    assertThat(properties.get("durable-loops.worker.max-makers").path("description").asText()).contains("makers");
+    assertThat(properties.get("durable-loops.worker.max-makers-per-repository").path("defaultValue").asInt()).isZero();
+    assertThat(properties.get("durable-loops.worker.max-makers-per-repository").path("description").asText()).contains("one repository");
     assertThat(properties.get("durable-loops.task-queue").path("defaultValue").asText()).isEqualTo("durable-loops");
     assertThat(properties.values()).filteredOn(p -> p.path("name").asText().startsWith("durable-loops."))
         .allSatisfy(p -> assertThat(p.path("description").asText()).as(p.path("name").asText()).isNotBlank());

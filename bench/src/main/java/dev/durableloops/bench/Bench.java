@@ -43,7 +43,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * median over repeated runs with min and max; every ratio compares figures measured in this run.
  *
  * <p>Usage: {@code Bench --target 127.0.0.1:7233 --data DIR [--smoke] [--langgraph-python PATH]
- * [--only overhead|git|sandbox|scale|recovery|latency|events]... [--scale-sizes 100,1000] [--tls DIR]}; {@code --tls} names the
+ * [--only overhead|git|sandbox|scale|fleet|recovery|latency|events]... [--scale-sizes 100,1000] [--tls DIR]}; {@code --tls} names the
  * certificate directory of a deploy/cluster.sh cluster (mutual TLS as its worker).
  */
 public final class Bench {
@@ -125,6 +125,9 @@ public final class Bench {
       }
       if (only.isEmpty() || only.contains("scale")) {
         bench.scale();
+      }
+      if (only.isEmpty() || only.contains("fleet")) {
+        bench.fleet(data.resolve("loops-data"));
       }
       if ((only.isEmpty() || only.contains("recovery")) && appJar != null) {
         List<Double> recovery = Recovery.trials(appJar, target, data.resolve("recovery"), smoke ? 1 : 5);
@@ -286,6 +289,55 @@ public final class Bench {
         cloneFiles + " files; " + clones + " runs; the shared git store holds the loop already");
     row("git: a plain `git clone` of the same repository", "ms", plain,
         String.format(Locale.ROOT, "ours/clone = %.2f", median(workspace) / median(plain)));
+  }
+
+  // ---- fleets (issue 21) ----
+
+  /**
+   * Best-of-N attempts against one attempt and N in a row (maker {@code sleep 2}); a fan-out of 15
+   * children on this worker; the disk of an extra child or attempt workspace against a full clone.
+   * {@code --smoke}: N = 2 with {@code sleep 1}, 3 children, 1,000 files.
+   */
+  private void fleet(Path loopsData) throws Exception {
+    FleetBench fleet = new FleetBench(client, QUEUE, data);
+    int sleep = smoke ? 1 : 2;
+    int repeats = smoke ? 1 : 3;
+    int[] sizes = smoke ? new int[] {2} : new int[] {4, 8};
+    List<Double> one = new ArrayList<>();
+    fleet.attemptsWall(2, 1, sleep); // warm-up, not counted: the first loops of a JVM run slower
+    for (int r = 0; r < repeats; r++) {
+      one.add(fleet.attemptsWall(1, 1, sleep) / 1000);
+    }
+    row("fleet: one attempt (maker `sleep " + sleep + "`), whole loop of 1 iteration", "s", one, repeats + " runs");
+    for (int n : sizes) {
+      List<Double> parallel = new ArrayList<>();
+      List<Double> inARow = new ArrayList<>();
+      for (int r = 0; r < repeats; r++) {
+        parallel.add(fleet.attemptsWall(n, 1, sleep) / 1000);
+        inARow.add(fleet.attemptsWall(1, n, sleep) / 1000);
+      }
+      row("fleet: " + n + " attempts at once (`make.attempts: " + n + "`), 1 iteration", "s", parallel,
+          String.format(Locale.ROOT, "parallel/one = %.2f (target ≤ 1.3)", median(parallel) / median(one)));
+      row("fleet: " + n + " attempts in a row (1 attempt × " + n + " iterations)", "s", inARow,
+          String.format(Locale.ROOT, "in a row/parallel = %.2f", median(inARow) / median(parallel)));
+    }
+    int tasks = smoke ? 3 : 15;
+    FleetBench.FleetRun run = fleet.fanOut(tasks, smoke ? 5 : 1_000, sleep, loopsData);
+    rows.add(String.format(Locale.ROOT, "| fleet: fan-out of %d children on one worker (maker `sleep %d`, maxParallel %d) | s | %.1f | | | %s; %d children; %d files |",
+        tasks, sleep, tasks, run.wallSeconds(), run.status(), run.children(), smoke ? 5 : 1_000));
+    rows.add(String.format(Locale.ROOT, "| fleet: %d children, worker memory at most | MiB | %d | | | heap used; resident set (VmHWM, whole bench JVM) %d MiB |",
+        tasks, run.heapMiB(), run.rssMiB()));
+    rows.add(String.format(Locale.ROOT, "| fleet: %d children, step completed → next step started | ms | %.0f | %.0f | %.0f | p50; max is p99; over the children's histories |",
+        tasks, run.delays().p50, run.delays().min, run.delays().p99));
+    rows.add(String.format(Locale.ROOT, "| fleet: %d children, disk per child workspace | MiB | %.2f | | | median; its .git %.2f MiB; %d of them borrow the worker's mirror |",
+        tasks, run.childDiskMiB(), run.childGitMiB(), run.shared()));
+    FleetBench.Disk disk = fleet.disk(smoke ? 1_000 : 20_000, smoke ? 2 : 20);
+    rows.add(String.format(Locale.ROOT, "| fleet: disk of a full clone, %d files, %d commits | MiB | %.1f | | | its .git %.1f MiB (du, 4 KiB blocks) |",
+        disk.files(), disk.commits() + 1, disk.fullClone(), disk.fullGit()));
+    rows.add(String.format(Locale.ROOT, "| fleet: disk of an extra child workspace (shared objects), %d files | MiB | %.1f | | | its .git %.1f MiB against the clone's %.1f; the worker's mirror %.1f MiB once per repository; child/clone = %.2f |",
+        disk.files(), disk.child(), disk.childGit(), disk.fullGit(), disk.mirror(), disk.child() / disk.fullClone()));
+    rows.add(String.format(Locale.ROOT, "| fleet: disk of an extra attempt workspace, %d files | MiB | %.1f | | | its .git %.1f MiB against the clone's %.1f; attempt/clone = %.2f |",
+        disk.files(), disk.attempt(), disk.attemptGit(), disk.fullGit(), disk.attempt() / disk.fullClone()));
   }
 
   // ---- scale ----

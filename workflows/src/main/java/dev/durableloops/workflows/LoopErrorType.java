@@ -31,6 +31,12 @@ public enum LoopErrorType {
   /** Reading or writing the workspace failed (a full disk, a stale lock); retried. */
   WORKSPACE_IO(true),
   /**
+   * The worker holding the workspace runs as many makers as its limits allow
+   * ({@code durable-loops.worker.max-makers}, {@code …-per-repository}) and none ended while the
+   * step waited; retried.
+   */
+  WORKER_BUSY(true),
+  /**
    * The activity belongs to a run or attempt that no longer owns the loop's workspace (a Temporal
    * Reset, a newer attempt): it wrote nothing. Only an abandoned run or attempt sees it.
    */

@@ -2,6 +2,7 @@ package dev.durableloops.api.temporal;
 
 import dev.durableloops.activities.CommandPolicy;
 import dev.durableloops.activities.LoopGuard;
+import dev.durableloops.activities.MakerLimits;
 import dev.durableloops.activities.StartGrants;
 import dev.durableloops.activities.Sandbox;
 import dev.durableloops.activities.GitStore;
@@ -125,7 +126,8 @@ class WorkerConfiguration {
             properties.passableEnv()),
         gitStore, hostQueue.name(),
         observer, properties.notifications().webhooks(), properties.notifications().secret(), properties.notifications().webUrl(),
-        new LoopGuard(properties.specRules(), grants));
+        new LoopGuard(properties.specRules(), grants),
+        new MakerLimits(properties.worker().maxMakers(), properties.worker().maxMakersPerRepository()));
   }
 
   /** The workspace steps, on the shared task queue ({@code activity-beans}) and this worker's own. */
