@@ -72,6 +72,9 @@ class MetricsIT {
       Scrape fromApi = new Scrape(apiScrape);
       Scrape fromWorker = new Scrape(workerScrape);
       System.out.println("series exported: " + Map.of("api", fromApi.summary(), "worker", fromWorker.summary()));
+      // Kept for a look at what each process exports.
+      Files.writeString(Path.of("target", "metrics-api.prom"), apiScrape);
+      Files.writeString(Path.of("target", "metrics-worker.prom"), workerScrape);
 
       assertThat(fromApi.names()).contains("loop_loops");
       assertThat(fromWorker.names()).as("a worker exports no fleet-wide gauge").doesNotContain("loop_loops");

@@ -1,11 +1,14 @@
 package dev.durableloops.api.ops;
 
 import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import io.temporal.serviceclient.MetricsTag;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import org.springframework.stereotype.Component;
 
 /**
@@ -21,7 +24,7 @@ import org.springframework.stereotype.Component;
  *       its timeout, 30 min for {@code make} by default);
  *   <li>{@code loop_approval_wait_seconds}: {@link #APPROVAL_BUCKETS}, 1 min to 3 days (the
  *       default approval timeout is 24 h), with its help text (the workflow records it through
- *       Temporal's metrics scope, which has no descriptions).
+ *       Temporal's metrics scope, which has no descriptions), without the scope's placeholder tags.
  * </ul>
  *
  * Each histogram series then has its buckets plus {@code +Inf}, {@code _count}, {@code _sum} and
@@ -46,13 +49,23 @@ class MeterConventions implements MeterFilter {
   /** The approval wait's meter name, as the workflow records it ({@code Approvals}). */
   static final String APPROVAL_WAIT = "loop_approval_wait";
 
+  /**
+   * The approval wait's help text, and its tags without the SDK's placeholders: Temporal's metrics
+   * scope gives every meter recorded through it the tags {@code activity_type}, {@code operation},
+   * {@code signal_name}, {@code query_type}, {@code status_code}, {@code exception},
+   * {@code worker_type} … with the value {@code none} ({@link MetricsTag#DEFAULT_VALUE}) where they
+   * do not apply; for this meter none applies. Left: {@code namespace}, {@code task_queue},
+   * {@code workflow_type} and {@code outcome}. The SDK's own {@code temporal_*} meters keep theirs
+   * (their tag keys must stay the same across each name).
+   */
   @Override
   public Meter.Id map(Meter.Id id) {
-    if (id.getName().equals(APPROVAL_WAIT) && id.getDescription() == null) {
-      return new Meter.Id(id.getName(), Tags.of(id.getTagsAsIterable()), id.getBaseUnit(),
-          "How long approvals waited, by outcome (decided, timed_out)", id.getType());
+    if (!id.getName().equals(APPROVAL_WAIT)) {
+      return id;
     }
-    return id;
+    List<Tag> tags = id.getTags().stream().filter(t -> !MetricsTag.DEFAULT_VALUE.equals(t.getValue())).toList();
+    return new Meter.Id(id.getName(), Tags.of(tags), id.getBaseUnit(),
+        id.getDescription() != null ? id.getDescription() : "How long approvals waited, by outcome (decided, timed_out)", id.getType());
   }
 
   @Override
