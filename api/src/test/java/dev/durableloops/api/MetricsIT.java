@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.jayway.jsonpath.JsonPath;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The metrics a dashboard reads, on the Kubernetes layout (an {@code api} machine and a
  * {@code worker} machine, the packaged app on the dev server), after a loop that waited for an
- * approval: every metric the queries of {@code deploy/grafana/durable-loops.json} name is in a
- * scrape; the fleet-wide {@code loop_loops} comes from the API alone; every loop metric has a help
+ * approval: the trace of the request that started the loop reaches the worker's step log lines;
+ * every metric the queries of {@code deploy/grafana/durable-loops.json} name is in a scrape; the fleet-wide {@code loop_loops} comes from the API alone; every loop metric has a help
  * text and no placeholder label; the Temporal SDK's histograms have bounded buckets. Prints the
  * series each process exports.
  */
@@ -52,17 +55,28 @@ class MetricsIT {
       Platform.App worker = platform.machine("worker");
 
       Path repo = platform.repository("metrics", Map.of("a.txt", "a\n"));
-      api.call("POST", "/api/loops", """
-          {"name": "metrics", "goal": "Fix a.txt", "workspace": {"repository": "%s"},
-           "make": {"command": "echo fixed > a.txt; printf '{\\"costUsd\\": 0.25, \\"tokens\\": 100}' > \\"$LOOP_RESULT_FILE\\""},
-           "checks": [{"name": "fixed", "command": "grep -q fixed a.txt"}],
-           "gate": {"approval": "ON_PASS"}}
-          """.formatted(repo));
+      // The caller's trace (W3C traceparent) goes on through the API, Temporal and the worker.
+      byte[] id = new byte[16];
+      new java.security.SecureRandom().nextBytes(id);
+      String traceId = java.util.HexFormat.of().formatHex(id);
+      var started = platform.http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port + "/api/loops"))
+          .header("Content-Type", "application/json").header("Authorization", "Bearer " + TestAuth.TOKEN)
+          .header("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01")
+          .POST(HttpRequest.BodyPublishers.ofString("""
+              {"name": "metrics", "goal": "Fix a.txt", "workspace": {"repository": "%s"},
+               "make": {"command": "echo fixed > a.txt; printf '{\\"costUsd\\": 0.25, \\"tokens\\": 100}' > \\"$LOOP_RESULT_FILE\\""},
+               "checks": [{"name": "fixed", "command": "grep -q fixed a.txt"}],
+               "gate": {"approval": "ON_PASS"}}
+              """.formatted(repo))).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(started.statusCode()).as(started.body()).isEqualTo(201);
       String waiting = api.awaitState("loop-metrics", Set.of("AWAITING_APPROVAL"), Duration.ofMinutes(2));
       String diffHash = JsonPath.read(waiting, "$.pendingDecision.diffHash");
       var decided = api.send("POST", "/api/loops/loop-metrics/decision", "{\"decision\": \"APPROVE\", \"diffHash\": \"" + diffHash + "\"}");
       assertThat(decided.statusCode()).as(decided.body()).isLessThan(300);
       api.awaitState("loop-metrics", Set.of("SUCCEEDED"), Duration.ofMinutes(2));
+      List<String> makeLines = Files.readAllLines(tmp.resolve("worker.log")).stream().filter(l -> l.contains("Make completed in")).toList();
+      assertThat(makeLines).as("the worker's Make line carries the caller's trace id " + traceId)
+          .anyMatch(l -> l.contains("[" + traceId + "-"));
 
       // The fleet-wide gauges are refreshed every 30 s, by the API alone.
       String apiScrape = await("loop_loops counts the loop").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(2))
