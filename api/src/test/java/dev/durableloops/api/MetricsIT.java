@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The metrics a dashboard reads, on the Kubernetes layout (an {@code api} machine and a
  * {@code worker} machine, the packaged app on the dev server), after a loop that waited for an
- * approval: the trace of the request that started the loop reaches the worker's step log lines;
+ * approval: the trace of the request that started the loop reaches the worker's structured (JSON) step log lines;
  * every metric the queries of {@code deploy/grafana/durable-loops.json} name is in a scrape; the fleet-wide {@code loop_loops} comes from the API alone; every loop metric has a help
  * text and no placeholder label; the Temporal SDK's histograms have bounded buckets. Prints the
  * series each process exports.
@@ -49,7 +49,8 @@ class MetricsIT {
     assumeTrue(Platform.available(), "needs the Temporal CLI (deploy/test.sh installs it) and the packaged app jar (mvn verify)");
     try (Platform platform = new Platform(tmp)) {
       platform.startServer();
-      platform.startMachine("worker", "worker", Map.of("DURABLE_LOOPS_WORKER_ID", "worker"));
+      // The worker logs structured JSON (ECS): its lines carry the trace id too.
+      platform.startMachine("worker", "worker", Map.of("DURABLE_LOOPS_WORKER_ID", "worker", "LOGGING_STRUCTURED_FORMAT_CONSOLE", "ecs"));
       platform.startMachine("api", "api", Map.of());
       Platform.App api = platform.machine("api");
       Platform.App worker = platform.machine("worker");
@@ -76,7 +77,7 @@ class MetricsIT {
       api.awaitState("loop-metrics", Set.of("SUCCEEDED"), Duration.ofMinutes(2));
       List<String> makeLines = Files.readAllLines(tmp.resolve("worker.log")).stream().filter(l -> l.contains("Make completed in")).toList();
       assertThat(makeLines).as("the worker's Make line carries the caller's trace id " + traceId)
-          .anyMatch(l -> l.contains("[" + traceId + "-"));
+          .anyMatch(l -> l.startsWith("{") && l.contains("\"" + traceId + "\""));
 
       // The fleet-wide gauges are refreshed every 30 s, by the API alone.
       String apiScrape = await("loop_loops counts the loop").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(2))
