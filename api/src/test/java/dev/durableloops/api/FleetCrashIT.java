@@ -1,0 +1,135 @@
+package dev.durableloops.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.jayway.jsonpath.JsonPath;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A fleet survives the SIGKILL of the app running it (issue 21, item 7): the fan-out of
+ * {@code examples/fleet} (four tasks, two of which conflict) on the real dev server with two apps on
+ * the same data directory (so the same worker id and host queue, as {@link CrashRecoveryIT} does);
+ * the app under whose process the children's makers run is killed while they run, and the fleet
+ * must end SUCCEEDED on the other app with every task landed exactly once on the parent's branch.
+ */
+@Tag("long") // deploy/long-tests.sh and CI run it; the default test run does not
+@Timeout(value = 12, unit = TimeUnit.MINUTES)
+class FleetCrashIT {
+
+  @TempDir static Path tmp;
+  static Platform platform;
+
+  @BeforeAll
+  static void start() throws Exception {
+    assumeTrue(Platform.available(), "needs the Temporal CLI (deploy/test.sh installs it) and the packaged app jar (mvn verify)");
+    platform = new Platform(tmp);
+    platform.startServer();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (platform != null) {
+      platform.close();
+    }
+  }
+
+  @Test
+  void fleetSurvivesTheKillOfTheAppRunningItsMakersAndLandsEveryTaskOnce() throws Exception {
+    Platform.App one = platform.startApp(true, CrashRecoveryIT.UNSANDBOXED);
+    Platform.App two = platform.startApp(true, CrashRecoveryIT.UNSANDBOXED);
+    Path example = Path.of("..", "examples", "fleet").toAbsolutePath().normalize();
+    Map<String, String> files = new TreeMap<>();
+    try (var list = Files.list(example.resolve("repo"))) {
+      for (Path p : list.toList()) {
+        files.put(p.getFileName().toString(), Files.readString(p));
+      }
+    }
+    Path strkit = platform.repository("strkit", files);
+    // The example's maker, after it writes its pid (a line per run) and sleeps long enough to be killed mid-Make.
+    Path pids = tmp.resolve("makers.pid");
+    String make = "echo $$ >> " + pids + "; sleep 6; python3 " + example.resolve("maker.py");
+    String spec = Files.readString(example.resolve("loop.json"))
+        .replace("python3 ${EXAMPLE_DIR}/maker.py", make)
+        .replace("${REPOSITORY}", strkit.toString()).replace("${EXAMPLE_DIR}", example.toString());
+    assertThat(spec).contains(pids.toString());
+    long started = System.nanoTime();
+    one.call("POST", "/api/loops", spec);
+
+    long first = Long.parseLong(await("a child's maker running").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(100))
+        .until(() -> Files.exists(pids) ? Files.readString(pids).lines().findFirst().orElse("").trim() : "", text -> !text.isEmpty()));
+    Platform.App victim = await("the app the maker runs under").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+        .until(() -> descends(first, one.process.pid()) ? one : descends(first, two.process.pid()) ? two : null, app -> app != null);
+    Platform.App survivor = victim == one ? two : one;
+    String before = survivor.call("GET", "/api/loops/loop-strkit-fleet", null);
+    System.out.printf("fleet crash: killing the app on port %d with %s child(ren) started%n", victim.port,
+        JsonPath.<Integer>read(before, "$.fleet.children.length()"));
+    Platform.kill(victim.process);
+
+    String done = survivor.awaitState("loop-strkit-fleet", Set.of("SUCCEEDED", "FAILED", "CAPPED", "STALLED", "CANCELLED"),
+        Duration.ofMinutes(8));
+    System.out.printf("fleet crash: the fleet ended %s %.1f s after it started%n", JsonPath.<String>read(done, "$.status"),
+        (System.nanoTime() - started) / 1e9);
+    assertThat(JsonPath.<String>read(done, "$.status")).as(done).isEqualTo("SUCCEEDED");
+
+    // Every landed commit on the parent's branch names its child: each task appears once, none is missing.
+    Map<String, String> taskOf = new HashMap<>();
+    List<Map<String, Object>> children = JsonPath.read(done, "$.fleet.children");
+    for (Map<String, Object> child : children) {
+      taskOf.put((String) child.get("loopId"), (String) child.get("taskId"));
+    }
+    List<String> landed = new ArrayList<>();
+    for (String loopId : landedChildren(tmp.resolve("data/store.git"), JsonPath.read(done, "$.headCommit"))) {
+      landed.add(taskOf.getOrDefault(loopId, "unknown child " + loopId));
+    }
+    System.out.printf("fleet crash: children %s, landed in order %s%n", taskOf, landed);
+    assertThat(landed).as("each task landed exactly once").containsExactlyInAnyOrder("title", "reverse", "upper", "lower");
+    Platform.kill(survivor.process);
+  }
+
+  /** The child loop ids of the {@code Landed-From:} trailers along the first parents of {@code head}, oldest first. */
+  private static List<String> landedChildren(Path store, String head) throws Exception {
+    List<String> ids = new ArrayList<>();
+    try (Repository repo = new FileRepositoryBuilder().setGitDir(store.toFile()).setMustExist(true).build();
+        RevWalk walk = new RevWalk(repo)) {
+      for (RevCommit c = walk.parseCommit(repo.resolve(head)); c != null; c = c.getParentCount() == 0 ? null : walk.parseCommit(c.getParent(0))) {
+        for (String line : c.getFullMessage().split("\n")) {
+          if (line.startsWith("Landed-From: ")) {
+            ids.add(0, line.split(" ")[1]);
+          }
+        }
+      }
+    }
+    return ids;
+  }
+
+  /** Whether process {@code pid} is {@code ancestor} or runs under it. */
+  private static boolean descends(long pid, long ancestor) {
+    for (var p = ProcessHandle.of(pid); p.isPresent(); p = p.get().parent()) {
+      if (p.get().pid() == ancestor) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
