@@ -107,6 +107,59 @@ class FleetCrashIT {
     Platform.kill(survivor.process);
   }
 
+  /**
+   * Best-of-N on the dev server: three attempts by two different stand-in agents (a Python one, run
+   * twice with different settings, and a shell one) on the {@code examples/fleet} repository; the
+   * gate keeps the attempt that passes with the smallest diff and {@code GET /api/loops/{id}} says so.
+   */
+  @Test
+  void bestOfThreeAttemptsByTwoAgentsReportsTheWinnerAndTheDecidingRule() throws Exception {
+    Platform.App app = platform.startApp(true, CrashRecoveryIT.UNSANDBOXED);
+    Path example = Path.of("..", "examples", "fleet").toAbsolutePath().normalize();
+    Map<String, String> files = new TreeMap<>();
+    try (var list = Files.list(example.resolve("repo"))) {
+      for (Path p : list.toList()) {
+        files.put(p.getFileName().toString(), Files.readString(p));
+      }
+    }
+    Path repo = platform.repository("strkit-best", files);
+    // Agent one (Python): writes the helper, right or (with --wrong) wrong. Agent two (shell): writes
+    // it right with a comment and a test file besides, a larger diff.
+    Path terse = Files.writeString(tmp.resolve("terse_agent.py"), """
+        import sys
+        body = "return text.lower()" if "--wrong" in sys.argv else "return text.upper()"
+        open("upper.py", "w").write("def upper(text):\\n    %s\\n" % body)
+        """);
+    Path verbose = Files.writeString(tmp.resolve("verbose_agent.sh"), """
+        printf '# The text in capitals.\\ndef upper(text):\\n    return text.upper()\\n' > upper.py
+        printf 'from upper import upper\\n\\nassert upper("ab") == "AB"\\nassert upper("") == ""\\n' > test_upper.py
+        """);
+    String id = "loop-strkit-best";
+    app.call("POST", "/api/loops", """
+        {"name": "strkit-best", "goal": "Add the upper helper", "workspace": {"repository": "%s"},
+         "make": {"command": "true", "timeout": "PT5M", "variants": [
+           {"name": "terse", "command": "python3 %s"},
+           {"name": "verbose", "command": "sh %s"},
+           {"name": "terse-wrong", "command": "python3 %s --wrong"}]},
+         "checks": [{"name": "upper", "command": "python3 -c 'from upper import upper; assert upper(\\"ab\\") == \\"AB\\"'",
+                     "timeout": "PT1M", "required": true}],
+         "gate": {"approval": "NEVER"}, "caps": {"maxIterations": 2}}
+        """.formatted(repo, terse, verbose, terse));
+    String done = app.awaitState(id, Set.of("SUCCEEDED", "FAILED", "CAPPED", "STALLED", "CANCELLED"), Duration.ofMinutes(6));
+    assertThat(JsonPath.<String>read(done, "$.status")).as(done).isEqualTo("SUCCEEDED");
+    List<Map<String, Object>> selections = JsonPath.read(done, "$.iterations[?(@.selection)].selection");
+    assertThat(selections).as(done).hasSize(1);
+    Map<String, Object> selection = selections.get(0);
+    System.out.printf("best of three: %s%n", selection);
+    assertThat(selection.get("winner")).isEqualTo(1);
+    assertThat(selection.get("rule")).isEqualTo("smaller diff");
+    List<String> variants = JsonPath.read(selection, "$.attempts[*].variant");
+    assertThat(variants).containsExactly("terse", "verbose", "terse-wrong");
+    List<Boolean> passed = JsonPath.read(selection, "$.attempts[*].passed");
+    assertThat(passed).containsExactly(true, true, false);
+    Platform.kill(app.process);
+  }
+
   /** The child loop ids of the {@code Landed-From:} trailers along the first parents of {@code head}, oldest first. */
   private static List<String> landedChildren(Path store, String head) throws Exception {
     List<String> ids = new ArrayList<>();
