@@ -251,10 +251,18 @@ final class CommandRunner {
   /** How long the supervisor may take to kill a step before the runner kills what it knows itself. */
   static final Duration SUPERVISOR_GRACE = Duration.ofSeconds(5);
 
-  /** Kills the process group led by {@code process}, and every descendant still known. */
+  /**
+   * Kills the process group led by {@code process}, and every descendant still known. Under the
+   * {@link Supervisor} the started process leads no group (it stays in this JVM's; the command's
+   * group is the one its child made with {@code setsid}, which the supervisor kills, and whose
+   * members are the supervisor's descendants while it lives), so no {@code kill} is run for it:
+   * starting one cost every step about 3 ms (BENCHMARKS.md, "Where a step's time goes").
+   */
   static void killGroup(Process process) {
     List<ProcessHandle> descendants = process.descendants().toList();
-    killGroup(process.pid());
+    if (!Supervisor.available()) {
+      killGroup(process.pid());
+    }
     descendants.forEach(ProcessHandle::destroyForcibly);
     process.destroyForcibly();
   }

@@ -70,6 +70,11 @@ public final class GitStore {
     logs.record(repo, loopId, name, file);
   }
 
+  /** Records several step logs of the workspace {@code repo} in one commit and one push ({@link StoreLogs#record}). */
+  void recordLogs(Repository repo, String loopId, java.util.Map<String, Path> files) throws IOException {
+    logs.record(repo, loopId, files);
+  }
+
   /**
    * The diff between two commits of a loop, read from the store (through a local bare copy when the
    * store is remote).

@@ -283,10 +283,20 @@ public final class GitWorkspace {
    * @param name the log's file name, e.g. {@code iter-0003-make.log}
    */
   void recordLog(String loopId, String name, Path file) {
+    recordLogs(loopId, java.util.Map.of(name, file));
+  }
+
+  /**
+   * Records several logs of one step in the git store in one commit and one push (each push to the
+   * store costs a step ~15–20 ms: BENCHMARKS.md, "Where a step's time goes").
+   *
+   * @param files the logs by file name, e.g. {@code iter-0003-discover.log}; must not be empty
+   */
+  void recordLogs(String loopId, java.util.Map<String, Path> files) {
     try (Git git = clones.open(loopId)) {
-      store.recordLog(git.getRepository(), loopId, name, file);
+      store.recordLogs(git.getRepository(), loopId, files);
     } catch (IOException e) {
-      throw new StepException(StepException.Kind.IO, "cannot read log " + file + ": " + e.getMessage(), e);
+      throw new StepException(StepException.Kind.IO, "cannot read logs " + files.values() + ": " + e.getMessage(), e);
     }
   }
 

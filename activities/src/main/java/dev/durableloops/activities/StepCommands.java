@@ -4,6 +4,8 @@ import dev.durableloops.workflows.spec.StepSpec;
 import dev.durableloops.workflows.steps.StepContext;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,10 +84,7 @@ final class StepCommands {
       wrapped.cleanup().run();
     }
     LiveOutput.of(name, redaction).after(run, "recording the log");
-    recordLog(lease, logFile);
-    if (stdout != null) {
-      recordLog(lease, stdout);
-    }
+    recordLogs(lease, stdout == null ? List.of(logFile) : List.of(logFile, stdout));
     return run;
   }
 
@@ -95,22 +94,29 @@ final class StepCommands {
   }
 
   /**
-   * Puts a step's log into the git store for the API. Best effort: a store that cannot take it
-   * now is logged, and the step goes on (its commits' pushes fail it retryably if the store stays
-   * away), so a maker that ran for an hour is not run again for the sake of its log.
+   * Puts a step's logs into the git store for the API, in one commit and one push. Best effort: a
+   * log whose secrets cannot be removed is left out, a store that cannot take them now is logged,
+   * and the step goes on (its commits' pushes fail it retryably if the store stays away), so a maker
+   * that ran for an hour is not run again for the sake of its log.
    */
-  private void recordLog(Fence.Lease lease, Path file) {
+  private void recordLogs(Fence.Lease lease, List<Path> files) {
     String loopId = lease.loopId();
-    try {
-      redaction.applyTo(file);
-    } catch (IOException e) {
-      log.warn("log {} of loop {} not recorded: secrets could not be removed from it: {}", file.getFileName(), loopId, e.getMessage());
+    Map<String, Path> redacted = new LinkedHashMap<>();
+    for (Path file : files) {
+      try {
+        redaction.applyTo(file);
+        redacted.put(file.getFileName().toString(), file);
+      } catch (IOException e) {
+        log.warn("log {} of loop {} not recorded: secrets could not be removed from it: {}", file.getFileName(), loopId, e.getMessage());
+      }
+    }
+    if (redacted.isEmpty()) {
       return;
     }
     try {
-      lease.write("record log " + file.getFileName(), () -> git.recordLog(loopId, file.getFileName().toString(), file));
+      lease.write("record logs " + redacted.keySet(), () -> git.recordLogs(loopId, redacted));
     } catch (StepException e) {
-      log.warn("log {} of loop {} not recorded in the git store: {}", file.getFileName(), loopId, e.getMessage());
+      log.warn("logs {} of loop {} not recorded in the git store: {}", redacted.keySet(), loopId, e.getMessage());
     }
   }
 }

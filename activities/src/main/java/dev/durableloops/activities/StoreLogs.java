@@ -71,27 +71,45 @@ final class StoreLogs {
    * @throws StepException {@code STORE_UNAVAILABLE} when the store cannot be reached
    */
   void record(Repository repo, String loopId, String name, Path file) throws IOException {
-    push(repo, loopId, workspaceId(repo), name, Files.exists(file) ? readTail(file) : new byte[0]);
+    record(repo, loopId, Map.of(name, file));
   }
 
-  private void push(Repository repo, String loopId, String workspaceId, String name, byte[] content) {
+  /**
+   * {@link #record(Repository, String, String, Path)} for several logs of one step (a command's log
+   * and its stdout kept apart): one commit holding them all and one push, by name.
+   *
+   * @param files the logs by name; must not be empty
+   */
+  void record(Repository repo, String loopId, Map<String, Path> files) throws IOException {
+    SortedMap<String, byte[]> contents = new TreeMap<>();
+    for (Map.Entry<String, Path> file : files.entrySet()) {
+      contents.put(file.getKey(), Files.exists(file.getValue()) ? readTail(file.getValue()) : new byte[0]);
+    }
+    push(repo, loopId, workspaceId(repo), contents);
+  }
+
+  private void push(Repository repo, String loopId, String workspaceId, SortedMap<String, byte[]> contents) {
     String ref = logsRef(loopId, workspaceId);
-    byte[] tail = content.length <= MAX_LOG_BYTES ? content : Arrays.copyOfRange(content, content.length - MAX_LOG_BYTES, content.length);
+    String name = String.join(" ", contents.keySet());
     try (ObjectInserter inserter = repo.newObjectInserter();
         ObjectReader reader = repo.newObjectReader();
         RevWalk walk = new RevWalk(reader)) {
       ObjectId parent = repo.resolve(ref);
       DirCache index = parent == null ? DirCache.newInCore() : DirCache.read(reader, walk.parseCommit(parent).getTree());
-      ObjectId blob = inserter.insert(Constants.OBJ_BLOB, tail);
       DirCacheEditor editor = index.editor();
-      editor.add(new DirCacheEditor.PathEdit(name) {
-        @Override
-        public void apply(DirCacheEntry entry) {
-          entry.setFileMode(FileMode.REGULAR_FILE);
-          entry.setObjectId(blob);
-          entry.setLength(tail.length);
-        }
-      });
+      for (Map.Entry<String, byte[]> content : contents.entrySet()) {
+        byte[] all = content.getValue();
+        byte[] tail = all.length <= MAX_LOG_BYTES ? all : Arrays.copyOfRange(all, all.length - MAX_LOG_BYTES, all.length);
+        ObjectId blob = inserter.insert(Constants.OBJ_BLOB, tail);
+        editor.add(new DirCacheEditor.PathEdit(content.getKey()) {
+          @Override
+          public void apply(DirCacheEntry entry) {
+            entry.setFileMode(FileMode.REGULAR_FILE);
+            entry.setObjectId(blob);
+            entry.setLength(tail.length);
+          }
+        });
+      }
       editor.finish();
       CommitBuilder commit = new CommitBuilder();
       commit.setTreeId(index.writeTree(inserter));

@@ -49,7 +49,7 @@ final class Supervisor {
   }
 
   /**
-   * The command line that runs {@code argv} under the supervisor: {@code perl -e <program> <procs> <argv…>}.
+   * The command line that runs {@code argv} under the supervisor: {@code perl -e <program> <procs> <numbers> <argv…>}.
    *
    * @param procs the cgroup's {@code cgroup.procs} file the command joins, or {@code null}
    * @param argv the command (a sandbox's command line or {@code sh -c <command>})
@@ -57,7 +57,7 @@ final class Supervisor {
   static List<String> commandLine(String procs, List<String> argv) {
     List<String> line = new ArrayList<>();
     if (available()) {
-      line.addAll(List.of(PERL, "-e", PROGRAM, procs == null ? "-" : procs));
+      line.addAll(List.of(PERL, "-e", PROGRAM, procs == null ? "-" : procs, NUMBERS));
     } else {
       line.add("setsid");
       if (procs != null) {
@@ -69,35 +69,53 @@ final class Supervisor {
     return line;
   }
 
+  /**
+   * This machine's {@code prctl} and {@code setsid} system call numbers and {@code O_NONBLOCK},
+   * {@code <prctl>,<setsid>,<O_NONBLOCK>}, for the architectures whose numbers are known, else
+   * {@code -}: the supervisor then loads Perl's {@code POSIX} and {@code Fcntl} modules for them
+   * (and does not become a subreaper), which costs every step about 6–10 ms of start-up on a 2-core
+   * machine (BENCHMARKS.md, "Where a step's time goes"). The numbers are the kernel's
+   * ({@code arch/x86/entry/syscalls/syscall_64.tbl}, {@code include/uapi/asm-generic/unistd.h},
+   * {@code arch/powerpc/kernel/syscalls/syscall.tbl}, {@code arch/s390/kernel/syscalls/syscall.tbl});
+   * {@code F_SETFL} is {@code 4} on every Linux architecture.
+   */
+  static final String NUMBERS = switch (System.getProperty("os.arch", "")) {
+    case "amd64", "x86_64" -> "157,112,2048";
+    case "aarch64", "riscv64" -> "167,157,2048";
+    case "ppc64le" -> "171,66,2048";
+    case "s390x" -> "172,66,2048";
+    default -> "-";
+  };
+
   /** The supervisor; its steps are described above. */
   static final String PROGRAM = """
-      use strict; use warnings; use POSIX (); use Fcntl ();
+      use strict; use warnings;
       my @quiet = qw(INT QUIT HUP PIPE TSTP TTIN TTOU);
       $SIG{$_} = 'IGNORE' for @quiet;
       my $procs = shift @ARGV;
-      my %prctl = (x86_64 => 157, aarch64 => 167, riscv64 => 167, ppc64le => 171, s390x => 172);
-      my $nr = $prctl{(POSIX::uname())[4]};
-      syscall($nr, 36, 1, 0, 0, 0) if defined $nr;
+      my @nr = map { 0 + $_ } grep { /^\\d+$/ } split /,/, shift @ARGV;
+      unless (@nr == 3) { require POSIX; require Fcntl; @nr = (undef, undef, Fcntl::O_NONBLOCK()); }
+      syscall($nr[0], 36, 1, 0, 0, 0) if defined $nr[0];
       pipe(my $wake_r, my $wake_w) or die "durable-loops supervisor: pipe: $!\\n";
-      fcntl($wake_w, Fcntl::F_SETFL(), Fcntl::O_NONBLOCK());
+      fcntl($wake_w, 4, $nr[2]);
+      my ($status, $eof);
+      $SIG{CHLD} = sub { syswrite($wake_w, 'c') };
       my $child = fork() // die "durable-loops supervisor: fork: $!\\n";
       if ($child == 0) {
-        $SIG{$_} = 'DEFAULT' for @quiet;
+        $SIG{$_} = 'DEFAULT' for @quiet, 'CHLD';
         close $wake_r; close $wake_w;
-        POSIX::setsid();
+        defined $nr[1] ? syscall($nr[1]) : POSIX::setsid();
         if ($procs ne '-') {
           my $f;
           unless (open($f, '>', $procs) && print($f "$$\\n") && close($f)) {
-            print STDERR "durable-loops: cannot join the step's cgroup $procs: $!\\n"; POSIX::_exit(126);
+            print STDERR "durable-loops: cannot join the step's cgroup $procs: $!\\n"; exit 126;
           }
         }
         open(STDIN, '<', '/dev/null');
         { exec { $ARGV[0] } @ARGV; }
         print STDERR "durable-loops: cannot run $ARGV[0]: $!\\n";
-        POSIX::_exit(127);
+        exit 127;
       }
-      my ($status, $eof);
-      $SIG{CHLD} = sub { syswrite($wake_w, 'c') };
       $SIG{TERM} = sub { $eof = 1; syswrite($wake_w, 't') };
       my $rin = '';
       vec($rin, fileno(STDIN), 1) = 1;
@@ -110,7 +128,7 @@ final class Supervisor {
           }
           sysread($wake_r, my $buf, 512) if vec($rout, fileno($wake_r), 1);
         }
-        while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) { $status = $? if $pid == $child; }
+        while ((my $pid = waitpid(-1, 1)) > 0) { $status = $? if $pid == $child; }
       }
       $SIG{CHLD} = 'DEFAULT';
       sub descendants {
@@ -135,12 +153,12 @@ final class Supervisor {
         kill 'KILL', -$child;
         my @pids = descendants();
         if ($procs ne '-' && open(my $f, '<', $procs)) { push @pids, grep { /^\\d+$/ } map { s/\\s+//gr } <$f>; close $f; }
-        1 while waitpid(-1, POSIX::WNOHANG()) > 0;
+        1 while waitpid(-1, 1) > 0;
         last unless @pids;
         kill 'KILL', @pids;
         select(undef, undef, undef, 0.01);
       }
-      POSIX::_exit(137) if $eof;
-      POSIX::_exit(($status & 127) ? 128 + ($status & 127) : $status >> 8);
+      exit 137 if $eof;
+      exit(($status & 127) ? 128 + ($status & 127) : $status >> 8);
       """;
 }

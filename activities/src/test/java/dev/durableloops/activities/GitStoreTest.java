@@ -84,6 +84,23 @@ class GitStoreTest {
   }
 
   @Test
+  void aStepsLogsGoToTheStoreTogetherBesideTheEarlierOnes() throws Exception {
+    machineA.prepare("loop-m", new WorkspaceSpec(origin.toString(), "main"), null, null);
+    Path make = Files.writeString(tmp.resolve("iter-0001-make.log"), "made it\n");
+    machineA.recordLog("loop-m", "iter-0001-make.log", make);
+    Path log = Files.writeString(tmp.resolve("iter-0002-discover.log"), "found\n");
+    Path out = Files.writeString(tmp.resolve("iter-0002-discover.out"), "- [ ] a task\n");
+    java.util.Map<String, Path> both = new java.util.LinkedHashMap<>();
+    both.put("iter-0002-discover.log", log);
+    both.put("iter-0002-discover.out", out);
+    machineA.recordLogs("loop-m", both);
+    assertThat(store.logs("loop-m")).containsExactly("iter-0001-make.log", "iter-0002-discover.log", "iter-0002-discover.out");
+    assertThat(new String(store.log("loop-m", "iter-0002-discover.out"))).isEqualTo("- [ ] a task\n");
+    assertThat(new String(store.log("loop-m", "iter-0002-discover.log"))).isEqualTo("found\n");
+    assertThat(new String(store.log("loop-m", "iter-0001-make.log"))).isEqualTo("made it\n");
+  }
+
+  @Test
   void aStoreThatCannotBeReachedIsARetryableFailureNeverALocalOnlyCheckpoint() throws Exception {
     GitStore unreachable = new GitStore("http://127.0.0.1:9/store.git", tmp.resolve("cache2.git"));
     GitWorkspace machine = new GitWorkspace(new LoopPaths(tmp.resolve("c")), unreachable);
