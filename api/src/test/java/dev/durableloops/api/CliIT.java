@@ -127,18 +127,13 @@ class CliIT {
           .contains("not approved; nothing was sent");
 
       // watch follows the loop across a restart of the app: its event stream is reopened with Last-Event-ID.
-      Process watch = command(List.of(WRAPPER.toString(), "watch", "loop-cli")).start();
-      watch.getOutputStream().close();
       Path watchOut = tmp.resolve("watch.out");
-      Thread copier = new Thread(() -> {
-        try {
-          Files.write(watchOut, watch.getInputStream().readAllBytes());
-        } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      });
-      copier.start();
-      Thread.sleep(3_000);
+      Process watch = command(List.of(WRAPPER.toString(), "watch", "loop-cli")).redirectOutput(watchOut.toFile()).start();
+      watch.getOutputStream().close();
+      // The app is killed only once the watch has read the loop (its JVM may take seconds to start).
+      await("the watch shows the loop").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+          .until(() -> Files.exists(watchOut) && Files.readString(watchOut).startsWith("loop-cli  AWAITING_APPROVAL"));
+      Thread.sleep(1_000);
       Platform.kill(app.process);
       app = platform.startApp(true, Map.of(), app.port);
       await("the restarted app's worker answers").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
@@ -149,7 +144,6 @@ class CliIT {
       assertThat(approved.out()).contains("+fixed").contains("approved iteration 1 of loop-cli: ");
 
       assertThat(watch.waitFor(3, TimeUnit.MINUTES)).as("watch ends when the loop does").isTrue();
-      copier.join(10_000);
       String watchErr = new String(watch.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(watch.exitValue()).as(watchErr).isZero();
       assertThat(Files.readString(watchOut)).startsWith("loop-cli  AWAITING_APPROVAL").contains("loop-cli  SUCCEEDED");
@@ -197,7 +191,8 @@ class CliIT {
       assertThat(run("schedules", "list").out()).startsWith("ID                STATE   CADENCE      NEXT RUN")
           .containsPattern("\nschedule-nightly  PAUSED  every PT24H  .*  0     Fix a.txt\n");
       assertThat(run("schedules", "unpause", "schedule-nightly").out()).startsWith("schedule-nightly  ACTIVE").contains("  next ");
-      assertThat(run("schedules", "pause", "schedule-nightly", "-m", "holiday").out()).contains("  note: holiday\n");
+      Result paused = run("schedules", "pause", "schedule-nightly", "-m", "holiday");
+      assertThat(paused.out()).as(paused.code() + " " + paused.err()).contains("  note: holiday\n");
       assertThat(run("schedules", "show", "schedule-nightly").out()).startsWith("schedule-nightly  PAUSED");
       assertThat(run("schedules", "delete", "schedule-nightly").out()).isEqualTo("deleted schedule-nightly; the loops it started stay\n");
       assertThat(run("schedules", "list", "-o", "json").out().strip()).isEqualTo("[ ]");

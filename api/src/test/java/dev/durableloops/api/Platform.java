@@ -120,7 +120,9 @@ final class Platform implements AutoCloseable {
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("the app exited; see " + dir.resolve("app-" + port + ".log"));
+        List<String> log = Files.readAllLines(dir.resolve("app-" + port + ".log"));
+        throw new IllegalStateException("the app exited; the end of its log:\n"
+            + String.join("\n", log.subList(Math.max(0, log.size() - 40), log.size())));
       }
       try {
         if (app.status("GET", "/api/loops", null) == 200) {
