@@ -20,6 +20,9 @@ import org.springframework.stereotype.Component;
  * <ul>
  *   <li>{@code temporal_*} timers (the Temporal SDK's, which ask for Micrometer's percentile
  *       histogram of about 70 buckets per series): {@link #TEMPORAL_BUCKETS}, 5 ms to 2 min;
+ *       except the per-RPC {@code temporal_request_latency} and {@code temporal_long_request_latency}
+ *       (one series per operation and activity type, mostly long polls, read by no panel): no
+ *       buckets, only {@code _count}, {@code _sum} and {@code _max};
  *   <li>{@code loop_step_duration_seconds}: {@link #STEP_BUCKETS}, 1 s to 1 h (a step runs up to
  *       its timeout, 30 min for {@code make} by default);
  *   <li>{@code loop_approval_wait_seconds}: {@link #APPROVAL_BUCKETS}, 1 min to 3 days (the
@@ -81,12 +84,18 @@ class MeterConventions implements MeterFilter {
         .merge(config);
   }
 
+  /** Temporal's per-RPC timers: counted, summed and maxed, without buckets. */
+  private static final List<String> UNBUCKETED = List.of("temporal_request_latency", "temporal_long_request_latency");
+
   /** The buckets of {@code id}'s timer, or {@code null} when this filter leaves it alone. */
   private static Duration[] bucketsOf(Meter.Id id) {
     if (id.getType() != Meter.Type.TIMER) {
       return null;
     }
     String name = id.getName();
+    if (UNBUCKETED.contains(name)) {
+      return new Duration[0];
+    }
     if (name.startsWith("temporal_")) {
       return TEMPORAL_BUCKETS;
     }
