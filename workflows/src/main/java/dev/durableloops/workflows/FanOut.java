@@ -1,29 +1,21 @@
 package dev.durableloops.workflows;
 
-import static dev.durableloops.workflows.Steps.STEP_MARGIN;
 import static dev.durableloops.workflows.Steps.commandOr;
 import static dev.durableloops.workflows.Texts.shortId;
 import static dev.durableloops.workflows.Texts.truncate;
 
-import dev.durableloops.workflows.spec.CheckSpec;
 import dev.durableloops.workflows.spec.LoopSpec;
 import dev.durableloops.workflows.state.BacklogTask;
 import dev.durableloops.workflows.state.FleetState;
 import dev.durableloops.workflows.state.LoopStatus;
 import dev.durableloops.workflows.state.Phase;
-import dev.durableloops.workflows.state.Reflection;
 import dev.durableloops.workflows.state.TimelineRow;
 import dev.durableloops.workflows.state.Verdict;
-import dev.durableloops.workflows.steps.CheckpointResult;
-import dev.durableloops.workflows.steps.DeliverResult;
 import dev.durableloops.workflows.steps.DiscoverInput;
 import dev.durableloops.workflows.steps.DiscoverResult;
-import dev.durableloops.workflows.steps.LandInput;
-import dev.durableloops.workflows.steps.LandResult;
 import dev.durableloops.workflows.steps.Task;
 
 import io.temporal.api.enums.v1.ParentClosePolicy;
-import io.temporal.failure.ActivityFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.ChildWorkflowOptions;
@@ -45,14 +37,12 @@ import java.util.function.Supplier;
  * At most {@code maxParallel} run at once; cancelling the parent cancels them
  * ({@code ParentClosePolicy.REQUEST_CANCEL} and the parent's cancellation scope).
  *
- * <p>An accepted child (it ended {@code SUCCEEDED} with a checkpoint) lands through the merge queue:
- * one {@code Land} at a time on the parent's workspace worker, which merges, checks the merged
- * result and moves the branch by compare-and-swap; a landing is a parent checkpoint and a timeline
- * row. A conflict, a red merged result or a child that did not succeed is a bounce: a timeline row,
- * a reflection naming the evidence, and the task goes back to a fresh child that starts at the new
- * head with that reflection; after {@code caps.maxRepeatedFailures} bounces the task is set aside.
- * After every landing discover runs again at the new head. The fleet ends {@code SUCCEEDED} when
- * discover finds no work left, {@code STALLED} when only set-aside tasks remain.
+ * <p>A child that ended is settled by the merge queue ({@link FleetLanding}): an accepted one lands
+ * as a parent checkpoint, any other is a bounce, and its task goes back to a fresh child that starts
+ * at the new head with the bounce's reflection, or is set aside after {@code caps.maxRepeatedFailures}
+ * bounces. After every landing discover runs again at the new head. The fleet ends
+ * {@code SUCCEEDED} when discover finds no work left, {@code STALLED} when only set-aside tasks
+ * remain.
  *
  * <p>Caps: {@code maxIterations} counts the children started, and no child starts after the
  * parent's deadline; a child's own {@code maxDuration} is what is left of the parent's.
@@ -64,7 +54,7 @@ import java.util.function.Supplier;
  *
  * <p>The parent's own steps ({@code Discover}, {@code Land}) run on the worker holding its
  * workspace; a lost worker's workspace is prepared again elsewhere and the step repeated
- * ({@link #onHost}).
+ * ({@link Workspaces#onHost}).
  *
  * <p>Durable like a single loop ({@link Versions#FLEET_DURABLE}): a rollback cancels the running
  * children and moves the branch back ({@link #rollBack}); while paused no child starts (running ones
@@ -99,7 +89,11 @@ final class FanOut {
   /** Whether this run takes {@link Versions#FLEET_DURABLE}: rollback, pause, continue-as-new and ask. */
   private boolean durable;
 
-  private record Child(String taskId, String task, String workflowId, double reservedUsd, Promise<LoopOutcome> result,
+  /**
+   * A running child: its task (id and text), its workflow id, the cost cap it reserved of the
+   * parent's budget (USD, 0 without a cost cap), its result and the scope that cancels it.
+   */
+  record Child(String taskId, String task, String workflowId, double reservedUsd, Promise<LoopOutcome> result,
       CancellationScope scope) {}
 
   /**
@@ -134,6 +128,7 @@ final class FanOut {
    */
   Stop run() {
     durable = Versions.since(Versions.FLEET_DURABLE, 1);
+    FleetLanding landing = new FleetLanding(spec, state, book, workspaces, phase, around.deliveries(), durable);
     List<Task> found = discover();
     while (true) {
       if (durable && around.rollbacks().isPending()) {
@@ -177,7 +172,7 @@ final class FanOut {
       for (Child child : List.copyOf(running.values())) {
         if (child.result().isCompleted()) {
           running.remove(child.taskId());
-          landed |= settle(child);
+          landed |= landing.settle(child);
         }
       }
       if (landed) {
@@ -188,9 +183,9 @@ final class FanOut {
 
   private List<Task> discover() {
     phase.accept(Phase.DISCOVER);
-    DiscoverResult discovered = onHost(() -> Steps.step("fleet · " + commandOr(spec.discover(), "the goal is the task") + " at " + shortId(state.headCommit()),
-            Steps.timeout(spec.discover()), true, state.taskQueue())
-        .discover(new DiscoverInput(state.stepContext(spec, state.headCommit()), spec.discover())));
+    DiscoverResult discovered = workspaces.onHost(() -> Steps.step("fleet · " + commandOr(spec.discover(), "the goal is the task") + " at "
+            + shortId(state.headCommit()), Steps.timeout(spec.discover()), true, state.taskQueue())
+        .discover(new DiscoverInput(state.stepContext(spec, state.headCommit()), spec.discover())), phase);
     List<Task> found = discovered.found();
     for (Task t : found) {
       if (book.task(t.id()) == null) {
@@ -286,10 +281,10 @@ final class FanOut {
           + " for the rollback to checkpoint " + around.rollbacks().pending().checkpoint()
           + (child.reservedUsd() > 0 ? String.format(" (its reserved %.2f USD counted as spent)", child.reservedUsd()) : "")));
     }
-    onHost(() -> {
+    workspaces.onHost(() -> {
       around.rollbacks().apply(state, phase);
       return null;
-    });
+    }, phase);
   }
 
   /**
@@ -313,74 +308,6 @@ final class FanOut {
     }
     state.compact();
     Workflow.continueAsNew(around.nextRun().get());
-  }
-
-  /** Settles an ended child: its cost, then its landing or its bounce. Returns whether it landed. */
-  private boolean settle(Child child) {
-    book.fleet().reservedUsd = Math.max(0, book.fleet().reservedUsd - child.reservedUsd());
-    LoopOutcome outcome = child.result().getFailure() == null ? child.result().get() : null;
-    double cost = outcome == null ? 0 : outcome.costUsd();
-    state.spent(cost, 0);
-    book.child(child.workflowId(), "FAILED", null, cost);
-    if (outcome == null || outcome.status() != LoopStatus.SUCCEEDED || outcome.checkpoints() == 0) {
-      String why = outcome == null ? "child " + child.workflowId() + " failed: " + truncate(String.valueOf(child.result().getFailure().getMessage()), 300)
-          : "child " + child.workflowId() + " ended " + outcome.status() + " without an accepted change: " + truncate(outcome.stopReason(), 300);
-      bounce(child, why, why);
-      return false;
-    }
-    phase.accept(Phase.CHECKPOINT);
-    int number = state.checkpoints().nextNumber();
-    List<CheckSpec> required = spec.checks().stream().filter(CheckSpec::requiredOrDefault).toList();
-    Duration timeout = required.stream().map(CheckSpec::timeoutDuration).reduce(STEP_MARGIN, Duration::plus);
-    LandResult land = onHost(() -> Steps.landing("land " + child.workflowId() + " at " + shortId(outcome.headCommit()) + " onto " + shortId(state.headCommit()),
-            timeout, state.taskQueue())
-        .land(new LandInput(state.stepContext(spec, state.headCommit()), LoopIds.storeName(child.workflowId()), outcome.headCommit(),
-            number, child.task(), required)));
-    if (land.landed()) {
-      state.checkpoints().taken(number, new CheckpointResult(land.head(), land.tag()), null, false, state.now());
-      // Delivering at each checkpoint: the repository is read back at the landed head before the next landing.
-      DeliverResult delivered = durable ? around.deliveries().atCheckpoint(number) : null;
-      book.replace(book.task(child.taskId()).with(BacklogTask.Status.DONE, book.task(child.taskId()).attempts(), number, null));
-      book.child(child.workflowId(), "LANDED", number, cost);
-      state.timeline().record(TimelineRow.event(state.iteration(), Verdict.ACCEPT, "landed task '" + truncate(child.task(), 200)
-          + "' from " + child.workflowId() + " as checkpoint " + number + " (" + shortId(land.head()) + "): " + land.reason()
-          + (delivered == null ? "" : delivered.succeeded() ? "; delivered" + (delivered.pushed() ? " and confirmed as " + delivered.branch()
-              + " in the repository" : "")
-              : "; not delivered: " + truncate(delivered.error(), 300))));
-      return true;
-    }
-    StringBuilder note = new StringBuilder("The change for task '" + truncate(child.task(), 300) + "' (child " + child.workflowId()
-        + ") did not land: " + land.reason() + ".");
-    if (!land.conflicts().isEmpty()) {
-      note.append(" Conflicting files: ").append(String.join(", ", land.conflicts())).append('.');
-    }
-    if (land.cause() != null) {
-      note.append(" The landed change they conflict with: ").append(land.cause()).append('.');
-    }
-    if (land.checked() != null && land.checked().failureSignature() != null) {
-      note.append(" Failing on the merged result: ").append(truncate(land.checked().failureSignature(), 500)).append('.');
-    }
-    book.child(child.workflowId(), "BOUNCED", null, cost);
-    note.append(" Start again from the current head ").append(shortId(state.headCommit())).append(" and keep the landed change.");
-    bounce(child, note.toString(), "bounced " + child.workflowId() + ": " + land.reason()
-        + (land.conflicts().isEmpty() ? "" : " (" + String.join(", ", land.conflicts()) + ")"));
-    return false;
-  }
-
-  private void bounce(Child child, String reflection, String row) {
-    Reflection r = new Reflection(state.iteration(), truncate(reflection, 4_000), "land:" + child.taskId(), false);
-    state.reflect(r);
-    book.bounced(child.taskId(), r);
-    state.timeline().record(TimelineRow.event(state.iteration(), Verdict.REJECT, row));
-    BacklogTask t = book.task(child.taskId());
-    if (t.attempts() >= state.caps().maxRepeatedFailures()) {
-      book.replace(t.with(BacklogTask.Status.SET_ASIDE, t.attempts(), null, "did not land after " + t.attempts() + " children; last: "
-          + truncate(row, 300)));
-      state.timeline().record(TimelineRow.event(state.iteration(), Verdict.REJECT, "set aside task '" + truncate(t.title(), 200)
-          + "' after " + t.attempts() + " children (maxRepeatedFailures=" + state.caps().maxRepeatedFailures() + ")"));
-    } else {
-      book.replace(t.with(BacklogTask.Status.LEFT, t.attempts(), null, null));
-    }
   }
 
   /** Why no further child may start: the parent's maxIterations (children started) or its deadline; else {@code null}. */
@@ -410,25 +337,6 @@ final class FanOut {
       return new Stop(LoopStatus.STALLED, "every task discover still finds was set aside (" + aside + "); " + done + " task(s) landed");
     }
     return new Stop(LoopStatus.SUCCEEDED, "discover found no work left: " + done + " task(s) landed");
-  }
-
-  /**
-   * Runs a step on the worker holding the parent's workspace; when that worker is lost, the
-   * workspace is prepared again on a live one ({@link Workspaces#move}) and the step runs again
-   * there ({@code Land} is idempotent: a landing the lost worker finished is found, not repeated).
-   */
-  private <T> T onHost(java.util.function.Supplier<T> step) {
-    while (true) {
-      try {
-        return step.get();
-      } catch (ActivityFailure e) {
-        if (Interruption.of(e, state.taskQueue(), null, false) instanceof Interruption.WorkerLost lost) {
-          workspaces.move(lost.failure(), phase);
-          continue;
-        }
-        throw e;
-      }
-    }
   }
 
 }

@@ -83,6 +83,28 @@ final class Workspaces {
     state.sandbox(prepared.sandbox());
   }
 
+  /**
+   * Runs a step on the worker holding the workspace; when that worker is lost, the workspace is
+   * prepared again on a live one ({@link #move}) and the step runs again there. Only for steps that
+   * may run twice ({@code Land} is idempotent: a landing the lost worker finished is found, not
+   * repeated); any other failure is thrown.
+   *
+   * @param enter enters {@link Phase#PREPARE} (and publishes it) when the workspace moves
+   */
+  <T> T onHost(java.util.function.Supplier<T> step, java.util.function.Consumer<Phase> enter) {
+    while (true) {
+      try {
+        return step.get();
+      } catch (ActivityFailure e) {
+        if (Interruption.of(e, state.taskQueue(), null, false) instanceof Interruption.WorkerLost lost) {
+          move(lost.failure(), enter);
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
   /** What this run was started with from outside ({@link FirstRun}), or {@code null} in a run the workflow continued. */
   static FirstRun firstRun(LoopInput input) {
     return startedFromOutside() ? new FirstRun(input.carried(), input.fork()) : null;
