@@ -71,7 +71,7 @@ class LoopSchedules {
     this.starter = starter;
     this.policy = policy;
     this.executions = executions;
-    this.schedules = ScheduleClient.newInstance(client.getWorkflowServiceStubs(), ScheduleClientOptions.newBuilder()
+    this.schedules = ScheduleClient.newInstance(requests.scheduleStubs(), ScheduleClientOptions.newBuilder()
         .setNamespace(environment.getProperty("spring.temporal.namespace", "default"))
         .setDataConverter(client.getOptions().getDataConverter())
         .build());

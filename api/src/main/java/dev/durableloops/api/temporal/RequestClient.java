@@ -25,7 +25,16 @@ public class RequestClient {
   /** How long one attempt of a call may take (a server that accepts but does not answer): 5 s. */
   public static final Duration RPC_TIMEOUT = Duration.ofSeconds(5);
 
+  /**
+   * How long one schedule call may take: 20 s. Temporal carries out a schedule's create, patch
+   * (pause, unpause, trigger) and describe in the schedule's own workflow, which a busy server
+   * answers in seconds rather than milliseconds; an unreachable server still fails within
+   * {@link #RPC_EXPIRATION}.
+   */
+  public static final Duration SCHEDULE_RPC_TIMEOUT = Duration.ofSeconds(20);
+
   private final WorkflowServiceStubs stubs;
+  private final WorkflowServiceStubs scheduleStubs;
   private final WorkflowClient client;
 
   RequestClient(WorkflowClient workerClient) {
@@ -34,7 +43,16 @@ public class RequestClient {
         .setRpcRetryOptions(RpcRetryOptions.newBuilder().setExpiration(RPC_EXPIRATION).validateBuildWithDefaults())
         .setRpcTimeout(RPC_TIMEOUT)
         .build());
+    this.scheduleStubs = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder(shared)
+        .setRpcRetryOptions(RpcRetryOptions.newBuilder().setExpiration(RPC_EXPIRATION).validateBuildWithDefaults())
+        .setRpcTimeout(SCHEDULE_RPC_TIMEOUT)
+        .build());
     this.client = WorkflowClient.newInstance(stubs, workerClient.getOptions());
+  }
+
+  /** Service stubs for schedule calls: as {@link #client()}'s, one attempt at most {@link #SCHEDULE_RPC_TIMEOUT}. */
+  public WorkflowServiceStubs scheduleStubs() {
+    return scheduleStubs;
   }
 
   /**
@@ -49,5 +67,6 @@ public class RequestClient {
   @PreDestroy
   void close() {
     stubs.shutdown();
+    scheduleStubs.shutdown();
   }
 }
