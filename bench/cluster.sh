@@ -38,24 +38,25 @@ for _ in $(seq 1 900); do
 done
 "$TEMPORAL_BIN" operator cluster health --address "127.0.0.1:$DEV_PORT" >/dev/null
 
-run() {   # run TARGET NAME [BENCH ARGUMENTS...]
+run() {   # run TARGET NAME [BENCH ARGUMENTS...]: the scale rows (iterations/s, step-to-step delay, worker heap)
   java -Xmx4g -cp "$ROOT/bench/target/classes:$(cat "$ROOT/bench/target/classpath.txt")" dev.durableloops.bench.Bench \
-    --target "$1" --data "$WORK/data-$2" --bench-dir "$ROOT/bench" --only scale --scale-sizes "$LOOPS" "${@:3}" | grep "concurrent loops"
+    --target "$1" --data "$WORK/data-$2" --bench-dir "$ROOT/bench" --only scale --scale-sizes "$LOOPS" "${@:3}" | grep "^| scale:"
 }
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; scale benchmark at $LOOPS loops, one worker"
 DEV="$(run "127.0.0.1:$DEV_PORT" dev)"
 # The cluster answers only clients with its certificates (mutual TLS); the benchmark is its worker.
 CLUSTER="$(run "127.0.0.1:$CLUSTER_PORT" cluster --tls "$WORK/cluster/cluster/tls")"
 echo
-echo "| server | loops | iterations/s | wall | timeouts |"
-echo "|---|---|---|---|---|"
-for row in "dev server (SQLite)|$DEV" "Temporal $TEMPORAL_SERVER_VERSION on PostgreSQL|$CLUSTER"; do
-  name="${row%%|*}"; rest="${row#*|}"
-  python3 - "$name" "$LOOPS" "$rest" <<'PY'
+python3 - "$LOOPS" "Temporal $TEMPORAL_SERVER_VERSION on PostgreSQL" "$DEV" "$CLUSTER" <<'PY'
 import re, sys
-name, loops, row = sys.argv[1], sys.argv[2], sys.argv[3]
-cells = [c.strip() for c in row.strip().strip("|").split("|")]
-wall = re.search(r"([0-9.]+) s wall", cells[5]); timeouts = re.search(r"(\d+) heartbeat", cells[5])
-print(f"| {name} | {loops} | {cells[2]} | {wall.group(1) if wall else '?'} s | {timeouts.group(1) if timeouts else '?'} |")
+loops, cluster_name, dev, cluster = sys.argv[1:5]
+def figures(rows):
+    cells = [[c.strip() for c in r.strip().strip("|").split("|")] for r in rows.splitlines() if r.strip()]
+    it, delay, heap = cells[0], cells[1], cells[2]
+    wall = re.search(r"([0-9.]+) s wall", it[5]); timeouts = re.search(r"(\d+) heartbeat", it[5])
+    return [it[2], wall.group(1) + " s" if wall else "?", delay[2], delay[4], heap[2], timeouts.group(1) if timeouts else "?"]
+print("| server | loops | iterations/s | wall | step → next step p50 ms | p99 ms | worker heap MiB | heartbeat/workflow-task timeouts |")
+print("|---|---|---|---|---|---|---|---|")
+for name, rows in (("dev server (SQLite)", dev), (cluster_name, cluster)):
+    print("| " + " | ".join([name, loops] + figures(rows)) + " |")
 PY
-done

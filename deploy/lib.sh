@@ -30,9 +30,15 @@ ensure_temporal() {
 # Dev server settings the benchmarks measured as better (BENCHMARKS.md): eager activity execution
 # hands a loop's next step to the worker in the same round trip that schedules it; eager workflow
 # start hands a loop's first workflow task to the app that starts it, when it runs a worker (EagerStart).
+# The history service reads each shard's transfer and timer queues at most 20 times a second by
+# default (history.transferProcessorMaxPollRPS, history.timerProcessorMaxPollRPS); the dev server has
+# one shard, so a workflow task that follows a step waited up to 50 ms (35 ms p50) for the next read:
+# a bare six-activity workflow took 304 ms an iteration at 20, 60 ms at 1000 (BENCHMARKS.md).
 DEV_SERVER_TUNING=(
   --dynamic-config-value system.enableActivityEagerExecution=true
   --dynamic-config-value system.enableEagerWorkflowStart=true
+  --dynamic-config-value history.transferProcessorMaxPollRPS=1000
+  --dynamic-config-value history.timerProcessorMaxPollRPS=1000
 )
 
 # The loop search attributes the dev server registers at start (see LoopSearchAttributes.java).

@@ -78,7 +78,10 @@ final class Platform implements AutoCloseable {
         "--port", Integer.toString(temporalPort), "--db-filename", dir.resolve("temporal.db").toString(),
         "--sqlite-pragma", "journal_mode=wal", "--log-level", "error",
         "--search-attribute", "LoopStatus=Keyword", "--search-attribute", "LoopIteration=Int",
-        "--search-attribute", "LoopCostUsd=Double", "--search-attribute", "LoopRepository=Keyword")
+        "--search-attribute", "LoopCostUsd=Double", "--search-attribute", "LoopRepository=Keyword",
+        // deploy/lib.sh DEV_SERVER_TUNING's queue reads: a step's next workflow task is not held up to 50 ms.
+        "--dynamic-config-value", "history.transferProcessorMaxPollRPS=1000",
+        "--dynamic-config-value", "history.timerProcessorMaxPollRPS=1000")
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("temporal.log").toFile())).start();
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (System.nanoTime() < deadline) {
