@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -192,7 +193,7 @@ public final class Sandbox {
       synchronized (Sandbox.class) {
         if (standard == null) {
           String domains = System.getProperty("durable-loops.sandbox.allowed-domains", "");
-          standard = detect(new Settings(Mode.valueOf(System.getProperty("durable-loops.sandbox.mode", "AUTO")), List.of(),
+          standard = detect(new Settings(Mode.valueOf(System.getProperty("durable-loops.sandbox.mode", "AUTO").strip().toUpperCase(Locale.ROOT)), List.of(),
               ProcessLimit.DEFAULT_MAX_PROCESSES)
               .withAllowedDomains(Arrays.stream(domains.split(",")).map(String::strip).filter(d -> !d.isEmpty()).toList())
               .withHostNetwork(Boolean.getBoolean("durable-loops.sandbox.host-network")));

@@ -79,7 +79,10 @@ class DeploymentFilesTest {
     String pom = Files.readString(Path.of("pom.xml"));
     assertThat(pom).contains("<finalName>durable-loops</finalName>");
     assertThat(dockerfile).contains("COPY api/target/durable-loops.jar /app/durable-loops.jar")
-        .contains("ENTRYPOINT [\"/usr/bin/tini\", \"--\", \"java\", \"-jar\", \"/app/durable-loops.jar\"]")
+        .contains("ENTRYPOINT [\"/usr/bin/tini\", \"--\", \"java\", \"-XX:SharedArchiveFile=/app/application.jsa\", \"-jar\", \"/app/durable-loops.jar\"]")
+        // The CDS training run's data directory (API token, grant key, worker id) is not kept in the image.
+        .contains("-XX:ArchiveClassesAtExit=/app/application.jsa").contains("DURABLE_LOOPS_DATA_DIR=/tmp/cds-training")
+        .contains("&& rm -rf /tmp/cds-training")
         .contains("extract --layers").contains(" tini ").contains(" bubblewrap ").contains(" socat ").contains(" ripgrep ")
         .contains("EXPOSE 8080").contains(" git ").contains(" python3 ");
     // A numeric user, so Kubernetes can check runAsNonRoot; the manifest runs the pods as that user.
