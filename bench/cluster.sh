@@ -54,9 +54,11 @@ def figures(rows):
     cells = [[c.strip() for c in r.strip().strip("|").split("|")] for r in rows.splitlines() if r.strip()]
     it, delay, heap = cells[0], cells[1], cells[2]
     wall = re.search(r"([0-9.]+) s wall", it[5]); timeouts = re.search(r"(\d+) heartbeat", it[5])
-    return [it[2], wall.group(1) + " s" if wall else "?", delay[2], delay[4], heap[2], timeouts.group(1) if timeouts else "?"]
-print("| server | loops | iterations/s | wall | step → next step p50 ms | p99 ms | worker heap MiB | heartbeat/workflow-task timeouts |")
-print("|---|---|---|---|---|---|---|---|")
+    failed = re.search(r"(\d+) loops failed", it[5])
+    return [it[2], wall.group(1) + " s" if wall else "?", delay[2], delay[4], heap[2], timeouts.group(1) if timeouts else "?",
+            failed.group(1) if failed else "?"]
+print("| server | loops | iterations/s | wall | step → next step p50 ms | p99 ms | worker heap MiB | heartbeat/workflow-task timeouts | loops failed |")
+print("|---|---|---|---|---|---|---|---|---|")
 for name, rows in (("dev server (SQLite)", dev), (cluster_name, cluster)):
     print("| " + " | ".join([name, loops] + figures(rows)) + " |")
 PY

@@ -6,7 +6,7 @@
 #   what the sandbox costs a step (a no-op command under no sandbox, bubblewrap alone and srt), and
 #   fleets (N attempts at once against one and N in a row, 15 fan-out children on one worker, disk
 #   per extra child or attempt workspace against a full clone).
-# Usage: bench/run.sh [--smoke] [--only overhead|git|sandbox|scale|fleet|recovery|latency|events]...
+# Usage: bench/run.sh [--smoke] [--only overhead|git|sandbox|scale|fleet|recovery|startup|latency|events]...
 #   latency: POST /api/loops → first step, and an approval → next step, through the packaged app.
 #   --smoke  a short version (seconds, not minutes) that CI runs so the benchmarks cannot rot.
 set -euo pipefail

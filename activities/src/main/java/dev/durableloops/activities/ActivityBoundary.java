@@ -13,7 +13,8 @@ import org.slf4j.MDC;
  * the loop id and iteration are put there by {@link #context} or {@link #loop}), the plain
  * exceptions of the code below turned into Temporal failures typed by {@code LoopErrorType}
  * ({@link Failures}) with secrets replaced ({@link Redaction#failure}), and the step's time told to
- * the {@link StepObserver}. One instance serves both contracts of a worker.
+ * the {@link StepObserver}; a step with a heartbeat timeout is heartbeated all the while
+ * ({@link StepPulse}). One instance serves both contracts of a worker.
  */
 final class ActivityBoundary {
 
@@ -51,7 +52,8 @@ final class ActivityBoundary {
     boolean failed = true;
     MDC.put("step", type);
     try {
-      T result = step.get();
+      // Heartbeats keep coming while the step waits or works between its command's own beats.
+      T result = StepPulse.during(type, step);
       failed = false;
       return result;
     } catch (StepException e) {

@@ -44,7 +44,7 @@ final class LiveOutput implements CommandRunner.Progress {
   @Override
   public void beat(String status, String tail, long outputBytes) {
     if (context != null) {
-      context.heartbeat(new StepOutput(step, status, (System.nanoTime() - started) / 1_000_000, outputBytes,
+      StepPulse.heartbeat(context, new StepOutput(step, status, (System.nanoTime() - started) / 1_000_000, outputBytes,
           redaction.tail(tail), Instant.now().toString()));
     }
   }

@@ -1,0 +1,127 @@
+package dev.durableloops.activities;
+
+import dev.durableloops.workflows.steps.StepOutput;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.client.ActivityCompletionException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a step's heartbeats coming while it runs, not only while its command runs: a step with a
+ * heartbeat timeout (the command steps, {@code Steps.HEARTBEAT_TIMEOUT}) also waits for its
+ * workspace's lock, reconciles, waits for the sandbox runtime to wrap its command (one wrap at a
+ * time per runtime process), commits and pushes; on a busy worker any of these can take longer than
+ * the heartbeat timeout, and Temporal then retried a step whose worker was alive (seen at 1,000 loops
+ * on 2 cores: 21 loops failed with six heartbeat timeouts of a no-op check, BENCHMARKS.md). While
+ * such a step runs, a ticker heartbeats for it every {@link #EVERY} when nothing else did, with the
+ * details of its last heartbeat ({@link StepOutput}; a "working" one before the first), so what the
+ * loop page shows is unchanged. A heartbeat timeout so means what it is for: the worker is gone.
+ * A step that hangs is still bounded by its start-to-close timeout.
+ *
+ * <p>Activities without a heartbeat timeout are left alone (the notifier's heartbeats carry its own
+ * progress). A cancellation the ticker's heartbeat finds is left to the step's own next heartbeat,
+ * which throws it on the step's thread (the SDK keeps it).
+ */
+final class StepPulse {
+
+  private static final Logger log = LoggerFactory.getLogger(StepPulse.class);
+
+  /** How often a running step is heartbeated at least: as often as a running command beats. */
+  static final Duration EVERY = CommandRunner.POLL;
+
+  /** A few threads: a heartbeat the SDK sends (not only records) is a blocking call. */
+  private static final ScheduledExecutorService TICKER = Executors.newScheduledThreadPool(2, r -> {
+    Thread t = new Thread(r, "step-pulse");
+    t.setDaemon(true);
+    return t;
+  });
+
+  private static final Map<ActivityExecutionContext, Beat> RUNNING = new ConcurrentHashMap<>();
+
+  private StepPulse() {}
+
+  /** One running step's last heartbeat. */
+  private static final class Beat {
+    private final String step;
+    private final long started = System.nanoTime();
+    private long at = started;
+    private Object details;
+    private boolean ended;
+
+    private Beat(String step) {
+      this.step = step;
+    }
+  }
+
+  /**
+   * Runs {@code step}, the body of activity {@code type}, heartbeating for it every {@link #EVERY}
+   * when nothing else did, if the current activity has a heartbeat timeout.
+   */
+  static <T> T during(String type, Supplier<T> step) {
+    ActivityExecutionContext context = current();
+    if (context == null || context.getInfo().getHeartbeatTimeout().isZero()) {
+      return step.get();
+    }
+    Beat beat = new Beat(type.toLowerCase(java.util.Locale.ROOT));
+    RUNNING.put(context, beat);
+    ScheduledFuture<?> ticks = TICKER.scheduleWithFixedDelay(() -> tick(context, beat), EVERY.toMillis(), EVERY.toMillis(),
+        TimeUnit.MILLISECONDS);
+    try {
+      return step.get();
+    } finally {
+      synchronized (beat) {
+        beat.ended = true;
+      }
+      ticks.cancel(false);
+      RUNNING.remove(context);
+    }
+  }
+
+  /** Heartbeats {@code details} for the step of {@code context} and notes it, so the ticker waits. */
+  static void heartbeat(ActivityExecutionContext context, Object details) {
+    Beat beat = RUNNING.get(context);
+    if (beat != null) {
+      synchronized (beat) {
+        beat.at = System.nanoTime();
+        beat.details = details;
+      }
+    }
+    context.heartbeat(details);
+  }
+
+  private static void tick(ActivityExecutionContext context, Beat beat) {
+    synchronized (beat) {
+      if (beat.ended || System.nanoTime() - beat.at < EVERY.toNanos()) {
+        return;
+      }
+      Object details = beat.details != null ? beat.details
+          : new StepOutput(beat.step, "working", (System.nanoTime() - beat.started) / 1_000_000, 0, "", Instant.now().toString());
+      beat.at = System.nanoTime();
+      try {
+        context.heartbeat(details);
+      } catch (ActivityCompletionException e) {
+        // Cancelled, or the attempt is over: the step's own next heartbeat throws it where it runs.
+      } catch (RuntimeException e) {
+        log.debug("heartbeat of a running {} step failed: {}", beat.step, e.getMessage());
+      }
+    }
+  }
+
+  private static ActivityExecutionContext current() {
+    try {
+      return Activity.getExecutionContext();
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+}
