@@ -22,6 +22,7 @@ final class Failures {
       case NOT_ALLOWED -> LoopErrorType.NOT_ALLOWED;
       case IO -> LoopErrorType.WORKSPACE_IO;
       case WORKER_BUSY -> LoopErrorType.WORKER_BUSY;
+      case SANDBOX_UNAVAILABLE -> LoopErrorType.SANDBOX_UNAVAILABLE;
       case COMMAND_START_FAILED -> LoopErrorType.COMMAND_START_FAILED;
       case SUPERSEDED -> LoopErrorType.SUPERSEDED;
       case UNSAFE_WORKSPACE -> LoopErrorType.WORKSPACE_UNSAFE;

@@ -211,8 +211,9 @@ final class SandboxRuntime {
    *     workspace borrows ({@link SharedClones#borrowedObjects})
    * @param allowWrite the workspace and the spec's writable paths
    * @param workspace the working directory (the runtime protects its {@code .git/hooks} and {@code .git/config})
-   * @throws IOException when no server can be started or it does not answer
-   * @throws StepException {@code BAD_SPEC} when the runtime refuses the settings
+   * @throws IOException when a file of the step's launch cannot be written
+   * @throws StepException {@code BAD_SPEC} when the runtime refuses the settings; {@code SANDBOX_UNAVAILABLE}
+   *     (retryable) when no runtime can be started or it does not answer in time
    */
   Sandbox.Wrapped wrap(List<String> inner, boolean awaitProxy, Map<String, String> outside, List<String> domains,
       List<String> deniedRanges, List<Path> denyRead, List<Path> allowRead, List<Path> allowWrite, Path workspace) throws IOException {
@@ -229,12 +230,19 @@ final class SandboxRuntime {
     SandboxRuntimeServer server = null;
     SandboxRuntimeServer.Wrap wrap = null;
     for (int attempt = 0; wrap == null; attempt++) {
-      server = server(network, outside);
+      try {
+        server = server(network, outside);
+      } catch (IOException e) {
+        // It worked when the worker started (SandboxDetection): a runtime that cannot start now is the busy worker's.
+        throw new StepException(StepException.Kind.SANDBOX_UNAVAILABLE, "the worker's sandbox runtime cannot start: " + e.getMessage(), e);
+      }
       try {
         wrap = server.wrap(workspace, argv, settings(network, server.sockets(), denyRead, allowRead, allowWrite));
       } catch (IOException e) {
         if (attempt > 0 || server.alive()) {
-          throw e;
+          // The worker, not the step: Temporal retries it, and the next step starts a new runtime if this one ended.
+          throw new StepException(StepException.Kind.SANDBOX_UNAVAILABLE, "the worker's sandbox runtime did not wrap the step's command: "
+              + e.getMessage(), e);
         }
         // It died since the last step: the next attempt starts it again.
       } catch (IllegalArgumentException e) {

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -50,6 +51,17 @@ final class SandboxRuntimeServer implements AutoCloseable {
   private final Deque<String> errors = new ArrayDeque<>();
   private final AtomicLong ids = new AtomicLong();
   private final AtomicLong active = new AtomicLong();
+
+  /**
+   * Wraps sent and not answered yet, at most {@link #IN_FLIGHT}: the runtime wraps one at a time, so
+   * the others wait here (their steps heartbeat meanwhile, {@link StepPulse}) and {@link #WRAP_SECONDS}
+   * times one wrap, not a queue. Without it, 1,000 loops on 2 cores queued wraps in the runtime past
+   * the timeout, which closed it and failed every step waiting (BENCHMARKS.md, 2026-12-03).
+   */
+  private final Semaphore inFlight = new Semaphore(IN_FLIGHT, true);
+
+  /** Wraps sent to the runtime at once, at most. */
+  static final int IN_FLIGHT = 2;
 
   /**
    * Starts the runtime for one network policy and waits until its proxies listen.
@@ -123,6 +135,20 @@ final class SandboxRuntimeServer implements AutoCloseable {
    * @throws IllegalArgumentException when it refuses the request (its message says why)
    */
   Wrap wrap(Path cwd, List<String> argv, Map<String, Object> settings) throws IOException {
+    try {
+      inFlight.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while waiting to send a wrap to srt", e);
+    }
+    try {
+      return wrapInFlight(cwd, argv, settings);
+    } finally {
+      inFlight.release();
+    }
+  }
+
+  private Wrap wrapInFlight(Path cwd, List<String> argv, Map<String, Object> settings) throws IOException {
     long id = ids.incrementAndGet();
     CompletableFuture<JsonNode> answer = new CompletableFuture<>();
     pending.put(id, answer);

@@ -28,6 +28,8 @@ public final class StepException extends RuntimeException {
     NOT_ALLOWED,
     /** The worker's maker limits left no slot for a maker within the step's time ({@link MakerSlots}); retryable. */
     WORKER_BUSY,
+    /** The worker's sandbox runtime did not wrap the step's command (too busy, or it ended); retryable. */
+    SANDBOX_UNAVAILABLE,
     /** The spec cannot be run as written (a secret it names is not configured, a bad pattern); permanent. */
     BAD_SPEC,
     /** A newer run or attempt owns the loop's workspace now ({@link Fence}); nothing was written; permanent. */

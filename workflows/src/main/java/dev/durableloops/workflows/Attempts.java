@@ -95,6 +95,8 @@ final class Attempts {
   private final Notifications notifications;
   /** Whether this run takes {@link Versions#ATTEMPTS_PLAN_ONCE}: one plan per iteration, and the selection announced. */
   private boolean planOnce;
+  /** Whether this run takes {@link Versions#ATTEMPTS_LEAN_GATE}: each attempt gated in workflow code. */
+  private boolean leanGate;
 
   Attempts(LoopSpec spec, LoopProgress state, Supplier<Caps> caps, Notifications notifications) {
     this.spec = spec;
@@ -118,6 +120,7 @@ final class Attempts {
   Outcome run(String n, String task, MetricSpec metric) {
     Versions.mark(Versions.ATTEMPTS);
     planOnce = Versions.since(Versions.ATTEMPTS_PLAN_ONCE, 1);
+    leanGate = Versions.since(Versions.ATTEMPTS_LEAN_GATE, 1);
     MakeSpec make = spec.make();
     int count = make.attemptCount();
     List<CancellationScope> scopes = new ArrayList<>();
@@ -195,9 +198,10 @@ final class Attempts {
     Duration checksTimeout = spec.checks().stream().map(CheckSpec::timeoutDuration).reduce(STEP_MARGIN, Duration::plus);
     CheckResult checked = step(prefix + String.join(", ", spec.checks().stream().map(CheckSpec::name).toList()), checksTimeout)
         .check(new CheckInput(atAttempt, spec.checks()));
-    GateResult gated = step(prefix + spec.gate().approval() + (spec.review() == null ? "" : " · review " + spec.review().command()),
-            Steps.timeout(spec.review()))
-        .gate(new GateInput(atAttempt, spec.gate(), spec.review(), made, checked, metric, state.bestMetric()));
+    GateInput gate = new GateInput(atAttempt, spec.gate(), spec.review(), made, checked, metric, state.bestMetric());
+    GateResult gated = leanGate ? WorkflowGate.decide(gate, summary -> step(summary, Steps.timeout(spec.review())), prefix)
+        : step(prefix + spec.gate().approval() + (spec.review() == null ? "" : " · review " + spec.review().command()),
+            Steps.timeout(spec.review())).gate(gate);
     return new Result(k, made, checked, gated);
   }
 

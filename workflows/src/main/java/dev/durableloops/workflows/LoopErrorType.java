@@ -37,6 +37,12 @@ public enum LoopErrorType {
    */
   WORKER_BUSY(true),
   /**
+   * The worker's sandbox runtime (srt) did not wrap the step's command in time or ended while it
+   * waited (a worker too busy to serve its steps' sandboxes); the runtime is started again and the
+   * step retried.
+   */
+  SANDBOX_UNAVAILABLE(true),
+  /**
    * The activity belongs to a run or attempt that no longer owns the loop's workspace (a Temporal
    * Reset, a newer attempt): it wrote nothing. Only an abandoned run or attempt sees it.
    */

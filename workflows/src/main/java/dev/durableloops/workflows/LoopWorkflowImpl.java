@@ -21,7 +21,6 @@ import dev.durableloops.workflows.steps.DiscardInput;
 import dev.durableloops.workflows.steps.DiscoverInput;
 import dev.durableloops.workflows.steps.DiscoverResult;
 import dev.durableloops.workflows.steps.GateInput;
-import dev.durableloops.workflows.steps.GatePolicy;
 import dev.durableloops.workflows.steps.GateResult;
 import dev.durableloops.workflows.steps.WorkspaceActivities;
 import dev.durableloops.workflows.steps.MakeInput;
@@ -29,8 +28,6 @@ import dev.durableloops.workflows.steps.MakeResult;
 import dev.durableloops.workflows.steps.PlanInput;
 import dev.durableloops.workflows.steps.ReflectInput;
 import dev.durableloops.workflows.steps.ReflectResult;
-import dev.durableloops.workflows.steps.ReviewInput;
-import dev.durableloops.workflows.steps.ReviewResult;
 import dev.durableloops.workflows.steps.StepContext;
 import dev.durableloops.workflows.steps.Task;
 
@@ -322,19 +319,9 @@ public class LoopWorkflowImpl extends LoopMessages {
     return null;
   }
 
-  /**
-   * The gate as workflow code: {@link GatePolicy} over the evidence, and only when a reviewer is
-   * configured and everything else passed, the {@code Review} activity, whose exit code the policy
-   * then weighs. The same decision the {@code Gate} activity made, without its round trip.
-   */
+  /** The gate as workflow code ({@link WorkflowGate}), its reviewer on the worker holding the workspace. */
   private GateResult gate(String n, GateInput input) {
-    GateResult decided = GatePolicy.decide(input, null);
-    if (input.review() == null || !decided.passed()) {
-      return decided;
-    }
-    ReviewResult reviewed = at(n + "review · " + input.review().command(), Steps.timeout(input.review()), true)
-        .review(new ReviewInput(input.context(), input.review()));
-    return GatePolicy.decide(input, reviewed.gateExitCode());
+    return WorkflowGate.decide(input, summary -> at(summary, Steps.timeout(input.review()), true), n);
   }
 
   private boolean shouldContinueAsNew() {

@@ -64,6 +64,13 @@ final class Versions {
   static final String ATTEMPTS_PLAN_ONCE = "best-of-n-plan-once";
 
   /**
+   * Best-of-N iterations, third version: each attempt's gate is workflow code ({@link WorkflowGate},
+   * a {@code Review} activity only for a configured reviewer), as the lean iteration made a single
+   * attempt's: no {@code Gate} activity per attempt. Branch with {@link #since}.
+   */
+  static final String ATTEMPTS_LEAN_GATE = "best-of-n-lean-gate";
+
+  /**
    * A fan-out parent ({@code fanOut}) held to the single loop's durability: rollback (running
    * children cancelled, the branch moved back), pause (no child starts), continue-as-new once the
    * running children ended, and {@code onCap: ASK} once for the fleet. Reached only by specs with
