@@ -125,7 +125,8 @@ final class TrustedGit {
         .setGitDir(gitDir.toFile())
         .setGitCommonDir(gitDir.toFile())
         .setWorkTree(workTree.toFile())
-        .setIndexFile(gitDir.resolve("index").toFile())
+        // The worker's own index, never the workspace's .git/index (GitCommandLine#index).
+        .setIndexFile(GitCommandLine.index(workTree).toFile())
         .setMustExist(true)
         .build();
     return Git.wrap(repo);
