@@ -188,16 +188,19 @@ final class GitCommandLine {
 
   /**
    * Clones the repository at the local path {@code origin} into {@code dir} without a checkout,
-   * copying its objects (never hard-linking them: a step could write the clone's objects, and through
-   * a link the user's repository), without templates (no sample hooks) and with the same clean
-   * environment; git's {@code upload-pack} runs in {@code origin}, the user's repository, to list its
-   * refs. {@code dir} must not exist.
+   * through git's own protocol ({@code --no-local}: {@code upload-pack} runs in {@code origin}, the
+   * user's repository, and sends one pack), without templates (no sample hooks) and with the same
+   * clean environment. Never a local clone's copy: that hard-links the objects (a step could write
+   * the clone's objects, and through a link the user's repository), and with {@code --no-hardlinks}
+   * copies loose objects one file each — 81 MiB and 2.3 s against 1.9 MiB and 0.4 s for a pack on the
+   * bench's 20,000-file repository, and every loose object costs {@link TrustedGit#checkAll} an
+   * {@code lstat}. {@code dir} must not exist.
    *
    * @param branch the branch HEAD names, or {@code null} for the origin's HEAD
    * @return git's result: a failure is the caller's to handle
    */
   static Result cloneLocal(Path origin, Path dir, String branch) {
-    List<String> args = new ArrayList<>(List.of("clone", "-q", "--no-checkout", "--no-hardlinks", "--template="));
+    List<String> args = new ArrayList<>(List.of("clone", "-q", "--no-checkout", "--no-local", "--template="));
     if (branch != null) {
       args.add("--branch");
       args.add(branch);

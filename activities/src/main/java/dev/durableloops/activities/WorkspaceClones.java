@@ -243,7 +243,7 @@ final class WorkspaceClones {
 
   /**
    * Clones a repository on a local path with the command line ({@link GitCommandLine#cloneLocal}:
-   * objects copied, never linked), four times faster than JGit on 20,000 files (BENCHMARKS.md). A
+   * one pack, never linked objects), several times faster than JGit on 20,000 files (BENCHMARKS.md). A
    * URL, a failed clone (a repository of another user that git will not read without
    * {@code safe.directory}, say) and one that came with alternates (the worker would refuse to
    * open it) are left to JGit.
