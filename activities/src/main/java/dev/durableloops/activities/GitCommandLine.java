@@ -257,6 +257,15 @@ final class GitCommandLine {
   /** Runs {@code git --git-dir=<workTree>/.git --work-tree=<workTree> <SAFETY> <args>} in the work tree. */
   static Result run(Path workTree, List<String> args) {
     Path dir = workTree.toAbsolutePath().normalize();
+    Path refs = dir.resolve(".git").resolve("refs");
+    if (!Files.exists(refs, LinkOption.NOFOLLOW_LINKS)) {
+      // Git takes a directory without refs/ for no repository; JGit reads packed refs without it.
+      try {
+        Files.createDirectories(refs);
+      } catch (IOException e) {
+        throw new StepException(StepException.Kind.IO, "cannot create " + refs + ": " + e.getMessage(), e);
+      }
+    }
     List<String> command = new ArrayList<>();
     command.add(binary());
     command.add("--git-dir=" + dir.resolve(".git"));

@@ -225,7 +225,12 @@ public final class GitWorkspace {
     try (Git git = clones.open(loopId)) {
       Repository repo = git.getRepository();
       // The maker may have pointed HEAD at a branch (the work branch, say): the attempt moves none.
-      detachHead(repo, Diffs.resolveCommit(repo, baseCommit));
+      ObjectId base = Diffs.resolveCommit(repo, baseCommit);
+      detachHead(repo, base);
+      if (base != null && resolvesNoCommit(repo)) {
+        // A HEAD the maker made no commit id (git would not take the directory for a repository).
+        pointHead(repo, base, "attempt: HEAD named no commit");
+      }
       stageAll(git);
       ObjectId tree = GitCommandLine.writeTree(repo.getWorkTree().toPath());
       ObjectId commit = commit(repo, tree, message);
@@ -378,6 +383,14 @@ public final class GitWorkspace {
     }
     pointHead(repo, id, "commit: " + message.lines().findFirst().orElse(""));
     return id;
+  }
+
+  private static boolean resolvesNoCommit(Repository repo) {
+    try {
+      return repo.resolve(Constants.HEAD + "^{commit}") == null;
+    } catch (IOException | RuntimeException e) {
+      return true;
+    }
   }
 
   /** Makes HEAD a plain commit id, {@code id}, whatever it was (a symbolic ref is replaced, never followed). */
