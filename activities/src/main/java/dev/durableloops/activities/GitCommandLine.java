@@ -331,6 +331,6 @@ final class GitCommandLine {
     if (origin == null || origin.isBlank() || !origin.startsWith("/")) {
       return false;
     }
-    return Files.isDirectory(Path.of(origin), LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(Path.of(origin));
+    return Files.isDirectory(Path.of(origin));
   }
 }
