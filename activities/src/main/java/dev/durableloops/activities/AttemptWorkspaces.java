@@ -76,6 +76,7 @@ final class AttemptWorkspaces {
     }
     // A half-made attempt workspace is thrown away: it holds nothing the store has not got.
     GitWorkspace.deleteTree(dir);
+    GitCommandLine.forgetIndex(dir);
     TrustedGit.distrust(dir);
     try {
       Files.createDirectories(dir);

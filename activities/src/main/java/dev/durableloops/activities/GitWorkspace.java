@@ -9,17 +9,19 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 import org.eclipse.jgit.api.Git;
-import org.eclipse.jgit.api.ResetCommand;
 import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.lib.CommitBuilder;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
-import org.eclipse.jgit.revwalk.RevCommit;
 
 /**
- * The loop's git workspace on this worker, with JGit. The workspace's HEAD is always detached:
+ * The loop's git workspace on this worker: refs, commits, diffs and the store with JGit, the walks of
+ * the work tree (staging everything, hard reset, clean) with the git command line
+ * ({@link GitCommandLine}, the worker's own index). The workspace's HEAD is always detached:
  * attempts are committed on a detached HEAD, and only {@link #checkpoint} and {@link #rollback} move
  * the work branch {@code loops/<id>}. Every operation is idempotent; {@link #reconcile} makes the
  * files match a commit whatever state a crashed step left them in, fetching the commit from the
@@ -44,6 +46,8 @@ public final class GitWorkspace {
 
   /** Author and committer of attempt commits (stamped with the time of each commit). */
   static final PersonIdent IDENT = new PersonIdent("durable-loops", "loops@durable-loops.invalid");
+
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(GitWorkspace.class);
 
   private final LoopPaths paths;
   private final GitStore store;
@@ -166,10 +170,13 @@ public final class GitWorkspace {
   private void reconcile(Git git, String loopId, String commit) throws IOException, GitAPIException {
     Repository repo = git.getRepository();
     ObjectId id = require(repo, loopId, commit);
-    // Detach first, so the hard reset below can never move a branch.
-    detachHead(repo, id);
-    git.reset().setMode(ResetCommand.ResetType.HARD).setRef(id.name()).call();
-    git.clean().setCleanDirectories(true).setForce(true).call();
+    // HEAD detached at the commit first, so the hard reset below can never move a branch.
+    pointHead(repo, id, "reconcile: moving to " + id.name());
+    Path dir = repo.getWorkTree().toPath();
+    // The command line walks the work tree from the worker's index's stat cache (GitCommandLine).
+    GitCommandLine.resetHard(dir, id);
+    GitCommandLine.clean(dir);
+    GitCommandLine.publishIndex(dir);
   }
 
   /**
@@ -216,12 +223,17 @@ public final class GitWorkspace {
   public Attempt commitAttempt(String loopId, int iteration, String baseCommit, String message) {
     TrustedGit.checkAll(paths.workspace(loopId));
     try (Git git = clones.open(loopId)) {
+      Repository repo = git.getRepository();
       // The maker may have pointed HEAD at a branch (the work branch, say): the attempt moves none.
-      detachHead(git.getRepository(), Diffs.resolveCommit(git.getRepository(), baseCommit));
-      // One pass in '--all' mode stages additions, changes and deletions alike.
-      git.add().addFilepattern(".").setAll(true).call();
-      PersonIdent now = new PersonIdent(IDENT, java.time.Instant.now());
-      RevCommit commit = git.commit().setAllowEmpty(true).setAuthor(now).setCommitter(now).setMessage(message).call();
+      ObjectId base = Diffs.resolveCommit(repo, baseCommit);
+      detachHead(repo, base);
+      if (base != null && resolvesNoCommit(repo)) {
+        // A HEAD the maker made no commit id (git would not take the directory for a repository).
+        pointHead(repo, base, "attempt: HEAD named no commit");
+      }
+      stageAll(git);
+      ObjectId tree = GitCommandLine.writeTree(repo.getWorkTree().toPath());
+      ObjectId commit = commit(repo, tree, message);
       String ref = attemptRef(loopId, iteration);
       setRef(git.getRepository(), ref, commit);
       Diffs.Diff diff = Diffs.between(git.getRepository(), baseCommit, commit.name());
@@ -331,6 +343,66 @@ public final class GitWorkspace {
    */
   Path deliveryRepository(String loopId) {
     return TrustedGit.deliveryRepository(paths.workspace(loopId), paths.loopDir(loopId).resolve("deliver.git"));
+  }
+
+  /**
+   * Stages every addition, change and deletion in the worker's index: with the command line, or with
+   * JGit when git fails — as it does, by design, when a step checked out a submodule (git would run
+   * {@code git status} in it, under that repository's config: {@link GitCommandLine}).
+   */
+  private static void stageAll(Git git) throws GitAPIException {
+    Path dir = git.getRepository().getWorkTree().toPath();
+    GitCommandLine.Result added = GitCommandLine.addAll(dir);
+    if (!added.ok()) {
+      log.info("git add in {} failed (exit {}), staging with JGit: {}", dir, added.exit(), added.output().strip());
+      // One pass in '--all' mode stages additions, changes and deletions alike.
+      git.add().addFilepattern(".").setAll(true).call();
+    }
+  }
+
+  /**
+   * A commit of {@code tree} on top of HEAD (none for an unborn HEAD) by {@link #IDENT} now, with
+   * {@code message} as it is; HEAD (detached) moves to it. No hook runs: the commit is written as
+   * an object ({@code git commit-tree}'s job), never through a porcelain commit.
+   */
+  private static ObjectId commit(Repository repo, ObjectId tree, String message) throws IOException {
+    PersonIdent now = new PersonIdent(IDENT, java.time.Instant.now());
+    CommitBuilder builder = new CommitBuilder();
+    builder.setTreeId(tree);
+    ObjectId parent = repo.resolve(Constants.HEAD + "^{commit}");
+    if (parent != null) {
+      builder.setParentId(parent);
+    }
+    builder.setAuthor(now);
+    builder.setCommitter(now);
+    builder.setMessage(message);
+    ObjectId id;
+    try (ObjectInserter inserter = repo.newObjectInserter()) {
+      id = inserter.insert(builder);
+      inserter.flush();
+    }
+    pointHead(repo, id, "commit: " + message.lines().findFirst().orElse(""));
+    return id;
+  }
+
+  private static boolean resolvesNoCommit(Repository repo) {
+    try {
+      return repo.resolve(Constants.HEAD + "^{commit}") == null;
+    } catch (IOException | RuntimeException e) {
+      return true;
+    }
+  }
+
+  /** Makes HEAD a plain commit id, {@code id}, whatever it was (a symbolic ref is replaced, never followed). */
+  private static void pointHead(Repository repo, ObjectId id, String reason) throws IOException {
+    RefUpdate update = repo.updateRef(Constants.HEAD, true);
+    update.setNewObjectId(id);
+    update.setRefLogMessage(reason, false);
+    RefUpdate.Result result = update.forceUpdate();
+    if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FORCED && result != RefUpdate.Result.NO_CHANGE
+        && result != RefUpdate.Result.FAST_FORWARD) {
+      throw new IOException("pointing HEAD at " + id.name() + " gave " + result);
+    }
   }
 
   /**

@@ -80,6 +80,7 @@ final class SharedClones {
   void cloneInto(String loopId, Path dir, WorkspaceSpec spec) {
     Path mirror = refresh(spec.repository());
     GitWorkspace.deleteTree(dir);
+    GitCommandLine.forgetIndex(dir);
     TrustedGit.distrust(dir);
     try {
       String line = mirror.resolve("objects") + "\n";

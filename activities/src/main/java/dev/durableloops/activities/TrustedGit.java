@@ -66,6 +66,10 @@ import org.eclipse.jgit.util.ProcessResult;
  *       file outside. The worker's own ref updates replace a symbolic ref instead of following it.
  * </ul>
  *
+ * <p>The git command line ({@link GitCommandLine}: the walks of the work tree) runs on a workspace
+ * only inside an {@link #open}, so after the check and with the worker's config, and under rules
+ * of its own: an environment built from nothing, no program it could start, the worker's own index.
+ *
  * <p>Checks run when the worker opens the repository for the first time since a step command ran in
  * it ({@link #distrust}); no step command of the loop runs at the same time (the
  * {@link Fence} kills the loop's processes before a step claims it), so nothing changes between
@@ -125,7 +129,8 @@ final class TrustedGit {
         .setGitDir(gitDir.toFile())
         .setGitCommonDir(gitDir.toFile())
         .setWorkTree(workTree.toFile())
-        .setIndexFile(gitDir.resolve("index").toFile())
+        // The worker's own index, never the workspace's .git/index (GitCommandLine#index).
+        .setIndexFile(GitCommandLine.index(workTree).toFile())
         .setMustExist(true)
         .build();
     return Git.wrap(repo);

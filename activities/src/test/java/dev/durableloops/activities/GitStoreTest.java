@@ -59,6 +59,33 @@ class GitStoreTest {
   }
 
   @Test
+  void attemptsOnTopOfPushedOnesCarryEveryObjectTheyReach() throws Exception {
+    // Pushes copy only what differs from a parent the store has: nested, moved, deleted and new
+    // directories, a file made a directory, and back to a tree the store has seen.
+    WorkspaceSpec spec = new WorkspaceSpec(origin.toString(), "main");
+    GitWorkspace.Prepared p = machineA.prepare("loop-c", spec, null, null);
+    Files.createDirectories(p.dir().resolve("x/y/z"));
+    Files.writeString(p.dir().resolve("x/y/z/deep.txt"), "deep\n");
+    Files.writeString(p.dir().resolve("x/top.txt"), "top\n");
+    GitWorkspace.Attempt first = machineA.commitAttempt("loop-c", 1, p.baseCommit(), "attempt 1");
+    Files.writeString(p.dir().resolve("x/y/z/deep.txt"), "deeper\n");
+    Files.move(p.dir().resolve("x/top.txt"), p.dir().resolve("moved.txt"));
+    Files.delete(p.dir().resolve("a.txt"));
+    Files.createDirectories(p.dir().resolve("a.txt"));
+    Files.writeString(p.dir().resolve("a.txt/inside.txt"), "one\n");
+    GitWorkspace.Attempt second = machineA.commitAttempt("loop-c", 2, first.commit(), "attempt 2");
+    machineA.reconcile("loop-c", p.baseCommit());
+    GitWorkspace.Attempt third = machineA.commitAttempt("loop-c", 3, second.commit(), "attempt 3");
+    Path bare = tmp.resolve("shared/store.git");
+    // git fsck fails on any object a ref reaches that the store lacks.
+    assertThat(TestRepos.git(bare, "fsck", "--no-dangling", "--strict")).doesNotContain("missing");
+    assertThat(TestRepos.git(bare, "ls-tree", "-r", "--name-only", second.commit()))
+        .isEqualTo("a.txt/inside.txt\nmoved.txt\nx/y/z/deep.txt");
+    assertThat(TestRepos.git(bare, "show", second.commit() + ":x/y/z/deep.txt")).isEqualTo("deeper");
+    assertThat(TestRepos.git(bare, "ls-tree", "-r", "--name-only", third.commit())).isEqualTo("a.txt");
+  }
+
+  @Test
   void aForkStartsOnAnotherMachineFromTheSourceLoopsRefs() throws Exception {
     WorkspaceSpec spec = new WorkspaceSpec(origin.toString(), "main");
     GitWorkspace.Prepared p = machineA.prepare("loop-src", spec, null, null);

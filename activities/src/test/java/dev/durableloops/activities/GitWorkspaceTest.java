@@ -52,6 +52,23 @@ class GitWorkspaceTest {
   }
 
   @Test
+  void aStepThatRemovesRefsAndBreaksHeadLeavesAWorkspaceTheWorkerStillUses() throws Exception {
+    GitWorkspace.Prepared p = workspace.prepare("loop-r", new WorkspaceSpec(origin.toString(), "main"), null, null);
+    Path gitDir = p.dir().resolve(".git");
+    // What a step may leave: the refs packed and their directory gone, HEAD naming nothing.
+    TrustedGit.distrust(p.dir());
+    TestRepos.git(p.dir(), "pack-refs", "--all");
+    GitWorkspace.deleteTree(gitDir.resolve("refs"));
+    Files.writeString(gitDir.resolve("HEAD"), "0000000000000000000000000000000000000000\n");
+    Files.writeString(p.dir().resolve("a.txt"), "changed\n");
+    GitWorkspace.Attempt attempt = workspace.commitAttempt("loop-r", 1, p.commit(), "attempt 1");
+    assertThat(attempt.changed()).isTrue();
+    assertThat(workspace.firstParent("loop-r", attempt.commit())).isEqualTo(p.commit());
+    workspace.reconcile("loop-r", p.commit());
+    assertThat(Files.readString(p.dir().resolve("a.txt"))).isEqualTo("one\n");
+  }
+
+  @Test
   void aMissingRepositoryOrBranchIsANonRetryableFailure() {
     assertThatThrownBy(() -> workspace.prepare("loop-b", new WorkspaceSpec(tmp.resolve("nope").toString(), null), null, null))
         .isInstanceOfSatisfying(StepException.class, e -> {

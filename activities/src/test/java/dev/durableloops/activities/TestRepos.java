@@ -27,6 +27,22 @@ final class TestRepos {
     return dir;
   }
 
+  /**
+   * Runs the git command line in {@code dir} and returns its output (stdout and stderr), stripped.
+   *
+   * @throws IllegalStateException when git exits with anything but 0
+   */
+  static String git(Path dir, String... args) throws IOException, InterruptedException {
+    java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("git"));
+    command.addAll(java.util.List.of(args));
+    Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes()).strip();
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException(command + " failed: " + out);
+    }
+    return out;
+  }
+
   /** The slugify example repository of examples/slugify/repo, as a fresh git repository. */
   static Path slugify(Path dir) throws IOException, GitAPIException {
     Path source = exampleDir().resolve("repo");

@@ -680,6 +680,70 @@ class WorkspaceAttackTest {
     assertThat(Files.readString(ws.resolve("a.txt"))).isEqualTo("a\n");
   }
 
+  // ---- what the git command line would read (GitCommandLine) ----
+
+  @Test
+  @DisplayName("a maker commits a nested repository, then arms a filter in that repository's own config, for the worker's git add to run git status in it")
+  void nestedRepositoryFilter() throws Exception {
+    MakeResult first = make(1, prepared.commit(), "git init -q sub && cd sub && echo x > x.txt && git add x.txt"
+        + " && git -c user.name=t -c user.email=t@t.invalid commit -qm x && cd .. && echo changed > a.txt");
+    assertThat(first.exitCode()).as(first.outputTail()).isZero();
+    assertThat(paths(first.attemptCommit())).containsExactly("a.txt", "dir/b.txt", "sub");
+    activities.checkpoint(new CheckpointInput(LOOP, 1, first.attemptCommit()));
+    // The submodule is checked out at the commit the attempt recorded, so git add asks it for changes.
+    MakeResult second = make(2, first.attemptCommit(), "cd sub && git config filter.evil.clean 'touch " + marks + "/nested-filter; cat'"
+        + " && echo '* filter=evil' > .gitattributes && touch -d 2000-01-01 x.txt && cd .. && echo more >> a.txt");
+    assertThat(second.exitCode()).as(second.outputTail()).isZero();
+    assertThat(second.changed()).isTrue();
+    assertThat(blob(second.attemptCommit(), "a.txt")).isEqualTo("changed\nmore\n");
+    activities.discard(new DiscardInput(LOOP, first.attemptCommit()));
+    assertThat(markers()).isEmpty();
+    // Armed: git status in the workspace with an ordinary environment runs the nested repository's filter.
+    git(ws, "status", "--porcelain");
+    assertThat(markers()).containsExactly("nested-filter");
+  }
+
+  @Test
+  @DisplayName("a maker writes .git/index with an entry that climbs out of the workspace, for the worker's reset to remove the file there")
+  void indexEntryOutside() throws Exception {
+    Path victim = Files.writeString(outside.resolve("victim.txt"), "precious\n");
+    MakeResult made = make(1, prepared.commit(), "echo changed > a.txt");
+    writeIndex(ws.resolve(".git/index"), ws.relativize(victim).toString(), ".git/config", "a.txt");
+    activities.discard(new DiscardInput(LOOP, prepared.commit()));
+    assertThat(Files.readString(victim)).isEqualTo("precious\n");
+    assertThat(Files.readString(ws.resolve("a.txt"))).isEqualTo("a\n");
+    // The workspace's index is the worker's again: the agent's git sees the checkpoint's files.
+    assertThat(git(ws, "ls-files")).isEqualTo("a.txt\ndir/b.txt");
+    assertThat(made.changed()).isTrue();
+    MakeResult next = make(2, prepared.commit(), "echo again > a.txt");
+    assertThat(paths(next.attemptCommit())).containsExactly("a.txt", "dir/b.txt");
+  }
+
+  @Test
+  @DisplayName("a maker links .git/index to a file elsewhere, for the worker to write the index through")
+  void indexLinked() throws Exception {
+    Path victim = Files.writeString(outside.resolve("victim.txt"), "precious\n");
+    // The worker neither reads nor writes .git/index but to replace it; a link in .git is refused all the same.
+    assertUnsafe(failure(() -> make(1, prepared.commit(), "rm -f .git/index && ln -s " + victim + " .git/index && echo changed > a.txt")),
+        ".git/index is a symbolic link");
+    assertThat(Files.readString(victim)).isEqualTo("precious\n");
+  }
+
+  @Test
+  @DisplayName("a maker replaces the checkpoint's commit with one of its own through refs/replace, for the worker's reset to check out its tree")
+  void replaceRef() throws Exception {
+    MakeResult made = make(1, prepared.commit(), "echo changed > a.txt");
+    activities.checkpoint(new CheckpointInput(LOOP, 1, made.attemptCommit()));
+    MakeResult second = make(2, made.attemptCommit(), "echo planted > planted.txt && git add -A"
+        + " && git -c user.name=t -c user.email=t@t.invalid commit -qm evil && git replace " + made.attemptCommit() + " HEAD");
+    assertThat(second.exitCode()).as(second.outputTail()).isZero();
+    activities.discard(new DiscardInput(LOOP, made.attemptCommit()));
+    assertThat(ws.resolve("planted.txt")).doesNotExist();
+    assertThat(Files.readString(ws.resolve("a.txt"))).isEqualTo("changed\n");
+    // Armed: an ordinary git reads the maker's commit in place of the checkpoint.
+    assertThat(git(ws, "log", "-1", "--format=%s", made.attemptCommit())).isEqualTo("evil");
+  }
+
   // ---- helpers ----
 
   private StepContext at(int iteration, String commit) {
@@ -769,6 +833,44 @@ class WorkspaceAttackTest {
       }
       return paths;
     }
+  }
+
+  /**
+   * Writes a git index (version 2) naming the empty blob at each of {@code paths} (in git's order),
+   * with no check of the names: what a step can write where git would refuse to.
+   */
+  private static void writeIndex(Path file, String... paths) throws Exception {
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+    java.io.DataOutputStream out = new java.io.DataOutputStream(body);
+    out.writeBytes("DIRC");
+    out.writeInt(2);
+    out.writeInt(paths.length);
+    byte[] emptyBlob = new byte[20];
+    org.eclipse.jgit.lib.ObjectId.fromString("e69de29bb2d1d6434b8b29ae775ad8c2e48c5391").copyRawTo(emptyBlob, 0);
+    java.util.List<String> sorted = new ArrayList<>(List.of(paths));
+    java.util.Collections.sort(sorted);
+    for (String path : sorted) {
+      int start = out.size();
+      for (int i = 0; i < 6; i++) {
+        out.writeInt(0);
+      }
+      out.writeInt(0100644);
+      out.writeInt(0);
+      out.writeInt(0);
+      out.writeInt(0);
+      out.write(emptyBlob);
+      byte[] name = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      out.writeShort(name.length);
+      out.write(name);
+      int length = out.size() - start;
+      out.write(new byte[8 - length % 8]);
+    }
+    out.flush();
+    byte[] bytes = body.toByteArray();
+    byte[] sum = java.security.MessageDigest.getInstance("SHA-1").digest(bytes);
+    Files.deleteIfExists(file);
+    Files.write(file, bytes);
+    Files.write(file, sum, java.nio.file.StandardOpenOption.APPEND);
   }
 
   /** The typed failure a refused step raised. */

@@ -12,14 +12,15 @@ import java.util.List;
 /**
  * Git cost of one accepted and one rejected attempt on a large repository: change 10 files, commit
  * the attempt and take a checkpoint, change 10 files again, commit and discard it (hard reset and
- * clean) — through our JGit workspace (its public API, {@link GitWorkspace}), and through the git
- * command line doing the same.
+ * clean) — through our workspace (its public API, {@link GitWorkspace}: JGit for refs, commits and
+ * the store, the git command line for the walks of the work tree), and through the git command line
+ * alone doing the same.
  */
 public final class GitBench {
 
   private GitBench() {}
 
-  /** Milliseconds per round with {@link GitWorkspace}. */
+  /** Milliseconds per round with {@link GitWorkspace} (method name kept from when it was JGit alone). */
   public static List<Double> jgit(Path data, Path origin, int repeats) throws Exception {
     GitWorkspace ws = new GitWorkspace(new LoopPaths(data));
     GitWorkspace.Prepared p = ws.prepare("loop-git", new WorkspaceSpec(origin.toString(), "main"), null, null);
@@ -87,13 +88,23 @@ public final class GitBench {
     return times;
   }
 
-  /** Milliseconds for {@code git clone -q} of the same repository into a new directory, once per run. */
-  public static List<Double> plainClone(Path data, Path origin, int runs) throws Exception {
+  /**
+   * Milliseconds for {@code git clone -q} of the same repository into a new directory, once per run.
+   *
+   * @param hardLinks whether git may hard-link the origin's objects (its default for a local path);
+   *     {@code false} adds {@code --no-hardlinks}, the fair floor for a worker, which must not link
+   *     a workspace's objects to the user's repository
+   */
+  public static List<Double> plainClone(Path data, Path origin, int runs, boolean hardLinks) throws Exception {
     Files.createDirectories(data);
     List<Double> times = new ArrayList<>();
     for (int r = 0; r < runs; r++) {
       long start = System.nanoTime();
-      git(data, "clone", "-q", origin.toString(), data.resolve("run-" + r).toString());
+      if (hardLinks) {
+        git(data, "clone", "-q", origin.toString(), data.resolve("run-" + r).toString());
+      } else {
+        git(data, "clone", "-q", "--no-hardlinks", origin.toString(), data.resolve("run-" + r).toString());
+      }
       times.add((System.nanoTime() - start) / 1e6);
     }
     return times;
