@@ -46,7 +46,10 @@ class ManyMachinesIT {
   /** The iteration from which makers fix the file: every loop lives through every kill. */
   static final int FIXED_AT = KILLS + 1;
 
-  /** Heartbeat timeout (10 s) + the host queue's schedule-to-start (5 s) + the retry backoff, with room. */
+  /**
+   * Heartbeat timeout (3 s, not retried on the dead worker's queue) + every lost loop's move through
+   * the other worker at once (a workspace prepared each, on a loaded machine), with room.
+   */
   static final Duration MOVE_LIMIT = Duration.ofSeconds(40);
 
   @TempDir static Path tmp;

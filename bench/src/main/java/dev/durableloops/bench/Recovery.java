@@ -14,7 +14,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Crash recovery time: the packaged app runs a loop whose maker sleeps; the app is killed with
+ * Crash recovery time, {@link #trials} for a worker killed and restarted, {@link #lostTrials} for
+ * one killed and not restarted while another is up. Restarted: the packaged app runs a loop whose maker sleeps; the app is killed with
  * SIGKILL while Make runs and started again; the figure is the time from the restart to the
  * interrupted step running again (its maker writing a new pid). The time the new JVM takes to start
  * is part of it, as it is for a person restarting the app; {@link #fromWorkerUp} leaves it out. The restarted
@@ -78,6 +79,70 @@ final class Recovery {
       }
       again.destroyForcibly();
       again.waitFor(30, TimeUnit.SECONDS);
+    }
+    return seconds;
+  }
+
+  /**
+   * Lost-worker trials: two apps with data directories and worker ids of their own and one git store
+   * run a loop whose maker sleeps; the app running the maker is killed with SIGKILL and not started
+   * again. The figure is the time from the kill to the maker running on the other app: the Make's
+   * heartbeat timeout, the workflow moving the loop, the workspace prepared on the other worker and
+   * Make started there. The apps start before the loop, so no JVM start is in it.
+   *
+   * @return seconds from each kill to the maker running on the other app
+   */
+  static List<Double> lostTrials(Path jar, String target, Path data, int trials) throws Exception {
+    List<Double> seconds = new ArrayList<>();
+    String token = "bench-token-0123456789";
+    Path repo = TestRepo.create(data.resolve("repo"), 5);
+    HttpClient http = HttpClient.newHttpClient();
+    for (int t = 0; t < trials; t++) {
+      Path trial = data.resolve("lost-" + t);
+      List<String> names = List.of("a", "b");
+      List<Process> apps = new ArrayList<>();
+      List<Integer> ports = new ArrayList<>();
+      for (String name : names) {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+          port = s.getLocalPort();
+        }
+        Map<String, String> env = new java.util.HashMap<>(Map.of("PORT", Integer.toString(port), "TEMPORAL_ADDRESS", target,
+            "DURABLE_LOOPS_DATA_DIR", trial.resolve(name).toString(), "DURABLE_LOOPS_API_TOKEN", token,
+            "DURABLE_LOOPS_ALLOWED_ROOTS", data.toString(), "DURABLE_LOOPS_SANDBOX_MODE", "NONE",
+            "DURABLE_LOOPS_GIT_STORE", trial.resolve("store.git").toString(), "DURABLE_LOOPS_WORKER_ID", "bench-lost-" + t + "-" + name,
+            "DURABLE_LOOPS_GRANT_KEY", "bench-grant-key-0123456789"));
+        apps.add(start(jar, env, data.resolve("lost-" + t + "-" + name + ".log")));
+        ports.add(port);
+      }
+      for (int port : ports) {
+        awaitUp(http, port, token);
+      }
+      String name = "lost-" + t;
+      post(http, ports.get(0), token, "/api/loops", """
+          {"name": "%s", "goal": "g", "workspace": {"repository": "%s"},
+           "make": {"command": "echo $$ > ../maker.pid; sleep 8"}, "checks": [{"name": "c", "command": "true"}]}
+          """.formatted(name, repo));
+      int holder = -1;
+      for (int i = 0; i < 1200 && holder < 0; i++) {
+        for (int k = 0; k < names.size(); k++) {
+          if (Files.exists(trial.resolve(names.get(k) + "/loops/loop-" + name + "/maker.pid"))) {
+            holder = k;
+          }
+        }
+        Thread.sleep(50);
+      }
+      if (holder < 0) {
+        throw new IllegalStateException("no maker started in trial " + t);
+      }
+      awaitPid(trial.resolve(names.get(holder) + "/loops/loop-" + name + "/maker.pid"), null);
+      apps.get(holder).destroyForcibly();
+      long killed = System.nanoTime();
+      apps.get(holder).waitFor(30, TimeUnit.SECONDS);
+      awaitPid(trial.resolve(names.get(1 - holder) + "/loops/loop-" + name + "/maker.pid"), null);
+      seconds.add((System.nanoTime() - killed) / 1e9);
+      apps.get(1 - holder).destroyForcibly();
+      apps.get(1 - holder).waitFor(30, TimeUnit.SECONDS);
     }
     return seconds;
   }

@@ -11,6 +11,7 @@ import io.temporal.common.RetryOptions;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.stream.Stream;
 
 /**
  * Activity stubs for the loop's steps, one per call, so each carries its own summary (shown in the
@@ -18,22 +19,45 @@ import java.util.Arrays;
  * {@link OutboundActivities} for notifications and delivery.
  *
  * <p>Retries: 1 s initial interval, doubling, at most 30 s apart, 6 attempts; a
- * {@link LoopErrorType} is retried only when it says so ({@link LoopErrorType#isRetryable()}). Command-running steps heartbeat every 2 s and time out
- * after {@link #HEARTBEAT_TIMEOUT} without one, so a dead worker is noticed in seconds.
+ * {@link LoopErrorType} is retried only when it says so ({@link LoopErrorType#isRetryable()}). Command-running steps heartbeat every
+ * second and time out after {@link #HEARTBEAT_TIMEOUT} without one, so a dead worker is noticed in seconds.
+ *
+ * <p>A lost worker, from its death to the step running elsewhere: a step on the worker's own task
+ * queue (a host step) that stops heartbeating is not retried ({@link #HEARTBEAT_LAPSE}): a retry
+ * could only go to that same queue, whose worker is gone, and wait there {@link #HOST_WAIT} more.
+ * The workflow sees the heartbeat timeout at once, takes it for a lost worker ({@code Interruption})
+ * and prepares the workspace on any live worker. A worker restarted on the same data directory within
+ * the heartbeat timeout hands its steps back before that ({@code HeldSteps}); one that comes back later
+ * gets a moved loop like any other worker. Changing these options changes no command: the Java SDK's
+ * replay compares an activity command's id and type only, not its timeouts or retry policy.
  */
 final class Steps {
 
-  /** Heartbeat timeout of command-running activities; they heartbeat every 2 s. */
-  static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * Heartbeat timeout of command-running activities: 3 s. They heartbeat every second from start to
+   * end (the worker's keepalive, {@code Pulse}; the SDK's throttle is 1 s, {@code WorkerConfiguration}),
+   * so a live worker misses it only by falling silent for 2 s more than usual: 27 times the longest
+   * timer lateness (54 ms) and 27 times a full G1 collection of a 2 GB live heap (73 ms) measured on the
+   * project's loaded 2-core machine (BENCHMARKS.md, "A lost worker moves within 5 s").
+   */
+  static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(3);
+
+  /**
+   * The failure type, in Temporal's retry policy, of a heartbeat timeout ({@code TemporalTimeout:} and
+   * the timeout type), listed as not retryable for host steps.
+   */
+  static final String HEARTBEAT_LAPSE = "TemporalTimeout:Heartbeat";
 
   /** Time added to a command's own timeout for the activity around it (clone, restore, commit). */
   static final Duration STEP_MARGIN = Duration.ofMinutes(2);
 
   /**
    * How long a workspace step may wait for the worker holding the workspace to pick it up before
-   * that worker counts as lost (Temporal's schedule-to-start timeout, which is not retried).
+   * that worker counts as lost (Temporal's schedule-to-start timeout, which is not retried): 3 s,
+   * for a worker that died between two steps. A live worker picks a step up in well under a second
+   * (step completed to next step started: p99 650 ms at 1,000 loops on one worker, BENCHMARKS.md).
    */
-  static final Duration HOST_WAIT = Duration.ofSeconds(5);
+  static final Duration HOST_WAIT = Duration.ofSeconds(3);
 
   /** How long cloning or reconciling a workspace may take. */
   static final Duration PREPARE_TIMEOUT = Duration.ofMinutes(30);
@@ -45,6 +69,13 @@ final class Steps {
           .setMaximumInterval(Duration.ofSeconds(30))
           .setMaximumAttempts(6)
           .setDoNotRetry(Arrays.stream(LoopErrorType.values()).filter(t -> !t.isRetryable()).map(Enum::name).toArray(String[]::new))
+          .build();
+
+  /** {@link #RETRY} for a step on a worker's own queue: a heartbeat timeout is not retried but moves the loop. */
+  private static final RetryOptions HOST_RETRY =
+      RetryOptions.newBuilder(RETRY)
+          .setDoNotRetry(Stream.concat(Arrays.stream(RETRY.getDoNotRetry()), Stream.of(HEARTBEAT_LAPSE))
+              .toArray(String[]::new))
           .build();
 
   private Steps() {}
@@ -65,7 +96,7 @@ final class Steps {
    *
    * @param hostQueue the task queue of the worker holding the workspace, or {@code null} for the
    *     loop's own queue (any worker). With a host queue the step must start within
-   *     {@link #HOST_WAIT}, so a lost worker is noticed.
+   *     {@link #HOST_WAIT}, and a heartbeat timeout is not retried, so a lost worker is noticed.
    */
   static WorkspaceActivities step(String summary, Duration startToClose, boolean heartbeats, String hostQueue) {
     return Workflow.newActivityStub(WorkspaceActivities.class, stepOptions(summary, startToClose, heartbeats, hostQueue));
@@ -88,7 +119,7 @@ final class Steps {
             .setRetryOptions(RETRY)
             .setSummary(Texts.truncate(summary, 200));
     if (hostQueue != null) {
-      options.setTaskQueue(hostQueue).setScheduleToStartTimeout(HOST_WAIT);
+      options.setTaskQueue(hostQueue).setScheduleToStartTimeout(HOST_WAIT).setRetryOptions(HOST_RETRY);
     }
     if (heartbeats) {
       options.setHeartbeatTimeout(HEARTBEAT_TIMEOUT);

@@ -40,7 +40,7 @@ import java.util.function.IntPredicate;
  * so each branch of the loop runs in milliseconds on the time-skipping test server. The gate is the
  * real {@link GatePolicy}. Commits are made-up ids that name their iteration ({@code a…01}).
  */
-final class ScriptedActivities implements WorkspaceActivities, OutboundActivities {
+class ScriptedActivities implements WorkspaceActivities, OutboundActivities {
 
   /** The base commit every scripted loop starts from. */
   static final String BASE = "b".repeat(40);
@@ -57,6 +57,9 @@ final class ScriptedActivities implements WorkspaceActivities, OutboundActivitie
 
   /** This fake worker's own task queue, reported by Prepare; {@code null} for none. */
   volatile String hostQueue;
+
+  /** Task queues the next Prepares report, one each, before {@link #hostQueue}. */
+  final java.util.Queue<String> hostQueues = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   /**
    * @param passes which iterations' checks pass
@@ -77,7 +80,9 @@ final class ScriptedActivities implements WorkspaceActivities, OutboundActivitie
   public PrepareResult prepare(PrepareInput input) {
     prepared.add(input);
     loops.add(input.loopId());
-    return new PrepareResult("/nowhere", "loops/" + input.loopId(), BASE, input.commit() == null ? BASE : input.commit(), hostQueue);
+    String host = hostQueues.poll();
+    return new PrepareResult("/nowhere", "loops/" + input.loopId(), BASE, input.commit() == null ? BASE : input.commit(),
+        host != null ? host : hostQueue);
   }
 
   @Override
