@@ -106,9 +106,11 @@ public final class Bench {
             .setMaxConcurrentWorkflowTaskExecutionSize(200)
             .setMaxConcurrentActivityTaskPollers(8)
             .setMaxConcurrentWorkflowTaskPollers(8)
-            // As the app (WorkerConfiguration): heartbeats reach the server once a second, not once per 80% of the timeout.
+            // As the app (WorkerConfiguration): heartbeats reach the server once a second, not once per 80% of
+            // the timeout, and a workflow task waits 1 s for its sticky queue.
             .setMaxHeartbeatThrottleInterval(java.time.Duration.ofSeconds(1))
             .setDefaultHeartbeatThrottleInterval(java.time.Duration.ofSeconds(1))
+            .setStickyQueueScheduleToStartTimeout(java.time.Duration.ofSeconds(1))
             .build();
     Worker worker = factory.newWorker(QUEUE, options);
     worker.registerWorkflowImplementationTypes(LoopWorkflowImpl.class, Bare.BareWorkflowImpl.class);

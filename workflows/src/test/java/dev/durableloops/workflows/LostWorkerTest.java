@@ -29,6 +29,11 @@ import org.junit.jupiter.api.Timeout;
  * A lost worker's loop moves: on the time-skipping test server, a loop whose workspace is on a
  * worker that stops answering (its task queue unpolled, or its step no longer heartbeating) is
  * prepared again on a live worker, records why, and ends as it would have.
+ *
+ * <p>The Java test server retries a heartbeat timeout whatever the retry policy says (here the
+ * silent Make starts 6 times, time-skipped, before the loop moves); Temporal's server honours
+ * {@code Steps.HEARTBEAT_LAPSE} and moves the loop after the first, which the dev-server test
+ * {@code CrashRecoveryIT.workerKilledAndNotRestartedLosesItsLoopToTheOtherWorker} checks.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class LostWorkerTest {

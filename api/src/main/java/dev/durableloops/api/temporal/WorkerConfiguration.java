@@ -39,21 +39,35 @@ class WorkerConfiguration {
   private static final Logger log = LoggerFactory.getLogger(WorkerConfiguration.class);
 
   /**
-   * Longest time the SDK holds back a heartbeat: commands heartbeat their output every 2 s, and
-   * without this the SDK sends at most one heartbeat per 80% of the 10 s heartbeat timeout, so live
-   * output would lag 8 s.
+   * Longest time the SDK holds back a heartbeat: 1 s. Steps heartbeat every second (their output, or
+   * the keepalive, {@code Pulse}); without this the SDK sends at most one heartbeat per 80% of the
+   * 3 s heartbeat timeout (2.4 s), which would leave a live worker 0.6 s of slack before it counts as
+   * lost, and live output lagging.
    */
   static final java.time.Duration HEARTBEAT_THROTTLE = java.time.Duration.ofSeconds(1);
 
   /**
-   * The same heartbeat throttle for the workers the starter builds (the shared task queue), and
-   * heartbeats allowed while the worker drains: without that the SDK fails a heartbeat sent during
-   * shutdown, which the command runner takes for a cancellation and kills the step.
+   * How long a workflow task waits on the sticky queue of the worker that ran the loop's last one
+   * before any worker may take it (with the whole history): 1 s, not the SDK's 5 s. When a worker
+   * dies, the workflow task that reacts to its lapsed heartbeat goes first to that dead worker's
+   * sticky queue, so this wait is part of a lost worker's loops moving (BENCHMARKS.md, "A lost
+   * worker moves within 5 s"). A live worker that misses it (a workflow task waiting longer than 1 s
+   * for a slot; step completed to next step started was 650 ms at p99 with 1,000 loops) costs a
+   * replay of the loop's history, not a move.
+   */
+  static final java.time.Duration STICKY_WAIT = java.time.Duration.ofSeconds(1);
+
+  /**
+   * For the workers the starter builds (the shared task queue): the same heartbeat throttle, the
+   * sticky wait ({@link #STICKY_WAIT}), and heartbeats allowed while the worker drains: without that
+   * the SDK fails a heartbeat sent during shutdown, which the command runner takes for a cancellation
+   * and kills the step.
    */
   @Bean
   io.temporal.spring.boot.WorkerOptionsCustomizer heartbeatThrottle() {
     return (builder, workerName, taskQueue) -> builder.setMaxHeartbeatThrottleInterval(HEARTBEAT_THROTTLE)
         .setDefaultHeartbeatThrottleInterval(HEARTBEAT_THROTTLE)
+        .setStickyQueueScheduleToStartTimeout(STICKY_WAIT)
         .setAllowActivityHeartbeatDuringShutdown(true);
   }
 
