@@ -36,15 +36,28 @@ final class StepPulse {
 
   private static final Logger log = LoggerFactory.getLogger(StepPulse.class);
 
-  /** How often a running step is heartbeated at least: as often as a running command beats. */
+  /**
+   * How often a running step is heartbeated at least: as often as a running command beats (1 s; a
+   * third of the 3 s heartbeat timeout, {@code Steps.HEARTBEAT_TIMEOUT}).
+   */
   static final Duration EVERY = CommandRunner.POLL;
 
-  /** A few threads: a heartbeat the SDK sends (not only records) is a blocking call. */
-  private static final ScheduledExecutorService TICKER = Executors.newScheduledThreadPool(2, r -> {
-    Thread t = new Thread(r, "step-pulse");
+  /** Finds the steps due a heartbeat; sends none itself. */
+  private static final ScheduledExecutorService TICKER = Executors.newScheduledThreadPool(1, r -> daemon(r, "step-pulse"));
+
+  /**
+   * Sends the ticker's heartbeats. A heartbeat the SDK sends (not only records) is a blocking call
+   * for as long as Temporal takes to answer, seconds on a loaded server: sent from a fixed few
+   * threads, the heartbeats of 1,000 running steps queued behind each other past the heartbeat timeout.
+   * One thread per step whose heartbeat is in flight, at most one per step.
+   */
+  private static final java.util.concurrent.ExecutorService SENDERS = Executors.newCachedThreadPool(r -> daemon(r, "step-pulse-send"));
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
     t.setDaemon(true);
     return t;
-  });
+  }
 
   private static final Map<ActivityExecutionContext, Beat> RUNNING = new ConcurrentHashMap<>();
 
@@ -57,6 +70,7 @@ final class StepPulse {
     private long at = started;
     private Object details;
     private boolean ended;
+    private boolean sending;
 
     private Beat(String step) {
       this.step = step;
@@ -74,7 +88,8 @@ final class StepPulse {
     }
     Beat beat = new Beat(type.toLowerCase(java.util.Locale.ROOT));
     RUNNING.put(context, beat);
-    ScheduledFuture<?> ticks = TICKER.scheduleWithFixedDelay(() -> tick(context, beat), EVERY.toMillis(), EVERY.toMillis(),
+    // Checked 4 times per interval, so a step is silent at most 1.25 intervals whatever the phase of its own beats.
+    ScheduledFuture<?> ticks = TICKER.scheduleWithFixedDelay(() -> tick(context, beat), EVERY.toMillis(), EVERY.toMillis() / 4,
         TimeUnit.MILLISECONDS);
     try {
       return step.get();
@@ -100,21 +115,30 @@ final class StepPulse {
   }
 
   private static void tick(ActivityExecutionContext context, Beat beat) {
+    Object details;
     synchronized (beat) {
-      if (beat.ended || System.nanoTime() - beat.at < EVERY.toNanos()) {
+      if (beat.ended || beat.sending || System.nanoTime() - beat.at < EVERY.toNanos()) {
         return;
       }
-      Object details = beat.details != null ? beat.details
+      details = beat.details != null ? beat.details
           : new StepOutput(beat.step, "working", (System.nanoTime() - beat.started) / 1_000_000, 0, "", Instant.now().toString());
       beat.at = System.nanoTime();
+      beat.sending = true;
+    }
+    // Sent outside the lock, so the step's own heartbeat never waits for this call.
+    SENDERS.execute(() -> {
       try {
         context.heartbeat(details);
       } catch (ActivityCompletionException e) {
         // Cancelled, or the attempt is over: the step's own next heartbeat throws it where it runs.
       } catch (RuntimeException e) {
         log.debug("heartbeat of a running {} step failed: {}", beat.step, e.getMessage());
+      } finally {
+        synchronized (beat) {
+          beat.sending = false;
+        }
       }
-    }
+    });
   }
 
   private static ActivityExecutionContext current() {

@@ -148,9 +148,10 @@ public final class Bench {
             Recovery.fromWorkerUp, String.format(Locale.ROOT,
                 "the same trials without the JVM's start; %d of %d handed back (in the others the JVM took longer than the heartbeat timeout)",
                 Recovery.handedBack, recovery.size()));
-        List<Double> lost = Recovery.lostTrials(appJar, target, data.resolve("recovery-lost"), smoke ? 1 : 5);
+        List<Double> lost = Recovery.lostTrials(appJar, target, data.resolve("recovery-lost"), client, smoke ? 1 : 5);
         bench.row("lost worker: app running Make SIGKILLed, not restarted → Make running on the other app", "s", lost,
             lost.size() + " trials; two apps, own data directories, one git store; both up before the loop");
+        Recovery.lostStages.forEach((stage, values) -> bench.row("lost worker: " + stage, "s", values, "from the histories of the same trials"));
       }
       if ((only.isEmpty() || only.contains("startup")) && appJar != null) {
         Startup.Result startup = Startup.measure(appJar, target, data.resolve("startup"), smoke ? 1 : 5);

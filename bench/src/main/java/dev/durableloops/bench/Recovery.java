@@ -92,7 +92,8 @@ final class Recovery {
    *
    * @return seconds from each kill to the maker running on the other app
    */
-  static List<Double> lostTrials(Path jar, String target, Path data, int trials) throws Exception {
+  static List<Double> lostTrials(Path jar, String target, Path data, io.temporal.client.WorkflowClient client, int trials)
+      throws Exception {
     List<Double> seconds = new ArrayList<>();
     String token = "bench-token-0123456789";
     Path repo = TestRepo.create(data.resolve("repo"), 5);
@@ -138,13 +139,53 @@ final class Recovery {
       awaitPid(trial.resolve(names.get(holder) + "/loops/loop-" + name + "/maker.pid"), null);
       apps.get(holder).destroyForcibly();
       long killed = System.nanoTime();
+      long killedAt = System.currentTimeMillis();
       apps.get(holder).waitFor(30, TimeUnit.SECONDS);
       awaitPid(trial.resolve(names.get(1 - holder) + "/loops/loop-" + name + "/maker.pid"), null);
       seconds.add((System.nanoTime() - killed) / 1e9);
+      stages(client.fetchHistory("loop-" + name).getEvents(), killedAt, System.currentTimeMillis());
       apps.get(1 - holder).destroyForcibly();
       apps.get(1 - holder).waitFor(30, TimeUnit.SECONDS);
     }
     return seconds;
+  }
+
+  /**
+   * Where a lost worker's seconds go, from the history of each {@link #lostTrials} trial (the
+   * server's event times, same machine's clock), seconds from the kill: the heartbeat timeout, the
+   * first workflow task another worker started after it, the move's {@code Prepare} done; the last
+   * stage ends with the maker running on the other worker.
+   */
+  static final Map<String, List<Double>> lostStages = new java.util.LinkedHashMap<>();
+
+  private static void stages(List<io.temporal.api.history.v1.HistoryEvent> events, long killedAt, long running) {
+    Long timedOut = null;
+    Long workflowTask = null;
+    Long prepared = null;
+    long prepareScheduled = -1;
+    for (io.temporal.api.history.v1.HistoryEvent e : events) {
+      long t = e.getEventTime().getSeconds() * 1000 + e.getEventTime().getNanos() / 1_000_000;
+      if (timedOut == null) {
+        if (e.hasActivityTaskTimedOutEventAttributes()) {
+          timedOut = t;
+        }
+      } else if (workflowTask == null && e.hasWorkflowTaskStartedEventAttributes()) {
+        workflowTask = t;
+      } else if (prepareScheduled < 0 && e.hasActivityTaskScheduledEventAttributes()
+          && e.getActivityTaskScheduledEventAttributes().getActivityType().getName().equals("Prepare")) {
+        prepareScheduled = e.getEventId();
+      } else if (prepared == null && e.hasActivityTaskCompletedEventAttributes()
+          && e.getActivityTaskCompletedEventAttributes().getScheduledEventId() == prepareScheduled) {
+        prepared = t;
+      }
+    }
+    if (timedOut == null || workflowTask == null || prepared == null) {
+      return;
+    }
+    lostStages.computeIfAbsent("kill → heartbeat timed out", k -> new ArrayList<>()).add((timedOut - killedAt) / 1e3);
+    lostStages.computeIfAbsent("→ workflow task started on the other worker", k -> new ArrayList<>()).add((workflowTask - timedOut) / 1e3);
+    lostStages.computeIfAbsent("→ move's Prepare done", k -> new ArrayList<>()).add((prepared - workflowTask) / 1e3);
+    lostStages.computeIfAbsent("→ maker running (Plan, Make)", k -> new ArrayList<>()).add((running - prepared) / 1e3);
   }
 
   static Process start(Path jar, Map<String, String> env, Path log) throws Exception {

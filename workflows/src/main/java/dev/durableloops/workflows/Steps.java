@@ -35,7 +35,7 @@ final class Steps {
 
   /**
    * Heartbeat timeout of command-running activities: 3 s. They heartbeat every second from start to
-   * end (the worker's keepalive, {@code Pulse}; the SDK's throttle is 1 s, {@code WorkerConfiguration}),
+   * end (the worker's keepalive, {@code StepPulse}; the SDK's throttle is 1 s, {@code WorkerConfiguration}),
    * so a live worker misses it only by falling silent for 2 s more than usual: 37 times the longest
    * timer lateness (54 ms) and 27 times a full G1 collection of a 2 GB live heap (73 ms) measured on the
    * project's loaded 2-core machine (BENCHMARKS.md, "A lost worker moves within 5 s").

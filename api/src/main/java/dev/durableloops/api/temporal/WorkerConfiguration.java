@@ -40,7 +40,7 @@ class WorkerConfiguration {
 
   /**
    * Longest time the SDK holds back a heartbeat: 1 s. Steps heartbeat every second (their output, or
-   * the keepalive, {@code Pulse}); without this the SDK sends at most one heartbeat per 80% of the
+   * the keepalive, {@code StepPulse}); without this the SDK sends at most one heartbeat per 80% of the
    * 3 s heartbeat timeout (2.4 s), which would leave a live worker 0.6 s of slack before it counts as
    * lost, and live output lagging.
    */
