@@ -33,12 +33,8 @@ import org.slf4j.LoggerFactory;
  */
 final class CommandRunner {
 
-  /**
-   * Heartbeat interval while a command runs: 1 s, a third of the heartbeat timeout (3 s, the
-   * workflow's {@code Steps.HEARTBEAT_TIMEOUT}), so a live worker falls silent for 2 s more than usual
-   * before it counts as lost.
-   */
-  static final Duration POLL = Duration.ofSeconds(1);
+  /** Heartbeat interval while a command runs (the workflow's {@code Steps.HEARTBEAT_TIMEOUT} is 10 s). */
+  static final Duration POLL = Duration.ofSeconds(2);
 
   /** How often the output size is checked against the cap. */
   static final Duration SIZE_CHECK = Duration.ofMillis(200);

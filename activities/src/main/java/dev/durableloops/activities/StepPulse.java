@@ -36,10 +36,7 @@ final class StepPulse {
 
   private static final Logger log = LoggerFactory.getLogger(StepPulse.class);
 
-  /**
-   * How often a running step is heartbeated at least: as often as a running command beats (1 s; a
-   * third of the 3 s heartbeat timeout, {@code Steps.HEARTBEAT_TIMEOUT}).
-   */
+  /** How often a running step is heartbeated at least: as often as a running command beats. */
   static final Duration EVERY = CommandRunner.POLL;
 
   /** Finds the steps due a heartbeat; sends none itself. */

@@ -76,7 +76,7 @@ class CrashRecoveryIT {
 
   /**
    * Two apps on the same data directory, so with the same worker id and host queue: one runs the
-   * maker and is killed. The Make's heartbeat lapses (3 s), which on a worker's own queue is not
+   * maker and is killed. The Make's heartbeat lapses (10 s), which on a worker's own queue is not
    * retried: the loop counts the worker as lost and prepares the workspace again on a live worker —
    * here the other app, which reconciles the same directory — a second timeline row.
    */
@@ -105,7 +105,7 @@ class CrashRecoveryIT {
 
     long second = readPid(pidFile);
     double recovery = (System.nanoTime() - killed) / 1e9;
-    System.out.printf("worker crash: Make running again %.1f s after the app was killed, on the other app (heartbeat timeout 3 s)%n",
+    System.out.printf("worker crash: Make running again %.1f s after the app was killed, on the other app (heartbeat timeout 10 s)%n",
         recovery);
     assertThat(second).isNotEqualTo(first);
     assertThat(descends(second, again.process.pid())).as("the retry runs on the app still up").isTrue();
@@ -124,9 +124,9 @@ class CrashRecoveryIT {
 
   /**
    * One app, killed during Make and started again on the same data directory (so with the same
-   * worker id), and the loop goes on from the same checkpoint. A new life up within the 3 s heartbeat
+   * worker id), and the loop goes on from the same checkpoint. A new life up within the 10 s heartbeat
    * timeout hands the step its dead life held back to Temporal at once ({@code HeldSteps}); one that
-   * takes longer (any JVM on this machine) finds the loop moved: the heartbeat lapsed, the worker
+   * takes longer (a loaded machine) finds the loop moved: the heartbeat lapsed, the worker
    * counted as lost, and the restarted app, the only worker, prepares the workspace again.
    */
   @Test
@@ -147,7 +147,7 @@ class CrashRecoveryIT {
     long running = System.nanoTime();
     double startSeconds = (up - killed) / 1e9;
     double resumeSeconds = (running - up) / 1e9;
-    System.out.printf("worker restart: app up %.1f s after the kill, Make running again %.1f s after that (heartbeat timeout 3 s)%n",
+    System.out.printf("worker restart: app up %.1f s after the kill, Make running again %.1f s after that (heartbeat timeout 10 s)%n",
         startSeconds, resumeSeconds);
     assertThat(second).isNotEqualTo(first);
     assertThat(descends(second, again.process.pid())).as("the step runs again on the restarted app").isTrue();
@@ -200,7 +200,7 @@ class CrashRecoveryIT {
     Platform.kill(workers.get(holder));
     long killed = System.nanoTime();
     readPid(tmp.resolve(other + "/loops/loop-lost/maker.pid"));
-    System.out.printf("lost worker: Make running on the other worker %.1f s after the kill (heartbeat timeout 3 s, not retried)%n",
+    System.out.printf("lost worker: Make running on the other worker %.1f s after the kill (heartbeat timeout 10 s, not retried)%n",
         (System.nanoTime() - killed) / 1e9);
 
     Platform.App live = platform.machine(other);

@@ -47,7 +47,7 @@ class ManyMachinesIT {
   static final int FIXED_AT = KILLS + 1;
 
   /**
-   * Heartbeat timeout (3 s, not retried on the dead worker's queue) + every lost loop's move through
+   * Heartbeat timeout (10 s, not retried on the dead worker's queue) + every lost loop's move through
    * the other worker at once (a workspace prepared each, on a loaded machine), with room.
    */
   static final Duration MOVE_LIMIT = Duration.ofSeconds(40);

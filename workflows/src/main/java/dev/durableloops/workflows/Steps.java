@@ -20,7 +20,7 @@ import java.util.stream.Stream;
  *
  * <p>Retries: 1 s initial interval, doubling, at most 30 s apart, 6 attempts; a
  * {@link LoopErrorType} is retried only when it says so ({@link LoopErrorType#isRetryable()}). Command-running steps heartbeat every
- * second and time out after {@link #HEARTBEAT_TIMEOUT} without one, so a dead worker is noticed in seconds.
+ * 2 s and time out after {@link #HEARTBEAT_TIMEOUT} without one, so a dead worker is noticed in seconds.
  *
  * <p>A lost worker, from its death to the step running elsewhere: a step on the worker's own task
  * queue (a host step) that stops heartbeating is not retried ({@link #HEARTBEAT_LAPSE}): a retry
@@ -34,13 +34,14 @@ import java.util.stream.Stream;
 final class Steps {
 
   /**
-   * Heartbeat timeout of command-running activities: 3 s. They heartbeat every second from start to
-   * end (the worker's keepalive, {@code StepPulse}; the SDK's throttle is 1 s, {@code WorkerConfiguration}),
-   * so a live worker misses it only by falling silent for 2 s more than usual: 37 times the longest
-   * timer lateness (54 ms) and 27 times a full G1 collection of a 2 GB live heap (73 ms) measured on the
-   * project's loaded 2-core machine (BENCHMARKS.md, "A lost worker moves within 5 s").
+   * Heartbeat timeout of command-running activities: 10 s. They heartbeat every 2 s from start to end
+   * (a command's output, else the worker's keepalive, {@code StepPulse}). 3 s with heartbeats every
+   * second moved a lost worker's loop in 4.2 s instead of ~11 s, but on this project's loaded 2-core
+   * machine (load average 20 and more) live workers' loops were taken for lost by the hundred, at 100
+   * loops as at 1,000: Temporal and the worker's CPU answered heartbeats seconds late
+   * (BENCHMARKS.md, "A lost worker moves within 5 s"). A shorter timeout wants a per-worker setting.
    */
-  static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(3);
+  static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(10);
 
   /**
    * The failure type, in Temporal's retry policy, of a heartbeat timeout ({@code TemporalTimeout:} and
@@ -53,11 +54,10 @@ final class Steps {
 
   /**
    * How long a workspace step may wait for the worker holding the workspace to pick it up before
-   * that worker counts as lost (Temporal's schedule-to-start timeout, which is not retried): 3 s,
-   * for a worker that died between two steps. A live worker picks a step up in well under a second
-   * (step completed to next step started: p99 650 ms at 1,000 loops on one worker, BENCHMARKS.md).
+   * that worker counts as lost (Temporal's schedule-to-start timeout, which is not retried): 5 s,
+   * for a worker that died between two steps.
    */
-  static final Duration HOST_WAIT = Duration.ofSeconds(3);
+  static final Duration HOST_WAIT = Duration.ofSeconds(5);
 
   /** How long cloning or reconciling a workspace may take. */
   static final Duration PREPARE_TIMEOUT = Duration.ofMinutes(30);

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The steps this worker process holds, kept on its disk so that when it dies and comes back (same
  * data directory, so the same worker id and host queue) it hands the steps its previous life held
- * back to Temporal at once, instead of leaving them to their heartbeat timeout (3 s, after which the
+ * back to Temporal at once, instead of leaving them to their heartbeat timeout (10 s, after which the
  * loop moves) or, for a step without heartbeats, their start-to-close timeout.
  *
  * <p>While an activity attempt runs, a file {@code <dataDir>/held-steps/<pid>-<start ms>-<n>} holds

@@ -39,10 +39,9 @@ class WorkerConfiguration {
   private static final Logger log = LoggerFactory.getLogger(WorkerConfiguration.class);
 
   /**
-   * Longest time the SDK holds back a heartbeat: 1 s. Steps heartbeat every second (their output, or
-   * the keepalive, {@code StepPulse}); without this the SDK sends at most one heartbeat per 80% of the
-   * 3 s heartbeat timeout (2.4 s), which would leave a live worker 0.6 s of slack before it counts as
-   * lost, and live output lagging.
+   * Longest time the SDK holds back a heartbeat: steps heartbeat every 2 s (their output, or the
+   * keepalive, {@code StepPulse}), and without this the SDK sends at most one heartbeat per 80% of the
+   * 10 s heartbeat timeout, so live output would lag 8 s.
    */
   static final java.time.Duration HEARTBEAT_THROTTLE = java.time.Duration.ofSeconds(1);
 
