@@ -39,7 +39,7 @@ final class Steps {
    * second moved a lost worker's loop in 4.2 s instead of ~11 s, but on this project's loaded 2-core
    * machine (load average 20 and more) live workers' loops were taken for lost by the hundred, at 100
    * loops as at 1,000: Temporal and the worker's CPU answered heartbeats seconds late
-   * (BENCHMARKS.md, "A lost worker moves within 5 s"). A shorter timeout wants a per-worker setting.
+   * (BENCHMARKS.md, "Moving a lost worker's loops"). A shorter timeout wants a per-worker setting.
    */
   static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(10);
 

@@ -49,8 +49,8 @@ class WorkerConfiguration {
    * How long a workflow task waits on the sticky queue of the worker that ran the loop's last one
    * before any worker may take it (with the whole history): 1 s, not the SDK's 5 s. When a worker
    * dies, the workflow task that reacts to its lapsed heartbeat goes first to that dead worker's
-   * sticky queue, so this wait is part of a lost worker's loops moving (BENCHMARKS.md, "A lost
-   * worker moves within 5 s"). A live worker that misses it (a workflow task waiting longer than 1 s
+   * sticky queue, so this wait is part of a lost worker's loops moving (BENCHMARKS.md, "Moving a
+   * lost worker's loops"). A live worker that misses it (a workflow task waiting longer than 1 s
    * for a slot; step completed to next step started was 650 ms at p99 with 1,000 loops) costs a
    * replay of the loop's history, not a move.
    */
