@@ -33,9 +33,10 @@ import org.junit.jupiter.api.Timeout;
  * <p>The Java test server retries a heartbeat timeout whatever the retry policy says (here the
  * silent Make starts 6 times, time-skipped, before the loop moves); Temporal's server honours
  * {@code Steps.HEARTBEAT_LAPSE} and moves the loop after the first, which the dev-server test
- * {@code CrashRecoveryIT.workerKilledAndNotRestartedLosesItsLoopToTheOtherWorker} checks.
+ * {@code CrashRecoveryIT.workerKilledAndNotRestartedLosesItsLoopToTheOtherWorker} checks. Time does
+ * not skip while an activity runs, so those 6 heartbeat timeouts take about a minute of wall time.
  */
-@Timeout(value = 2, unit = TimeUnit.MINUTES)
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
 class LostWorkerTest {
 
   static final String QUEUE = "lost";
