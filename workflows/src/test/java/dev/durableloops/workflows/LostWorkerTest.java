@@ -22,6 +22,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -97,6 +98,7 @@ class LostWorkerTest {
   }
 
   @Test
+  @Tag("long") // about a minute of wall time (above): deploy/long-tests.sh and CI run it; the default test run does not
   void aStepThatStopsHeartbeatingMovesItsLoopToALiveWorker() {
     ScriptedActivities live = new ScriptedActivities(n -> true, n -> true, false);
     live.hostQueues.add(QUEUE + "@silent");
