@@ -81,6 +81,13 @@ final class GitCommandLine {
 
   private static final Pattern OBJECT_ID = Pattern.compile("[0-9a-f]{40}");
 
+  /**
+   * Most of a git command's output kept, in bytes: its end. A step decides how much git writes (a
+   * warning per file naming it, {@code .gitattributes} {@code eol=crlf} on many files) and that
+   * output lands in a failure message and the log.
+   */
+  static final int OUTPUT_LIMIT = 64 * 1024;
+
   private static volatile String binary;
 
   private GitCommandLine() {}
@@ -289,7 +296,7 @@ final class GitCommandLine {
         process.destroyForcibly();
         throw new StepException(StepException.Kind.IO, "git " + command.get(command.size() - 1) + " did not finish within " + TIMEOUT);
       }
-      return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
+      return new Result(process.exitValue(), tail(out));
     } catch (IOException e) {
       throw new StepException(StepException.Kind.IO, "cannot run git in " + cwd + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
@@ -299,6 +306,24 @@ final class GitCommandLine {
       if (out != null) {
         out.toFile().delete();
       }
+    }
+  }
+
+  /**
+   * The last {@link #OUTPUT_LIMIT} bytes of {@code file}, decoded as UTF-8 with bytes that are none
+   * replaced: git writes the names of a step's files as they are (a name that is no UTF-8 must not
+   * turn a finished command into a failure to read its output).
+   */
+  static String tail(Path file) throws IOException {
+    try (var channel = java.nio.channels.FileChannel.open(file)) {
+      long size = channel.size();
+      long from = Math.max(0, size - OUTPUT_LIMIT);
+      java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate((int) (size - from));
+      while (buffer.hasRemaining() && channel.read(buffer, from + buffer.position()) >= 0) {
+        // reads until the buffer is full or the file ends
+      }
+      String text = new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
+      return from == 0 ? text : "[" + from + " bytes of output left out]\n" + text;
     }
   }
 
