@@ -40,9 +40,12 @@ import org.eclipse.jgit.lib.ObjectId;
  *       are not consulted; {@link #SAFETY} repeats the rules that matter on the command line, which
  *       wins over any file: hooks at {@code /dev/null}, no fsmonitor, no transport, no commit-graph
  *       or multi-pack-index (a step-written graph could give a commit another tree), no automatic gc.
- *   <li><b>No other program can start.</b> {@code PATH} and {@code GIT_EXEC_PATH} are
+ *   <li><b>No other program by name.</b> {@code PATH} and {@code GIT_EXEC_PATH} are
  *       {@code /dev/null}: the commands used are built into git, and a git subprocess has nowhere to
- *       come from. That matters for one case: {@code add} runs {@code git status} inside a submodule
+ *       come from (a command a setting named by absolute path would still run through
+ *       {@code /bin/sh}: the config projection and {@link #SAFETY} are what leave none; a local clone
+ *       starts {@code upload-pack}, see {@code cloneLocal}). That matters for one case:
+ *       {@code add} runs {@code git status} inside a submodule
  *       a step checked out (a gitlink whose directory holds a {@code .git}), and that repository's
  *       config is the step's (filters!); here it fails to start, {@code add} fails with it, and
  *       {@link GitWorkspace} stages with JGit instead, which never runs anything.

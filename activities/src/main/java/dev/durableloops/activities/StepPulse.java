@@ -36,8 +36,14 @@ final class StepPulse {
 
   private static final Logger log = LoggerFactory.getLogger(StepPulse.class);
 
-  /** How often a running step is heartbeated at least: as often as a running command beats. */
-  static final Duration EVERY = CommandRunner.POLL;
+  /**
+   * How long a running step may be silent before the ticker heartbeats for it: 3 s, a third of the
+   * 10 s heartbeat timeout ({@code Steps.HEARTBEAT_TIMEOUT}), or a third of a shorter timeout;
+   * checked 4 times per interval, so at most 1.25 intervals of silence. With the 10 s timeout it is
+   * longer than a command's own beats (every {@link CommandRunner#POLL}), so a running command is not
+   * beaten twice, and at 1,000 loops a step that only waits adds a third of a heartbeat call a second.
+   */
+  static final Duration EVERY = Duration.ofSeconds(3);
 
   /** Finds the steps due a heartbeat; sends none itself. */
   private static final ScheduledExecutorService TICKER = Executors.newScheduledThreadPool(1, r -> daemon(r, "step-pulse"));
@@ -46,9 +52,20 @@ final class StepPulse {
    * Sends the ticker's heartbeats. A heartbeat the SDK sends (not only records) is a blocking call
    * for as long as Temporal takes to answer, seconds on a loaded server: sent from a fixed few
    * threads, the heartbeats of 1,000 running steps queued behind each other past the heartbeat timeout.
-   * One thread per step whose heartbeat is in flight, at most one per step.
+   * A bounded pool ({@link #SENDER_THREADS}), off the step's lock, one heartbeat queued per step at most.
    */
-  private static final java.util.concurrent.ExecutorService SENDERS = Executors.newCachedThreadPool(r -> daemon(r, "step-pulse-send"));
+  private static final java.util.concurrent.ThreadPoolExecutor SENDERS = senders();
+
+  /** At most {@link #SENDER_THREADS} threads, idle ones ended after a minute; a step has one heartbeat queued at most. */
+  private static java.util.concurrent.ThreadPoolExecutor senders() {
+    java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(SENDER_THREADS, SENDER_THREADS,
+        1, TimeUnit.MINUTES, new java.util.concurrent.LinkedBlockingQueue<>(), r -> daemon(r, "step-pulse-send"));
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
+  }
+
+  /** Heartbeat calls in flight at once, at most: enough for a slow server, not a thread per step at 1,000 loops. */
+  static final int SENDER_THREADS = 32;
 
   private static Thread daemon(Runnable r, String name) {
     Thread t = new Thread(r, name);
@@ -69,8 +86,11 @@ final class StepPulse {
     private boolean ended;
     private boolean sending;
 
-    private Beat(String step) {
+    private final Duration every;
+
+    private Beat(String step, Duration every) {
       this.step = step;
+      this.every = every;
     }
   }
 
@@ -83,10 +103,12 @@ final class StepPulse {
     if (context == null || context.getInfo().getHeartbeatTimeout().isZero()) {
       return step.get();
     }
-    Beat beat = new Beat(type.toLowerCase(java.util.Locale.ROOT));
+    Duration third = context.getInfo().getHeartbeatTimeout().dividedBy(3);
+    Beat beat = new Beat(type.toLowerCase(java.util.Locale.ROOT), third.compareTo(EVERY) < 0 ? third : EVERY);
     RUNNING.put(context, beat);
     // Checked 4 times per interval, so a step is silent at most 1.25 intervals whatever the phase of its own beats.
-    ScheduledFuture<?> ticks = TICKER.scheduleWithFixedDelay(() -> tick(context, beat), EVERY.toMillis(), EVERY.toMillis() / 4,
+    long every = beat.every.toMillis();
+    ScheduledFuture<?> ticks = TICKER.scheduleWithFixedDelay(() -> tick(context, beat), every, every / 4,
         TimeUnit.MILLISECONDS);
     try {
       return step.get();
@@ -114,7 +136,7 @@ final class StepPulse {
   private static void tick(ActivityExecutionContext context, Beat beat) {
     Object details;
     synchronized (beat) {
-      if (beat.ended || beat.sending || System.nanoTime() - beat.at < EVERY.toNanos()) {
+      if (beat.ended || beat.sending || System.nanoTime() - beat.at < beat.every.toNanos()) {
         return;
       }
       details = beat.details != null ? beat.details

@@ -126,6 +126,8 @@ class LostWorkerTest {
     assertThat(loop.state().carried().timeline).extracting(TimelineRow::reason)
         .anyMatch(r -> r != null && r.startsWith("worker " + QUEUE + "@silent was lost during Make"));
     assertThat(live.prepared).as("prepared on the silent worker, then again on a live one").hasSize(2);
-    assertThat(silentMakes.get()).as("Make started on the silent worker once").isGreaterThanOrEqualTo(1);
+    // At least once: the test server retries the lapsed heartbeat regardless of Steps.HOST_RETRY (see
+    // above); that a Temporal server does not is CrashRecoveryIT's (one timed-out attempt, attempt 1).
+    assertThat(silentMakes.get()).as("Make started on the silent worker").isGreaterThanOrEqualTo(1);
   }
 }
