@@ -38,7 +38,8 @@ final class StepPulse {
 
   /**
    * How long a running step may be silent before the ticker heartbeats for it: 3 s, a third of the
-   * 10 s heartbeat timeout ({@code Steps.HEARTBEAT_TIMEOUT}), or a third of a shorter timeout;
+   * 10 s heartbeat timeout ({@code Steps.HEARTBEAT_TIMEOUT}), or a third of a shorter timeout but
+   * at least {@link CommandRunner#POLL};
    * checked 4 times per interval, so at most 1.25 intervals of silence. With the 10 s timeout it is
    * longer than a command's own beats (every {@link CommandRunner#POLL}), so a running command is not
    * beaten twice, and at 1,000 loops a step that only waits adds a third of a heartbeat call a second.
@@ -103,12 +104,15 @@ final class StepPulse {
     if (context == null || context.getInfo().getHeartbeatTimeout().isZero()) {
       return step.get();
     }
+    // A third of a shorter heartbeat timeout, but never more often than a command beats itself: the
+    // ticker's beats between a command's own would take the SDK's throttle window from them.
     Duration third = context.getInfo().getHeartbeatTimeout().dividedBy(3);
-    Beat beat = new Beat(type.toLowerCase(java.util.Locale.ROOT), third.compareTo(EVERY) < 0 ? third : EVERY);
+    Duration every = third.compareTo(EVERY) < 0 ? third : EVERY;
+    Beat beat = new Beat(type.toLowerCase(java.util.Locale.ROOT), every.compareTo(CommandRunner.POLL) < 0 ? CommandRunner.POLL : every);
     RUNNING.put(context, beat);
     // Checked 4 times per interval, so a step is silent at most 1.25 intervals whatever the phase of its own beats.
-    long every = beat.every.toMillis();
-    ScheduledFuture<?> ticks = TICKER.scheduleWithFixedDelay(() -> tick(context, beat), every, every / 4,
+    long tick = beat.every.toMillis();
+    ScheduledFuture<?> ticks = TICKER.scheduleWithFixedDelay(() -> tick(context, beat), tick, tick / 4,
         TimeUnit.MILLISECONDS);
     try {
       return step.get();
