@@ -394,7 +394,7 @@ public final class GitWorkspace {
   }
 
   /** Makes HEAD a plain commit id, {@code id}, whatever it was (a symbolic ref is replaced, never followed). */
-  private static void pointHead(Repository repo, ObjectId id, String reason) throws IOException {
+  static void pointHead(Repository repo, ObjectId id, String reason) throws IOException {
     RefUpdate update = repo.updateRef(Constants.HEAD, true);
     update.setNewObjectId(id);
     update.setRefLogMessage(reason, false);

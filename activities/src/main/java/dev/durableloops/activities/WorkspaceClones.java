@@ -11,7 +11,6 @@ import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.transport.RefSpec;
 
@@ -149,9 +148,7 @@ final class WorkspaceClones {
       // Files as a clone has them (the repository's branch), until the caller reconciles.
       ObjectId base = baseTip(repo, spec.branch());
       if (base != null) {
-        RefUpdate head = repo.updateRef(Constants.HEAD, true);
-        head.setNewObjectId(base);
-        head.forceUpdate();
+        GitWorkspace.pointHead(repo, base, "clone: the repository's branch");
         GitCommandLine.resetHard(dir, base);
         GitCommandLine.publishIndex(dir);
       }

@@ -34,8 +34,8 @@ import java.util.stream.Stream;
 final class Steps {
 
   /**
-   * Heartbeat timeout of command-running activities: 10 s. They heartbeat every 2 s from start to end
-   * (a command's output, else the worker's keepalive, {@code StepPulse}). 3 s with heartbeats every
+   * Heartbeat timeout of command-running activities: 10 s. They heartbeat from start to end: a
+   * command's output every 2 s, else the worker's keepalive after 3 s of silence ({@code StepPulse}). 3 s with heartbeats every
    * second moved a lost worker's loop in 4.2 s instead of ~11 s, but on this project's loaded 2-core
    * machine (load average 20 and more) live workers' loops were taken for lost by the hundred, at 100
    * loops as at 1,000: Temporal and the worker's CPU answered heartbeats seconds late

@@ -39,8 +39,8 @@ class WorkerConfiguration {
   private static final Logger log = LoggerFactory.getLogger(WorkerConfiguration.class);
 
   /**
-   * Longest time the SDK holds back a heartbeat: steps heartbeat every 2 s (their output, or the
-   * keepalive, {@code StepPulse}), and without this the SDK sends at most one heartbeat per 80% of the
+   * Longest time the SDK holds back a heartbeat: steps heartbeat every 2 s while a command runs
+   * (its output; the keepalive, {@code StepPulse}, after 3 s of silence otherwise), and without this the SDK sends at most one heartbeat per 80% of the
    * 10 s heartbeat timeout, so live output would lag 8 s.
    */
   static final java.time.Duration HEARTBEAT_THROTTLE = java.time.Duration.ofSeconds(1);
