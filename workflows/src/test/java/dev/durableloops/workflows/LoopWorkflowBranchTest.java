@@ -40,7 +40,6 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowQueryException;
 import io.temporal.client.WorkflowUpdateException;
-import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import java.time.Duration;
@@ -73,9 +72,7 @@ class LoopWorkflowBranchTest {
   }
 
   private <A extends WorkspaceActivities & OutboundActivities> WorkflowClient start(A activities) {
-    TestEnvironmentOptions.Builder options = TestEnvironmentOptions.newBuilder();
-    LoopSearchAttributes.ALL.forEach(options::registerSearchAttribute);
-    env = TestWorkflowEnvironment.newInstance(options.build());
+    env = LoopTestEnvironment.newInstance();
     Worker worker = env.newWorker(QUEUE);
     worker.registerWorkflowImplementationTypes(LoopWorkflowImpl.class);
     worker.registerActivitiesImplementations(activities);

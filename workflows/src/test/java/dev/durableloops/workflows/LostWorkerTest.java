@@ -15,7 +15,6 @@ import dev.durableloops.workflows.steps.MakeInput;
 import dev.durableloops.workflows.steps.MakeResult;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
-import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -60,9 +59,7 @@ class LostWorkerTest {
   }
 
   private WorkflowClient start(ScriptedActivities live, String liveQueue, ScriptedActivities host, String hostQueue) {
-    TestEnvironmentOptions.Builder options = TestEnvironmentOptions.newBuilder();
-    LoopSearchAttributes.ALL.forEach(options::registerSearchAttribute);
-    env = TestWorkflowEnvironment.newInstance(options.build());
+    env = LoopTestEnvironment.newInstance();
     var worker = env.newWorker(QUEUE);
     worker.registerWorkflowImplementationTypes(LoopWorkflowImpl.class);
     worker.registerActivitiesImplementations(live);
