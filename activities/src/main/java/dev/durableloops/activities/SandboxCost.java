@@ -37,15 +37,16 @@ public final class SandboxCost {
     List<Double> millis = new ArrayList<>();
     for (int i = 0; i <= runs; i++) {
       long started = System.nanoTime();
-      Sandbox.Wrapped wrapped = sandbox.wrap(command, env, workspace, loopDir, data, SandboxSpec.DEFAULT);
       CommandRunner.Run run;
-      try {
-        CommandRunner.Launch launch = new CommandRunner.Launch(command, wrapped.argv(), workspace,
-            sandbox.limit().open("loop-cost-" + ProcessHandle.current().pid()).orElse(null));
-        run = runner.run(launch, wrapped.env(), Duration.ofMinutes(1), loopDir.resolve("step.log"), null, loopDir.resolve("running.pid"),
-            CommandRunner.Progress.NONE);
-      } finally {
-        wrapped.cleanup().run();
+      // As a step does (StepCommands): the supervisor first, its child joining the cgroup while the sandbox wraps.
+      try (CommandRunner.Pending pending = runner.start(workspace, sandbox.limit().open("loop-cost-" + ProcessHandle.current().pid()).orElse(null),
+          loopDir.resolve("step.log"), null, loopDir.resolve("running.pid"))) {
+        Sandbox.Wrapped wrapped = sandbox.wrap(command, env, workspace, loopDir, data, SandboxSpec.DEFAULT);
+        try {
+          run = runner.run(pending, command, wrapped.argv(), wrapped.env(), Duration.ofMinutes(1), CommandRunner.Progress.NONE);
+        } finally {
+          wrapped.cleanup().run();
+        }
       }
       if (run.exitCode() != 0) {
         throw new IllegalStateException("'" + command + "' exited " + run.exitCode() + " under " + sandbox.describe() + ": " + run.tail());

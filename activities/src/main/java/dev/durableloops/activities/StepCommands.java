@@ -69,19 +69,21 @@ final class StepCommands {
     Map<String, String> env = StepVariables.of(policy, ctx, ws, extra);
     Path logFile = paths.log(ctx.loopId(), ctx.iteration(), name);
     Sandbox sandbox = policy.sandbox();
-    // The step's environment file (and, under bubblewrap alone, its own /tmp) go in the loop's directory, hence under the fence.
-    Sandbox.Wrapped wrapped = lease.write("prepare the step's sandbox",
-        () -> sandbox.wrap(step.command(), env, ws, paths.loopDir(ctx.loopId()), paths.dataDir(), ctx.sandboxOrDefault()));
     CommandRunner.Run run;
-    // From here the step's command may write anything in the workspace's .git: the worker checks it again before its next use.
-    TrustedGit.distrust(ws);
-    try {
-      CommandRunner.Launch launch = new CommandRunner.Launch(step.command(), wrapped.argv(), ws,
-          sandbox.limit().open(cgroupKey(ctx.loopId())).orElse(null));
-      run = runner.run(launch, wrapped.env(), step.timeoutDuration(), logFile, stdout,
-          paths.loopDir(ctx.loopId()).resolve("running.pid"), LiveOutput.of(name, redaction));
-    } finally {
-      wrapped.cleanup().run();
+    // The supervisor starts first: its child joins the loop's cgroup (a wait for the kernel's RCU
+    // grace period) while the sandbox makes the command line.
+    try (CommandRunner.Pending pending = runner.start(ws, sandbox.limit().open(cgroupKey(ctx.loopId())).orElse(null), logFile, stdout,
+        paths.loopDir(ctx.loopId()).resolve("running.pid"))) {
+      // The step's environment file (and, under bubblewrap alone, its own /tmp) go in the loop's directory, hence under the fence.
+      Sandbox.Wrapped wrapped = lease.write("prepare the step's sandbox",
+          () -> sandbox.wrap(step.command(), env, ws, paths.loopDir(ctx.loopId()), paths.dataDir(), ctx.sandboxOrDefault()));
+      // From here the step's command may write anything in the workspace's .git: the worker checks it again before its next use.
+      TrustedGit.distrust(ws);
+      try {
+        run = runner.run(pending, step.command(), wrapped.argv(), wrapped.env(), step.timeoutDuration(), LiveOutput.of(name, redaction));
+      } finally {
+        wrapped.cleanup().run();
+      }
     }
     LiveOutput.of(name, redaction).after(run, "recording the log");
     recordLogs(lease, stdout == null ? List.of(logFile) : List.of(logFile, stdout));

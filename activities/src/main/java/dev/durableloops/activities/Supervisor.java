@@ -1,7 +1,10 @@
 package dev.durableloops.activities;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The process between the worker's JVM and a step command, so that nothing of a step outlives its
@@ -13,6 +16,12 @@ import java.util.List;
  *       is re-parented to it instead of to {@code init}, and stays findable;</li>
  *   <li>it forks the command in a session and process group of its own, joined to the loop's
  *       {@code pids} cgroup first when there is one, with stdin from {@code /dev/null};</li>
+ *   <li>started without a command line ({@link #lateCommandLine}), it reads the command's
+ *       environment and command line from the pipe ({@link #frame}) while its child joins the
+ *       cgroup, and hands them to the child over a pipe of their own; the child runs nothing when
+ *       the pipe ends before a whole frame came. A cgroup join waits for the kernel's RCU grace period (5–17 ms here; BENCHMARKS.md,
+ *       "The floor was a rate limit"), so the worker starts the supervisor before it asks the
+ *       sandbox for the command line, and the two waits overlap;</li>
  *   <li>it waits for whichever comes first: the command's end, or end-of-file on the pipe, which
  *       the kernel gives it when the JVM closes its end or dies for any reason ({@code SIGKILL},
  *       the OOM killer), whichever thread started the step (a parent-death signal would fire when
@@ -70,6 +79,55 @@ final class Supervisor {
   }
 
   /**
+   * The command line of a supervisor that reads the command's environment and command line from
+   * its pipe: {@code perl -e <program> <procs> <numbers>}, then their {@link #frame} written to the
+   * supervisor's stdin. Only when {@link #available()}.
+   *
+   * @param procs the cgroup's {@code cgroup.procs} file the command joins, or {@code null}
+   */
+  static List<String> lateCommandLine(String procs) {
+    if (!available()) {
+      throw new IllegalStateException("no perl for the step supervisor");
+    }
+    return List.of(PERL, "-e", PROGRAM, procs == null ? "-" : procs, NUMBERS);
+  }
+
+  /**
+   * {@code env} and {@code argv} as the supervisor reads them from its pipe: the length in bytes, a
+   * newline, then each {@code NAME=value} of the environment ended by a NUL, a NUL, and each
+   * argument ended by a NUL, all in UTF-8.
+   *
+   * @throws IllegalArgumentException for an empty command line, a name that is empty or holds a
+   *     {@code =}, or a NUL anywhere (which no environment or command line can carry)
+   */
+  static byte[] frame(Map<String, String> env, List<String> argv) {
+    if (argv.isEmpty()) {
+      throw new IllegalArgumentException("an empty command line");
+    }
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    env.forEach((name, value) -> {
+      if (name.isEmpty() || name.indexOf('=') >= 0) {
+        throw new IllegalArgumentException("an environment variable named '" + name + "'");
+      }
+      field(body, name + "=" + value);
+    });
+    body.write(0);
+    argv.forEach(arg -> field(body, arg));
+    ByteArrayOutputStream frame = new ByteArrayOutputStream();
+    frame.writeBytes((body.size() + "\n").getBytes(StandardCharsets.US_ASCII));
+    frame.writeBytes(body.toByteArray());
+    return frame.toByteArray();
+  }
+
+  private static void field(ByteArrayOutputStream out, String field) {
+    if (field.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException("an environment variable or argument holds a NUL");
+    }
+    out.writeBytes(field.getBytes(StandardCharsets.UTF_8));
+    out.write(0);
+  }
+
+  /**
    * This machine's {@code prctl} and {@code setsid} system call numbers and {@code O_NONBLOCK},
    * {@code <prctl>,<setsid>,<O_NONBLOCK>}, for the architectures whose numbers are known, else
    * {@code -}: the supervisor then loads Perl's {@code POSIX} and {@code Fcntl} modules for them
@@ -96,6 +154,10 @@ final class Supervisor {
       my @nr = map { 0 + $_ } grep { /^\\d+$/ } split /,/, shift @ARGV;
       unless (@nr == 3) { require POSIX; require Fcntl; @nr = (undef, undef, Fcntl::O_NONBLOCK()); }
       syscall($nr[0], 36, 1, 0, 0, 0) if defined $nr[0];
+      my $late = !@ARGV;
+      my ($argv_r, $argv_w);
+      if ($late) { pipe($argv_r, $argv_w) or die "durable-loops supervisor: pipe: $!\\n"; }
+      sub rd { my ($fh, $n) = @_; while (1) { my $buf = ''; my $got = sysread($fh, $buf, $n); return $buf if $got; return '' if defined $got || !$!{EINTR}; } }
       pipe(my $wake_r, my $wake_w) or die "durable-loops supervisor: pipe: $!\\n";
       fcntl($wake_w, 4, $nr[2]);
       my ($status, $eof);
@@ -111,10 +173,37 @@ final class Supervisor {
             print STDERR "durable-loops: cannot join the step's cgroup $procs: $!\\n"; exit 126;
           }
         }
+        if ($late) {
+          close $argv_w;
+          my ($data, $more) = ('', '');
+          $data .= $more while length($more = rd($argv_r, 65536));
+          close $argv_r;
+          exit 137 unless $data =~ /\\0\\z/;
+          my @fields = split /\\0/, $data, -1;
+          pop @fields;
+          my ($gap) = grep { $fields[$_] eq '' } 0 .. $#fields;
+          exit 137 unless defined $gap && $gap < $#fields;
+          %ENV = map { split /=/, $_, 2 } @fields[0 .. $gap - 1];
+          @ARGV = @fields[$gap + 1 .. $#fields];
+        }
         open(STDIN, '<', '/dev/null');
         { exec { $ARGV[0] } @ARGV; }
         print STDERR "durable-loops: cannot run $ARGV[0]: $!\\n";
         exit 127;
+      }
+      if ($late) {
+        close $argv_r;
+        my ($head, $c) = ('', '');
+        $head .= $c while $head !~ /\\n/ && length($head) < 12 && length($c = rd(\\*STDIN, 1));
+        if ($head =~ /^([1-9]\\d*)\\n\\z/) {
+          my ($n, $data, $more) = ($1, '', '');
+          $data .= $more while length($data) < $n && length($more = rd(\\*STDIN, $n - length $data));
+          if (length($data) == $n) {
+            my $off = 0;
+            while ($off < $n) { my $w = syswrite($argv_w, $data, $n - $off, $off); if (defined $w) { $off += $w } elsif (!$!{EINTR}) { last } }
+          }
+        }
+        close $argv_w;
       }
       $SIG{TERM} = sub { $eof = 1; syswrite($wake_w, 't') };
       my $rin = '';

@@ -1,5 +1,6 @@
 package dev.durableloops.api;
 
+import dev.durableloops.api.temporal.EarlySandboxDetection;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -11,8 +12,10 @@ import org.springframework.scheduling.annotation.EnableScheduling;
 @EnableScheduling
 public class DurableLoopsApplication {
 
-  /** Starts the app. */
+  /** Starts the app; the sandbox of step commands is looked for meanwhile ({@link EarlySandboxDetection}). */
   public static void main(String[] args) {
-    SpringApplication.run(DurableLoopsApplication.class, args);
+    SpringApplication app = new SpringApplication(DurableLoopsApplication.class);
+    app.addInitializers(new EarlySandboxDetection());
+    app.run(args);
   }
 }

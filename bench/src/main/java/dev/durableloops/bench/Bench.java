@@ -140,25 +140,29 @@ public final class Bench {
       if (only.isEmpty() || only.contains("fleet")) {
         bench.fleet(data.resolve("loops-data"));
       }
-      if ((only.isEmpty() || only.contains("recovery")) && appJar != null) {
-        List<Double> recovery = Recovery.trials(appJar, target, data.resolve("recovery"), smoke ? 1 : 5);
-        bench.row("crash recovery: app SIGKILLed during Make → Make running again", "s", recovery,
-            recovery.size() + " trials; includes the new JVM's start; the restarted worker hands the step back");
+      boolean recovery = (only.isEmpty() || only.contains("recovery")) && appJar != null;
+      boolean startup = (only.isEmpty() || only.contains("startup")) && appJar != null;
+      Startup.Image image = recovery || startup ? Startup.prepare(appJar, data.resolve("image")) : null;
+      if (recovery) {
+        List<Double> restarts = Recovery.trials(image, target, data.resolve("recovery"), smoke ? 1 : 5);
+        bench.row("crash recovery: app SIGKILLed during Make → Make running again", "s", restarts,
+            restarts.size() + " trials; the app started as the image starts it (extracted, CDS archive); includes the new JVM's start;"
+                + " the restarted worker hands the step back");
         bench.row("crash recovery: restarted app up (HTTP answers, worker polling) → Make running again", "s",
             Recovery.fromWorkerUp, String.format(Locale.ROOT,
                 "the same trials without the JVM's start; %d of %d handed back (in the others the JVM took longer than the heartbeat timeout)",
-                Recovery.handedBack, recovery.size()));
+                Recovery.handedBack, restarts.size()));
         List<Double> lost = Recovery.lostTrials(appJar, target, data.resolve("recovery-lost"), client, smoke ? 1 : 5);
         bench.row("lost worker: app running Make SIGKILLed, not restarted → Make running on the other app", "s", lost,
             lost.size() + " trials; two apps, own data directories, one git store; both up before the loop");
         Recovery.lostStages.forEach((stage, values) -> bench.row("lost worker: " + stage, "s", values, "from the histories of the same trials"));
       }
-      if ((only.isEmpty() || only.contains("startup")) && appJar != null) {
-        Startup.Result startup = Startup.measure(appJar, target, data.resolve("startup"), smoke ? 1 : 5);
-        bench.row("start-up: the extracted app, process start → HTTP answering (workers polling)", "s", startup.plain(),
-            startup.plain().size() + " starts, alternating with the row below");
-        bench.row("start-up: the same with the CDS archive of a training run (as deploy/Dockerfile)", "s", startup.cds(),
-            String.format(Locale.ROOT, "with/without = %.2f", median(startup.cds()) / median(startup.plain())));
+      if (startup) {
+        Startup.Result starts = Startup.measure(image, target, data.resolve("startup"), smoke ? 1 : 5);
+        bench.row("start-up: the extracted app, process start → HTTP answering (workers polling)", "s", starts.plain(),
+            starts.plain().size() + " starts, alternating with the row below");
+        bench.row("start-up: the same with the CDS archive of a training run (as deploy/Dockerfile)", "s", starts.cds(),
+            String.format(Locale.ROOT, "with/without = %.2f", median(starts.cds()) / median(starts.plain())));
       }
       if ((only.isEmpty() || only.contains("latency")) && appJar != null) {
         Latency.Result latency = Latency.measure(appJar, target, data.resolve("latency"), client, smoke ? 3 : 10);

@@ -38,7 +38,11 @@ final class Recovery {
    */
   static int handedBack;
 
-  static List<Double> trials(Path jar, String target, Path data, int trials) throws Exception {
+  /**
+   * @param image the app as the image runs it (extracted, with its CDS archive): the restarted app
+   *     starts as a restarted container would
+   */
+  static List<Double> trials(Startup.Image image, String target, Path data, int trials) throws Exception {
     List<Double> seconds = new ArrayList<>();
     String token = "bench-token-0123456789";
     Path repo = TestRepo.create(data.resolve("repo"), 5);
@@ -53,7 +57,7 @@ final class Recovery {
       Map<String, String> env = Map.of("PORT", Integer.toString(port), "TEMPORAL_ADDRESS", target,
           "DURABLE_LOOPS_DATA_DIR", data.resolve("app").toString(), "DURABLE_LOOPS_API_TOKEN", token,
           "DURABLE_LOOPS_ALLOWED_ROOTS", data.toString(), "DURABLE_LOOPS_SANDBOX_MODE", "NONE");
-      Process app = start(jar, env, data.resolve("app-" + t + ".log"));
+      Process app = start(image.javaArgs(), env, data.resolve("app-" + t + ".log"));
       awaitUp(http, port, token);
       String name = "recovery-" + t;
       String spec = """
@@ -67,7 +71,7 @@ final class Recovery {
       app.waitFor(30, TimeUnit.SECONDS);
       long restart = System.nanoTime();
       Path againLog = data.resolve("app-" + t + "-again.log");
-      Process again = start(jar, env, againLog);
+      Process again = start(image.javaArgs(), env, againLog);
       awaitUp(http, port, token, 50);
       long up = System.nanoTime();
       awaitPid(pid, first);
@@ -189,8 +193,15 @@ final class Recovery {
   }
 
   static Process start(Path jar, Map<String, String> env, Path log) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString())
-        .redirectErrorStream(true).redirectOutput(log.toFile());
+    return start(List.of("-jar", jar.toString()), env, log);
+  }
+
+  /** Starts {@code java <javaArgs>} with {@code env} added, its output in {@code log}. */
+  static Process start(List<String> javaArgs, Map<String, String> env, Path log) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(javaArgs);
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().putAll(env);
     return pb.start();
   }

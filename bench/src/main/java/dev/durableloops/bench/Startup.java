@@ -11,9 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The app's start-up as the image runs it, with and without class data sharing: the packaged jar is
- * extracted ({@code java -Djarmode=tools -jar … extract}), a CDS training run writes an archive the
- * way {@code deploy/Dockerfile} does (throwaway data directory, no Temporal call, no sandbox,
- * {@code -Dspring.context.exit=onRefresh}), then the extracted app is started {@code trials} times
+ * extracted and a CDS training run writes an archive ({@link #prepare}), then the extracted app is started {@code trials} times
  * without and with {@code -XX:SharedArchiveFile}, alternately, so both see the same machine load.
  * Each figure is seconds from the process's start to its HTTP API answering, which is when the
  * Temporal starter has started the workers (both happen on {@code ApplicationReadyEvent}).
@@ -25,7 +23,26 @@ final class Startup {
   /** Start-up seconds without and with the archive. */
   record Result(List<Double> plain, List<Double> cds) {}
 
-  static Result measure(Path jar, String target, Path dir, int trials) throws Exception {
+  /**
+   * The app as the image runs it: the extracted jar and the CDS archive of its training run.
+   *
+   * @param jar the extracted application jar (its libraries beside it)
+   * @param archive the class data sharing archive
+   */
+  record Image(Path jar, Path archive) {
+
+    /** The {@code java} arguments that run it with the archive ({@code -Xshare:on}: a run that cannot map it fails). */
+    List<String> javaArgs() {
+      return List.of("-Xshare:on", "-XX:SharedArchiveFile=" + archive, "-jar", jar.toString());
+    }
+  }
+
+  /**
+   * Extracts {@code jar} into {@code dir} ({@code java -Djarmode=tools -jar … extract}) and makes the
+   * CDS archive the way {@code deploy/Dockerfile} does (throwaway data directory, no Temporal call,
+   * no sandbox, {@code -Dspring.context.exit=onRefresh}).
+   */
+  static Image prepare(Path jar, Path dir) throws Exception {
     Files.createDirectories(dir);
     Path app = dir.resolve("app");
     run(dir.resolve("extract.log"), Map.of(), List.of("-Djarmode=tools", "-jar", jar.toString(), "extract", "--destination", app.toString()));
@@ -38,6 +55,10 @@ final class Startup {
     if (!Files.exists(archive)) {
       throw new IllegalStateException("the CDS training run wrote no archive: " + dir.resolve("training.log"));
     }
+    return new Image(extracted, archive);
+  }
+
+  static Result measure(Image image, String target, Path dir, int trials) throws Exception {
     HttpClient http = HttpClient.newHttpClient();
     String token = "bench-token-0123456789";
     List<Double> plain = new ArrayList<>();
@@ -48,12 +69,7 @@ final class Startup {
         try (ServerSocket s = new ServerSocket(0)) {
           port = s.getLocalPort();
         }
-        List<String> args = new ArrayList<>();
-        if (shared) {
-          // -Xshare:on: a run that cannot map the archive fails instead of quietly measuring without it.
-          args.addAll(List.of("-Xshare:on", "-XX:SharedArchiveFile=" + archive));
-        }
-        args.addAll(List.of("-jar", extracted.toString()));
+        List<String> args = shared ? image.javaArgs() : List.of("-jar", image.jar().toString());
         Map<String, String> env = Map.of("PORT", Integer.toString(port), "TEMPORAL_ADDRESS", target,
             "DURABLE_LOOPS_DATA_DIR", dir.resolve("data-" + t + (shared ? "-cds" : "")).toString(), "DURABLE_LOOPS_API_TOKEN", token);
         long start = System.nanoTime();

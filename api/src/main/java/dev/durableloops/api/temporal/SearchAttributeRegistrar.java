@@ -12,6 +12,7 @@ import io.temporal.serviceclient.OperatorServiceStubsOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationStartedEvent;
@@ -23,6 +24,13 @@ import org.springframework.stereotype.Component;
  * when they are missing, through the Operator service, so a loop never fails its first workflow task
  * on an unknown attribute. Servers without an Operator service (the in-memory test server) are
  * skipped with a warning.
+ *
+ * <p>The check starts on a thread of its own as soon as the context makes this bean, and the
+ * application's start waits for it on {@link ApplicationStartedEvent}, before the starter starts the
+ * workers and the API answers: its calls are the process's first on the worker's connection to
+ * Temporal, and the connection and gRPC's first-call work (about 0.3 s on a quiet 2-core machine;
+ * BENCHMARKS.md, "A restarted worker's start") then overlap the rest of the start-up instead of
+ * delaying the workers' first polls.
  */
 @Component
 class SearchAttributeRegistrar {
@@ -32,15 +40,43 @@ class SearchAttributeRegistrar {
   private final WorkflowServiceStubs service;
   private final LoopsProperties properties;
   private final org.springframework.core.env.Environment environment;
+  private final CompletableFuture<Void> registered = new CompletableFuture<>();
 
   SearchAttributeRegistrar(WorkflowServiceStubs service, LoopsProperties properties, org.springframework.core.env.Environment environment) {
     this.service = service;
     this.properties = properties;
     this.environment = environment;
+    Thread thread = new Thread(() -> {
+      try {
+        warmUp();
+        register();
+      } finally {
+        registered.complete(null);
+      }
+    }, "search-attribute-registrar");
+    thread.setDaemon(true);
+    thread.start();
   }
 
+  /** Waits for the check (its calls have the stubs' deadline; a failure was logged, not thrown). */
   @EventListener(ApplicationStartedEvent.class)
-  void register() {
+  void awaitRegistration() {
+    registered.join();
+  }
+
+  /**
+   * The server's capabilities, which the SDK asks once per connection and keeps: the connection,
+   * and the call every worker makes first, also when the registration is switched off.
+   */
+  private void warmUp() {
+    try {
+      service.getServerCapabilities().get();
+    } catch (RuntimeException e) {
+      log.debug("could not reach Temporal yet: {}", e.getMessage());
+    }
+  }
+
+  private void register() {
     if (!properties.registerSearchAttributes()) {
       return;
     }

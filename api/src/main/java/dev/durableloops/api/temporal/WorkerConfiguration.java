@@ -133,9 +133,14 @@ class WorkerConfiguration {
 
   @Bean
   WorkerActivities workerActivities(LoopsProperties properties, GitStore gitStore, HostQueue hostQueue, StepObserver observer,
-      StartGrants grants) {
+      StartGrants grants, org.springframework.beans.factory.ObjectProvider<SandboxProbe> early) {
+    Sandbox.Settings settings = properties.sandbox().settings();
+    SandboxProbe sandbox = early.getIfAvailable();
+    if (sandbox == null || !sandbox.settings().equals(settings)) {
+      sandbox = new SandboxProbe(settings);
+    }
     return new WorkerActivities(properties.dataDir(),
-        new CommandPolicy(properties.outputCap().toBytes(), properties.inheritedEnv(), properties.secrets(), sandbox(properties),
+        new CommandPolicy(properties.outputCap().toBytes(), properties.inheritedEnv(), properties.secrets(), sandbox.sandbox(),
             properties.passableEnv()),
         gitStore, hostQueue.name(),
         observer, properties.notifications().webhooks(), properties.notifications().secret(), properties.notifications().webUrl(),
@@ -153,17 +158,6 @@ class WorkerConfiguration {
   @Bean
   OutboundActivities outboundActivities(WorkerActivities activities) {
     return activities.outbound();
-  }
-
-  /** The sandbox of step commands, as configured; logged, so the operator sees what commands run in. */
-  private static Sandbox sandbox(LoopsProperties properties) {
-    Sandbox sandbox = Sandbox.detect(properties.sandbox().settings());
-    if (sandbox.confined()) {
-      log.info("step commands run in {}", sandbox.describe());
-    } else {
-      log.warn("step commands are not sandboxed: {}", sandbox.describe());
-    }
-    return sandbox;
   }
 
   /**
