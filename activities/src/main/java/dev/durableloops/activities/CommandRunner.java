@@ -1,9 +1,7 @@
 package dev.durableloops.activities;
 
 import dev.durableloops.workflows.steps.StepOutput;
-import java.io.File;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -112,7 +110,7 @@ final class CommandRunner {
   record Launch(String command, List<String> argv, Path cwd, ProcessLimit.Group group) {}
 
   /**
-   * Runs a command and waits for it: {@link #start} then {@link #run(Pending, String, List, Map, Duration, Progress)}.
+   * Runs a command and waits for it: {@link #start} then {@link #run(PendingCommand, String, List, Map, Duration, Progress)}.
    *
    * @param launch the command line, working directory and cgroup
    * @param env the whole environment of the command (nothing else is inherited)
@@ -131,85 +129,17 @@ final class CommandRunner {
       Path stdoutFile,
       Path pidFile,
       Progress progress) {
-    try (Pending pending = start(launch.cwd(), launch.group(), logFile, stdoutFile, pidFile)) {
+    try (PendingCommand pending = PendingCommand.start(launch.cwd(), launch.group(), logFile, stdoutFile, pidFile)) {
       return run(pending, launch.command(), launch.argv(), env, timeout, progress);
     }
   }
 
   /**
-   * A step's process started before its command line is known: the {@link Supervisor}, whose child
-   * joins the loop's cgroup while the worker asks the sandbox for the command line (without the
-   * supervisor, nothing is started until {@link #run(Pending, String, List, Map, Duration, Progress)}).
-   * Closing it before that, or after, kills whatever it started.
+   * Starts the supervisor of a command whose environment and command line come later
+   * ({@link PendingCommand#start}).
    */
-  static final class Pending implements AutoCloseable {
-    private final ProcessBuilder builder;
-    private final ProcessLimit.Group group;
-    private final Path logFile;
-    private final Path stdoutFile;
-    private final Path pidFile;
-    private Process process;
-    private boolean ended;
-
-    private Pending(ProcessBuilder builder, ProcessLimit.Group group, Path logFile, Path stdoutFile, Path pidFile) {
-      this.builder = builder;
-      this.group = group;
-      this.logFile = logFile;
-      this.stdoutFile = stdoutFile;
-      this.pidFile = pidFile;
-    }
-
-    private void launch(List<String> commandLine) throws IOException {
-      process = builder.command(commandLine).start();
-      Files.createDirectories(pidFile.getParent());
-      Files.writeString(pidFile, process.pid() + " " + startOf(process.toHandle()).map(Instant::toString).orElse("?"));
-    }
-
-    @Override
-    public void close() {
-      if (!ended && process != null) {
-        ended = true;
-        kill(process, group);
-        deleteQuietly(pidFile);
-      }
-    }
-  }
-
-  /**
-   * Starts the supervisor of a command in {@code cwd} whose environment and command line come
-   * later ({@link Supervisor#lateCommandLine}), with an empty environment of its own: its child
-   * joins {@code group} meanwhile. The leftover of an earlier attempt recorded in {@code pidFile} is
-   * killed first.
-   *
-   * @param logFile where stdout and stderr go (truncated first)
-   * @param stdoutFile where stdout goes alone, or {@code null} to put it in {@code logFile}
-   * @throws StepException {@code COMMAND_START_FAILED} when the supervisor cannot start
-   */
-  Pending start(Path cwd, ProcessLimit.Group group, Path logFile, Path stdoutFile, Path pidFile) {
-    reapLeftover(pidFile);
-    ProcessBuilder pb = new ProcessBuilder(List.of("true")).directory(cwd.toFile());
-    pb.environment().clear();
-    // The supervisor's stdin is a pipe from this JVM: its end of file (a close, or this JVM's death)
-    // is the signal to kill the step. The command itself reads /dev/null.
-    pb.redirectInput(Supervisor.available() ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.from(new File("/dev/null")));
-    Pending pending = new Pending(pb, group, logFile, stdoutFile, pidFile);
-    try {
-      Files.createDirectories(logFile.getParent());
-      if (stdoutFile == null) {
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(logFile.toFile());
-      } else {
-        pb.redirectOutput(stdoutFile.toFile());
-        pb.redirectError(logFile.toFile());
-      }
-      if (Supervisor.available()) {
-        pending.launch(Supervisor.lateCommandLine(group == null ? null : group.procs().toString()));
-      }
-    } catch (IOException e) {
-      pending.close();
-      throw new StepException(StepException.Kind.COMMAND_START_FAILED, "cannot start the step supervisor in " + cwd + ": " + e.getMessage(), e);
-    }
-    return pending;
+  PendingCommand start(Path cwd, ProcessLimit.Group group, Path logFile, Path stdoutFile, Path pidFile) {
+    return PendingCommand.start(cwd, group, logFile, stdoutFile, pidFile);
   }
 
   /**
@@ -222,27 +152,12 @@ final class CommandRunner {
    * @param progress heartbeat callback
    * @throws StepException {@code COMMAND_START_FAILED} when the process cannot start
    */
-  Run run(Pending pending, String command, List<String> argv, Map<String, String> env, Duration timeout, Progress progress) {
-    ProcessLimit.Group group = pending.group;
-    Path logFile = pending.logFile;
-    Path stdoutFile = pending.stdoutFile;
-    Path pidFile = pending.pidFile;
-    Path cwd = pending.builder.directory().toPath();
-    try {
-      if (pending.process == null) {
-        pending.builder.environment().putAll(env);
-        pending.launch(Supervisor.commandLine(group == null ? null : group.procs().toString(), argv));
-      } else {
-        OutputStream pipe = pending.process.getOutputStream();
-        pipe.write(Supervisor.frame(env, argv));
-        pipe.flush();
-      }
-    } catch (IOException | IllegalArgumentException e) {
-      pending.close();
-      throw new StepException(StepException.Kind.COMMAND_START_FAILED, "cannot start '" + command + "' in " + cwd + ": " + e.getMessage(), e);
-    }
-    Process process = pending.process;
-    pending.ended = true;
+  Run run(PendingCommand pending, String command, List<String> argv, Map<String, String> env, Duration timeout, Progress progress) {
+    ProcessLimit.Group group = pending.group();
+    Path logFile = pending.logFile();
+    Path stdoutFile = pending.stdoutFile();
+    Path pidFile = pending.pidFile();
+    Process process = pending.hand(command, argv, env);
     long started = System.nanoTime();
     long deadline = started + timeout.toNanos();
     long nextBeat = started + POLL.toNanos();
@@ -314,7 +229,7 @@ final class CommandRunner {
    * everything and exit, then kills the process group, every descendant still known and everything
    * left in the cgroup from here as well.
    */
-  private static void kill(Process process, ProcessLimit.Group group) {
+  static void kill(Process process, ProcessLimit.Group group) {
     try {
       process.getOutputStream().close();
       process.waitFor(SUPERVISOR_GRACE.toMillis(), TimeUnit.MILLISECONDS);
@@ -381,7 +296,7 @@ final class CommandRunner {
     deleteQuietly(pidFile);
   }
 
-  private static Optional<Instant> startOf(ProcessHandle handle) {
+  static Optional<Instant> startOf(ProcessHandle handle) {
     return handle.info().startInstant();
   }
 
@@ -457,7 +372,7 @@ final class CommandRunner {
     }
   }
 
-  private static void deleteQuietly(Path file) {
+  static void deleteQuietly(Path file) {
     try {
       Files.deleteIfExists(file);
     } catch (IOException e) {

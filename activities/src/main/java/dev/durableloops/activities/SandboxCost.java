@@ -39,7 +39,7 @@ public final class SandboxCost {
       long started = System.nanoTime();
       CommandRunner.Run run;
       // As a step does (StepCommands): the supervisor first, its child joining the cgroup while the sandbox wraps.
-      try (CommandRunner.Pending pending = runner.start(workspace, sandbox.limit().open("loop-cost-" + ProcessHandle.current().pid()).orElse(null),
+      try (PendingCommand pending = runner.start(workspace, sandbox.limit().open("loop-cost-" + ProcessHandle.current().pid()).orElse(null),
           loopDir.resolve("step.log"), null, loopDir.resolve("running.pid"))) {
         Sandbox.Wrapped wrapped = sandbox.wrap(command, env, workspace, loopDir, data, SandboxSpec.DEFAULT);
         try {

@@ -72,7 +72,7 @@ final class StepCommands {
     CommandRunner.Run run;
     // The supervisor starts first: its child joins the loop's cgroup (a wait for the kernel's RCU
     // grace period) while the sandbox makes the command line.
-    try (CommandRunner.Pending pending = runner.start(ws, sandbox.limit().open(cgroupKey(ctx.loopId())).orElse(null), logFile, stdout,
+    try (PendingCommand pending = runner.start(ws, sandbox.limit().open(cgroupKey(ctx.loopId())).orElse(null), logFile, stdout,
         paths.loopDir(ctx.loopId()).resolve("running.pid"))) {
       // The step's environment file (and, under bubblewrap alone, its own /tmp) go in the loop's directory, hence under the fence.
       Sandbox.Wrapped wrapped = lease.write("prepare the step's sandbox",

@@ -30,13 +30,13 @@ class PendingCommandTest {
     assumeThat(Supervisor.available()).as("perl on the PATH, for the step supervisor").isTrue();
   }
 
-  private CommandRunner.Pending pending() {
+  private PendingCommand pending() {
     return runner.start(tmp, null, tmp.resolve("out.log"), null, tmp.resolve("pid"));
   }
 
   @Test
   void theCommandLineAndEnvironmentArriveWhole() throws Exception {
-    try (CommandRunner.Pending pending = pending()) {
+    try (PendingCommand pending = pending()) {
       CommandRunner.Run run = runner.run(pending, "printf", List.of("sh", "-c", "printf '[%s]' \"$@\"; printf '{%s}' \"$V\"; printf '<%s>' \"${HOME-unset}\"",
           "x", "", "é b", "a=b", "--"), Map.of("V", "1=2 ü"), Duration.ofSeconds(30), CommandRunner.Progress.NONE);
 
@@ -49,7 +49,7 @@ class PendingCommandTest {
   void closedBeforeItsCommandItRunsNothingAndLeavesNothing() throws Exception {
     ProcessHandle supervisor;
     List<ProcessHandle> children;
-    try (CommandRunner.Pending pending = pending()) {
+    try (PendingCommand pending = pending()) {
       supervisor = ProcessHandle.of(Long.parseLong(Files.readString(tmp.resolve("pid")).split(" ")[0])).orElseThrow();
       await().atMost(Duration.ofSeconds(10)).until(() -> supervisor.children().findAny().isPresent());
       children = supervisor.children().toList();
@@ -61,7 +61,7 @@ class PendingCommandTest {
 
   @Test
   void aCommandLineNoProcessCanCarryFailsTheStartAndRunsNothing() throws Exception {
-    try (CommandRunner.Pending pending = pending()) {
+    try (PendingCommand pending = pending()) {
       ProcessHandle supervisor = ProcessHandle.of(Long.parseLong(Files.readString(tmp.resolve("pid")).split(" ")[0])).orElseThrow();
 
       assertThatThrownBy(() -> runner.run(pending, "touch ran", List.of("sh", "-c", "touch ran", "a\0b"), Map.of(),

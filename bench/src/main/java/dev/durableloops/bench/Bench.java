@@ -36,7 +36,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Runs every benchmark against a running dev server and prints a Markdown table. Each figure is a
@@ -135,52 +134,13 @@ public final class Bench {
         bench.sandbox();
       }
       if (only.isEmpty() || only.contains("scale")) {
-        bench.scale();
+        ScaleBench.run(bench, client, data, smoke, scaleSizes);
       }
       if (only.isEmpty() || only.contains("fleet")) {
         bench.fleet(data.resolve("loops-data"));
       }
-      boolean recovery = (only.isEmpty() || only.contains("recovery")) && appJar != null;
-      boolean startup = (only.isEmpty() || only.contains("startup")) && appJar != null;
-      Startup.Image image = recovery || startup ? Startup.prepare(appJar, data.resolve("image")) : null;
-      if (recovery) {
-        List<Double> restarts = Recovery.trials(image, target, data.resolve("recovery"), smoke ? 1 : 5);
-        bench.row("crash recovery: app SIGKILLed during Make → Make running again", "s", restarts,
-            restarts.size() + " trials; the app started as the image starts it (extracted, CDS archive); includes the new JVM's start;"
-                + " the restarted worker hands the step back");
-        bench.row("crash recovery: restarted app up (HTTP answers, worker polling) → Make running again", "s",
-            Recovery.fromWorkerUp, String.format(Locale.ROOT,
-                "the same trials without the JVM's start; %d of %d handed back (in the others the JVM took longer than the heartbeat timeout)",
-                Recovery.handedBack, restarts.size()));
-        List<Double> lost = Recovery.lostTrials(appJar, target, data.resolve("recovery-lost"), client, smoke ? 1 : 5);
-        bench.row("lost worker: app running Make SIGKILLed, not restarted → Make running on the other app", "s", lost,
-            lost.size() + " trials; two apps, own data directories, one git store; both up before the loop");
-        Recovery.lostStages.forEach((stage, values) -> bench.row("lost worker: " + stage, "s", values, "from the histories of the same trials"));
-      }
-      if (startup) {
-        Startup.Result starts = Startup.measure(image, target, data.resolve("startup"), smoke ? 1 : 5);
-        bench.row("start-up: the extracted app, process start → HTTP answering (workers polling)", "s", starts.plain(),
-            starts.plain().size() + " starts, alternating with the row below");
-        bench.row("start-up: the same with the CDS archive of a training run (as deploy/Dockerfile)", "s", starts.cds(),
-            String.format(Locale.ROOT, "with/without = %.2f", median(starts.cds()) / median(starts.plain())));
-      }
-      if ((only.isEmpty() || only.contains("latency")) && appJar != null) {
-        Latency.Result latency = Latency.measure(appJar, target, data.resolve("latency"), client, smoke ? 3 : 10);
-        bench.row("latency: POST /api/loops → first step (Prepare) started", "ms", latency.start(),
-            latency.start().size() + " loops through the app's HTTP API; target ≤ 1000 p50; the run's start → its first workflow task "
-                + String.format(Locale.ROOT, "started p50 %.0f ms (about 0: eager start)", median(latency.firstWorkflowTask())));
-        bench.row("latency: approval's HTTP response → next step (Checkpoint) started", "ms", latency.decision(),
-            latency.decision().size() + " approvals; negative: the step started before the response arrived; target ≤ 100 p50");
-        bench.row("latency: approval's HTTP request sent → next step started", "ms", latency.decisionFromRequest(),
-            "the same approvals, from the request");
-      }
-      if ((only.isEmpty() || only.contains("events")) && appJar != null) {
-        int pages = smoke ? 5 : 50;
-        java.time.Duration window = java.time.Duration.ofSeconds(smoke ? 5 : 20);
-        double[] calls = Events.callsPerSecond(appJar, target, data.resolve("events"), pages, window);
-        bench.row("event streams: Temporal calls with " + pages + " loop pages open", "calls/s", List.of(calls[0]),
-            String.format(Locale.ROOT, "%.1f calls/s with no page open; over %d s; temporal_request_total of the app", calls[1],
-                window.toSeconds()));
+      if (appJar != null) {
+        AppBenches.run(bench, only, smoke, appJar, target, data, client);
       }
     } finally {
       factory.shutdownNow();
@@ -371,68 +331,6 @@ public final class Bench {
 
   // ---- scale ----
 
-  private void scale() throws Exception {
-    int[] sizes = scaleSizes != null ? scaleSizes : smoke ? new int[] {10} : new int[] {100, 500, 1000};
-    for (int n : sizes) {
-      Path repo = TestRepo.create(data.resolve("repos/scale-" + n), 5);
-      int iterations = 3;
-      LoopSpec spec = new LoopSpec("scale", "sleep", new WorkspaceSpec(repo.toString(), "main"), null, null,
-          new StepSpec("sleep 1", null), List.of(new CheckSpec("c", "exit 1", null, null, true, null)), null, null,
-          null, new Caps(iterations, "P1D", null, iterations + 1));
-      AtomicLong heap = new AtomicLong();
-      Thread sampler = new Thread(() -> {
-        while (!Thread.currentThread().isInterrupted()) {
-          Runtime rt = Runtime.getRuntime();
-          heap.accumulateAndGet(rt.totalMemory() - rt.freeMemory(), Math::max);
-          try {
-            Thread.sleep(200);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      });
-      sampler.setDaemon(true);
-      sampler.start();
-      List<String> ids = new ArrayList<>();
-      long start = System.nanoTime();
-      for (int i = 0; i < n; i++) {
-        String id = "loop-scale-" + n + "-" + i + "-" + UUID.randomUUID().toString().substring(0, 6);
-        ids.add(id);
-        LoopWorkflow loop = client.newWorkflowStub(LoopWorkflow.class, WorkflowOptions.newBuilder().setWorkflowId(id).setTaskQueue(QUEUE).build());
-        WorkflowClient.start(loop::run, new LoopInput(spec));
-      }
-      int failed = 0;
-      for (String id : ids) {
-        try {
-          client.newUntypedWorkflowStub(id).getResult(30, TimeUnit.MINUTES, LoopOutcome.class);
-        } catch (io.temporal.client.WorkflowFailedException e) {
-          // Counted and printed: a loop that fails at scale is a figure, not the end of the run.
-          failed++;
-        }
-      }
-      double seconds = ms(start) / 1000;
-      sampler.interrupt();
-      List<WorkflowExecutionHistory> histories = new ArrayList<>();
-      for (String id : ids) {
-        histories.add(client.fetchHistory(id));
-      }
-      // Timeouts the workflow saw (a step on the worker's queue: the loop moved), and step attempts
-      // retried after a timeout, which leave no event of their own but their next attempt's last failure.
-      long timeouts = histories.stream().flatMap(h -> h.getEvents().stream())
-          .filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT
-              || e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT
-              || (e.hasActivityTaskStartedEventAttributes() && e.getActivityTaskStartedEventAttributes().getLastFailure().hasTimeoutFailureInfo()))
-          .count();
-      Stats d = delays(histories);
-      rows.add(String.format(Locale.ROOT, "| scale: %d concurrent loops (maker `sleep 1`, %d iterations each) | iterations/s | %.1f | | | %.0f s wall; %d heartbeat/host-wait/workflow-task timeouts; %d loops failed |",
-          n, iterations, (n - failed) * iterations / seconds, seconds, timeouts, failed));
-      rows.add(String.format(Locale.ROOT, "| scale: %d loops, step completed → next step started | ms | %.0f | %.0f | %.0f | p50; max is p99 |",
-          n, d.p50, d.min, d.p99));
-      rows.add(String.format(Locale.ROOT, "| scale: %d loops, worker heap used at most | MiB | %.0f | | | JVM -Xmx%d MiB |",
-          n, heap.get() / 1048576.0, Runtime.getRuntime().maxMemory() / 1048576));
-    }
-  }
-
   // ---- helpers ----
 
   record Stats(double p50, double p99, double min) {}
@@ -460,7 +358,12 @@ public final class Bench {
         delays.get(0));
   }
 
-  private void row(String name, String unit, List<Double> values, String note) {
+  /** Adds a row already formatted as a Markdown table row. */
+  void line(String row) {
+    rows.add(row);
+  }
+
+  void row(String name, String unit, List<Double> values, String note) {
     rows.add(String.format(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.1f | %s |", name, unit, median(values),
         Collections.min(values), Collections.max(values), note));
   }
