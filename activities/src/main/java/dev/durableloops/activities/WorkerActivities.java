@@ -33,7 +33,7 @@ public final class WorkerActivities {
    * @param observer told of every step, for metrics
    */
   public WorkerActivities(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer) {
-    this(dataDir, policy, store, hostQueue, observer, Notifier.NotifyConfig.NONE, LoopGuard.NONE, MakerLimits.NONE);
+    this(dataDir, policy, store, hostQueue, observer, Notifier.NotifyConfig.NONE, LoopGuard.NONE, MakerLimits.NONE, null);
   }
 
   /**
@@ -45,7 +45,7 @@ public final class WorkerActivities {
    */
   public WorkerActivities(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer,
       List<String> webhooks, String secret, String webUrl) {
-    this(dataDir, policy, store, hostQueue, observer, new Notifier.NotifyConfig(webhooks, secret, webUrl), LoopGuard.NONE, MakerLimits.NONE);
+    this(dataDir, policy, store, hostQueue, observer, new Notifier.NotifyConfig(webhooks, secret, webUrl), LoopGuard.NONE, MakerLimits.NONE, null);
   }
 
   /**
@@ -55,7 +55,7 @@ public final class WorkerActivities {
    */
   public WorkerActivities(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer,
       List<String> webhooks, String secret, String webUrl, LoopGuard guard) {
-    this(dataDir, policy, store, hostQueue, observer, new Notifier.NotifyConfig(webhooks, secret, webUrl), guard, MakerLimits.NONE);
+    this(dataDir, policy, store, hostQueue, observer, new Notifier.NotifyConfig(webhooks, secret, webUrl), guard, MakerLimits.NONE, null);
   }
 
   /**
@@ -63,17 +63,30 @@ public final class WorkerActivities {
    */
   public WorkerActivities(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer,
       List<String> webhooks, String secret, String webUrl, LoopGuard guard, MakerLimits makers) {
-    this(dataDir, policy, store, hostQueue, observer, new Notifier.NotifyConfig(webhooks, secret, webUrl), guard, makers);
+    this(dataDir, policy, store, hostQueue, observer, webhooks, secret, webUrl, guard, makers, null);
+  }
+
+  /**
+   * The worker's activities, whose {@code Prepare} also asks the loop for a heartbeat timeout of its
+   * own for this worker's command steps.
+   *
+   * @param heartbeatTimeout how long this worker's command steps may go without a heartbeat before
+   *     their loop takes the worker for lost, or {@code null} for the workflow's default (10 s); the
+   *     workflow ignores a value outside 3 s…10 min
+   */
+  public WorkerActivities(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer,
+      List<String> webhooks, String secret, String webUrl, LoopGuard guard, MakerLimits makers, java.time.Duration heartbeatTimeout) {
+    this(dataDir, policy, store, hostQueue, observer, new Notifier.NotifyConfig(webhooks, secret, webUrl), guard, makers, heartbeatTimeout);
   }
 
   /** Activities with limits on the makers they run at once, without a worker-specific task queue, observer or notifications. */
   public WorkerActivities(Path dataDir, CommandPolicy policy, GitStore store, MakerLimits makers) {
-    this(dataDir, policy, store, null, StepObserver.NONE, Notifier.NotifyConfig.NONE, LoopGuard.NONE, makers);
+    this(dataDir, policy, store, null, StepObserver.NONE, Notifier.NotifyConfig.NONE, LoopGuard.NONE, makers, null);
   }
 
   /** Activities with {@code guard}, without a worker-specific task queue, observer or notifications. */
   public WorkerActivities(Path dataDir, CommandPolicy policy, GitStore store, LoopGuard guard) {
-    this(dataDir, policy, store, null, StepObserver.NONE, Notifier.NotifyConfig.NONE, guard, MakerLimits.NONE);
+    this(dataDir, policy, store, null, StepObserver.NONE, Notifier.NotifyConfig.NONE, guard, MakerLimits.NONE, null);
   }
 
   /** Activities without a worker-specific task queue or an observer. */
@@ -87,14 +100,14 @@ public final class WorkerActivities {
   }
 
   private WorkerActivities(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer,
-      Notifier.NotifyConfig notify, LoopGuard guard, MakerLimits makers) {
+      Notifier.NotifyConfig notify, LoopGuard guard, MakerLimits makers, java.time.Duration heartbeatTimeout) {
     LoopPaths paths = new LoopPaths(dataDir);
     GitWorkspace git = new GitWorkspace(paths, store);
     Redaction redaction = new Redaction(policy.secrets());
     StepCommands commands = new StepCommands(paths, git, new Fence(paths, store.localDir()), policy, redaction);
     ActivityBoundary boundary = new ActivityBoundary(redaction, observer);
     this.workspace = new WorkspaceActivitiesImpl(paths, git, commands, policy, redaction, boundary, observer, guard, hostQueue,
-        new MakerSlots(makers));
+        heartbeatTimeout == null ? null : heartbeatTimeout.toString(), new MakerSlots(makers));
     this.outbound = new OutboundActivitiesImpl(git, commands, redaction, boundary, new Notifier(notify, redaction), guard);
     this.landing = new LandingActivitiesImpl(paths, git, store, commands, redaction, boundary);
   }

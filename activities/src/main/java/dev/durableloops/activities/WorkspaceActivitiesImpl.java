@@ -61,11 +61,13 @@ final class WorkspaceActivitiesImpl implements WorkspaceActivities {
   private final StepObserver observer;
   private final LoopGuard guard;
   private final String hostQueue;
+  /** The heartbeat timeout this worker asks for its command steps (ISO-8601), or {@code null}: the workflow's default. */
+  private final String heartbeatTimeout;
   private final MakerSlots makers;
 
   /** @param hostQueue this worker's own task queue, which {@code Prepare} reports; or {@code null} */
   WorkspaceActivitiesImpl(LoopPaths paths, GitWorkspace git, StepCommands commands, CommandPolicy policy, Redaction redaction,
-      ActivityBoundary boundary, StepObserver observer, LoopGuard guard, String hostQueue, MakerSlots makers) {
+      ActivityBoundary boundary, StepObserver observer, LoopGuard guard, String hostQueue, String heartbeatTimeout, MakerSlots makers) {
     this.paths = paths;
     this.git = git;
     this.commands = commands;
@@ -76,6 +78,7 @@ final class WorkspaceActivitiesImpl implements WorkspaceActivities {
     this.observer = observer;
     this.guard = guard;
     this.hostQueue = hostQueue;
+    this.heartbeatTimeout = heartbeatTimeout;
     this.makers = makers;
   }
 
@@ -91,7 +94,7 @@ final class WorkspaceActivitiesImpl implements WorkspaceActivities {
           () -> git.prepare(input.loopId(), input.workspace(), input.commit(), input.forkOf(), input.parentLoopId() != null));
       return new PrepareResult(
           prepared.dir().toString(), GitWorkspace.workBranch(input.loopId()), prepared.baseCommit(), prepared.commit(), hostQueue,
-          policy.sandbox().describe());
+          policy.sandbox().describe(), hostQueue == null ? null : heartbeatTimeout);
     });
   }
 

@@ -196,9 +196,23 @@ public record LoopsProperties(
    * @param maxMakersPerRepository makers this worker runs at once on one repository (as specs name
    *     it), so a fleet on one repository leaves room for other loops; default 0: no limit
    *     ({@code DURABLE_LOOPS_MAX_MAKERS_PER_REPOSITORY})
+   * @param heartbeatTimeout how long this worker's command steps may go without a heartbeat before
+   *     their loop takes the worker for lost and moves to a live one; between 3 s and 10 min, default
+   *     10 s ({@code DURABLE_LOOPS_HEARTBEAT_TIMEOUT}). Shorter moves a lost worker's loops sooner (3 s:
+   *     in ~4 s instead of ~11 s) but takes a live worker for lost when its heartbeats arrive late: a
+   *     long GC pause, or a machine loaded past its cores (BENCHMARKS.md, "Moving a lost worker's loops")
+   * @throws IllegalArgumentException when {@code heartbeatTimeout} lies outside 3 s…10 min
    */
   public record WorkerSettings(@DefaultValue("30s") java.time.Duration drainTimeout, @DefaultValue("0") int maxMakers,
-      @DefaultValue("0") int maxMakersPerRepository) {}
+      @DefaultValue("0") int maxMakersPerRepository, @DefaultValue("10s") java.time.Duration heartbeatTimeout) {
+
+    public WorkerSettings {
+      if (heartbeatTimeout != null
+          && (heartbeatTimeout.compareTo(java.time.Duration.ofSeconds(3)) < 0 || heartbeatTimeout.compareTo(java.time.Duration.ofMinutes(10)) > 0)) {
+        throw new IllegalArgumentException("durable-loops.worker.heartbeat-timeout must lie between 3s and 10m, not " + heartbeatTimeout);
+      }
+    }
+  }
 
   /**
    * A named API token.

@@ -31,10 +31,15 @@ final class AppBenches {
           Recovery.fromWorkerUp, String.format(Locale.ROOT,
               "the same trials without the JVM's start; %d of %d handed back (in the others the JVM took longer than the heartbeat timeout)",
               Recovery.handedBack, restarts.size()));
-      List<Double> lost = Recovery.lostTrials(appJar, target, data.resolve("recovery-lost"), client, smoke ? 1 : 5);
-      bench.row("lost worker: app running Make SIGKILLed, not restarted → Make running on the other app", "s", lost,
-          lost.size() + " trials; two apps, own data directories, one git store; both up before the loop");
-      Recovery.lostStages.forEach((stage, values) -> bench.row("lost worker: " + stage, "s", values, "from the histories of the same trials"));
+      for (String heartbeatTimeout : new String[] {null, "3s"}) {
+        String with = heartbeatTimeout == null ? "" : " (DURABLE_LOOPS_HEARTBEAT_TIMEOUT=" + heartbeatTimeout + ")";
+        List<Double> lost = Recovery.lostTrials(appJar, target, data.resolve("recovery-lost" + (heartbeatTimeout == null ? "" : "-" + heartbeatTimeout)),
+            client, smoke ? 1 : 5, heartbeatTimeout);
+        bench.row("lost worker" + with + ": app running Make SIGKILLed, not restarted → Make running on the other app", "s", lost,
+            lost.size() + " trials; two apps, own data directories, one git store; both up before the loop");
+        Recovery.lostStages.forEach((stage, values) -> bench.row("lost worker" + with + ": " + stage, "s", values,
+            "from the histories of the same trials"));
+      }
     }
     if (startup) {
       Startup.Result starts = Startup.measure(image, target, data.resolve("startup"), smoke ? 1 : 5);

@@ -94,10 +94,12 @@ final class Recovery {
    * heartbeat timeout, the workflow moving the loop, the workspace prepared on the other worker and
    * Make started there. The apps start before the loop, so no JVM start is in it.
    *
+   * @param heartbeatTimeout both apps' {@code DURABLE_LOOPS_HEARTBEAT_TIMEOUT} ({@code 3s}), or {@code null} for the default
    * @return seconds from each kill to the maker running on the other app
    */
-  static List<Double> lostTrials(Path jar, String target, Path data, io.temporal.client.WorkflowClient client, int trials)
-      throws Exception {
+  static List<Double> lostTrials(Path jar, String target, Path data, io.temporal.client.WorkflowClient client, int trials,
+      String heartbeatTimeout) throws Exception {
+    lostStages.clear();
     List<Double> seconds = new ArrayList<>();
     String token = "bench-token-0123456789";
     Path repo = TestRepo.create(data.resolve("repo"), 5);
@@ -117,6 +119,9 @@ final class Recovery {
             "DURABLE_LOOPS_ALLOWED_ROOTS", data.toString(), "DURABLE_LOOPS_SANDBOX_MODE", "NONE",
             "DURABLE_LOOPS_GIT_STORE", trial.resolve("store.git").toString(), "DURABLE_LOOPS_WORKER_ID", "bench-lost-" + t + "-" + name,
             "DURABLE_LOOPS_GRANT_KEY", "bench-grant-key-0123456789"));
+        if (heartbeatTimeout != null) {
+          env.put("DURABLE_LOOPS_HEARTBEAT_TIMEOUT", heartbeatTimeout);
+        }
         apps.add(start(jar, env, data.resolve("lost-" + t + "-" + name + ".log")));
         ports.add(port);
       }
@@ -158,7 +163,7 @@ final class Recovery {
    * Where a lost worker's seconds go, from the history of each {@link #lostTrials} trial (the
    * server's event times, same machine's clock), seconds from the kill: the heartbeat timeout, the
    * first workflow task another worker started after it, the move's {@code Prepare} done; the last
-   * stage ends with the maker running on the other worker.
+   * stage ends with the maker running on the other worker. Of the last {@link #lostTrials} call.
    */
   static final Map<String, List<Double>> lostStages = new java.util.LinkedHashMap<>();
 

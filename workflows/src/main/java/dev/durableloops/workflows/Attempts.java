@@ -237,6 +237,6 @@ final class Attempts {
 
   /** A stub on the worker holding the loop's workspace, where the attempts' workspaces are too. */
   private WorkspaceActivities step(String summary, Duration startToClose) {
-    return Steps.step(summary, startToClose, true, state.taskQueue());
+    return Steps.step(summary, startToClose, true, state.host());
   }
 }

@@ -81,7 +81,7 @@ final class Deliveries {
     try {
       result = Steps.delivery("deliver " + shortId(state.headCommit()) + (Boolean.FALSE.equals(deliver.push()) ? "" : " as " + branch)
                   + (deliver.command() == null ? "" : " · " + deliver.command()),
-              deliver.timeoutDuration().plus(PUSH_LIMIT).plus(STEP_MARGIN), state.taskQueue())
+              deliver.timeoutDuration().plus(PUSH_LIMIT).plus(STEP_MARGIN), state.host())
           .deliver(new DeliverInput(state.stepContext(spec, state.headCommit()), spec.workspace(), deliver, checkpoint, onSuccess));
     } catch (ActivityFailure e) {
       if (e.getCause() instanceof CanceledFailure || CancellationScope.current().isCancelRequested()) {

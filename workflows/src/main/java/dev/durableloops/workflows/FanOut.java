@@ -184,7 +184,7 @@ final class FanOut {
   private List<Task> discover() {
     phase.accept(Phase.DISCOVER);
     DiscoverResult discovered = workspaces.onHost(() -> Steps.step("fleet · " + commandOr(spec.discover(), "the goal is the task") + " at "
-            + shortId(state.headCommit()), Steps.timeout(spec.discover()), true, state.taskQueue())
+            + shortId(state.headCommit()), Steps.timeout(spec.discover()), true, state.host())
         .discover(new DiscoverInput(state.stepContext(spec, state.headCommit()), spec.discover())), phase);
     List<Task> found = discovered.found();
     for (Task t : found) {

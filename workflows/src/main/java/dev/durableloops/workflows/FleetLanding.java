@@ -73,7 +73,7 @@ final class FleetLanding {
     List<CheckSpec> required = spec.checks().stream().filter(CheckSpec::requiredOrDefault).toList();
     Duration timeout = required.stream().map(CheckSpec::timeoutDuration).reduce(STEP_MARGIN, Duration::plus);
     LandResult land = workspaces.onHost(() -> Steps.landing("land " + child.workflowId() + " at " + shortId(outcome.headCommit()) + " onto "
-            + shortId(state.headCommit()), timeout, state.taskQueue())
+            + shortId(state.headCommit()), timeout, state.host())
         .land(new LandInput(state.stepContext(spec, state.headCommit()), LoopIds.storeName(child.workflowId()), outcome.headCommit(),
             number, child.task(), required)), phase);
     if (land.landed()) {

@@ -49,6 +49,8 @@ final class LoopProgress {
   private LoopStatus status = LoopStatus.RUNNING;
   private int iteration;
   private String stopReason;
+  /** The worker holding the workspace, as its last {@code Prepare} in this run reported it ({@link #host()}). */
+  private Host host;
   /** What continue-as-new carries; this run's own copy, changed in place. */
   private final CarriedState kept;
   /** What only readers need; afresh in every run. */
@@ -256,9 +258,21 @@ final class LoopProgress {
     return live.taskQueue;
   }
 
-  /** Records which worker holds the workspace now (its own task queue), or {@code null}. */
-  void taskQueue(String taskQueue) {
+  /**
+   * Records which worker holds the workspace now, as its {@code Prepare} reported it: its own task
+   * queue (or {@code null}) and the heartbeat timeout it asks for ({@link Host#of}).
+   */
+  void host(String taskQueue, String heartbeatTimeout) {
     live.taskQueue = taskQueue;
+    host = Host.of(taskQueue, heartbeatTimeout);
+  }
+
+  /**
+   * The worker holding the workspace, where its steps go. Not kept in the live state: every run
+   * prepares its workspace first, and {@link #host(String, String)} sets it again then.
+   */
+  Host host() {
+    return host == null || !java.util.Objects.equals(host.queue(), live.taskQueue) ? Host.of(live.taskQueue, null) : host;
   }
 
   /** Records how the worker that prepared the workspace confines commands, when it says. */

@@ -338,6 +338,6 @@ public class LoopWorkflowImpl extends LoopMessages {
 
   /** A stub for a step that needs the workspace: on the worker that holds it. */
   private WorkspaceActivities at(String summary, Duration startToClose, boolean heartbeats) {
-    return Steps.step(summary, startToClose, heartbeats, state.taskQueue());
+    return Steps.step(summary, startToClose, heartbeats, state.host());
   }
 }

@@ -97,7 +97,7 @@ final class Rollbacks {
     String commit = target == 0 ? state.baseCommit() : state.checkpoints().get(target).commit();
     enter.accept(Phase.ROLLBACK);
     Steps.step("to " + (target == 0 ? "the base commit " : "cp-" + target + " ") + shortId(commit), Steps.STEP_MARGIN, false,
-            state.taskQueue())
+            state.host())
         .rollback(new RollbackInput(state.loopId(), commit));
     String why = request.reason() == null || request.reason().isBlank() ? "no reason given" : request.reason().strip();
     applied(state.checkpoints().rollBackTo(target, commit, why));

@@ -34,12 +34,13 @@ import java.util.stream.Stream;
 final class Steps {
 
   /**
-   * Heartbeat timeout of command-running activities: 10 s. They heartbeat from start to end: a
+   * Heartbeat timeout of command-running activities unless the worker holding the workspace asks
+   * for its own ({@link Host}, {@code durable-loops.worker.heartbeat-timeout}): 10 s. They heartbeat from start to end: a
    * command's output every 2 s, else the worker's keepalive after 3 s of silence ({@code StepPulse}). 3 s with heartbeats every
    * second moved a lost worker's loop in 4.2 s instead of ~11 s, but on this project's loaded 2-core
    * machine (load average 20 and more) live workers' loops were taken for lost by the hundred, at 100
    * loops as at 1,000: Temporal and the worker's CPU answered heartbeats seconds late
-   * (BENCHMARKS.md, "Moving a lost worker's loops"). A shorter timeout wants a per-worker setting.
+   * (BENCHMARKS.md, "Moving a lost worker's loops"). So a shorter one is the worker's choice.
    */
   static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(10);
 
@@ -88,41 +89,41 @@ final class Steps {
    * @param heartbeats whether the step runs a step command and so heartbeats
    */
   static WorkspaceActivities step(String summary, Duration startToClose, boolean heartbeats) {
-    return step(summary, startToClose, heartbeats, null);
+    return step(summary, startToClose, heartbeats, Host.ANY);
   }
 
   /**
    * A stub for one step that needs the workspace.
    *
-   * @param hostQueue the task queue of the worker holding the workspace, or {@code null} for the
-   *     loop's own queue (any worker). With a host queue the step must start within
-   *     {@link #HOST_WAIT}, and a heartbeat timeout is not retried, so a lost worker is noticed.
+   * @param host the worker holding the workspace, or {@link Host#ANY} for the loop's own queue (any
+   *     worker). On a host's queue the step must start within {@link #HOST_WAIT}, heartbeats within
+   *     the host's heartbeat timeout, and a heartbeat timeout is not retried, so a lost worker is noticed.
    */
-  static WorkspaceActivities step(String summary, Duration startToClose, boolean heartbeats, String hostQueue) {
-    return Workflow.newActivityStub(WorkspaceActivities.class, stepOptions(summary, startToClose, heartbeats, hostQueue));
+  static WorkspaceActivities step(String summary, Duration startToClose, boolean heartbeats, Host host) {
+    return Workflow.newActivityStub(WorkspaceActivities.class, stepOptions(summary, startToClose, heartbeats, host));
   }
 
   /**
    * The stub of {@code Deliver}: like a workspace step that runs a step command (it heartbeats), on
    * the task queue of the worker holding the workspace.
    *
-   * @param hostQueue that worker's task queue, or {@code null} for the loop's own queue
+   * @param host that worker, or {@link Host#ANY} for the loop's own queue
    */
-  static OutboundActivities delivery(String summary, Duration startToClose, String hostQueue) {
-    return Workflow.newActivityStub(OutboundActivities.class, stepOptions(summary, startToClose, true, hostQueue));
+  static OutboundActivities delivery(String summary, Duration startToClose, Host host) {
+    return Workflow.newActivityStub(OutboundActivities.class, stepOptions(summary, startToClose, true, host));
   }
 
-  private static ActivityOptions stepOptions(String summary, Duration startToClose, boolean heartbeats, String hostQueue) {
+  private static ActivityOptions stepOptions(String summary, Duration startToClose, boolean heartbeats, Host host) {
     ActivityOptions.Builder options =
         ActivityOptions.newBuilder()
             .setStartToCloseTimeout(startToClose)
             .setRetryOptions(RETRY)
             .setSummary(Texts.truncate(summary, 200));
-    if (hostQueue != null) {
-      options.setTaskQueue(hostQueue).setScheduleToStartTimeout(HOST_WAIT).setRetryOptions(HOST_RETRY);
+    if (host.queue() != null) {
+      options.setTaskQueue(host.queue()).setScheduleToStartTimeout(HOST_WAIT).setRetryOptions(HOST_RETRY);
     }
     if (heartbeats) {
-      options.setHeartbeatTimeout(HEARTBEAT_TIMEOUT);
+      options.setHeartbeatTimeout(host.heartbeatTimeoutOrDefault());
     }
     // A cancelled step (rollback, cancel) is waited for until its process group is dead, so the
     // next step never runs beside a dying maker.
@@ -134,9 +135,9 @@ final class Steps {
    * The stub of {@code Land} (a fan-out's merge queue): like a workspace step that runs the checks
    * (it heartbeats), on the task queue of the worker holding the parent's workspace.
    */
-  static dev.durableloops.workflows.steps.LandingActivities landing(String summary, Duration startToClose, String hostQueue) {
+  static dev.durableloops.workflows.steps.LandingActivities landing(String summary, Duration startToClose, Host host) {
     return Workflow.newActivityStub(dev.durableloops.workflows.steps.LandingActivities.class,
-        stepOptions(summary, startToClose, true, hostQueue));
+        stepOptions(summary, startToClose, true, host));
   }
 
   /** How long a notification is retried before it is given up: an hour. */

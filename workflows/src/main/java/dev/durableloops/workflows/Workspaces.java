@@ -61,7 +61,7 @@ final class Workspaces {
       prepared = Steps.step("reconcile workspace to " + shortId(state.headCommit()), Steps.PREPARE_TIMEOUT, false)
           .prepare(new PrepareInput(state.loopId(), spec.workspace(), state.headCommit(), state.forkedFrom(), spec, grant, firstRun, parent()));
     }
-    state.taskQueue(prepared.taskQueue());
+    state.host(prepared.taskQueue(), prepared.heartbeatTimeout());
     state.sandbox(prepared.sandbox());
   }
 
@@ -79,7 +79,7 @@ final class Workspaces {
     enter.accept(Phase.PREPARE);
     PrepareResult prepared = Steps.step("move: reconcile a new workspace to " + shortId(state.headCommit()), Steps.PREPARE_TIMEOUT, false)
         .prepare(new PrepareInput(state.loopId(), spec.workspace(), state.headCommit(), null, spec, grant, firstRun, parent()));
-    state.taskQueue(prepared.taskQueue());
+    state.host(prepared.taskQueue(), prepared.heartbeatTimeout());
     state.sandbox(prepared.sandbox());
   }
 

@@ -58,6 +58,9 @@ class ScriptedActivities implements WorkspaceActivities, OutboundActivities {
   /** This fake worker's own task queue, reported by Prepare; {@code null} for none. */
   volatile String hostQueue;
 
+  /** The heartbeat timeout Prepare asks for (ISO-8601); {@code null} for the workflow's default. */
+  volatile String heartbeatTimeout;
+
   /** Task queues the next Prepares report, one each, before {@link #hostQueue}. */
   final java.util.Queue<String> hostQueues = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
@@ -82,7 +85,7 @@ class ScriptedActivities implements WorkspaceActivities, OutboundActivities {
     loops.add(input.loopId());
     String host = hostQueues.poll();
     return new PrepareResult("/nowhere", "loops/" + input.loopId(), BASE, input.commit() == null ? BASE : input.commit(),
-        host != null ? host : hostQueue);
+        host != null ? host : hostQueue, null, heartbeatTimeout);
   }
 
   @Override

@@ -145,7 +145,8 @@ class WorkerConfiguration {
         gitStore, hostQueue.name(),
         observer, properties.notifications().webhooks(), properties.notifications().secret(), properties.notifications().webUrl(),
         new LoopGuard(properties.specRules(), grants),
-        new MakerLimits(properties.worker().maxMakers(), properties.worker().maxMakersPerRepository()));
+        new MakerLimits(properties.worker().maxMakers(), properties.worker().maxMakersPerRepository()),
+        properties.worker().heartbeatTimeout());
   }
 
   /** The workspace steps, on the shared task queue ({@code activity-beans}) and this worker's own. */

@@ -13,16 +13,26 @@ package dev.durableloops.workflows.steps;
  * @param sandbox how this worker confines step commands, in words (e.g. {@code bubblewrap 0.8.0:
  *     own PID namespace, read-only root …} or {@code process group only: bwrap not found}); {@code null}
  *     from workers before it was reported
+ * @param heartbeatTimeout how long this worker's command steps may go without a heartbeat before
+ *     their loop counts the worker as lost (ISO-8601, e.g. {@code PT3S}; the worker's
+ *     {@code durable-loops.worker.heartbeat-timeout}); {@code null} for the workflow's default of
+ *     10 s, and from workers before it was reported
  */
-public record PrepareResult(String workspacePath, String workBranch, String baseCommit, String commit, String taskQueue, String sandbox) {
+public record PrepareResult(String workspacePath, String workBranch, String baseCommit, String commit, String taskQueue, String sandbox,
+    String heartbeatTimeout) {
+
+  /** A result with the workflow's default heartbeat timeout. */
+  public PrepareResult(String workspacePath, String workBranch, String baseCommit, String commit, String taskQueue, String sandbox) {
+    this(workspacePath, workBranch, baseCommit, commit, taskQueue, sandbox, null);
+  }
 
   /** A result without a sandbox description. */
   public PrepareResult(String workspacePath, String workBranch, String baseCommit, String commit, String taskQueue) {
-    this(workspacePath, workBranch, baseCommit, commit, taskQueue, null);
+    this(workspacePath, workBranch, baseCommit, commit, taskQueue, null, null);
   }
 
   /** A result without a worker-specific task queue. */
   public PrepareResult(String workspacePath, String workBranch, String baseCommit, String commit) {
-    this(workspacePath, workBranch, baseCommit, commit, null, null);
+    this(workspacePath, workBranch, baseCommit, commit, null, null, null);
   }
 }
