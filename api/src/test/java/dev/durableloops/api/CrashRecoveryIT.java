@@ -182,6 +182,8 @@ class CrashRecoveryIT {
   @Test
   void workerKilledAndNotRestartedLosesItsLoopToTheOtherWorker() throws Exception {
     Map<String, String> env = new java.util.HashMap<>(UNSANDBOXED);
+    // Each worker's own heartbeat timeout (durable-loops.worker.heartbeat-timeout) reaches its steps through its Prepare.
+    env.put("DURABLE_LOOPS_HEARTBEAT_TIMEOUT", "5s");
     Map<String, Process> workers = new java.util.LinkedHashMap<>();
     for (String name : List.of("lost-a", "lost-b")) {
       env.put("DURABLE_LOOPS_WORKER_ID", name);
@@ -200,7 +202,7 @@ class CrashRecoveryIT {
     Platform.kill(workers.get(holder));
     long killed = System.nanoTime();
     readPid(tmp.resolve(other + "/loops/loop-lost/maker.pid"));
-    System.out.printf("lost worker: Make running on the other worker %.1f s after the kill (heartbeat timeout 10 s, not retried)%n",
+    System.out.printf("lost worker: Make running on the other worker %.1f s after the kill (heartbeat timeout 5 s, not retried)%n",
         (System.nanoTime() - killed) / 1e9);
 
     Platform.App live = platform.machine(other);
@@ -222,6 +224,9 @@ class CrashRecoveryIT {
       long startedId = timedOut.get(0).getActivityTaskTimedOutEventAttributes().getStartedEventId();
       assertThat(history.stream().filter(e -> e.getEventId() == startedId).findFirst().orElseThrow()
           .getActivityTaskStartedEventAttributes().getAttempt()).as("attempts of the lost Make").isEqualTo(1);
+      long scheduledId = timedOut.get(0).getActivityTaskTimedOutEventAttributes().getScheduledEventId();
+      assertThat(history.stream().filter(e -> e.getEventId() == scheduledId).findFirst().orElseThrow()
+          .getActivityTaskScheduledEventAttributes().getHeartbeatTimeout().getSeconds()).as("the worker's heartbeat timeout, s").isEqualTo(5);
     } finally {
       stubs.shutdownNow();
     }
