@@ -23,7 +23,7 @@ final class AppBenches {
     boolean startup = only.isEmpty() || only.contains("startup");
     Startup.Image image = recovery || startup ? Startup.prepare(appJar, data.resolve("image")) : null;
     if (recovery) {
-      List<Double> restarts = Recovery.trials(image, target, data.resolve("recovery"), smoke ? 1 : 5);
+      List<Double> restarts = Recovery.trials(image, target, data.resolve("recovery"), client, smoke ? 1 : 5);
       bench.row("crash recovery: app SIGKILLed during Make → Make running again", "s", restarts,
           restarts.size() + " trials; the app started as the image starts it (extracted, CDS archive); includes the new JVM's start;"
               + " the restarted worker hands the step back");

@@ -42,7 +42,8 @@ final class Recovery {
    * @param image the app as the image runs it (extracted, with its CDS archive): the restarted app
    *     starts as a restarted container would
    */
-  static List<Double> trials(Startup.Image image, String target, Path data, int trials) throws Exception {
+  static List<Double> trials(Startup.Image image, String target, Path data, io.temporal.client.WorkflowClient client, int trials)
+      throws Exception {
     List<Double> seconds = new ArrayList<>();
     String token = "bench-token-0123456789";
     Path repo = TestRepo.create(data.resolve("repo"), 5);
@@ -81,6 +82,8 @@ final class Recovery {
       if (Files.readString(againLog).contains("step(s) of this worker's previous life")) {
         handedBack++;
       }
+      // The trial's loop ends with it, so later apps on the same task queue do not take up its steps.
+      client.newUntypedWorkflowStub("loop-" + name).terminate("bench trial over");
       again.destroyForcibly();
       again.waitFor(30, TimeUnit.SECONDS);
     }
@@ -117,7 +120,8 @@ final class Recovery {
         Map<String, String> env = new java.util.HashMap<>(Map.of("PORT", Integer.toString(port), "TEMPORAL_ADDRESS", target,
             "DURABLE_LOOPS_DATA_DIR", trial.resolve(name).toString(), "DURABLE_LOOPS_API_TOKEN", token,
             "DURABLE_LOOPS_ALLOWED_ROOTS", data.toString(), "DURABLE_LOOPS_SANDBOX_MODE", "NONE",
-            "DURABLE_LOOPS_GIT_STORE", trial.resolve("store.git").toString(), "DURABLE_LOOPS_WORKER_ID", "bench-lost-" + t + "-" + name,
+            "DURABLE_LOOPS_GIT_STORE", trial.resolve("store.git").toString(), "DURABLE_LOOPS_WORKER_ID",
+            "bench-" + data.getFileName() + "-" + t + "-" + name,
             "DURABLE_LOOPS_GRANT_KEY", "bench-grant-key-0123456789"));
         if (heartbeatTimeout != null) {
           env.put("DURABLE_LOOPS_HEARTBEAT_TIMEOUT", heartbeatTimeout);
@@ -128,7 +132,8 @@ final class Recovery {
       for (int port : ports) {
         awaitUp(http, port, token);
       }
-      String name = "lost-" + t;
+      // Unique per call: another call's loop of the same name would take this one's id.
+      String name = data.getFileName() + "-" + t;
       post(http, ports.get(0), token, "/api/loops", """
           {"name": "%s", "goal": "g", "workspace": {"repository": "%s"},
            "make": {"command": "echo $$ > ../maker.pid; sleep 8"}, "checks": [{"name": "c", "command": "true"}]}
@@ -153,6 +158,8 @@ final class Recovery {
       awaitPid(trial.resolve(names.get(1 - holder) + "/loops/loop-" + name + "/maker.pid"), null);
       seconds.add((System.nanoTime() - killed) / 1e9);
       stages(client.fetchHistory("loop-" + name).getEvents(), killedAt, System.currentTimeMillis());
+      // The trial's loop ends with it, so the next trial's apps do not take up its steps.
+      client.newUntypedWorkflowStub("loop-" + name).terminate("bench trial over");
       apps.get(1 - holder).destroyForcibly();
       apps.get(1 - holder).waitFor(30, TimeUnit.SECONDS);
     }
@@ -201,6 +208,17 @@ final class Recovery {
     return start(List.of("-jar", jar.toString()), env, log);
   }
 
+  /** The apps started here, killed when the bench's JVM exits, also when a trial throws. */
+  private static final List<Process> STARTED = java.util.Collections.synchronizedList(new ArrayList<>());
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      synchronized (STARTED) {
+        STARTED.forEach(Process::destroyForcibly);
+      }
+    }, "bench-apps"));
+  }
+
   /** Starts {@code java <javaArgs>} with {@code env} added, its output in {@code log}. */
   static Process start(List<String> javaArgs, Map<String, String> env, Path log) throws Exception {
     List<String> command = new ArrayList<>();
@@ -208,7 +226,9 @@ final class Recovery {
     command.addAll(javaArgs);
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().putAll(env);
-    return pb.start();
+    Process process = pb.start();
+    STARTED.add(process);
+    return process;
   }
 
   static void awaitUp(HttpClient http, int port, String token) throws Exception {
