@@ -143,7 +143,8 @@ final class CommandRunner {
   }
 
   /**
-   * Runs {@code argv} in {@code pending} and waits for it.
+   * Runs {@code argv} in {@code pending} and waits for it. A supervisor that ended while it waited
+   * for {@code argv} (killed) makes a run that ended with its exit code, the reason in the log.
    *
    * @param command the spec's shell command, for messages
    * @param argv the command line: {@code sh -c <command>}, or the sandbox's {@code srt|bwrap … -- sh -c <command>}
@@ -343,7 +344,7 @@ final class CommandRunner {
     }
   }
 
-  private static void appendQuietly(Path file, String text) {
+  static void appendQuietly(Path file, String text) {
     try {
       Files.writeString(file, text, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
           java.nio.file.StandardOpenOption.APPEND);

@@ -76,7 +76,8 @@ final class PendingCommand implements AutoCloseable {
 
   /**
    * Hands the command to the supervisor (or, without one, starts it) and gives up the process to the
-   * caller, which must see it end.
+   * caller, which must see it end. A supervisor that ended while it waited for the command (killed)
+   * is given up as it is, its exit code the step's, the reason in the log.
    *
    * @param command the spec's shell command, for messages
    * @param argv the command line
@@ -90,9 +91,20 @@ final class PendingCommand implements AutoCloseable {
         builder.environment().putAll(env);
         launch(Supervisor.commandLine(group == null ? null : group.procs().toString(), argv));
       } else {
-        OutputStream pipe = process.getOutputStream();
-        pipe.write(Supervisor.frame(env, argv));
-        pipe.flush();
+        byte[] frame = Supervisor.frame(env, argv);
+        try {
+          OutputStream pipe = process.getOutputStream();
+          pipe.write(frame);
+          pipe.flush();
+        } catch (IOException e) {
+          // A supervisor that ended while it waited (a SIGKILL, the OOM killer) ends the step as it
+          // would have a moment later, with its exit code: a killed step, not a command that cannot start.
+          if (!ended(process)) {
+            throw e;
+          }
+          CommandRunner.appendQuietly(logFile, "[durable-loops] the step's supervisor ended (exit " + process.exitValue()
+              + ") before its command started\n");
+        }
       }
     } catch (IOException | IllegalArgumentException e) {
       close();
@@ -117,6 +129,16 @@ final class PendingCommand implements AutoCloseable {
 
   Path pidFile() {
     return pidFile;
+  }
+
+  /** Whether {@code process} has ended or ends within {@link CommandRunner#SUPERVISOR_GRACE}. */
+  private static boolean ended(Process process) {
+    try {
+      return process.waitFor(CommandRunner.SUPERVISOR_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   private void launch(List<String> commandLine) throws IOException {

@@ -19,7 +19,8 @@ import java.util.Map;
  *   <li>started without a command line ({@link #lateCommandLine}), it reads the command's
  *       environment and command line from the pipe ({@link #frame}) while its child joins the
  *       cgroup, and hands them to the child over a pipe of their own; the child runs nothing when
- *       the pipe ends before a whole frame came. A cgroup join waits for the kernel's RCU grace period (5–17 ms here; BENCHMARKS.md,
+ *       the pipe ends before a whole frame came, or a {@code SIGTERM} came first (the supervisor
+ *       still reads the frame, so the JVM's write succeeds, and exits 137 as below). A cgroup join waits for the kernel's RCU grace period (5–17 ms here; BENCHMARKS.md,
  *       "The floor was a rate limit"), so the worker starts the supervisor before it asks the
  *       sandbox for the command line, and the two waits overlap;</li>
  *   <li>it waits for whichever comes first: the command's end, or end-of-file on the pipe, which
@@ -98,7 +99,10 @@ final class Supervisor {
    * argument ended by a NUL, all in UTF-8.
    *
    * @throws IllegalArgumentException for an empty command line, a name that is empty or holds a
-   *     {@code =}, or a NUL anywhere (which no environment or command line can carry)
+   *     {@code =}, a NUL anywhere (which no environment or command line can carry), or a command
+   *     line the kernel would refuse to run ({@link #fitsExec}): the child's {@code exec} would
+   *     fail with {@code E2BIG}, and the step must fail as a command that cannot start, as
+   *     {@code ProcessBuilder.start} makes it without the supervisor, not as one that exited 127
    */
   static byte[] frame(Map<String, String> env, List<String> argv) {
     if (argv.isEmpty()) {
@@ -113,10 +117,62 @@ final class Supervisor {
     });
     body.write(0);
     argv.forEach(arg -> field(body, arg));
+    fitsExec(env, argv);
     ByteArrayOutputStream frame = new ByteArrayOutputStream();
     frame.writeBytes((body.size() + "\n").getBytes(StandardCharsets.US_ASCII));
     frame.writeBytes(body.toByteArray());
     return frame.toByteArray();
+  }
+
+  /**
+   * The kernel's longest single argument or environment string, NUL included: {@code MAX_ARG_STRLEN},
+   * 32 pages ({@code include/uapi/linux/binfmts.h}), 131,072 bytes with 4 KiB pages; a longer one
+   * fails {@code execve} with {@code E2BIG}.
+   */
+  static final int MAX_ARG_STRLEN = 32 * 4096;
+
+  /**
+   * Checks {@code env} and {@code argv} against what {@code execve} takes: each string at most
+   * {@link #MAX_ARG_STRLEN} bytes, and all strings and their pointers within a quarter of the stack
+   * size limit, at most 6 MiB ({@code fs/exec.c}, {@code bprm_stack_limits}; the limit is this JVM's,
+   * from {@code /proc/self/limits}, which its children inherit; 8 MiB stacks give 2 MiB).
+   *
+   * @throws IllegalArgumentException naming the string or the total that is too long
+   */
+  static void fitsExec(Map<String, String> env, List<String> argv) {
+    long total = 8L * (argv.size() + env.size() + 2);
+    List<String> strings = new ArrayList<>(argv);
+    env.forEach((name, value) -> strings.add(name + "=" + value));
+    for (String string : strings) {
+      int bytes = string.getBytes(StandardCharsets.UTF_8).length + 1;
+      if (bytes > MAX_ARG_STRLEN) {
+        throw new IllegalArgumentException("the command line is too long to run: one of its arguments or variables is " + bytes
+            + " bytes, and the kernel runs none longer than " + MAX_ARG_STRLEN);
+      }
+      total += bytes;
+    }
+    if (total > ARG_MAX) {
+      throw new IllegalArgumentException("the command line is too long to run: its arguments and environment take " + total
+          + " bytes, and the kernel runs at most " + ARG_MAX + " here (a quarter of the stack size limit)");
+    }
+  }
+
+  /** What {@link #fitsExec} allows in all: a quarter of the stack size limit, 128 KiB to 6 MiB. */
+  static final long ARG_MAX = argMax();
+
+  private static long argMax() {
+    long stack = 8L << 20;
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {
+        if (line.startsWith("Max stack size")) {
+          String soft = line.substring("Max stack size".length()).trim().split("\\s+")[0];
+          stack = soft.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(soft);
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      // The usual 8 MiB.
+    }
+    return Math.max(MAX_ARG_STRLEN, Math.min(stack / 4, 6L << 20));
   }
 
   private static void field(ByteArrayOutputStream out, String field) {
@@ -162,9 +218,10 @@ final class Supervisor {
       fcntl($wake_w, 4, $nr[2]);
       my ($status, $eof);
       $SIG{CHLD} = sub { syswrite($wake_w, 'c') };
+      $SIG{TERM} = sub { $eof = 1; syswrite($wake_w, 't') };
       my $child = fork() // die "durable-loops supervisor: fork: $!\\n";
       if ($child == 0) {
-        $SIG{$_} = 'DEFAULT' for @quiet, 'CHLD';
+        $SIG{$_} = 'DEFAULT' for @quiet, 'CHLD', 'TERM';
         close $wake_r; close $wake_w;
         defined $nr[1] ? syscall($nr[1]) : POSIX::setsid();
         if ($procs ne '-') {
@@ -186,7 +243,7 @@ final class Supervisor {
           %ENV = map { split /=/, $_, 2 } @fields[0 .. $gap - 1];
           @ARGV = @fields[$gap + 1 .. $#fields];
         }
-        open(STDIN, '<', '/dev/null');
+        open(STDIN, '<', '/dev/null') or do { print STDERR "durable-loops: cannot read /dev/null: $!\\n"; exit 126 };
         { exec { $ARGV[0] } @ARGV; }
         print STDERR "durable-loops: cannot run $ARGV[0]: $!\\n";
         exit 127;
@@ -198,14 +255,13 @@ final class Supervisor {
         if ($head =~ /^([1-9]\\d*)\\n\\z/) {
           my ($n, $data, $more) = ($1, '', '');
           $data .= $more while length($data) < $n && length($more = rd(\\*STDIN, $n - length $data));
-          if (length($data) == $n) {
+          if (length($data) == $n && !$eof) {
             my $off = 0;
             while ($off < $n) { my $w = syswrite($argv_w, $data, $n - $off, $off); if (defined $w) { $off += $w } elsif (!$!{EINTR}) { last } }
           }
         }
         close $argv_w;
       }
-      $SIG{TERM} = sub { $eof = 1; syswrite($wake_w, 't') };
       my $rin = '';
       vec($rin, fileno(STDIN), 1) = 1;
       vec($rin, fileno($wake_r), 1) = 1;

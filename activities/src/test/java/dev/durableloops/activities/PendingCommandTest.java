@@ -72,4 +72,18 @@ class PendingCommandTest {
       assertThat(tmp.resolve("ran")).doesNotExist();
     }
   }
+
+  @Test
+  void aCommandLineTooLongForTheKernelFailsTheStartAsWithoutTheSupervisor() throws Exception {
+    String longArgument = "x".repeat(200_000);
+    try (PendingCommand pending = pending()) {
+      assertThatThrownBy(() -> runner.run(pending, "touch ran", List.of("sh", "-c", "touch ran", longArgument), Map.of(),
+          Duration.ofSeconds(30), CommandRunner.Progress.NONE))
+          .isInstanceOfSatisfying(StepException.class, e -> assertThat(e.kind()).isEqualTo(StepException.Kind.COMMAND_START_FAILED))
+          .hasMessageContaining("too long to run");
+      assertThat(tmp.resolve("ran")).doesNotExist();
+    }
+    // The same command line without the supervisor: the JVM's own start fails, as the kernel refuses it.
+    assertThatThrownBy(() -> new ProcessBuilder("sh", "-c", "true", longArgument).start()).isInstanceOf(java.io.IOException.class);
+  }
 }

@@ -116,8 +116,13 @@ public final class Bench {
     // As the app: the steps of a loop go to the worker's own queue, where a lapsed heartbeat or a step
     // not picked up within the host wait moves the loop (counted by the scale rows).
     Path loopsData = data.resolve("loops-data");
+    // BENCH_HEARTBEAT_TIMEOUT_SECONDS (3): the worker's own heartbeat timeout (durable-loops.worker.heartbeat-timeout), to
+    // count how many live loops a short one takes for lost under the scale rows' load (their timeouts column).
+    String heartbeatTimeout = System.getenv("BENCH_HEARTBEAT_TIMEOUT_SECONDS");
     WorkerActivities activities = new WorkerActivities(loopsData, dev.durableloops.activities.CommandPolicy.DEFAULT,
-        dev.durableloops.activities.GitStore.under(loopsData), QUEUE + "@bench", dev.durableloops.activities.StepObserver.NONE);
+        dev.durableloops.activities.GitStore.under(loopsData), QUEUE + "@bench", dev.durableloops.activities.StepObserver.NONE,
+        List.of(), null, null, dev.durableloops.activities.LoopGuard.NONE, dev.durableloops.activities.MakerLimits.NONE,
+        heartbeatTimeout == null ? null : java.time.Duration.ofSeconds(Long.parseLong(heartbeatTimeout)));
     worker.registerActivitiesImplementations(activities.all());
     factory.newWorker(QUEUE + "@bench", options).registerActivitiesImplementations(activities.all());
     worker.registerActivitiesImplementations(new Bare.NoopActivitiesImpl());
