@@ -59,6 +59,7 @@ final class Startup {
   }
 
   static Result measure(Image image, String target, Path dir, int trials) throws Exception {
+    Files.createDirectories(dir);
     HttpClient http = HttpClient.newHttpClient();
     String token = "bench-token-0123456789";
     List<Double> plain = new ArrayList<>();
