@@ -11,7 +11,7 @@ import java.util.Map;
 
 /**
  * A step's process started before its command line is known: the {@link Supervisor} in its late
- * mode ({@link Supervisor#lateCommandLine}), whose child joins the loop's cgroup while the worker
+ * mode ({@link Supervisor#commandLine}), whose child joins the loop's cgroup while the worker
  * asks the sandbox for the command line; {@link #hand} then writes the command's environment and
  * command line on the supervisor's pipe. Without the supervisor (no {@code perl}), nothing is
  * started until {@link #hand}. Closing it before {@link #hand} kills whatever it started; after,
@@ -65,7 +65,7 @@ final class PendingCommand implements AutoCloseable {
         pb.redirectError(logFile.toFile());
       }
       if (Supervisor.available()) {
-        pending.launch(Supervisor.lateCommandLine(group == null ? null : group.procs().toString()));
+        pending.launch(Supervisor.commandLine(group == null ? null : group.procs().toString()));
       }
     } catch (IOException e) {
       pending.close();
@@ -89,7 +89,7 @@ final class PendingCommand implements AutoCloseable {
     try {
       if (process == null) {
         builder.environment().putAll(env);
-        launch(Supervisor.commandLine(group == null ? null : group.procs().toString(), argv));
+        launch(Supervisor.withoutSupervisor(group == null ? null : group.procs().toString(), argv));
       } else {
         byte[] frame = Supervisor.frame(env, argv);
         try {

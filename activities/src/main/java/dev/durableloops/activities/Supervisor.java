@@ -14,15 +14,16 @@ import java.util.Map;
  *   <li>it makes itself a child subreaper ({@code prctl(PR_SET_CHILD_SUBREAPER)}), so every
  *       descendant of the step that is orphaned (a {@code setsid}, a double fork, {@code nohup})
  *       is re-parented to it instead of to {@code init}, and stays findable;</li>
- *   <li>it forks the command in a session and process group of its own, joined to the loop's
- *       {@code pids} cgroup first when there is one, with stdin from {@code /dev/null};</li>
- *   <li>started without a command line ({@link #lateCommandLine}), it reads the command's
+ *   <li>it forks a child in a session and process group of its own, joined to the loop's
+ *       {@code pids} cgroup first when there is one;</li>
+ *   <li>it is started before the command exists ({@link #commandLine}): it reads the command's
  *       environment and command line from the pipe ({@link #frame}) while its child joins the
- *       cgroup, and hands them to the child over a pipe of their own; the child runs nothing when
- *       the pipe ends before a whole frame came, or a {@code SIGTERM} came first (the supervisor
- *       still reads the frame, so the JVM's write succeeds, and exits 137 as below). A cgroup join waits for the kernel's RCU grace period (5–17 ms here; BENCHMARKS.md,
- *       "The floor was a rate limit"), so the worker starts the supervisor before it asks the
- *       sandbox for the command line, and the two waits overlap;</li>
+ *       cgroup, and hands them to the child over a pipe of their own, which runs them with stdin
+ *       from {@code /dev/null}; the child runs nothing when the pipe ends before a whole frame
+ *       came, or a {@code SIGTERM} came first (the supervisor still reads the frame, so the JVM's
+ *       write succeeds, and exits 137 as below). A cgroup join waits for the kernel's RCU grace
+ *       period (5–17 ms here; BENCHMARKS.md, "The floor was a rate limit"), so the worker starts
+ *       the supervisor before it asks the sandbox for the command line, and the two waits overlap;</li>
  *   <li>it waits for whichever comes first: the command's end, or end-of-file on the pipe, which
  *       the kernel gives it when the JVM closes its end or dies for any reason ({@code SIGKILL},
  *       the OOM killer), whichever thread started the step (a parent-death signal would fire when
@@ -59,21 +60,18 @@ final class Supervisor {
   }
 
   /**
-   * The command line that runs {@code argv} under the supervisor: {@code perl -e <program> <procs> <numbers> <argv…>}.
+   * The command line that runs {@code argv} when there is no supervisor (no {@code perl}):
+   * {@code setsid <argv…>}, joining the cgroup first through {@code sh} when there is one.
    *
    * @param procs the cgroup's {@code cgroup.procs} file the command joins, or {@code null}
    * @param argv the command (a sandbox's command line or {@code sh -c <command>})
    */
-  static List<String> commandLine(String procs, List<String> argv) {
+  static List<String> withoutSupervisor(String procs, List<String> argv) {
     List<String> line = new ArrayList<>();
-    if (available()) {
-      line.addAll(List.of(PERL, "-e", PROGRAM, procs == null ? "-" : procs, NUMBERS));
-    } else {
-      line.add("setsid");
-      if (procs != null) {
-        // $0 is the cgroup's procs file: the shell joins the group, then becomes the command.
-        line.addAll(List.of("sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", procs));
-      }
+    line.add("setsid");
+    if (procs != null) {
+      // $0 is the cgroup's procs file: the shell joins the group, then becomes the command.
+      line.addAll(List.of("sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", procs));
     }
     line.addAll(argv);
     return line;
@@ -86,7 +84,7 @@ final class Supervisor {
    *
    * @param procs the cgroup's {@code cgroup.procs} file the command joins, or {@code null}
    */
-  static List<String> lateCommandLine(String procs) {
+  static List<String> commandLine(String procs) {
     if (!available()) {
       throw new IllegalStateException("no perl for the step supervisor");
     }
@@ -100,7 +98,8 @@ final class Supervisor {
    *
    * @throws IllegalArgumentException for an empty command line, a name that is empty or holds a
    *     {@code =}, a NUL anywhere (which no environment or command line can carry), or a command
-   *     line the kernel would refuse to run ({@link #fitsExec}): the child's {@code exec} would
+   *     line the kernel would refuse to run (a string past {@link #MAX_ARG_STRLEN}, all past
+   *     {@link #ARG_MAX}): the child's {@code exec} would
    *     fail with {@code E2BIG}, and the step must fail as a command that cannot start, as
    *     {@code ProcessBuilder.start} makes it without the supervisor, not as one that exited 127
    */
@@ -117,7 +116,12 @@ final class Supervisor {
     });
     body.write(0);
     argv.forEach(arg -> field(body, arg));
-    fitsExec(env, argv);
+    // execve's total: every string with its NUL (the body less its one separating NUL) and a pointer to each, two NULL pointers.
+    long total = body.size() - 1 + 8L * (argv.size() + env.size() + 2);
+    if (total > ARG_MAX) {
+      throw new IllegalArgumentException("the command line is too long to run: its arguments and environment take " + total
+          + " bytes, and the kernel runs at most " + ARG_MAX + " here (a quarter of the stack size limit)");
+    }
     ByteArrayOutputStream frame = new ByteArrayOutputStream();
     frame.writeBytes((body.size() + "\n").getBytes(StandardCharsets.US_ASCII));
     frame.writeBytes(body.toByteArray());
@@ -132,32 +136,10 @@ final class Supervisor {
   static final int MAX_ARG_STRLEN = 32 * 4096;
 
   /**
-   * Checks {@code env} and {@code argv} against what {@code execve} takes: each string at most
-   * {@link #MAX_ARG_STRLEN} bytes, and all strings and their pointers within a quarter of the stack
-   * size limit, at most 6 MiB ({@code fs/exec.c}, {@code bprm_stack_limits}; the limit is this JVM's,
-   * from {@code /proc/self/limits}, which its children inherit; 8 MiB stacks give 2 MiB).
-   *
-   * @throws IllegalArgumentException naming the string or the total that is too long
+   * What {@code execve} takes in all, strings and their pointers: a quarter of the stack size limit,
+   * 128 KiB to 6 MiB ({@code fs/exec.c}, {@code bprm_stack_limits}; the limit is this JVM's, from
+   * {@code /proc/self/limits}, which its children inherit; 8 MiB stacks give 2 MiB).
    */
-  static void fitsExec(Map<String, String> env, List<String> argv) {
-    long total = 8L * (argv.size() + env.size() + 2);
-    List<String> strings = new ArrayList<>(argv);
-    env.forEach((name, value) -> strings.add(name + "=" + value));
-    for (String string : strings) {
-      int bytes = string.getBytes(StandardCharsets.UTF_8).length + 1;
-      if (bytes > MAX_ARG_STRLEN) {
-        throw new IllegalArgumentException("the command line is too long to run: one of its arguments or variables is " + bytes
-            + " bytes, and the kernel runs none longer than " + MAX_ARG_STRLEN);
-      }
-      total += bytes;
-    }
-    if (total > ARG_MAX) {
-      throw new IllegalArgumentException("the command line is too long to run: its arguments and environment take " + total
-          + " bytes, and the kernel runs at most " + ARG_MAX + " here (a quarter of the stack size limit)");
-    }
-  }
-
-  /** What {@link #fitsExec} allows in all: a quarter of the stack size limit, 128 KiB to 6 MiB. */
   static final long ARG_MAX = argMax();
 
   private static long argMax() {
@@ -179,7 +161,12 @@ final class Supervisor {
     if (field.indexOf('\0') >= 0) {
       throw new IllegalArgumentException("an environment variable or argument holds a NUL");
     }
-    out.writeBytes(field.getBytes(StandardCharsets.UTF_8));
+    byte[] bytes = field.getBytes(StandardCharsets.UTF_8);
+    if (bytes.length + 1 > MAX_ARG_STRLEN) {
+      throw new IllegalArgumentException("the command line is too long to run: one of its arguments or variables is " + (bytes.length + 1)
+          + " bytes, and the kernel runs none longer than " + MAX_ARG_STRLEN);
+    }
+    out.writeBytes(bytes);
     out.write(0);
   }
 
@@ -210,9 +197,7 @@ final class Supervisor {
       my @nr = map { 0 + $_ } grep { /^\\d+$/ } split /,/, shift @ARGV;
       unless (@nr == 3) { require POSIX; require Fcntl; @nr = (undef, undef, Fcntl::O_NONBLOCK()); }
       syscall($nr[0], 36, 1, 0, 0, 0) if defined $nr[0];
-      my $late = !@ARGV;
-      my ($argv_r, $argv_w);
-      if ($late) { pipe($argv_r, $argv_w) or die "durable-loops supervisor: pipe: $!\\n"; }
+      pipe(my $argv_r, my $argv_w) or die "durable-loops supervisor: pipe: $!\\n";
       sub rd { my ($fh, $n) = @_; while (1) { my $buf = ''; my $got = sysread($fh, $buf, $n); return $buf if $got; return '' if defined $got || !$!{EINTR}; } }
       pipe(my $wake_r, my $wake_w) or die "durable-loops supervisor: pipe: $!\\n";
       fcntl($wake_w, 4, $nr[2]);
@@ -230,26 +215,24 @@ final class Supervisor {
             print STDERR "durable-loops: cannot join the step's cgroup $procs: $!\\n"; exit 126;
           }
         }
-        if ($late) {
-          close $argv_w;
-          my ($data, $more) = ('', '');
-          $data .= $more while length($more = rd($argv_r, 65536));
-          close $argv_r;
-          exit 137 unless $data =~ /\\0\\z/;
-          my @fields = split /\\0/, $data, -1;
-          pop @fields;
-          my ($gap) = grep { $fields[$_] eq '' } 0 .. $#fields;
-          exit 137 unless defined $gap && $gap < $#fields;
-          %ENV = map { split /=/, $_, 2 } @fields[0 .. $gap - 1];
-          @ARGV = @fields[$gap + 1 .. $#fields];
-        }
+        close $argv_w;
+        my ($data, $more) = ('', '');
+        $data .= $more while length($more = rd($argv_r, 65536));
+        close $argv_r;
+        exit 137 unless $data =~ /\\0\\z/;
+        my @fields = split /\\0/, $data, -1;
+        pop @fields;
+        my ($gap) = grep { $fields[$_] eq '' } 0 .. $#fields;
+        exit 137 unless defined $gap && $gap < $#fields;
+        %ENV = map { split /=/, $_, 2 } @fields[0 .. $gap - 1];
+        @ARGV = @fields[$gap + 1 .. $#fields];
         open(STDIN, '<', '/dev/null') or do { print STDERR "durable-loops: cannot read /dev/null: $!\\n"; exit 126 };
         { exec { $ARGV[0] } @ARGV; }
         print STDERR "durable-loops: cannot run $ARGV[0]: $!\\n";
         exit 127;
       }
-      if ($late) {
-        close $argv_r;
+      close $argv_r;
+      {
         my ($head, $c) = ('', '');
         $head .= $c while $head !~ /\\n/ && length($head) < 12 && length($c = rd(\\*STDIN, 1));
         if ($head =~ /^([1-9]\\d*)\\n\\z/) {
@@ -260,8 +243,8 @@ final class Supervisor {
             while ($off < $n) { my $w = syswrite($argv_w, $data, $n - $off, $off); if (defined $w) { $off += $w } elsif (!$!{EINTR}) { last } }
           }
         }
-        close $argv_w;
       }
+      close $argv_w;
       my $rin = '';
       vec($rin, fileno(STDIN), 1) = 1;
       vec($rin, fileno($wake_r), 1) = 1;

@@ -404,7 +404,7 @@ class PendingCommandAttackTest {
 
   /** A supervisor as {@link CommandRunner#start} starts one (no environment), its output in {@code out.log}, joining {@code procs}. */
   private Process supervisor(String procs) throws java.io.IOException {
-    ProcessBuilder pb = new ProcessBuilder(Supervisor.lateCommandLine(procs)).directory(tmp.toFile())
+    ProcessBuilder pb = new ProcessBuilder(Supervisor.commandLine(procs)).directory(tmp.toFile())
         .redirectErrorStream(true).redirectOutput(tmp.resolve("out.log").toFile());
     pb.environment().clear();
     return pb.start();

@@ -272,7 +272,7 @@ final class LoopProgress {
    * prepares its workspace first, and {@link #host(String, String)} sets it again then.
    */
   Host host() {
-    return host == null || !java.util.Objects.equals(host.queue(), live.taskQueue) ? Host.of(live.taskQueue, null) : host;
+    return host == null ? Host.ANY : host;
   }
 
   /** Records how the worker that prepared the workspace confines commands, when it says. */
