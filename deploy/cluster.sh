@@ -226,13 +226,13 @@ for i in $(seq 1 "$WORKERS"); do
    SPRING_PROFILES_ACTIVE=worker DURABLE_LOOPS_DATA_DIR="$CLUSTER/worker-$i" DURABLE_LOOPS_WORKER_ID="worker-$i" \
      DURABLE_LOOPS_ALLOWED_ROOTS="$WORKER_ROOTS" \
      MANAGEMENT_PORT=$((PORT + i)) DURABLE_LOOPS_SANDBOX_HIDDEN="$CLUSTER" \
-     DURABLE_LOOPS_GIT_STORE="$STORE" TEMPORAL_ADDRESS="$ADDRESS" exec java -jar "$JAR" >"$CLUSTER/worker-$i.log" 2>&1) &
+     DURABLE_LOOPS_GIT_STORE="$STORE" TEMPORAL_ADDRESS="$ADDRESS" exec java "${APP_JAVA_OPTIONS[@]}" -jar "$JAR" >"$CLUSTER/worker-$i.log" 2>&1) &
   PIDS+=($!)
 done
 echo "durable-loops: starting the API (log in $CLUSTER/api.log)"
 (cluster_app_tls "$TLS_DIR" api
  SPRING_PROFILES_ACTIVE=api DURABLE_LOOPS_DATA_DIR="$CLUSTER/api" DURABLE_LOOPS_GIT_STORE="$STORE" PORT="$PORT" \
-   TEMPORAL_ADDRESS="$ADDRESS" TEMPORAL_UI_URL="http://localhost:$UI_PORT" exec java -jar "$JAR" >"$CLUSTER/api.log" 2>&1) &
+   TEMPORAL_ADDRESS="$ADDRESS" TEMPORAL_UI_URL="http://localhost:$UI_PORT" exec java "${APP_JAVA_OPTIONS[@]}" -jar "$JAR" >"$CLUSTER/api.log" 2>&1) &
 API_PID=$!
 PIDS+=($API_PID)
 TOKEN_FILE="$CLUSTER/api/api-token"

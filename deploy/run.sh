@@ -64,7 +64,7 @@ done
 echo "durable-loops: starting the app (log in $DATA/app.log)"
 DURABLE_LOOPS_DATA_DIR="$DATA" PORT="$PORT" TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT" \
   TEMPORAL_UI_URL="http://localhost:$TEMPORAL_UI_PORT" \
-  java -jar "$JAR" >"$DATA/app.log" 2>&1 &
+  java "${APP_JAVA_OPTIONS[@]}" -jar "$JAR" >"$DATA/app.log" 2>&1 &
 PIDS+=($!)
 TOKEN_FILE="$DATA/api-token"
 token() { api_token "$TOKEN_FILE"; }

@@ -79,12 +79,14 @@ class DeploymentFilesTest {
     String pom = Files.readString(Path.of("pom.xml"));
     assertThat(pom).contains("<finalName>durable-loops</finalName>");
     assertThat(dockerfile).contains("COPY api/target/durable-loops.jar /app/durable-loops.jar")
-        .contains("ENTRYPOINT [\"/usr/bin/tini\", \"--\", \"java\", \"-XX:SharedArchiveFile=/app/application.jsa\", \"-jar\", \"/app/durable-loops.jar\"]")
+        .contains("ENTRYPOINT [\"/usr/bin/tini\", \"--\", \"java\", \"-XX:SharedArchiveFile=/app/application.jsa\", \"-XX:TieredStopAtLevel=1\", \"-jar\", \"/app/durable-loops.jar\"]")
         // The CDS training run's data directory (API token, grant key, worker id) is not kept in the image.
         .contains("-XX:ArchiveClassesAtExit=/app/application.jsa").contains("DURABLE_LOOPS_DATA_DIR=/tmp/cds-training")
         .contains("&& rm -rf /tmp/cds-training")
         .contains("extract --layers").contains(" tini ").contains(" bubblewrap ").contains(" socat ").contains(" ripgrep ")
         .contains("EXPOSE 8080").contains(" git ").contains(" python3 ");
+    // deploy/run.sh and deploy/cluster.sh start the app with the image's JVM options.
+    assertThat(libSh).contains("\"${APP_JAVA_OPTIONS--XX:TieredStopAtLevel=1}\"");
     // A numeric user, so Kubernetes can check runAsNonRoot; the manifest runs the pods as that user.
     Matcher user = Pattern.compile("^USER (\\d+):(\\d+)$", Pattern.MULTILINE).matcher(dockerfile);
     assertThat(user.find()).as("numeric USER in the Dockerfile").isTrue();

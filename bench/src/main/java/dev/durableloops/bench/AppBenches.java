@@ -25,7 +25,7 @@ final class AppBenches {
     if (recovery) {
       List<Double> restarts = Recovery.trials(image, target, data.resolve("recovery"), client, smoke ? 1 : 5);
       bench.row("crash recovery: app SIGKILLed during Make → Make running again", "s", restarts,
-          restarts.size() + " trials; the app started as the image starts it (extracted, CDS archive); includes the new JVM's start;"
+          restarts.size() + " trials; the app started as the image starts it (extracted, CDS archive, " + Startup.JIT + "); includes the new JVM's start;"
               + " the restarted worker hands the step back");
       bench.row("crash recovery: restarted app up (HTTP answers, worker polling) → Make running again", "s",
           Recovery.fromWorkerUp, String.format(Locale.ROOT,
@@ -44,9 +44,12 @@ final class AppBenches {
     if (startup) {
       Startup.Result starts = Startup.measure(image, target, data.resolve("startup"), smoke ? 1 : 5);
       bench.row("start-up: the extracted app, process start → HTTP answering (workers polling)", "s", starts.plain(),
-          starts.plain().size() + " starts, alternating with the row below");
-      bench.row("start-up: the same with the CDS archive of a training run (as deploy/Dockerfile)", "s", starts.cds(),
+          starts.plain().size() + " starts, in turn with the two rows below");
+      bench.row("start-up: the same with the CDS archive of a training run", "s", starts.cds(),
           String.format(Locale.ROOT, "with/without = %.2f", median(starts.cds()) / median(starts.plain())));
+      bench.row("start-up: as the image starts it (CDS archive, " + Startup.JIT + ")", "s", starts.image(),
+          String.format(Locale.ROOT, "image/plain = %.2f; deploy/Dockerfile, deploy/lib.sh APP_JAVA_OPTIONS",
+              median(starts.image()) / median(starts.plain())));
     }
     if (only.isEmpty() || only.contains("latency")) {
       Latency.Result latency = Latency.measure(appJar, target, data.resolve("latency"), client, smoke ? 3 : 10);

@@ -1,6 +1,5 @@
 package dev.durableloops.bench;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,10 +34,7 @@ final class Events {
   static double[] callsPerSecond(Path jar, String target, Path data, int pages, Duration window) throws Exception {
     String token = "bench-token-0123456789";
     Path repo = TestRepo.create(data.resolve("repo"), 5);
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = Recovery.freePort();
     Map<String, String> env = Map.of("PORT", Integer.toString(port), "TEMPORAL_ADDRESS", target,
         "DURABLE_LOOPS_DATA_DIR", data.resolve("app").toString(), "DURABLE_LOOPS_API_TOKEN", token,
         "DURABLE_LOOPS_ALLOWED_ROOTS", data.toString());

@@ -3,7 +3,6 @@ package dev.durableloops.bench;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,10 +41,7 @@ final class Latency {
   static Result measure(Path jar, String target, Path data, WorkflowClient client, int trials) throws Exception {
     String token = "bench-token-0123456789";
     java.nio.file.Files.createDirectories(data);
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = Recovery.freePort();
     Map<String, String> env = Map.of("PORT", Integer.toString(port), "TEMPORAL_ADDRESS", target,
         "DURABLE_LOOPS_DATA_DIR", data.resolve("app").toString(), "DURABLE_LOOPS_API_TOKEN", token,
         "DURABLE_LOOPS_ALLOWED_ROOTS", data.toString());

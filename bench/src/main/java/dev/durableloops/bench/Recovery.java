@@ -49,10 +49,7 @@ final class Recovery {
     Path repo = TestRepo.create(data.resolve("repo"), 5);
     HttpClient http = HttpClient.newHttpClient();
     for (int t = 0; t < trials; t++) {
-      int port;
-      try (ServerSocket s = new ServerSocket(0)) {
-        port = s.getLocalPort();
-      }
+      int port = Recovery.freePort();
       // The maker writes its pid beside the workspace, which the sandbox forbids (and under it a
       // pid is the sandbox's own): this measurement runs with the process group and cgroup alone.
       Map<String, String> env = Map.of("PORT", Integer.toString(port), "TEMPORAL_ADDRESS", target,
@@ -113,10 +110,7 @@ final class Recovery {
       List<Process> apps = new ArrayList<>();
       List<Integer> ports = new ArrayList<>();
       for (String name : names) {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-          port = s.getLocalPort();
-        }
+        int port = Recovery.freePort();
         Map<String, String> env = new java.util.HashMap<>(Map.of("PORT", Integer.toString(port), "TEMPORAL_ADDRESS", target,
             "DURABLE_LOOPS_DATA_DIR", trial.resolve(name).toString(), "DURABLE_LOOPS_API_TOKEN", token,
             "DURABLE_LOOPS_ALLOWED_ROOTS", data.toString(), "DURABLE_LOOPS_SANDBOX_MODE", "NONE",
@@ -229,6 +223,24 @@ final class Recovery {
     Process process = pb.start();
     STARTED.add(process);
     return process;
+  }
+
+  /**
+   * A free TCP port for an app the bench starts, below the kernel's ephemeral range (32768–60999 by
+   * default): a port the kernel handed out with {@code new ServerSocket(0)} could be taken again,
+   * before the app bound it, as the local end of one of the many connections to Temporal.
+   */
+  static int freePort() throws java.io.IOException {
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    for (int i = 0; i < 100; i++) {
+      int port = random.nextInt(20000, 32000);
+      try (ServerSocket s = new ServerSocket(port)) {
+        return port;
+      } catch (java.io.IOException taken) {
+        // try another
+      }
+    }
+    throw new java.io.IOException("no free port between 20000 and 32000");
   }
 
   static void awaitUp(HttpClient http, int port, String token) throws Exception {

@@ -1,6 +1,5 @@
 package dev.durableloops.bench;
 
-import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,9 +9,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The app's start-up as the image runs it, with and without class data sharing: the packaged jar is
- * extracted and a CDS training run writes an archive ({@link #prepare}), then the extracted app is started {@code trials} times
- * without and with {@code -XX:SharedArchiveFile}, alternately, so both see the same machine load.
+ * The app's start-up as the image runs it, and without what the image adds: the packaged jar is
+ * extracted and a CDS training run writes an archive ({@link #prepare}), then the extracted app is
+ * started {@code trials} times each plain, with {@code -XX:SharedArchiveFile}, and as the image
+ * starts it (the archive and {@link #JIT}), in turn, so all three see the same machine load.
  * Each figure is seconds from the process's start to its HTTP API answering, which is when the
  * Temporal starter has started the workers (both happen on {@code ApplicationReadyEvent}).
  */
@@ -20,8 +20,16 @@ final class Startup {
 
   private Startup() {}
 
-  /** Start-up seconds without and with the archive. */
-  record Result(List<Double> plain, List<Double> cds) {}
+  /**
+   * The image's compiler choice ({@code deploy/Dockerfile}'s entrypoint, {@code APP_JAVA_OPTIONS} in
+   * {@code deploy/lib.sh}): C1 only. On 2 cores C2's compiler thread takes the second core from the
+   * start-up's threads; BENCHMARKS.md, "A restarted worker's start", has the figures, and those of
+   * the loops' steady state with it.
+   */
+  static final String JIT = "-XX:TieredStopAtLevel=1";
+
+  /** Start-up seconds plain, with the archive, and as the image starts (archive and {@link #JIT}). */
+  record Result(List<Double> plain, List<Double> cds, List<Double> image) {}
 
   /**
    * The app as the image runs it: the extracted jar and the CDS archive of its training run.
@@ -31,8 +39,16 @@ final class Startup {
    */
   record Image(Path jar, Path archive) {
 
-    /** The {@code java} arguments that run it with the archive ({@code -Xshare:on}: a run that cannot map it fails). */
+    /**
+     * The {@code java} arguments that run it as the image does: the archive ({@code -Xshare:on}: a
+     * run that cannot map it fails) and {@link #JIT}.
+     */
     List<String> javaArgs() {
+      return List.of("-Xshare:on", "-XX:SharedArchiveFile=" + archive, JIT, "-jar", jar.toString());
+    }
+
+    /** {@link #javaArgs} without {@link #JIT}: the archive alone. */
+    List<String> archiveOnly() {
       return List.of("-Xshare:on", "-XX:SharedArchiveFile=" + archive, "-jar", jar.toString());
     }
   }
@@ -64,27 +80,30 @@ final class Startup {
     String token = "bench-token-0123456789";
     List<Double> plain = new ArrayList<>();
     List<Double> cds = new ArrayList<>();
+    List<Double> asImage = new ArrayList<>();
+    Map<String, List<String>> variants = new java.util.LinkedHashMap<>();
+    variants.put("", List.of("-jar", image.jar().toString()));
+    variants.put("-cds", image.archiveOnly());
+    variants.put("-image", image.javaArgs());
+    Map<String, List<Double>> figures = Map.of("", plain, "-cds", cds, "-image", asImage);
     for (int t = 0; t < trials; t++) {
-      for (boolean shared : new boolean[] {false, true}) {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-          port = s.getLocalPort();
-        }
-        List<String> args = shared ? image.javaArgs() : List.of("-jar", image.jar().toString());
+      for (Map.Entry<String, List<String>> variant : variants.entrySet()) {
+        int port = Recovery.freePort();
+        String name = t + variant.getKey();
         Map<String, String> env = Map.of("PORT", Integer.toString(port), "TEMPORAL_ADDRESS", target,
-            "DURABLE_LOOPS_DATA_DIR", dir.resolve("data-" + t + (shared ? "-cds" : "")).toString(), "DURABLE_LOOPS_API_TOKEN", token);
+            "DURABLE_LOOPS_DATA_DIR", dir.resolve("data-" + name).toString(), "DURABLE_LOOPS_API_TOKEN", token);
         long start = System.nanoTime();
-        Process p = start(dir.resolve("start-" + t + (shared ? "-cds" : "") + ".log"), env, args);
+        Process p = start(dir.resolve("start-" + name + ".log"), env, variant.getValue());
         try {
           Recovery.awaitUp(http, port, token);
-          (shared ? cds : plain).add((System.nanoTime() - start) / 1e9);
+          figures.get(variant.getKey()).add((System.nanoTime() - start) / 1e9);
         } finally {
           p.destroy();
           p.waitFor(60, TimeUnit.SECONDS);
         }
       }
     }
-    return new Result(plain, cds);
+    return new Result(plain, cds, asImage);
   }
 
   private static void run(Path log, Map<String, String> env, List<String> args) throws Exception {
