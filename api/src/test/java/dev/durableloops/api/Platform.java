@@ -47,10 +47,23 @@ final class Platform implements AutoCloseable {
         && Files.isRegularFile(Path.of(System.getProperty("durable-loops.app-jar", "target/durable-loops.jar")));
   }
 
+  /**
+   * A free TCP port for an app or server a test starts, below the kernel's ephemeral range
+   * (32768–60999 by default): a port the kernel handed out with {@code new ServerSocket(0)} can be
+   * taken again, before the app binds it, as the local end of a connection to Temporal (seen in the
+   * benchmarks, whose {@code Recovery.freePort} does the same).
+   */
   static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    for (int i = 0; i < 100; i++) {
+      int port = random.nextInt(20000, 32000);
+      try (ServerSocket socket = new ServerSocket(port)) {
+        return port;
+      } catch (IOException taken) {
+        // try another
+      }
     }
+    throw new IOException("no free port between 20000 and 32000");
   }
 
   /** The start grant key every machine of a multi-machine platform shares ({@code DURABLE_LOOPS_GRANT_KEY}). */

@@ -49,7 +49,7 @@ final class Recovery {
     Path repo = TestRepo.create(data.resolve("repo"), 5);
     HttpClient http = HttpClient.newHttpClient();
     for (int t = 0; t < trials; t++) {
-      int port = Recovery.freePort();
+      int port = freePort();
       // The maker writes its pid beside the workspace, which the sandbox forbids (and under it a
       // pid is the sandbox's own): this measurement runs with the process group and cgroup alone.
       Map<String, String> env = Map.of("PORT", Integer.toString(port), "TEMPORAL_ADDRESS", target,
@@ -110,7 +110,7 @@ final class Recovery {
       List<Process> apps = new ArrayList<>();
       List<Integer> ports = new ArrayList<>();
       for (String name : names) {
-        int port = Recovery.freePort();
+        int port = freePort();
         Map<String, String> env = new java.util.HashMap<>(Map.of("PORT", Integer.toString(port), "TEMPORAL_ADDRESS", target,
             "DURABLE_LOOPS_DATA_DIR", trial.resolve(name).toString(), "DURABLE_LOOPS_API_TOKEN", token,
             "DURABLE_LOOPS_ALLOWED_ROOTS", data.toString(), "DURABLE_LOOPS_SANDBOX_MODE", "NONE",

@@ -78,14 +78,11 @@ final class Startup {
     Files.createDirectories(dir);
     HttpClient http = HttpClient.newHttpClient();
     String token = "bench-token-0123456789";
-    List<Double> plain = new ArrayList<>();
-    List<Double> cds = new ArrayList<>();
-    List<Double> asImage = new ArrayList<>();
     Map<String, List<String>> variants = new java.util.LinkedHashMap<>();
     variants.put("", List.of("-jar", image.jar().toString()));
     variants.put("-cds", image.archiveOnly());
     variants.put("-image", image.javaArgs());
-    Map<String, List<Double>> figures = Map.of("", plain, "-cds", cds, "-image", asImage);
+    Map<String, List<Double>> figures = new java.util.HashMap<>();
     for (int t = 0; t < trials; t++) {
       for (Map.Entry<String, List<String>> variant : variants.entrySet()) {
         int port = Recovery.freePort();
@@ -93,33 +90,24 @@ final class Startup {
         Map<String, String> env = Map.of("PORT", Integer.toString(port), "TEMPORAL_ADDRESS", target,
             "DURABLE_LOOPS_DATA_DIR", dir.resolve("data-" + name).toString(), "DURABLE_LOOPS_API_TOKEN", token);
         long start = System.nanoTime();
-        Process p = start(dir.resolve("start-" + name + ".log"), env, variant.getValue());
+        Process p = Recovery.start(variant.getValue(), env, dir.resolve("start-" + name + ".log"));
         try {
           Recovery.awaitUp(http, port, token);
-          figures.get(variant.getKey()).add((System.nanoTime() - start) / 1e9);
+          figures.computeIfAbsent(variant.getKey(), k -> new ArrayList<>()).add((System.nanoTime() - start) / 1e9);
         } finally {
           p.destroy();
           p.waitFor(60, TimeUnit.SECONDS);
         }
       }
     }
-    return new Result(plain, cds, asImage);
+    return new Result(figures.get(""), figures.get("-cds"), figures.get("-image"));
   }
 
   private static void run(Path log, Map<String, String> env, List<String> args) throws Exception {
-    Process p = start(log, env, args);
+    Process p = Recovery.start(args, env, log);
     if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
       p.destroyForcibly();
       throw new IllegalStateException("java " + String.join(" ", args) + " failed; see " + log);
     }
-  }
-
-  private static Process start(Path log, Map<String, String> env, List<String> args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElse("java"));
-    command.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().putAll(env);
-    return pb.start();
   }
 }
