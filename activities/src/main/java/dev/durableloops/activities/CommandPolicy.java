@@ -46,8 +46,20 @@ public record CommandPolicy(long outputCapBytes, List<String> inherited, Map<Str
   /** {@code ${secret:NAME}} in an env value. */
   public static final Pattern SECRET = Pattern.compile("\\$\\{secret:([A-Za-z0-9_.-]+)}");
 
-  /** The defaults, with no secrets. */
-  public static final CommandPolicy DEFAULT = new CommandPolicy(DEFAULT_OUTPUT_CAP, DEFAULT_INHERITED, Map.of());
+  /**
+   * The defaults, with no secrets and {@link Sandbox#standard()}, made at the first call: finding
+   * that sandbox starts processes (the sandbox runtime's server and a trial run, ~0.3 s on 2 cores),
+   * which a worker whose policy comes from its configuration must not pay (it did, at every start,
+   * while this was a constant: a class's static initializer runs at its first use).
+   */
+  public static CommandPolicy standard() {
+    return Standard.POLICY;
+  }
+
+  /** Holds {@link #standard()}: initialized when first read (JLS 12.4.1), so only by its callers. */
+  private static final class Standard {
+    static final CommandPolicy POLICY = new CommandPolicy(DEFAULT_OUTPUT_CAP, DEFAULT_INHERITED, Map.of());
+  }
 
   /**
    * The environment of a command, before the {@code LOOP_*} variables.

@@ -32,7 +32,7 @@ public final class SandboxCost {
     Path data = dir.toAbsolutePath().normalize().resolve("data");
     Path loopDir = data.resolve("loops/loop-cost");
     Path workspace = Files.createDirectories(loopDir.resolve("workspace"));
-    Map<String, String> env = CommandPolicy.DEFAULT.environment(System.getenv(), List.of(), Map.of());
+    Map<String, String> env = CommandPolicy.standard().environment(System.getenv(), List.of(), Map.of());
     CommandRunner runner = new CommandRunner();
     List<Double> millis = new ArrayList<>();
     for (int i = 0; i <= runs; i++) {

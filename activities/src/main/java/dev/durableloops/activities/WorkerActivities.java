@@ -94,9 +94,9 @@ public final class WorkerActivities {
     this(dataDir, policy, store, null, StepObserver.NONE);
   }
 
-  /** Activities with {@link CommandPolicy#DEFAULT} and the data directory's own store. */
+  /** Activities with {@link CommandPolicy#standard()} and the data directory's own store. */
   public WorkerActivities(Path dataDir) {
-    this(dataDir, CommandPolicy.DEFAULT, GitStore.under(dataDir));
+    this(dataDir, CommandPolicy.standard(), GitStore.under(dataDir));
   }
 
   private WorkerActivities(Path dataDir, CommandPolicy policy, GitStore store, String hostQueue, StepObserver observer,

@@ -28,7 +28,7 @@ final class StepHost {
     Path data = dir.resolve("data");
     Path loopDir = data.resolve("loops/loop-host");
     Path workspace = Files.createDirectories(loopDir.resolve("workspace"));
-    Map<String, String> env = CommandPolicy.DEFAULT.environment(System.getenv(), List.of(), Map.of());
+    Map<String, String> env = CommandPolicy.standard().environment(System.getenv(), List.of(), Map.of());
     Sandbox.Wrapped wrapped = sandbox.wrap(command, env, workspace, loopDir, data, SandboxSpec.DEFAULT);
     CommandRunner.Launch launch = new CommandRunner.Launch(command, wrapped.argv(), workspace,
         sandbox.limit().open("loop-host-" + ProcessHandle.current().pid()).orElse(null));

@@ -119,7 +119,7 @@ public final class Bench {
     // BENCH_HEARTBEAT_TIMEOUT_SECONDS (3): the worker's own heartbeat timeout (durable-loops.worker.heartbeat-timeout), to
     // count how many live loops a short one takes for lost under the scale rows' load (their timeouts column).
     String heartbeatTimeout = System.getenv("BENCH_HEARTBEAT_TIMEOUT_SECONDS");
-    WorkerActivities activities = new WorkerActivities(loopsData, dev.durableloops.activities.CommandPolicy.DEFAULT,
+    WorkerActivities activities = new WorkerActivities(loopsData, dev.durableloops.activities.CommandPolicy.standard(),
         dev.durableloops.activities.GitStore.under(loopsData), QUEUE + "@bench", dev.durableloops.activities.StepObserver.NONE,
         List.of(), null, null, dev.durableloops.activities.LoopGuard.NONE, dev.durableloops.activities.MakerLimits.NONE,
         heartbeatTimeout == null ? null : java.time.Duration.ofSeconds(Long.parseLong(heartbeatTimeout)));
