@@ -33,10 +33,10 @@ final class AppBenches {
               Recovery.handedBack, restarts.size()));
       for (String heartbeatTimeout : new String[] {null, "3s"}) {
         String with = heartbeatTimeout == null ? "" : " (DURABLE_LOOPS_HEARTBEAT_TIMEOUT=" + heartbeatTimeout + ")";
-        List<Double> lost = Recovery.lostTrials(appJar, target, data.resolve("recovery-lost" + (heartbeatTimeout == null ? "" : "-" + heartbeatTimeout)),
+        List<Double> lost = Recovery.lostTrials(image, target, data.resolve("recovery-lost" + (heartbeatTimeout == null ? "" : "-" + heartbeatTimeout)),
             client, smoke ? 1 : 5, heartbeatTimeout);
         bench.row("lost worker" + with + ": app running Make SIGKILLed, not restarted → Make running on the other app", "s", lost,
-            lost.size() + " trials; two apps, own data directories, one git store; both up before the loop");
+            lost.size() + " trials; two apps started as the image starts them, own data directories, one git store; both up before the loop");
         Recovery.lostStages.forEach((stage, values) -> bench.row("lost worker" + with + ": " + stage, "s", values,
             "from the histories of the same trials"));
       }

@@ -97,7 +97,7 @@ final class Recovery {
    * @param heartbeatTimeout both apps' {@code DURABLE_LOOPS_HEARTBEAT_TIMEOUT} ({@code 3s}), or {@code null} for the default
    * @return seconds from each kill to the maker running on the other app
    */
-  static List<Double> lostTrials(Path jar, String target, Path data, io.temporal.client.WorkflowClient client, int trials,
+  static List<Double> lostTrials(Startup.Image image, String target, Path data, io.temporal.client.WorkflowClient client, int trials,
       String heartbeatTimeout) throws Exception {
     lostStages.clear();
     List<Double> seconds = new ArrayList<>();
@@ -120,7 +120,7 @@ final class Recovery {
         if (heartbeatTimeout != null) {
           env.put("DURABLE_LOOPS_HEARTBEAT_TIMEOUT", heartbeatTimeout);
         }
-        apps.add(start(jar, env, data.resolve("lost-" + t + "-" + name + ".log")));
+        apps.add(start(image.javaArgs(), env, data.resolve("lost-" + t + "-" + name + ".log")));
         ports.add(port);
       }
       for (int port : ports) {
@@ -163,7 +163,8 @@ final class Recovery {
   /**
    * Where a lost worker's seconds go, from the history of each {@link #lostTrials} trial (the
    * server's event times, same machine's clock), seconds from the kill: the heartbeat timeout, the
-   * first workflow task another worker started after it, the move's {@code Prepare} done; the last
+   * first workflow task another worker started after it and its completion (that worker replays the
+   * loop's history to run it), the move's {@code Prepare} done; the last
    * stage ends with the maker running on the other worker. Of the last {@link #lostTrials} call.
    */
   static final Map<String, List<Double>> lostStages = new java.util.LinkedHashMap<>();
@@ -171,6 +172,7 @@ final class Recovery {
   private static void stages(List<io.temporal.api.history.v1.HistoryEvent> events, long killedAt, long running) {
     Long timedOut = null;
     Long workflowTask = null;
+    Long replayed = null;
     Long prepared = null;
     long prepareScheduled = -1;
     for (io.temporal.api.history.v1.HistoryEvent e : events) {
@@ -181,6 +183,8 @@ final class Recovery {
         }
       } else if (workflowTask == null && e.hasWorkflowTaskStartedEventAttributes()) {
         workflowTask = t;
+      } else if (replayed == null && e.hasWorkflowTaskCompletedEventAttributes()) {
+        replayed = t;
       } else if (prepareScheduled < 0 && e.hasActivityTaskScheduledEventAttributes()
           && e.getActivityTaskScheduledEventAttributes().getActivityType().getName().equals("Prepare")) {
         prepareScheduled = e.getEventId();
@@ -189,12 +193,14 @@ final class Recovery {
         prepared = t;
       }
     }
-    if (timedOut == null || workflowTask == null || prepared == null) {
+    if (timedOut == null || workflowTask == null || replayed == null || prepared == null) {
       return;
     }
     lostStages.computeIfAbsent("kill → heartbeat timed out", k -> new ArrayList<>()).add((timedOut - killedAt) / 1e3);
     lostStages.computeIfAbsent("→ workflow task started on the other worker", k -> new ArrayList<>()).add((workflowTask - timedOut) / 1e3);
-    lostStages.computeIfAbsent("→ move's Prepare done", k -> new ArrayList<>()).add((prepared - workflowTask) / 1e3);
+    lostStages.computeIfAbsent("→ that workflow task completed (the loop's history replayed there)", k -> new ArrayList<>())
+        .add((replayed - workflowTask) / 1e3);
+    lostStages.computeIfAbsent("→ move's Prepare done", k -> new ArrayList<>()).add((prepared - replayed) / 1e3);
     lostStages.computeIfAbsent("→ maker running (Plan, Make)", k -> new ArrayList<>()).add((running - prepared) / 1e3);
   }
 

@@ -47,11 +47,13 @@ class SearchAttributeRegistrar {
     this.properties = properties;
     this.environment = environment;
     Thread thread = new Thread(() -> {
+      long started = System.nanoTime();
       try {
         warmUp();
         register();
       } finally {
         registered.complete(null);
+        log.debug("search attributes checked in {} ms", (System.nanoTime() - started) / 1_000_000);
       }
     }, "search-attribute-registrar");
     thread.setDaemon(true);
