@@ -4,14 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** What making a {@link CommandPolicy} costs a worker's start. */
+@org.junit.jupiter.api.Timeout(value = 2, unit = TimeUnit.MINUTES)
 class CommandPolicyTest {
+
+  @TempDir Path tmp;
 
   /**
    * A worker builds its policy around the sandbox its configuration names; that must not also find
@@ -22,12 +27,16 @@ class CommandPolicyTest {
   @Test
   void aPolicyWithItsOwnSandboxDoesNotFindTheStandardOne() throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Path log = tmp.resolve("worker.log");
     Process worker = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), OwnSandbox.class.getName())
-        .redirectErrorStream(true).start();
-    assertThat(worker.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    String out = new String(worker.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    try {
+      assertThat(worker.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      worker.destroyForcibly();
+    }
 
-    assertThat(out).endsWith("standard sandbox found: false");
+    assertThat(Files.readString(log, StandardCharsets.UTF_8).strip()).endsWith("standard sandbox found: false");
     assertThat(worker.exitValue()).isZero();
   }
 

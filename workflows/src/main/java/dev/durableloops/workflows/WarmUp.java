@@ -14,8 +14,8 @@ import java.nio.charset.StandardCharsets;
  * continue-as-new, 66 events; {@code warm-up/continue-as-new-first-run-lean-iteration.json}, the
  * file {@code HistoryReplayTest} replays too) on the worker, locally, with no call to the server.
  * A JVM's first workflow task loads and compiles the SDK's replay machinery and the loop's classes:
- * 0.4–0.8 s on 2 cores against 25 ms once warm (BENCHMARKS.md, "Moving a lost worker's loops"), paid
- * by the first loop a worker runs or takes over from a lost one.
+ * 0.4–0.8 s on 2 cores against 25 ms once warm (BENCHMARKS.md, "A worker's start without a second
+ * sandbox; a warm workflow"), paid by the first loop a worker runs or takes over from a lost one.
  */
 public final class WarmUp {
 
@@ -25,8 +25,8 @@ public final class WarmUp {
   private WarmUp() {}
 
   /**
-   * Replays the history on {@code worker}, which must have {@link LoopWorkflowImpl} registered and
-   * be started.
+   * Replays the history on {@code worker}, which must have {@link LoopWorkflowImpl} registered (it
+   * need not be started; the app waits for its workers to run, to warm what they run).
    *
    * @throws Exception what {@link Worker#replayWorkflowExecution} throws (a history the code no
    *     longer replays: a nondeterminism error)
@@ -35,7 +35,10 @@ public final class WarmUp {
     worker.replayWorkflowExecution(history());
   }
 
-  /** The recorded history, parsed. */
+  /**
+   * The recorded history, parsed with protobuf's JSON format: the SDK's own
+   * {@code WorkflowExecutionHistory.fromJson} needs JsonPath, which only the tests have.
+   */
   static WorkflowExecutionHistory history() {
     try (InputStream in = WarmUp.class.getResourceAsStream(HISTORY)) {
       if (in == null) {

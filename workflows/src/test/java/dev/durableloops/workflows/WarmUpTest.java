@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** {@link WarmUp}: the recorded history it ships replays on a worker, and really runs the workflow's code. */
+@Timeout(value = 1, unit = TimeUnit.MINUTES)
 class WarmUpTest {
 
   private final TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance();

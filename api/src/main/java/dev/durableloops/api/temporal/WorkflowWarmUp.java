@@ -4,8 +4,10 @@ import dev.durableloops.api.LoopsProperties;
 import dev.durableloops.workflows.WarmUp;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
@@ -16,7 +18,10 @@ import org.springframework.stereotype.Component;
  * recorded loop history replayed locally, no call to the server), on a daemon thread of its own, so that the
  * first loop this worker runs, or takes over from a lost worker, does not wait 0.4–0.8 s for the
  * JVM to load and compile the workflow's code in its first workflow task. A warm-up that fails is
- * logged and changes nothing else. Not in the {@code api} profile, which runs no worker.
+ * logged and changes nothing else. It leaves two marks: one root span {@code RunWorkflow:LoopWorkflow}
+ * (workflow id {@code warm-up}) where traces are exported, since Temporal's tracing interceptor
+ * does not skip replays, and one cold sample of {@code temporal_workflow_task_replay_latency}. Not in
+ * the {@code api} profile, which runs no worker.
  */
 @Component
 @ConditionalOnProperty(name = "spring.temporal.start-workers", havingValue = "true", matchIfMissing = true)
@@ -29,50 +34,67 @@ class WorkflowWarmUp {
    * steps a restarted worker hands back when it ran at once (crash recovery 2.8 → 3.5 s median,
    * {@code bench/run.sh --only recovery}); they start within ~0.5 s of the start.
    */
-  static final java.time.Duration DELAY = java.time.Duration.ofSeconds(2);
+  static final Duration DELAY = Duration.ofSeconds(2);
 
   private final WorkerFactory factory;
   private final String taskQueue;
+  private final Duration delay;
 
+  @Autowired
   WorkflowWarmUp(WorkerFactory factory, LoopsProperties properties) {
-    this.factory = factory;
-    this.taskQueue = properties.taskQueue();
+    this(factory, properties.taskQueue(), DELAY);
   }
 
-  /** When the starter starts the workers (the same event; replaying needs a started worker, which the thread waits for). */
+  /** Warms the worker of {@code taskQueue} in {@code factory}, {@code delay} after the start. */
+  WorkflowWarmUp(WorkerFactory factory, String taskQueue, Duration delay) {
+    this.factory = factory;
+    this.taskQueue = taskQueue;
+    this.delay = delay;
+  }
+
+  /** When the starter starts the workers (the same event); the thread waits for them to run, so it warms what they will run. */
   @EventListener(ApplicationReadyEvent.class)
   void warmUp() {
-    Thread thread = new Thread(this::replay, "workflow-warm-up");
+    Thread thread = new Thread(() -> replay(), "workflow-warm-up");
     thread.setDaemon(true);
     thread.start();
   }
 
-  private void replay() {
+  /**
+   * Waits the delay and for the workers to run, then replays.
+   *
+   * @return whether the workflow code was warmed (false: no running worker of the task queue, the
+   *     workers shutting down, or a replay that failed, logged)
+   */
+  boolean replay() {
     try {
-      // Not at once: the steps a restarted worker hands back ({@link HeldSteps}) start first.
-      Thread.sleep(DELAY.toMillis());
+      // Not at once: the steps a restarted worker hands back (HeldSteps) start first.
+      Thread.sleep(delay.toMillis());
       // The starter starts the factory on the same event, in an order of listeners nobody promises.
       for (int i = 0; i < 600 && !factory.isStarted(); i++) {
         Thread.sleep(50);
       }
     } catch (InterruptedException e) {
-      return;
-    }
-    Worker worker = factory.getWorker(taskQueue);
-    if (worker == null || !factory.isStarted() || factory.isShutdown()) {
-      log.debug("no started worker of task queue {} to warm up", taskQueue);
-      return;
+      Thread.currentThread().interrupt();
+      return false;
     }
     long started = System.nanoTime();
     try {
+      Worker worker = factory.tryGetWorker(taskQueue);
+      if (worker == null || !factory.isStarted() || factory.isShutdown()) {
+        log.debug("no running worker of task queue {} to warm up", taskQueue);
+        return false;
+      }
       WarmUp.replayOn(worker);
       log.debug("loop workflow code warmed up in {} ms", (System.nanoTime() - started) / 1_000_000);
+      return true;
     } catch (Exception | LinkageError e) {
       if (factory.isShutdown()) {
         log.debug("warm-up stopped: the workers are shutting down");
-        return;
+        return false;
       }
       log.warn("could not warm up the loop workflow code (the first workflow task here may take a little longer): {}", e.toString());
+      return false;
     }
   }
 }
