@@ -418,9 +418,8 @@ public final class GitWorkspace {
     if (at == null) {
       return;
     }
-    RefUpdate detach = repo.updateRef(Constants.HEAD, true);
-    detach.setNewObjectId(at);
-    detach.forceUpdate();
+    // Checked like every HEAD update (a HEAD.lock the step left fails it here, naming the result).
+    pointHead(repo, at, "attempt: HEAD detached from " + head.getTarget().getName());
   }
 
   /** Points {@code name} at {@code id}, replacing it if a step made it a symbolic ref (never writing the ref it names). */

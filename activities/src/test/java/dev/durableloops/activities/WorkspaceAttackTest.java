@@ -430,6 +430,17 @@ class WorkspaceAttackTest {
     }
   }
 
+  @Test
+  @DisplayName("a maker points HEAD at the work branch and leaves .git/HEAD.lock, for the worker's detach of HEAD to fail unseen")
+  void headOnTheWorkBranchLocked() throws Exception {
+    ApplicationFailure refused = failure(() -> make(1, prepared.commit(),
+        "git symbolic-ref HEAD refs/heads/" + GitWorkspace.workBranch(LOOP) + "; echo changed > a.txt; touch .git/HEAD.lock"));
+    assertThat(refused.getOriginalMessage()).contains("pointing HEAD at").contains("LOCK_FAILURE");
+    assertThat(git(ws, "rev-parse", "refs/heads/" + GitWorkspace.workBranch(LOOP))).isEqualTo(prepared.commit());
+    // The step's retry reconciles the workspace, the lock with it, and goes on.
+    assertThat(make(1, prepared.commit(), "echo again > a.txt").changed()).isTrue();
+  }
+
   /** {@code refs/../../…/outside/pwned}: a ref name whose file is {@link #outside}{@code /pwned}. */
   private String climbingRef() {
     return "refs/" + "../".repeat(ws.resolve(".git/refs").getNameCount()) + outside.toString().substring(1) + "/pwned";
