@@ -6,7 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -14,20 +15,28 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 1, unit = TimeUnit.MINUTES)
 class WarmUpTest {
 
-  private final TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance();
+  static TestWorkflowEnvironment env;
+  static Worker loop;
+  static Worker changed;
 
-  @AfterEach
-  void close() {
+  @BeforeAll
+  static void start() {
+    env = TestWorkflowEnvironment.newInstance();
+    loop = env.newWorker("warm-up");
+    loop.registerWorkflowImplementationTypes(LoopWorkflowImpl.class);
+    changed = env.newWorker("warm-up-changed");
+    changed.registerWorkflowImplementationTypes(HistoryReplayTest.TimerFirstLoopWorkflow.class);
+    env.start();
+  }
+
+  @AfterAll
+  static void close() {
     env.close();
   }
 
   @Test
   void theShippedHistoryReplaysOnAWorkerOfTheLoopWorkflow() throws Exception {
-    Worker worker = env.newWorker("warm-up");
-    worker.registerWorkflowImplementationTypes(LoopWorkflowImpl.class);
-    env.start();
-
-    WarmUp.replayOn(worker);
+    WarmUp.replayOn(loop);
 
     assertThat(WarmUp.history().getEvents()).hasSize(66);
   }
@@ -35,10 +44,6 @@ class WarmUpTest {
   /** The control: a workflow whose commands differ fails the warm-up, so the warm-up runs the code it warms. */
   @Test
   void aChangedWorkflowFailsTheWarmUp() {
-    Worker worker = env.newWorker("warm-up");
-    worker.registerWorkflowImplementationTypes(HistoryReplayTest.TimerFirstLoopWorkflow.class);
-    env.start();
-
-    assertThatThrownBy(() -> WarmUp.replayOn(worker)).hasMessageContaining("[TMPRL1100]");
+    assertThatThrownBy(() -> WarmUp.replayOn(changed)).hasMessageContaining("[TMPRL1100]");
   }
 }

@@ -6,7 +6,8 @@ import dev.durableloops.workflows.LoopWorkflowImpl;
 import io.temporal.testing.TestWorkflowEnvironment;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -14,27 +15,28 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 1, unit = TimeUnit.MINUTES)
 class WorkflowWarmUpTest {
 
-  private final TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance();
+  static TestWorkflowEnvironment env;
 
-  @AfterEach
-  void close() {
+  @BeforeAll
+  static void start() {
+    env = TestWorkflowEnvironment.newInstance();
+    env.newWorker("loops").registerWorkflowImplementationTypes(LoopWorkflowImpl.class);
+    env.start();
+  }
+
+  @AfterAll
+  static void close() {
     env.close();
   }
 
   @Test
   void warmsTheRunningWorkerOfTheLoopsTaskQueue() {
-    env.newWorker("loops").registerWorkflowImplementationTypes(LoopWorkflowImpl.class);
-    env.start();
-
     assertThat(new WorkflowWarmUp(env.getWorkerFactory(), "loops", Duration.ZERO).replay()).isTrue();
   }
 
   /** A task queue this process runs no worker of (the starter's workers configured otherwise): nothing warmed, nothing thrown. */
   @Test
   void aTaskQueueWithoutAWorkerIsSkipped() {
-    env.newWorker("loops").registerWorkflowImplementationTypes(LoopWorkflowImpl.class);
-    env.start();
-
     assertThat(new WorkflowWarmUp(env.getWorkerFactory(), "elsewhere", Duration.ZERO).replay()).isFalse();
   }
 }
