@@ -85,7 +85,15 @@ class WorkflowWarmUp {
         log.debug("no running worker of task queue {} to warm up", taskQueue);
         return false;
       }
-      WarmUp.replayOn(worker);
+      try {
+        WarmUp.replayOn(worker);
+      } catch (Exception first) {
+        // Cold, on a loaded machine, the replay can hold the workflow thread past the SDK's 1 s
+        // deadlock detection (PotentialDeadlockException); it loaded the classes all the same, and
+        // the second replay runs warm.
+        log.debug("warm-up replay failed once, replaying again", first);
+        WarmUp.replayOn(worker);
+      }
       log.debug("loop workflow code warmed up in {} ms", (System.nanoTime() - started) / 1_000_000);
       return true;
     } catch (Exception | LinkageError e) {
@@ -93,7 +101,10 @@ class WorkflowWarmUp {
         log.debug("warm-up stopped: the workers are shutting down");
         return false;
       }
-      log.warn("could not warm up the loop workflow code (the first workflow task here may take a little longer): {}", e.toString());
+      // The SDK puts whole stack traces in its messages: the first line says what failed.
+      log.warn("could not warm up the loop workflow code (the first workflow task here may take a little longer): {}",
+          String.valueOf(e.getMessage()).lines().findFirst().orElse(e.getClass().getName()));
+      log.debug("the warm-up's failure", e);
       return false;
     }
   }
