@@ -41,6 +41,12 @@ class WarmUpTest {
     assertThat(WarmUp.history().getEvents()).hasSize(66);
   }
 
+  /** On a worker factory of its own, from the client: the app's workers are not involved. */
+  @Test
+  void replaysOnAFactoryOfItsOwn() throws Exception {
+    WarmUp.replay(env.getWorkflowClient(), "warm-up-own");
+  }
+
   /** The control: a workflow whose commands differ fails the warm-up, so the warm-up runs the code it warms. */
   @Test
   void aChangedWorkflowFailsTheWarmUp() {

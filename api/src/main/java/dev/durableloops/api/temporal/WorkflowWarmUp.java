@@ -2,8 +2,7 @@ package dev.durableloops.api.temporal;
 
 import dev.durableloops.api.LoopsProperties;
 import dev.durableloops.workflows.WarmUp;
-import io.temporal.worker.Worker;
-import io.temporal.worker.WorkerFactory;
+import io.temporal.client.WorkflowClient;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,14 +13,13 @@ import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
- * Warms this worker's loop workflow code {@link #DELAY} after its workers start ({@link WarmUp}: a
- * recorded loop history replayed locally, no call to the server), on a daemon thread of its own, so that the
- * first loop this worker runs, or takes over from a lost worker, does not wait 0.4–0.8 s for the
- * JVM to load and compile the workflow's code in its first workflow task. A warm-up that fails is
- * logged and changes nothing else. It leaves two marks: one root span {@code RunWorkflow:LoopWorkflow}
- * (workflow id {@code warm-up}) where traces are exported, since Temporal's tracing interceptor
- * does not skip replays, and one cold sample of {@code temporal_workflow_task_replay_latency}. Not in
- * the {@code api} profile, which runs no worker.
+ * Warms this worker's loop workflow code {@link #DELAY} after the application is ready
+ * ({@link WarmUp}: a recorded loop history replayed locally on a worker of its own, no call to the
+ * server, no trace span), on a daemon thread of its own, so that the first loop this worker runs, or
+ * takes over from a lost worker, does not wait 0.4–0.8 s for the JVM to load and compile the
+ * workflow's code in its first workflow task. A warm-up that fails is logged and changes nothing
+ * else; it adds one sample to {@code temporal_workflow_task_replay_latency} (task queue
+ * {@code <task-queue>-warm-up}). Not in the {@code api} profile, which runs no worker.
  */
 @Component
 @ConditionalOnProperty(name = "spring.temporal.start-workers", havingValue = "true", matchIfMissing = true)
@@ -36,23 +34,22 @@ class WorkflowWarmUp {
    */
   static final Duration DELAY = Duration.ofSeconds(2);
 
-  private final WorkerFactory factory;
+  private final WorkflowClient client;
   private final String taskQueue;
   private final Duration delay;
 
   @Autowired
-  WorkflowWarmUp(WorkerFactory factory, LoopsProperties properties) {
-    this(factory, properties.taskQueue(), DELAY);
+  WorkflowWarmUp(WorkflowClient client, LoopsProperties properties) {
+    this(client, properties.taskQueue() + "-warm-up", DELAY);
   }
 
-  /** Warms the worker of {@code taskQueue} in {@code factory}, {@code delay} after the start. */
-  WorkflowWarmUp(WorkerFactory factory, String taskQueue, Duration delay) {
-    this.factory = factory;
+  /** Warms with a worker of {@code taskQueue} (which nothing polls), {@code delay} after the start. */
+  WorkflowWarmUp(WorkflowClient client, String taskQueue, Duration delay) {
+    this.client = client;
     this.taskQueue = taskQueue;
     this.delay = delay;
   }
 
-  /** When the starter starts the workers (the same event); the thread waits for them to run, so it warms what they will run. */
   @EventListener(ApplicationReadyEvent.class)
   void warmUp() {
     Thread thread = new Thread(() -> replay(), "workflow-warm-up");
@@ -61,46 +58,25 @@ class WorkflowWarmUp {
   }
 
   /**
-   * Waits the delay and for the workers to run, then replays.
+   * Waits the delay, then replays.
    *
-   * @return whether the workflow code was warmed (false: no running worker of the task queue, the
-   *     workers shutting down, or a replay that failed, logged)
+   * @return whether the workflow code was warmed (false: interrupted, or a replay that failed twice, logged)
    */
   boolean replay() {
     try {
       // Not at once: the steps a restarted worker hands back (HeldSteps) start first.
       Thread.sleep(delay.toMillis());
-      // The starter starts the factory on the same event, in an order of listeners nobody promises.
-      for (int i = 0; i < 600 && !factory.isStarted(); i++) {
-        Thread.sleep(50);
-      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
     }
     long started = System.nanoTime();
     try {
-      Worker worker = factory.tryGetWorker(taskQueue);
-      if (worker == null || !factory.isStarted() || factory.isShutdown()) {
-        log.debug("no running worker of task queue {} to warm up", taskQueue);
-        return false;
-      }
-      try {
-        WarmUp.replayOn(worker);
-      } catch (Exception first) {
-        // Cold, on a loaded machine, the replay can hold the workflow thread past the SDK's 1 s
-        // deadlock detection (PotentialDeadlockException); it loaded the classes all the same, and
-        // the second replay runs warm.
-        log.debug("warm-up replay failed once, replaying again", first);
-        WarmUp.replayOn(worker);
-      }
-      log.debug("loop workflow code warmed up in {} ms", (System.nanoTime() - started) / 1_000_000);
+      WarmUp.replay(client, taskQueue);
+      log.info("warmed up the loop workflow code in {} ms (a recorded history replayed on a worker factory of its own, shut down after)",
+          (System.nanoTime() - started) / 1_000_000);
       return true;
     } catch (Exception | LinkageError e) {
-      if (factory.isShutdown()) {
-        log.debug("warm-up stopped: the workers are shutting down");
-        return false;
-      }
       // The SDK puts whole stack traces in its messages: the first line says what failed.
       log.warn("could not warm up the loop workflow code (the first workflow task here may take a little longer): {}",
           String.valueOf(e.getMessage()).lines().findFirst().orElse(e.getClass().getName()));
