@@ -43,10 +43,11 @@ public final class WarmUp {
     try {
       Worker worker = factory.newWorker(taskQueue);
       worker.registerWorkflowImplementationTypes(LoopWorkflowImpl.class);
+      WorkflowExecutionHistory history = history();
       try {
-        replayOn(worker);
+        worker.replayWorkflowExecution(history);
       } catch (Exception first) {
-        replayOn(worker);
+        worker.replayWorkflowExecution(history);
       }
     } finally {
       factory.shutdownNow();
