@@ -294,9 +294,15 @@ class LoopWorkflowTest {
     Path repo = repo("rollback", Map.of("log.txt", ""));
     CheckSpec score = new CheckSpec("score", "echo score: $LOOP_ITERATION", null, "PT1M", true,
         new dev.durableloops.workflows.spec.MetricSpec("score: ([0-9]+)", dev.durableloops.workflows.spec.MetricGoal.MAXIMIZE, null));
-    LoopSpec spec = spec(repo, "sleep 0.3; echo $LOOP_ITERATION >> log.txt", List.of(score), null, new Caps(30, "P1D", null, 3));
+    // Iteration 4's maker sleeps until the rollback cancels it: the update then never meets a step
+    // that completes while its workflow task is in flight, which the time-skipping test server
+    // cannot take (ACTIVITY_UNKNOWN for the cancel; the loop then hangs: temporalio/sdk-java#2391;
+    // the real server takes it).
+    LoopSpec spec = spec(repo, "[ \"$LOOP_ITERATION\" != 4 ] || sleep 60.41; echo $LOOP_ITERATION >> log.txt", List.of(score), null,
+        new Caps(30, "P1D", null, 3));
     LoopWorkflow loop = start(client, options, "loop-rollback", spec);
     awaitState(loop, s -> s.carried().checkpoints.size() >= 3);
+    await().atMost(Duration.ofSeconds(30)).until(() -> running("sleep 60.41"));
 
     assertThatThrownBy(() -> loop.rollback(new dev.durableloops.workflows.state.RollbackRequest(99, "no")))
         .isInstanceOf(WorkflowUpdateException.class).rootCause().hasMessageContaining("there is no checkpoint 99");

@@ -15,15 +15,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import dev.durableloops.cli.DurableLoopsCli;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The {@code durable-loops} command as people run it — {@code deploy/durable-loops}, a process of
- * its own whose output is read from its pipes — against the packaged app on the real dev server:
- * every command prints what it says. A terminal is given by {@code script(1)} where the command
- * needs one (approve's question, colour).
+ * The {@code durable-loops} command against the packaged app on the real dev server: every command
+ * prints what it says. As people run it — {@code deploy/durable-loops}, a process of its own whose
+ * output and exit code are read from its pipes — for the first start and show, approve's question
+ * on a terminal ({@code script(1)}: colour), watch across a restart of the app, watch's exit code
+ * for a cancelled loop and a missing token; the other commands run through the same command line
+ * ({@link DurableLoopsCli#commandLine}) in the test's JVM, which spares each ~1.5–3 s of a JVM's
+ * start on this 2-core machine while the app compiles (the test took 115–154 s with a process for each).
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class CliIT {
@@ -52,6 +58,33 @@ class CliIT {
     List<String> command = new ArrayList<>(List.of(WRAPPER.toString()));
     command.addAll(List.of(args));
     return finish(command(command).start(), null);
+  }
+
+  /**
+   * Runs the command in this JVM through the command line the wrapper's {@code main} runs, with the
+   * test's environment and no config file.
+   */
+  private Result call(String... args) {
+    Map<String, String> environment = DurableLoopsCli.environment;
+    Path configFile = DurableLoopsCli.configFile;
+    DurableLoopsCli.environment = env;
+    DurableLoopsCli.configFile = tmp.resolve("no-config.properties");
+    try {
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      var line = DurableLoopsCli.commandLine();
+      // Its output is not a terminal, as the wrapper's in a pipe is not.
+      line.setColorScheme(picocli.CommandLine.Help.defaultColorScheme(picocli.CommandLine.Help.Ansi.OFF));
+      line.setOut(new PrintWriter(out, true));
+      line.setErr(new PrintWriter(err, true));
+      int code = line.execute(args);
+      line.getOut().flush();
+      line.getErr().flush();
+      return new Result(code, out.toString(), err.toString());
+    } finally {
+      DurableLoopsCli.environment = environment;
+      DurableLoopsCli.configFile = configFile;
+    }
   }
 
   /** Runs the command on a terminal ({@code script(1)}'s pseudo-terminal), typing {@code input}. */
@@ -104,19 +137,19 @@ class CliIT {
           .until(() -> run("show", "loop-cli").out(), s -> s.contains("awaiting approval"));
       assertThat(shown).startsWith("loop-cli  AWAITING_APPROVAL").contains("awaiting approval of iteration 1: 1 file changed, +1 -1")
           .doesNotContain("\u001b[");
-      assertThat(JsonPath.<String>read(run("show", "loop-cli", "-o", "json").out(), "$.status")).isEqualTo("AWAITING_APPROVAL");
+      assertThat(JsonPath.<String>read(call("show", "loop-cli", "-o", "json").out(), "$.status")).isEqualTo("AWAITING_APPROVAL");
 
-      Result listed = run("list");
+      Result listed = call("list");
       assertThat(listed.out()).startsWith("ID        STATUS             ITER  COST   STARTED              GOAL\n")
           .contains("\nloop-cli  AWAITING_APPROVAL  1     $0.00  ");
-      assertThat(JsonPath.<List<String>>read(run("-o", "json", "list", "--status", "awaiting_approval").out(), "$[*].id"))
+      assertThat(JsonPath.<List<String>>read(call("-o", "json", "list", "--status", "awaiting_approval").out(), "$[*].id"))
           .containsExactly("loop-cli");
 
-      assertThat(run("note", "loop-cli", "keep", "a.txt", "short").out())
+      assertThat(call("note", "loop-cli", "keep", "a.txt", "short").out())
           .isEqualTo("loop-cli: note added; it reaches the maker from the next iteration on\n");
 
       // Without a terminal approve does not ask: it refuses unless --yes.
-      Result unasked = run("approve", "loop-cli");
+      Result unasked = call("approve", "loop-cli");
       assertThat(unasked.code()).isEqualTo(2);
       assertThat(unasked.err()).startsWith("approve asks before it decides, and this is not a terminal: give --yes");
 
@@ -137,7 +170,7 @@ class CliIT {
       Platform.kill(app.process);
       app = platform.startApp(true, Map.of(), app.port);
       await("the restarted app's worker answers").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-          .until(() -> run("show", "loop-cli").out(), s -> s.contains("awaiting approval"));
+          .until(() -> call("show", "loop-cli").out(), s -> s.contains("awaiting approval"));
 
       Result approved = runOnTerminal("y\n", "approve", "loop-cli", "-m", "looks right");
       assertThat(approved.code()).as(approved.out()).isZero();
@@ -153,15 +186,15 @@ class CliIT {
       assertThat(again.code()).isZero();
       assertThat(again.out()).startsWith("loop-cli  SUCCEEDED");
 
-      Result logs = run("logs", "loop-cli");
+      Result logs = call("logs", "loop-cli");
       assertThat(logs.out()).startsWith("LOG\n").contains("iter-0001-make.log\n").contains("iter-0001-check-fixed.log\n");
       // A log ends without a newline of the CLI's own: it is printed whole all the same.
-      assertThat(run("logs", "loop-cli", "iter-0001-check-fixed.log").out()).contains("fixed");
-      assertThat(run("fork", "loop-cli", "1", "--name", "cli-fork").out()).isEqualTo("forked loop-cli at checkpoint 1 as loop-cli-fork\n");
-      assertThat(JsonPath.<String>read(run("fork", "loop-cli", "1", "--name", "cli-fork-json", "-o", "json").out(), "$.id"))
+      assertThat(call("logs", "loop-cli", "iter-0001-check-fixed.log").out()).contains("fixed");
+      assertThat(call("fork", "loop-cli", "1", "--name", "cli-fork").out()).isEqualTo("forked loop-cli at checkpoint 1 as loop-cli-fork\n");
+      assertThat(JsonPath.<String>read(call("fork", "loop-cli", "1", "--name", "cli-fork-json", "-o", "json").out(), "$.id"))
           .isEqualTo("loop-cli-fork-json");
 
-      Result refused = run("rollback", "loop-cli", "1");
+      Result refused = call("rollback", "loop-cli", "1");
       assertThat(refused.code()).isEqualTo(1);
       assertThat(refused.err()).startsWith("durable-loops: loop loop-cli has ended (COMPLETED) (HTTP 409)");
 
@@ -171,43 +204,43 @@ class CliIT {
            "make": {"command": "echo still broken > a.txt"}, "checks": [{"name": "fixed", "command": "grep -q fixed a.txt"}],
            "caps": {"maxIterations": 1, "onCap": "ASK"}}
           """.formatted(repo));
-      assertThat(run("start", budgetSpec.toString()).out()).startsWith("started loop-cli-budget\n");
+      assertThat(call("start", budgetSpec.toString()).out()).startsWith("started loop-cli-budget\n");
       app.awaitState("loop-cli-budget", java.util.Set.of("AWAITING_BUDGET"), Duration.ofSeconds(90));
-      Result extended = run("extend", "loop-cli-budget", "--iterations", "2", "-m", "one more try");
+      Result extended = call("extend", "loop-cli-budget", "--iterations", "2", "-m", "one more try");
       assertThat(extended.code()).as(extended.err()).isZero();
       assertThat(extended.out()).startsWith("extended loop-cli-budget: at most 2 iterations, ");
-      assertThat(run("pause", "loop-cli-budget").out())
+      assertThat(call("pause", "loop-cli-budget").out())
           .isEqualTo("loop-cli-budget: pause requested; the loop pauses before its next iteration\n");
-      assertThat(run("resume", "loop-cli-budget").out()).isEqualTo("loop-cli-budget: resume requested\n");
-      assertThat(run("cancel", "loop-cli-budget").out()).isEqualTo("loop-cli-budget: cancellation requested\n");
+      assertThat(call("resume", "loop-cli-budget").out()).isEqualTo("loop-cli-budget: resume requested\n");
+      assertThat(call("cancel", "loop-cli-budget").out()).isEqualTo("loop-cli-budget: cancellation requested\n");
       Result cancelled = run("watch", "loop-cli-budget");
       assertThat(cancelled.code()).as(cancelled.out() + cancelled.err()).isEqualTo(6);
       assertThat(cancelled.out()).contains("loop-cli-budget  CANCELLED");
 
       // Schedules.
-      Result created = run("schedules", "create", "nightly", spec.toString(), "--every", "PT24H", "--paused", "--note", "not yet");
+      Result created = call("schedules", "create", "nightly", spec.toString(), "--every", "PT24H", "--paused", "--note", "not yet");
       assertThat(created.code()).as(created.err()).isZero();
       assertThat(created.out()).startsWith("schedule-nightly  PAUSED · every PT24H · overlap SKIP\n").contains("  note: not yet\n");
-      assertThat(run("schedules", "list").out()).startsWith("ID                STATE   CADENCE      NEXT RUN")
+      assertThat(call("schedules", "list").out()).startsWith("ID                STATE   CADENCE      NEXT RUN")
           .containsPattern("\nschedule-nightly  PAUSED  every PT24H  .*  0     Fix a.txt\n");
-      assertThat(run("schedules", "unpause", "schedule-nightly").out()).startsWith("schedule-nightly  ACTIVE").contains("  next ");
-      Result paused = run("schedules", "pause", "schedule-nightly", "-m", "holiday");
+      assertThat(call("schedules", "unpause", "schedule-nightly").out()).startsWith("schedule-nightly  ACTIVE").contains("  next ");
+      Result paused = call("schedules", "pause", "schedule-nightly", "-m", "holiday");
       assertThat(paused.out()).as(paused.code() + " " + paused.err()).contains("  note: holiday\n");
-      assertThat(run("schedules", "show", "schedule-nightly").out()).startsWith("schedule-nightly  PAUSED");
-      assertThat(run("schedules", "delete", "schedule-nightly").out()).isEqualTo("deleted schedule-nightly; the loops it started stay\n");
-      assertThat(run("schedules", "list", "-o", "json").out().strip()).isEqualTo("[ ]");
+      assertThat(call("schedules", "show", "schedule-nightly").out()).startsWith("schedule-nightly  PAUSED");
+      assertThat(call("schedules", "delete", "schedule-nightly").out()).isEqualTo("deleted schedule-nightly; the loops it started stay\n");
+      assertThat(call("schedules", "list", "-o", "json").out().strip()).isEqualTo("[ ]");
 
       // Rules.
-      Result rule = run("rules", "add", "--loop", "loop-cli", "Keep", "a.txt", "one", "line");
+      Result rule = call("rules", "add", "--loop", "loop-cli", "Keep", "a.txt", "one", "line");
       assertThat(rule.code()).as(rule.err()).isZero();
       assertThat(rule.out()).startsWith("added ").endsWith(" of " + repo + ": Keep a.txt one line\n");
       String ruleId = rule.out().split(" ")[1];
-      assertThat(run("rules", "list", "--repository", repo.toString()).out()).startsWith("ID")
+      assertThat(call("rules", "list", "--repository", repo.toString()).out()).startsWith("ID")
           .contains(ruleId + "  IN FORCE").contains("Keep a.txt one line");
-      assertThat(run("rules", "set", ruleId, "--retire").out()).startsWith("set " + ruleId + " (retired) of ");
+      assertThat(call("rules", "set", ruleId, "--retire").out()).startsWith("set " + ruleId + " (retired) of ");
 
       // Completion: picocli's script for bash and zsh.
-      assertThat(run("completion").out()).contains("complete -F _complete_durable-loops").contains("schedules");
+      assertThat(call("completion").out()).contains("complete -F _complete_durable-loops").contains("schedules");
 
       env = Map.of("DURABLE_LOOPS_URL", "http://127.0.0.1:" + app.port);
       Result noToken = run("show", "loop-cli");
