@@ -197,6 +197,10 @@ class LoopApiTest extends AppTest {
     assertThat(events(resumed)).isNotEmpty().allMatch(e -> Long.parseLong(e.split(" ")[0]) > lastId);
 
     await().atMost(Duration.ofSeconds(30)).until(() -> JsonPath.read(state("loop-api-live"), "$.status"), "AWAITING_APPROVAL"::equals);
+    // No step in flight (the approval's notification done): a cancel that meets a step completing
+    // hangs a loop on the time-skipping test server (temporalio/sdk-java#2391).
+    await().atMost(Duration.ofSeconds(30)).until(() -> mvc.perform(get("/api/loops/loop-api-live/output")).andReturn().getResponse()
+        .getContentAsString(), o -> Boolean.FALSE.equals(JsonPath.read(o, "$.running")));
     mvc.perform(post("/api/loops/loop-api-live/cancel")).andExpect(status().isAccepted());
     await().atMost(Duration.ofSeconds(30)).until(() -> first.getResponse().getContentAsString().contains("CANCELLED"));
   }
@@ -322,6 +326,8 @@ class LoopApiTest extends AppTest {
     assertThat(JsonPath.<Object>read(plainFork, "$.bestMetric")).isNull();
     mvc.perform(post("/api/loops/loop-plain-fork/cancel")).andExpect(status().isAccepted());
 
+    // Cancelled in its sleeping maker (a cancel that meets a step completing hangs a loop on the test server: temporalio/sdk-java#2391).
+    await().atMost(Duration.ofSeconds(30)).until(() -> JsonPath.read(state("loop-api-life-2"), "$.phase"), "MAKE"::equals);
     mvc.perform(post("/api/loops/loop-api-life-2/cancel")).andExpect(status().isAccepted());
     await().atMost(Duration.ofSeconds(30)).until(() -> JsonPath.read(state("loop-api-life-2"), "$.status"), "CANCELLED"::equals);
     mvc.perform(post("/api/loops/loop-api-life/rollback").contentType(MediaType.APPLICATION_JSON).content("{\"checkpoint\": 1}"))
@@ -332,12 +338,17 @@ class LoopApiTest extends AppTest {
   void rollbackAndForkThroughTheApi() throws Exception {
     String spec = """
         {"name": "metric", "goal": "Raise the score", "workspace": {"repository": "%s"},
-         "make": {"command": "sleep 0.3; echo $LOOP_ITERATION >> log.txt"},
+         "make": {"command": "[ \\"$LOOP_ID\\" != loop-metric ] || [ \\"$LOOP_ITERATION\\" != 3 ] || sleep 60.47; echo $LOOP_ITERATION >> log.txt"},
          "checks": [{"name": "score", "command": "echo score: $LOOP_ITERATION", "metric": {"pattern": "score: ([0-9]+)"}}],
          "caps": {"maxIterations": 40}}
         """.formatted(repo);
     mvc.perform(post("/api/loops").contentType(MediaType.APPLICATION_JSON).content(spec)).andExpect(status().isCreated());
-    await().atMost(Duration.ofSeconds(30)).until(() -> state("loop-metric"), s -> JsonPath.<Integer>read(s, "$.checkpoints.length()") >= 2);
+    // The rollback meets iteration 3's maker asleep, not a step completing as the update cancels it,
+    // which hangs a loop on the time-skipping test server (temporalio/sdk-java#2391).
+    await().atMost(Duration.ofSeconds(30)).until(() -> state("loop-metric"), s -> JsonPath.<Integer>read(s, "$.checkpoints.length()") >= 2
+        && "MAKE".equals(JsonPath.read(s, "$.phase")) && JsonPath.<Integer>read(s, "$.iteration") == 3);
+    await().atMost(Duration.ofSeconds(30)).until(() -> ProcessHandle.allProcesses()
+        .anyMatch(p -> p.info().commandLine().map(c -> c.endsWith("sleep 60.47")).orElse(false)));
     mvc.perform(post("/api/loops/loop-metric/rollback").contentType(MediaType.APPLICATION_JSON).content("{\"checkpoint\": -1}"))
         .andExpect(status().isBadRequest())
         .andExpect(jsonPath("$.errors[0].field").value("checkpoint"));
