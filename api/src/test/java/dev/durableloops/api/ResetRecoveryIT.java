@@ -18,6 +18,7 @@ import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.treewalk.TreeWalk;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,8 +26,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Temporal's Reset against the real dev server and the packaged app: a reset to just after a
  * checkpoint, and resets in the middle of running Makes, must leave a consistent loop with nothing
- * of the abandoned runs. Split from {@link CrashRecoveryIT} so the two run side by side.
+ * of the abandoned runs. Split from {@link CrashRecoveryIT} so the two run side by side; like it a
+ * long run (~90 s: 1.5 minutes of the default run's 8 on 2 cores), the rollback's own consistency stays in
+ * the default run ({@code LoopWorkflowTest}, {@code LoopApiTest}, {@code HistoryReplayTest}).
  */
+@Tag("long") // deploy/long-tests.sh and CI run it; the default test run does not
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class ResetRecoveryIT {
 
