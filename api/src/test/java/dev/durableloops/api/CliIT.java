@@ -133,8 +133,10 @@ class CliIT {
       assertThat(started.code()).as(started.err()).isZero();
       assertThat(started.out()).startsWith("started loop-cli\n").contains("web: /loop.html?id=loop-cli");
 
-      String shown = await("loop-cli awaiting approval").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-          .until(() -> run("show", "loop-cli").out(), s -> s.contains("awaiting approval"));
+      await("loop-cli awaiting approval").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+          .until(() -> call("show", "loop-cli").out(), s -> s.contains("awaiting approval"));
+      // The same through the wrapper, as a person runs it.
+      String shown = run("show", "loop-cli").out();
       assertThat(shown).startsWith("loop-cli  AWAITING_APPROVAL").contains("awaiting approval of iteration 1: 1 file changed, +1 -1")
           .doesNotContain("\u001b[");
       assertThat(JsonPath.<String>read(call("show", "loop-cli", "-o", "json").out(), "$.status")).isEqualTo("AWAITING_APPROVAL");
