@@ -113,6 +113,12 @@ final class Platform implements AutoCloseable {
     return startApp(worker, Map.of());
   }
 
+  /**
+   * The app's JIT as deploy/lib.sh ({@code APP_JAVA_OPTIONS}), the image and deploy/run.sh run it: C1
+   * only (BENCHMARKS.md, "A restarted worker's start: C1 only").
+   */
+  static final String APP_JIT = "-XX:TieredStopAtLevel=1";
+
   /** Starts the app with further environment variables. */
   App startApp(boolean worker, Map<String, String> extraEnv) throws Exception {
     return startApp(worker, extraEnv, freePort());
@@ -120,7 +126,7 @@ final class Platform implements AutoCloseable {
 
   /** Starts the app on {@code port} (a restarted app where its clients still point). */
   App startApp(boolean worker, Map<String, String> extraEnv, int port) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString())
+    ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), APP_JIT, "-jar", jar.toString())
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("app-" + port + ".log").toFile()));
     pb.environment().putAll(Map.of(
         "PORT", Integer.toString(port),
@@ -163,7 +169,7 @@ final class Platform implements AutoCloseable {
   Process startMachine(String name, String profile, Map<String, String> env) throws Exception {
     int port = freePort();
     Path log = dir.resolve(name + ".log");
-    ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString())
+    ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), APP_JIT, "-jar", jar.toString())
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     Map<String, String> e = pb.environment();
     e.put("PORT", Integer.toString(port));
