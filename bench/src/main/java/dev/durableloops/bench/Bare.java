@@ -1,5 +1,6 @@
 package dev.durableloops.bench;
 
+import dev.durableloops.activities.SandboxCost;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
 import io.temporal.activity.ActivityOptions;
@@ -10,7 +11,9 @@ import io.temporal.workflow.WorkflowMethod;
 import java.time.Duration;
 
 /**
- * The floor: a bare Temporal workflow that runs six no-op activities per iteration, with the same
+ * The floors: a bare Temporal workflow that runs six no-op activities per iteration, and one that
+ * runs five activities each running {@code true} as a step command runs in the worker's sandbox
+ * ({@link SandboxCost}: supervisor, cgroup, sandbox, log file; no fence, no git), with the same
  * activity timeouts and retry policy as the loop workflow, on the same server and worker.
  */
 public final class Bare {
@@ -34,6 +37,56 @@ public final class Bare {
     }
   }
 
+  /** A step command ({@code true}) as the worker's sandbox runs it, and nothing else. */
+  @ActivityInterface
+  public interface SandboxedActivities {
+    @ActivityMethod(name = "SandboxedTrue")
+    Step sandboxed(Step step);
+  }
+
+  public static final class SandboxedActivitiesImpl implements SandboxedActivities {
+    private final SandboxCost cost;
+
+    public SandboxedActivitiesImpl(SandboxCost cost) {
+      this.cost = cost;
+    }
+
+    @Override
+    public Step sandboxed(Step step) {
+      cost.step("true");
+      return step;
+    }
+  }
+
+  /** N iterations of five sandboxed {@code true} steps: the bench loop's five command steps without git or fence. */
+  @WorkflowInterface
+  public interface SandboxedWorkflow {
+    @WorkflowMethod(name = "SandboxedBareWorkflow")
+    int run(int iterations);
+  }
+
+  public static final class SandboxedWorkflowImpl implements SandboxedWorkflow {
+    private static final String[] STEPS = {"discover", "plan", "make", "check", "reflect"};
+
+    @Override
+    public int run(int iterations) {
+      SandboxedActivities steps = Workflow.newActivityStub(SandboxedActivities.class, OPTIONS);
+      for (int i = 1; i <= iterations; i++) {
+        for (String step : STEPS) {
+          steps.sandboxed(new Step(i, step));
+        }
+      }
+      return iterations;
+    }
+  }
+
+  /** As the loop workflow's command steps. */
+  private static final ActivityOptions OPTIONS = ActivityOptions.newBuilder()
+      .setStartToCloseTimeout(Duration.ofMinutes(12))
+      .setHeartbeatTimeout(Duration.ofSeconds(10))
+      .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(6).build())
+      .build();
+
   /** N iterations of six no-op activities. */
   @WorkflowInterface
   public interface BareWorkflow {
@@ -46,11 +99,7 @@ public final class Bare {
 
     @Override
     public int run(int iterations) {
-      NoopActivities noop = Workflow.newActivityStub(NoopActivities.class, ActivityOptions.newBuilder()
-          .setStartToCloseTimeout(Duration.ofMinutes(12))
-          .setHeartbeatTimeout(Duration.ofSeconds(10))
-          .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(6).build())
-          .build());
+      NoopActivities noop = Workflow.newActivityStub(NoopActivities.class, OPTIONS);
       for (int i = 1; i <= iterations; i++) {
         for (String step : STEPS) {
           noop.noop(new Step(i, step));

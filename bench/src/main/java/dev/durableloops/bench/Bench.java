@@ -112,7 +112,7 @@ public final class Bench {
             .setStickyQueueScheduleToStartTimeout(java.time.Duration.ofSeconds(1))
             .build();
     Worker worker = factory.newWorker(QUEUE, options);
-    worker.registerWorkflowImplementationTypes(LoopWorkflowImpl.class, Bare.BareWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(LoopWorkflowImpl.class, Bare.BareWorkflowImpl.class, Bare.SandboxedWorkflowImpl.class);
     // As the app: the steps of a loop go to the worker's own queue, where a lapsed heartbeat or a step
     // not picked up within the host wait moves the loop (counted by the scale rows).
     Path loopsData = data.resolve("loops-data");
@@ -125,12 +125,13 @@ public final class Bench {
         heartbeatTimeout == null ? null : java.time.Duration.ofSeconds(Long.parseLong(heartbeatTimeout)));
     worker.registerActivitiesImplementations(activities.all());
     factory.newWorker(QUEUE + "@bench", options).registerActivitiesImplementations(activities.all());
-    worker.registerActivitiesImplementations(new Bare.NoopActivitiesImpl());
+    worker.registerActivitiesImplementations(new Bare.NoopActivitiesImpl(),
+        new Bare.SandboxedActivitiesImpl(SandboxCost.in(dev.durableloops.activities.CommandPolicy.standard().sandbox(), data.resolve("sandboxed-floor"))));
     factory.start();
     Bench bench = new Bench(client, data, smoke, python, benchDir);
     try {
       if (only.isEmpty() || only.contains("overhead")) {
-        bench.overhead();
+        new OverheadBench(bench, client, data, smoke, python, benchDir).run();
       }
       if (only.isEmpty() || only.contains("git")) {
         bench.git();
@@ -156,87 +157,6 @@ public final class Bench {
     System.out.println("| benchmark | figure | median | min | max | note |");
     System.out.println("|---|---|---|---|---|---|");
     bench.rows.forEach(System.out::println);
-  }
-
-  /** Temporal's default {@code limit.historyCount.suggestContinueAsNew}: continue-as-new is suggested past it. */
-  static final int SUGGESTED_CAN_EVENTS = 4 * 1024;
-
-  /** Temporal's default {@code limit.historySize.suggestContinueAsNew}, bytes. */
-  static final long SUGGESTED_CAN_BYTES = 4L * 1024 * 1024;
-
-  // ---- overhead per iteration ----
-
-  private void overhead() throws Exception {
-    int iterations = smoke ? 5 : 30;
-    int repeats = smoke ? 1 : 5;
-    List<Double> ours = new ArrayList<>();
-    List<Double> floor = new ArrayList<>();
-    List<Double> bash = new ArrayList<>();
-    List<Double> langgraph = new ArrayList<>();
-    WorkflowExecutionHistory lastHistory = null;
-    String lastId = null;
-    for (int r = 0; r < repeats; r++) {
-      Path repo = TestRepo.create(data.resolve("repos/overhead-" + r), 10);
-      String id = "loop-bench-" + UUID.randomUUID().toString().substring(0, 8);
-      LoopSpec spec = new LoopSpec("bench", "no-op", new WorkspaceSpec(repo.toString(), "main"),
-          new StepSpec("echo task", null), new StepSpec("true", null), new StepSpec("true", null),
-          List.of(new CheckSpec("noop", "exit 1", null, null, true, null)), new StepSpec("true", null),
-          new StepSpec("echo reflected", null), new GateSpec(Approval.NEVER, null, ApprovalTimeoutAction.REJECT),
-          new Caps(iterations, "P1D", null, iterations + 1));
-      LoopWorkflow loop = client.newWorkflowStub(LoopWorkflow.class, WorkflowOptions.newBuilder().setWorkflowId(id).setTaskQueue(QUEUE).build());
-      long start = System.nanoTime();
-      LoopOutcome outcome = loop.run(new LoopInput(spec));
-      ours.add(ms(start) / outcome.iterations());
-      lastHistory = client.fetchHistory(id);
-      lastId = id;
-
-      Bare.BareWorkflow bare = client.newWorkflowStub(Bare.BareWorkflow.class,
-          WorkflowOptions.newBuilder().setWorkflowId("bare-" + UUID.randomUUID()).setTaskQueue(QUEUE).build());
-      start = System.nanoTime();
-      bare.run(iterations);
-      floor.add(ms(start) / iterations);
-
-      bash.add(Double.parseDouble(run(List.of("bash", benchDir.resolve("bash_loop.sh").toString(), Integer.toString(iterations)))));
-      if (langgraphPython != null) {
-        langgraph.add(Double.parseDouble(run(List.of(langgraphPython, benchDir.resolve("langgraph_loop.py").toString(),
-            Integer.toString(iterations)))));
-      }
-    }
-    double oursMedian = median(ours);
-    row("overhead: durable-loops loop, six no-op steps + discard", "ms/iteration", ours, iterations + " iterations × " + repeats);
-    row("overhead: bare Temporal workflow, six no-op activities (floor)", "ms/iteration", floor,
-        String.format(Locale.ROOT, "ours/floor = %.2f", oursMedian / median(floor)));
-    row("overhead: bash while loop, six `sh -c true` + git commit", "ms/iteration", bash,
-        String.format(Locale.ROOT, "ours/bash = %.2f", oursMedian / median(bash)));
-    if (!langgraph.isEmpty()) {
-      row("overhead: LangGraph + SqliteSaver, six `sh -c true` nodes", "ms/iteration", langgraph,
-          String.format(Locale.ROOT, "ours/langgraph = %.2f", oursMedian / median(langgraph)));
-    } else {
-      rows.add("| overhead: LangGraph + SqliteSaver | ms/iteration | – | – | – | not run: pass --langgraph-python |");
-    }
-    long events = lastHistory.getEvents().size();
-    long bytes = lastHistory.toProtoText(false).length();
-    double perIteration = (double) events / iterations;
-    rows.add(String.format(Locale.ROOT, "| history: events per iteration | events | %.1f | | | %d events in %s |", perIteration, events, lastId));
-    rows.add(String.format(Locale.ROOT, "| history: bytes per iteration | bytes | %.0f | | | protobuf text size / iterations |",
-        (double) bytes / iterations));
-    // A run continues as new when Temporal suggests it (the server's limit.historyCount.suggestContinueAsNew,
-    // 4,096 events by default, or limit.historySize.suggestContinueAsNew, 4 MiB) or past the loop's own
-    // MAX_HISTORY_EVENTS, whichever comes first (LoopWorkflowImpl.shouldContinueAsNew).
-    long historyBytes = lastHistory.getEvents().stream().filter(e -> e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED)
-        .mapToLong(e -> e.getWorkflowTaskStartedEventAttributes().getHistorySizeBytes()).max().orElse(0);
-    double bySuggestedCount = SUGGESTED_CAN_EVENTS / perIteration;
-    double bySuggestedSize = historyBytes == 0 ? Double.MAX_VALUE : SUGGESTED_CAN_BYTES / ((double) historyBytes / iterations);
-    double byOwnLimit = LoopWorkflowImpl.MAX_HISTORY_EVENTS / perIteration;
-    rows.add(String.format(Locale.ROOT,
-        "| history: iterations per run | iterations | %.0f | | | continue-as-new at the first of: Temporal's suggestion at %d events (%.0f iterations) "
-            + "or %d MiB (%.0f; %.0f bytes/iteration), the loop's own %d events (%.0f) |",
-        Math.min(bySuggestedCount, Math.min(bySuggestedSize, byOwnLimit)), SUGGESTED_CAN_EVENTS, bySuggestedCount,
-        SUGGESTED_CAN_BYTES >> 20, bySuggestedSize, (double) historyBytes / iterations, LoopWorkflowImpl.MAX_HISTORY_EVENTS, byOwnLimit));
-    Stats delays = delays(List.of(lastHistory));
-    rows.add(String.format(Locale.ROOT, "| overhead: step completed → next step started | ms | %.1f | %.1f | %.1f | p50; max is p99 |",
-        delays.p50, delays.min, delays.p99));
-    rows.addAll(Profile.rows(lastHistory, iterations));
   }
 
   // ---- git cost ----
