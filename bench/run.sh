@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every benchmark against a fresh Temporal dev server and prints a Markdown table:
-#   overhead per iteration (ours vs a bare Temporal workflow vs a bash while loop vs LangGraph with
-#   its SQLite checkpointer), history budget, git cost (JGit vs the git CLI), and scale (100, 500
-#   and 1,000 concurrent loops on one worker), crash recovery time (the app SIGKILLed mid-step), and
+#   overhead per iteration (ours vs a bare Temporal workflow, vs the same running `true` in the
+#   worker's sandbox at each step, vs a bash while loop vs LangGraph with its SQLite checkpointer),
+#   history budget, git cost (JGit vs the git CLI), and scale (100, 500 and 1,000 concurrent loops
+#   on one worker), crash recovery time (the app SIGKILLed mid-step), and
 #   what the sandbox costs a step (a no-op command under no sandbox, bubblewrap alone and srt), and
 #   fleets (N attempts at once against one and N in a row, 15 fan-out children on one worker, disk
 #   per extra child or attempt workspace against a full clone).
