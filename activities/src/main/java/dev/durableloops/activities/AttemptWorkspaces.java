@@ -75,7 +75,7 @@ final class AttemptWorkspaces {
       return;
     }
     // A half-made attempt workspace is thrown away: it holds nothing the store has not got.
-    GitWorkspace.deleteTree(dir);
+    WorkspaceFiles.deleteTree(dir);
     GitCommandLine.forgetIndex(dir);
     TrustedGit.distrust(dir);
     try {
@@ -86,7 +86,7 @@ final class AttemptWorkspaces {
       Path info = Files.createDirectories(dir.resolve(".git").resolve("objects").resolve("info"));
       WorkspaceFiles.replace(info.resolve("alternates"), expectedAlternates(dir));
     } catch (GitAPIException | IOException e) {
-      GitWorkspace.deleteTree(dir);
+      WorkspaceFiles.deleteTree(dir);
       throw new StepException(StepException.Kind.IO, "cannot create attempt workspace " + dir + ": " + e.getMessage(), e);
     }
   }

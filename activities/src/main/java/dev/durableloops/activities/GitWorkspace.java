@@ -1,13 +1,10 @@
 package dev.durableloops.activities;
 
 import dev.durableloops.workflows.spec.WorkspaceSpec;
-import dev.durableloops.workflows.steps.AttemptIds;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.lib.CommitBuilder;
@@ -15,7 +12,6 @@ import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.PersonIdent;
-import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
 
 /**
@@ -68,28 +64,6 @@ public final class GitWorkspace {
     this(paths, GitStore.under(paths.dataDir()));
   }
 
-  /** The work branch of a loop: {@code loops/<loopId>}. */
-  static String workBranch(String loopId) {
-    return "loops/" + loopId;
-  }
-
-  /**
-   * The ref of an attempt: {@code refs/loops/<loopId>/attempts/<n>}; of attempt {@code k} of an
-   * iteration that makes several ({@link AttemptIds}), {@code refs/loops/<loopId>/attempts/<n>/<k>}.
-   */
-  static String attemptRef(String loopId, int iteration) {
-    AttemptIds.Attempt attempt = AttemptIds.parse(loopId);
-    if (attempt != null) {
-      return "refs/loops/" + attempt.loopId() + "/attempts/" + iteration + "/" + attempt.number();
-    }
-    return "refs/loops/" + loopId + "/attempts/" + iteration;
-  }
-
-  /** The tag of a checkpoint: {@code loops/<loopId>/cp-<n>}. */
-  static String checkpointTag(String loopId, int number) {
-    return "loops/" + loopId + "/cp-" + number;
-  }
-
   /**
    * A prepared workspace.
    *
@@ -135,9 +109,9 @@ public final class GitWorkspace {
       if (commit != null && forkOf != null && Diffs.resolveCommit(repo, commit) == null) {
         store.fetch(repo, forkOf);
       }
-      String branchRef = Constants.R_HEADS + workBranch(loopId);
+      String branchRef = Constants.R_HEADS + LoopRefs.workBranch(loopId);
       if (repo.exactRef(branchRef) == null) {
-        setRef(repo, branchRef, commit == null ? base : require(repo, loopId, commit));
+        LoopRefs.setRef(repo, branchRef, commit == null ? base : require(repo, loopId, commit));
       }
       WorkspaceClones.excludeLoopDir(repo);
       String target = commit != null ? commit : repo.exactRef(branchRef).getObjectId().name();
@@ -171,7 +145,7 @@ public final class GitWorkspace {
     Repository repo = git.getRepository();
     ObjectId id = require(repo, loopId, commit);
     // HEAD detached at the commit first, so the hard reset below can never move a branch.
-    pointHead(repo, id, "reconcile: moving to " + id.name());
+    LoopRefs.pointHead(repo, id, "reconcile: moving to " + id.name());
     Path dir = repo.getWorkTree().toPath();
     // The command line walks the work tree from the worker's index's stat cache (GitCommandLine).
     GitCommandLine.resetHard(dir, id);
@@ -229,13 +203,13 @@ public final class GitWorkspace {
       detachHead(repo, base);
       if (base != null && resolvesNoCommit(repo)) {
         // A HEAD the maker made no commit id (git would not take the directory for a repository).
-        pointHead(repo, base, "attempt: HEAD named no commit");
+        LoopRefs.pointHead(repo, base, "attempt: HEAD named no commit");
       }
       stageAll(git);
       ObjectId tree = GitCommandLine.writeTree(repo.getWorkTree().toPath());
       ObjectId commit = commit(repo, tree, message);
-      String ref = attemptRef(loopId, iteration);
-      setRef(git.getRepository(), ref, commit);
+      String ref = LoopRefs.attemptRef(loopId, iteration);
+      LoopRefs.setRef(git.getRepository(), ref, commit);
       Diffs.Diff diff = Diffs.between(git.getRepository(), baseCommit, commit.name());
       store.push(git.getRepository(), ref);
       return new Attempt(commit.name(), ref, !diff.text().isEmpty(), Hashes.sha256(diff.text()), diff.stat());
@@ -259,10 +233,10 @@ public final class GitWorkspace {
     try (Git git = clones.open(loopId)) {
       Repository repo = git.getRepository();
       ObjectId id = require(repo, loopId, commit);
-      String tag = checkpointTag(loopId, number);
-      setRef(repo, Constants.R_TAGS + tag, id);
-      setRef(repo, Constants.R_HEADS + workBranch(loopId), id);
-      store.push(repo, Constants.R_TAGS + tag, Constants.R_HEADS + workBranch(loopId));
+      String tag = LoopRefs.checkpointTag(loopId, number);
+      LoopRefs.setRef(repo, Constants.R_TAGS + tag, id);
+      LoopRefs.setRef(repo, Constants.R_HEADS + LoopRefs.workBranch(loopId), id);
+      store.push(repo, Constants.R_TAGS + tag, Constants.R_HEADS + LoopRefs.workBranch(loopId));
       // No reconcile here: the files are the attempt's already, and every later workspace step
       // reconciles to the commit the workflow names first anyway.
       return tag;
@@ -281,8 +255,8 @@ public final class GitWorkspace {
       Repository repo = git.getRepository();
       ObjectId id = require(repo, loopId, commit);
       reconcile(git, loopId, id.name());
-      setRef(repo, Constants.R_HEADS + workBranch(loopId), id);
-      store.push(repo, Constants.R_HEADS + workBranch(loopId));
+      LoopRefs.setRef(repo, Constants.R_HEADS + LoopRefs.workBranch(loopId), id);
+      store.push(repo, Constants.R_HEADS + LoopRefs.workBranch(loopId));
     } catch (IOException | GitAPIException e) {
       throw new StepException(StepException.Kind.IO, "cannot roll back to " + commit + ": " + e.getMessage(), e);
     }
@@ -381,7 +355,7 @@ public final class GitWorkspace {
       id = inserter.insert(builder);
       inserter.flush();
     }
-    pointHead(repo, id, "commit: " + message.lines().findFirst().orElse(""));
+    LoopRefs.pointHead(repo, id, "commit: " + message.lines().findFirst().orElse(""));
     return id;
   }
 
@@ -390,18 +364,6 @@ public final class GitWorkspace {
       return repo.resolve(Constants.HEAD + "^{commit}") == null;
     } catch (IOException | RuntimeException e) {
       return true;
-    }
-  }
-
-  /** Makes HEAD a plain commit id, {@code id}, whatever it was (a symbolic ref is replaced, never followed). */
-  static void pointHead(Repository repo, ObjectId id, String reason) throws IOException {
-    RefUpdate update = repo.updateRef(Constants.HEAD, true);
-    update.setNewObjectId(id);
-    update.setRefLogMessage(reason, false);
-    RefUpdate.Result result = update.forceUpdate();
-    if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FORCED && result != RefUpdate.Result.NO_CHANGE
-        && result != RefUpdate.Result.FAST_FORWARD) {
-      throw new IOException("pointing HEAD at " + id.name() + " gave " + result);
     }
   }
 
@@ -419,29 +381,6 @@ public final class GitWorkspace {
       return;
     }
     // Checked like every HEAD update (a HEAD.lock the step left fails it here, naming the result).
-    pointHead(repo, at, "attempt: HEAD detached from " + head.getTarget().getName());
-  }
-
-  /** Points {@code name} at {@code id}, replacing it if a step made it a symbolic ref (never writing the ref it names). */
-  static void setRef(Repository repo, String name, ObjectId id) throws IOException {
-    RefUpdate update = repo.updateRef(name, true);
-    update.setNewObjectId(id);
-    update.setForceUpdate(true);
-    RefUpdate.Result result = update.update();
-    if (result != RefUpdate.Result.NEW && result != RefUpdate.Result.FORCED
-        && result != RefUpdate.Result.FAST_FORWARD && result != RefUpdate.Result.NO_CHANGE) {
-      throw new IOException("updating " + name + " to " + id.name() + " gave " + result);
-    }
-  }
-
-  static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // Best effort: a leftover temporary directory is harmless and named as such.
-    }
+    LoopRefs.pointHead(repo, at, "attempt: HEAD detached from " + head.getTarget().getName());
   }
 }

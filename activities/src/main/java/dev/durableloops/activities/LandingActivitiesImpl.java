@@ -67,7 +67,7 @@ final class LandingActivitiesImpl implements LandingActivities {
       if (storeDir == null) {
         throw new StepException(StepException.Kind.NOT_ALLOWED, "the merge queue needs a git store on a path; " + store.uri() + " is a URL");
       }
-      String branch = Constants.R_HEADS + GitWorkspace.workBranch(parent);
+      String branch = Constants.R_HEADS + LoopRefs.workBranch(parent);
       ObjectId expected = ObjectId.fromString(ctx.commit());
       Fence.Lease lease = commands.claim(parent);
       for (int round = 0; round < ROUNDS; round++) {
@@ -129,7 +129,7 @@ final class LandingActivitiesImpl implements LandingActivities {
       StoreLanding.Merge merge = StoreLanding.merge(repo, base, child, StoreLanding.message(subject, input.childLoopId(), input.childHead()));
       if (merge.commit() != null) {
         String ref = "refs/loops/" + parent + "/landings/" + input.checkpoint();
-        GitWorkspace.setRef(repo, ref, merge.commit());
+        LoopRefs.setRef(repo, ref, merge.commit());
         store.push(repo, ref);
       }
       return new Step(null, base, merge);
@@ -140,12 +140,12 @@ final class LandingActivitiesImpl implements LandingActivities {
 
   /** Tags the landing as the parent's checkpoint and points the workspace's branch at it. */
   private LandResult landed(Fence.Lease lease, String parent, LandInput input, ObjectId head, CheckResult checked, String reason) {
-    String tag = GitWorkspace.checkpointTag(parent, input.checkpoint());
+    String tag = LoopRefs.checkpointTag(parent, input.checkpoint());
     lease.write("tag the landing", () -> {
       try (Git g = clones.open(parent)) {
         Repository repo = g.getRepository();
-        GitWorkspace.setRef(repo, Constants.R_TAGS + tag, head);
-        GitWorkspace.setRef(repo, Constants.R_HEADS + GitWorkspace.workBranch(parent), head);
+        LoopRefs.setRef(repo, Constants.R_TAGS + tag, head);
+        LoopRefs.setRef(repo, Constants.R_HEADS + LoopRefs.workBranch(parent), head);
         store.push(repo, Constants.R_TAGS + tag);
       } catch (IOException e) {
         throw new StepException(StepException.Kind.IO, "cannot tag the landing " + head.name() + ": " + e.getMessage(), e);

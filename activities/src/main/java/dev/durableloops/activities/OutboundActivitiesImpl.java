@@ -56,7 +56,7 @@ final class OutboundActivitiesImpl implements OutboundActivities {
       StepContext ctx = ActivityBoundary.context(input.context());
       Fence.Lease lease = commands.reconciled(ctx);
       DeliverSpec spec = input.deliver();
-      String branch = spec.branch() != null ? spec.branch() : GitWorkspace.workBranch(ctx.loopId());
+      String branch = spec.branch() != null ? spec.branch() : LoopRefs.workBranch(ctx.loopId());
       String repository = input.workspace().repository();
       String error = null;
       String pushOutput = null;

@@ -303,7 +303,7 @@ public final class Sandbox {
             + ", but this worker's sandbox has no filtering proxy to let them through (" + description + ")");
       }
       Path stepTmp = loopDir.resolve("tmp");
-      GitWorkspace.deleteTree(stepTmp);
+      WorkspaceFiles.deleteTree(stepTmp);
       Files.createDirectories(stepTmp);
       StepEnvironment.Launch launch = StepEnvironment.launch(command, stepEnv, loopDir, true);
       // The object directories the workspace borrows (an attempt's, a fan-out child's) stay readable, for git in the step.
@@ -312,7 +312,7 @@ public final class Sandbox {
       List<String> argv = bubblewrap.argv(launch.argv(), readable, NamedTmpPaths.named(command, env, List.of(), invisible),
           workspace, stepTmp, invisible, writable, settings.hostNetwork() && spec.networkAllowed());
       return new Wrapped(argv, outside, () -> {
-        GitWorkspace.deleteTree(stepTmp);
+        WorkspaceFiles.deleteTree(stepTmp);
         launch.cleanup().run();
       });
     } catch (IOException e) {

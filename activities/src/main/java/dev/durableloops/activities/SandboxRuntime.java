@@ -192,7 +192,7 @@ final class SandboxRuntime {
       return "interrupted while trying srt";
     } finally {
       if (dir != null) {
-        GitWorkspace.deleteTree(dir);
+        WorkspaceFiles.deleteTree(dir);
       }
     }
   }
@@ -302,7 +302,7 @@ final class SandboxRuntime {
     try {
       server = new SandboxRuntimeServer(node, cli.getParent().getParent(), network, hostEnvironment(outside, sockets), sockets);
     } catch (IOException e) {
-      GitWorkspace.deleteTree(sockets);
+      WorkspaceFiles.deleteTree(sockets);
       throw e;
     }
     servers.put(key, server);

@@ -269,7 +269,7 @@ final class SandboxRuntimeServer implements AutoCloseable {
       Thread.currentThread().interrupt();
       process.destroyForcibly();
     }
-    GitWorkspace.deleteTree(sockets);
+    WorkspaceFiles.deleteTree(sockets);
   }
 
   private static String script() {

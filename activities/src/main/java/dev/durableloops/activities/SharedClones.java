@@ -79,7 +79,7 @@ final class SharedClones {
    */
   void cloneInto(String loopId, Path dir, WorkspaceSpec spec) {
     Path mirror = refresh(spec.repository());
-    GitWorkspace.deleteTree(dir);
+    WorkspaceFiles.deleteTree(dir);
     GitCommandLine.forgetIndex(dir);
     TrustedGit.distrust(dir);
     try {
@@ -95,7 +95,7 @@ final class SharedClones {
            Repository source = openMirror(mirror)) {
         Repository repo = git.getRepository();
         for (Ref branch : source.getRefDatabase().getRefsByPrefix(Constants.R_HEADS)) {
-          GitWorkspace.setRef(repo, Constants.R_REMOTES + "origin/" + branch.getName().substring(Constants.R_HEADS.length()),
+          LoopRefs.setRef(repo, Constants.R_REMOTES + "origin/" + branch.getName().substring(Constants.R_HEADS.length()),
               branch.getObjectId());
         }
         Ref head = source.exactRef(Constants.HEAD);
@@ -106,7 +106,7 @@ final class SharedClones {
       }
       Files.writeString(dir.resolve(".git").resolve(WorkspaceClones.CLONED_MARKER), spec.repository() + "\n");
     } catch (GitAPIException | IOException e) {
-      GitWorkspace.deleteTree(dir);
+      WorkspaceFiles.deleteTree(dir);
       throw new StepException(StepException.Kind.IO, "cannot create the shared workspace " + dir + " of loop " + loopId + ": " + e.getMessage(), e);
     }
   }
@@ -211,7 +211,7 @@ final class SharedClones {
       try {
         if (!Files.exists(mirror.resolve(COMPLETE_MARKER))) {
           // A mirror a crashed worker left half made is made again.
-          GitWorkspace.deleteTree(mirror);
+          WorkspaceFiles.deleteTree(mirror);
           Files.createDirectories(mirror.getParent());
           try (Git git = Git.cloneRepository().setFs(TrustedGit.FS).setBare(true).setURI(repository)
               .setDirectory(mirror.toFile()).setCloneAllBranches(true).call()) {

@@ -93,7 +93,7 @@ final class WorkspaceActivitiesImpl implements WorkspaceActivities {
           // A fan-out's child shares the repository's objects with the other children on this worker.
           () -> git.prepare(input.loopId(), input.workspace(), input.commit(), input.forkOf(), input.parentLoopId() != null));
       return new PrepareResult(
-          prepared.dir().toString(), GitWorkspace.workBranch(input.loopId()), prepared.baseCommit(), prepared.commit(), hostQueue,
+          prepared.dir().toString(), LoopRefs.workBranch(input.loopId()), prepared.baseCommit(), prepared.commit(), hostQueue,
           policy.sandbox().describe(), hostQueue == null ? null : heartbeatTimeout);
     });
   }

@@ -142,13 +142,13 @@ final class WorkspaceClones {
       store.fetch(repo, loopId);
       ObjectId branch = repo.resolve("refs/remotes/store/loops/" + loopId);
       if (branch != null) {
-        GitWorkspace.setRef(repo, Constants.R_HEADS + GitWorkspace.workBranch(loopId), branch);
+        LoopRefs.setRef(repo, Constants.R_HEADS + LoopRefs.workBranch(loopId), branch);
       }
       excludeLoopDir(repo);
       // Files as a clone has them (the repository's branch), until the caller reconciles.
       ObjectId base = baseTip(repo, spec.branch());
       if (base != null) {
-        GitWorkspace.pointHead(repo, base, "clone: the repository's branch");
+        LoopRefs.pointHead(repo, base, "clone: the repository's branch");
         GitCommandLine.resetHard(dir, base);
         GitCommandLine.publishIndex(dir);
       }
@@ -199,7 +199,7 @@ final class WorkspaceClones {
       return false;
     }
     try (Git git = TrustedGit.open(dir, origin)) {
-      return git.getRepository().exactRef(Constants.R_HEADS + GitWorkspace.workBranch(loopId)) != null;
+      return git.getRepository().exactRef(Constants.R_HEADS + LoopRefs.workBranch(loopId)) != null;
     } catch (IOException | RuntimeException e) {
       return false;
     }
@@ -209,7 +209,7 @@ final class WorkspaceClones {
     // A clone a crashed worker left half made is thrown away and made again. Cloning happens in
     // place: JGit may still be collecting garbage in the background after the clone returns, so the
     // directory must not be moved.
-    GitWorkspace.deleteTree(dir);
+    WorkspaceFiles.deleteTree(dir);
     GitCommandLine.forgetIndex(dir);
     TrustedGit.distrust(dir);
     try {
@@ -229,11 +229,11 @@ final class WorkspaceClones {
       }
       Files.writeString(dir.resolve(".git").resolve(CLONED_MARKER), spec.repository() + "\n");
     } catch (GitAPIException | RuntimeException e) {
-      GitWorkspace.deleteTree(dir);
+      WorkspaceFiles.deleteTree(dir);
       throw new StepException(StepException.Kind.REPOSITORY_UNAVAILABLE,
           "cannot clone " + spec.repository() + ": " + e.getMessage(), e);
     } catch (IOException e) {
-      GitWorkspace.deleteTree(dir);
+      WorkspaceFiles.deleteTree(dir);
       throw new StepException(StepException.Kind.IO, "cannot create workspace " + dir + ": " + e.getMessage(), e);
     }
   }
@@ -259,7 +259,7 @@ final class WorkspaceClones {
     }
     log.info("git clone of {} did not give a plain clone ({}); cloning with JGit", repository,
         result.ok() ? "it borrows objects" : "exit " + result.exit() + ": " + result.output().strip());
-    GitWorkspace.deleteTree(dir);
+    WorkspaceFiles.deleteTree(dir);
     return false;
   }
 

@@ -10,7 +10,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Comparator;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The worker's reads and writes of files in a workspace, where a step may have left links
@@ -121,7 +123,7 @@ final class WorkspaceFiles {
     try {
       BasicFileAttributes attributes = attributesOrNull(file);
       if (attributes != null && attributes.isDirectory()) {
-        GitWorkspace.deleteTree(file);
+        WorkspaceFiles.deleteTree(file);
       } else if (attributes != null && (attributes.isSymbolicLink() || links(file) > 1)) {
         log.warn("replacing {}, a link a step left, with the worker's own file", file);
       }
@@ -135,7 +137,7 @@ final class WorkspaceFiles {
   static void delete(Path root, String relative) {
     Path file = inside(root, relative);
     ownDirectory(root, root.relativize(file.getParent()).toString());
-    GitWorkspace.deleteTree(file);
+    WorkspaceFiles.deleteTree(file);
   }
 
   /**
@@ -180,7 +182,7 @@ final class WorkspaceFiles {
   static Path emptyDirectory(Path root, String relative) {
     Path dir = inside(root, relative);
     ownDirectory(root, root.relativize(dir.getParent()).toString());
-    GitWorkspace.deleteTree(dir);
+    WorkspaceFiles.deleteTree(dir);
     return ownDirectory(root, relative);
   }
 
@@ -254,5 +256,17 @@ final class WorkspaceFiles {
   private static StepException unsafe(Path root, Path path, String what) {
     return new StepException(StepException.Kind.UNSAFE_WORKSPACE,
         "the workspace's " + root.relativize(path) + " " + what + "; the worker follows no link a step can write");
+  }
+
+  /** Deletes {@code dir} and everything under it, best effort (a leftover is named as temporary by whoever made it). */
+  static void deleteTree(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // Best effort: a leftover temporary directory is harmless and named as such.
+    }
   }
 }

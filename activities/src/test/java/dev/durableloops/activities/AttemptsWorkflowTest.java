@@ -61,7 +61,7 @@ class AttemptsWorkflowTest {
 
   @AfterAll
   static void cleanUp() {
-    GitWorkspace.deleteTree(DATA);
+    WorkspaceFiles.deleteTree(DATA);
   }
 
   private static LoopSpec spec(String name, List<String> makers, List<CheckSpec> checks, GateSpec gate, Caps caps) throws Exception {

@@ -55,7 +55,7 @@ class FanOutDurabilityTest {
 
   @AfterAll
   static void cleanUp() {
-    GitWorkspace.deleteTree(DATA);
+    WorkspaceFiles.deleteTree(DATA);
   }
 
   private static LoopSpec withCaps(LoopSpec spec, Caps caps) {

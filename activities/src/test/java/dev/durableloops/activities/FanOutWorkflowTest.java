@@ -52,7 +52,7 @@ class FanOutWorkflowTest {
 
   @AfterAll
   static void cleanUp() {
-    GitWorkspace.deleteTree(DATA);
+    WorkspaceFiles.deleteTree(DATA);
   }
 
   /** Discover: every task whose file does not say {@code done}. */

@@ -83,7 +83,7 @@ class FaultsTest {
     start(tmp.resolve("data"), CommandPolicy.DEFAULT_OUTPUT_CAP);
     MakeResult first = make(1, prepared.commit(), "echo b > a.txt");
     activities.checkpoint(new CheckpointInput("loop-x", 1, first.attemptCommit()));
-    GitWorkspace.deleteTree(ws().resolve(".git"));
+    WorkspaceFiles.deleteTree(ws().resolve(".git"));
     Files.writeString(ws().resolve("a.txt"), "garbage\n");
 
     MakeResult second = make(2, first.attemptCommit(), "echo c >> a.txt");
@@ -119,15 +119,15 @@ class FaultsTest {
     assertThat(failure.getOriginalMessage()).containsIgnoringCase("no space left on device");
     String reason = failure.getType() + ": " + failure.getOriginalMessage();
     try (Git store = Git.open(data.resolve("store.git").toFile())) {
-      assertThat(store.getRepository().exactRef("refs/tags/" + GitWorkspace.checkpointTag("loop-x", 1))).isNull();
-      assertThat(store.getRepository().exactRef("refs/heads/" + GitWorkspace.workBranch("loop-x")).getObjectId().name())
+      assertThat(store.getRepository().exactRef("refs/tags/" + LoopRefs.checkpointTag("loop-x", 1))).isNull();
+      assertThat(store.getRepository().exactRef("refs/heads/" + LoopRefs.workBranch("loop-x")).getObjectId().name())
           .isEqualTo(prepared.commit());
     }
 
     Files.delete(filler);
     activities.checkpoint(new CheckpointInput("loop-x", 1, made.attemptCommit()));
     try (Git store = Git.open(data.resolve("store.git").toFile())) {
-      assertThat(store.getRepository().exactRef("refs/heads/" + GitWorkspace.workBranch("loop-x")).getObjectId().name())
+      assertThat(store.getRepository().exactRef("refs/heads/" + LoopRefs.workBranch("loop-x")).getObjectId().name())
           .isEqualTo(made.attemptCommit());
     }
     System.out.println("fault: data directory full during a checkpoint: retryable " + reason

@@ -67,7 +67,7 @@ class FenceTest {
         .hasMessageContaining("not written (commit the attempt)").hasMessageContaining("no longer owns the workspace of loop loop-f");
     assertThat(LoopWorkflowTest.running("sleep 30.53")).isFalse();
     try (Git store = Git.open(tmp.resolve("data/store.git").toFile())) {
-      var ref = store.getRepository().exactRef(GitWorkspace.attemptRef("loop-f", 1));
+      var ref = store.getRepository().exactRef(LoopRefs.attemptRef("loop-f", 1));
       assertThat(ref.getObjectId().name()).isEqualTo(current.attemptCommit());
       var commit = store.getRepository().parseCommit(ref.getObjectId());
       assertThat(commit.getParent(0).name()).isEqualTo(prepared.commit());

@@ -58,7 +58,7 @@ class GitWorkspaceTest {
     // What a step may leave: the refs packed and their directory gone, HEAD naming nothing.
     TrustedGit.distrust(p.dir());
     TestRepos.git(p.dir(), "pack-refs", "--all");
-    GitWorkspace.deleteTree(gitDir.resolve("refs"));
+    WorkspaceFiles.deleteTree(gitDir.resolve("refs"));
     Files.writeString(gitDir.resolve("HEAD"), "0000000000000000000000000000000000000000\n");
     Files.writeString(p.dir().resolve("a.txt"), "changed\n");
     GitWorkspace.Attempt attempt = workspace.commitAttempt("loop-r", 1, p.commit(), "attempt 1");

@@ -55,7 +55,7 @@ class LoopWorkflowTest {
 
   @AfterAll
   static void cleanUp() {
-    GitWorkspace.deleteTree(DATA);
+    WorkspaceFiles.deleteTree(DATA);
   }
 
   private static Path repo(String name, Map<String, String> files) throws Exception {

@@ -45,7 +45,7 @@ class MakerLimitsWorkflowTest {
 
   @AfterAll
   static void cleanUp() {
-    GitWorkspace.deleteTree(DATA);
+    WorkspaceFiles.deleteTree(DATA);
   }
 
   private static LoopSpec spec(String name) throws Exception {

@@ -89,7 +89,7 @@ class SharedClonesTest {
     Files.writeString(t1.dir().resolve("a.txt"), "child work\n");
     GitWorkspace.Attempt attempt = workspace.commitAttempt(PARENT + "-t1", 1, t1.commit(), "child attempt");
 
-    GitWorkspace.deleteTree(t1.dir().resolve(".git"));
+    WorkspaceFiles.deleteTree(t1.dir().resolve(".git"));
     workspace.reconcile(PARENT + "-t1", attempt.commit());
     assertThat(Files.readString(t1.dir().resolve("a.txt"))).isEqualTo("child work\n");
     assertThat(t1.dir().resolve(".git/objects/info/alternates")).exists();

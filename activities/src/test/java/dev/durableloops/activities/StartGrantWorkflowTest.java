@@ -55,7 +55,7 @@ class StartGrantWorkflowTest {
 
   @AfterAll
   static void cleanUp() {
-    GitWorkspace.deleteTree(DATA);
+    WorkspaceFiles.deleteTree(DATA);
   }
 
   @Test

@@ -261,7 +261,7 @@ class WorkspaceAttackTest {
     DeliverResult delivered = deliver(made.attemptCommit());
     assertThat(delivered.error()).isNull();
     assertThat(delivered.pushed()).isTrue();
-    assertThat(git(bare, "rev-parse", "refs/heads/" + GitWorkspace.workBranch(LOOP))).isEqualTo(made.attemptCommit());
+    assertThat(git(bare, "rev-parse", "refs/heads/" + LoopRefs.workBranch(LOOP))).isEqualTo(made.attemptCommit());
     assertThat(git(evil, "for-each-ref")).isEmpty();
     assertThat(markers()).isEmpty();
   }
@@ -422,11 +422,11 @@ class WorkspaceAttackTest {
   @Test
   @DisplayName("a maker points HEAD at the loop's work branch, for the worker's attempt commit to move it past the gate")
   void headOnTheWorkBranch() throws Exception {
-    MakeResult made = make(1, prepared.commit(), "git symbolic-ref HEAD refs/heads/" + GitWorkspace.workBranch(LOOP) + "; echo changed > a.txt");
+    MakeResult made = make(1, prepared.commit(), "git symbolic-ref HEAD refs/heads/" + LoopRefs.workBranch(LOOP) + "; echo changed > a.txt");
     assertThat(made.changed()).isTrue();
-    assertThat(git(ws, "rev-parse", "refs/heads/" + GitWorkspace.workBranch(LOOP))).isEqualTo(prepared.commit());
+    assertThat(git(ws, "rev-parse", "refs/heads/" + LoopRefs.workBranch(LOOP))).isEqualTo(prepared.commit());
     try (Git store = Git.open(data.resolve("store.git").toFile())) {
-      assertThat(store.getRepository().resolve("refs/heads/" + GitWorkspace.workBranch(LOOP)).name()).isEqualTo(prepared.commit());
+      assertThat(store.getRepository().resolve("refs/heads/" + LoopRefs.workBranch(LOOP)).name()).isEqualTo(prepared.commit());
     }
   }
 
@@ -434,9 +434,9 @@ class WorkspaceAttackTest {
   @DisplayName("a maker points HEAD at the work branch and leaves .git/HEAD.lock, for the worker's detach of HEAD to fail unseen")
   void headOnTheWorkBranchLocked() throws Exception {
     ApplicationFailure refused = failure(() -> make(1, prepared.commit(),
-        "git symbolic-ref HEAD refs/heads/" + GitWorkspace.workBranch(LOOP) + "; echo changed > a.txt; touch .git/HEAD.lock"));
+        "git symbolic-ref HEAD refs/heads/" + LoopRefs.workBranch(LOOP) + "; echo changed > a.txt; touch .git/HEAD.lock"));
     assertThat(refused.getOriginalMessage()).contains("pointing HEAD at").contains("LOCK_FAILURE");
-    assertThat(git(ws, "rev-parse", "refs/heads/" + GitWorkspace.workBranch(LOOP))).isEqualTo(prepared.commit());
+    assertThat(git(ws, "rev-parse", "refs/heads/" + LoopRefs.workBranch(LOOP))).isEqualTo(prepared.commit());
     // The step's retry reconciles the workspace, the lock with it, and goes on.
     assertThat(make(1, prepared.commit(), "echo again > a.txt").changed()).isTrue();
   }
@@ -554,7 +554,7 @@ class WorkspaceAttackTest {
     Path theirs = Files.createDirectories(outside.resolve("theirs"));
     // Left by a maker that died before the worker read its result: the next step finds the link.
     make(1, prepared.commit(), "true");
-    GitWorkspace.deleteTree(ws.resolve(".loop"));
+    WorkspaceFiles.deleteTree(ws.resolve(".loop"));
     Files.createSymbolicLink(ws.resolve(".loop"), theirs);
     plan(2);
     try (Stream<Path> files = Files.list(theirs)) {
@@ -811,7 +811,7 @@ class WorkspaceAttackTest {
     activities.discard(new DiscardInput(LOOP, made.attemptCommit()));
     DeliverResult delivered = deliver(made.attemptCommit());
     assertThat(delivered.error()).isNull();
-    assertThat(git(bare, "rev-parse", "refs/heads/" + GitWorkspace.workBranch(LOOP))).isEqualTo(made.attemptCommit());
+    assertThat(git(bare, "rev-parse", "refs/heads/" + LoopRefs.workBranch(LOOP))).isEqualTo(made.attemptCommit());
     activities.rollback(new RollbackInput(LOOP, prepared.commit()));
     activities.prepare(new PrepareInput(LOOP, origin, made.attemptCommit()));
     return made;
