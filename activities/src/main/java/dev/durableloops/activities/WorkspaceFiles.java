@@ -123,7 +123,7 @@ final class WorkspaceFiles {
     try {
       BasicFileAttributes attributes = attributesOrNull(file);
       if (attributes != null && attributes.isDirectory()) {
-        WorkspaceFiles.deleteTree(file);
+        deleteTree(file);
       } else if (attributes != null && (attributes.isSymbolicLink() || links(file) > 1)) {
         log.warn("replacing {}, a link a step left, with the worker's own file", file);
       }
@@ -137,7 +137,7 @@ final class WorkspaceFiles {
   static void delete(Path root, String relative) {
     Path file = inside(root, relative);
     ownDirectory(root, root.relativize(file.getParent()).toString());
-    WorkspaceFiles.deleteTree(file);
+    deleteTree(file);
   }
 
   /**
@@ -182,7 +182,7 @@ final class WorkspaceFiles {
   static Path emptyDirectory(Path root, String relative) {
     Path dir = inside(root, relative);
     ownDirectory(root, root.relativize(dir.getParent()).toString());
-    WorkspaceFiles.deleteTree(dir);
+    deleteTree(dir);
     return ownDirectory(root, relative);
   }
 
@@ -258,7 +258,7 @@ final class WorkspaceFiles {
         "the workspace's " + root.relativize(path) + " " + what + "; the worker follows no link a step can write");
   }
 
-  /** Deletes {@code dir} and everything under it, best effort (a leftover is named as temporary by whoever made it). */
+  /** Deletes {@code dir} and everything under it, best effort: what cannot be deleted stays, and the caller's next attempt retries or replaces it. */
   static void deleteTree(Path dir) {
     if (!Files.exists(dir)) {
       return;
