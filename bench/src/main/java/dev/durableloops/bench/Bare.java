@@ -9,6 +9,7 @@ import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 import java.time.Duration;
+import java.util.function.UnaryOperator;
 
 /**
  * The floors: a bare Temporal workflow that runs six no-op activities per iteration, and one that
@@ -71,12 +72,7 @@ public final class Bare {
     @Override
     public int run(int iterations) {
       SandboxedActivities steps = Workflow.newActivityStub(SandboxedActivities.class, OPTIONS);
-      for (int i = 1; i <= iterations; i++) {
-        for (String step : STEPS) {
-          steps.sandboxed(new Step(i, step));
-        }
-      }
-      return iterations;
+      return iterate(iterations, STEPS, steps::sandboxed);
     }
   }
 
@@ -100,12 +96,17 @@ public final class Bare {
     @Override
     public int run(int iterations) {
       NoopActivities noop = Workflow.newActivityStub(NoopActivities.class, OPTIONS);
-      for (int i = 1; i <= iterations; i++) {
-        for (String step : STEPS) {
-          noop.noop(new Step(i, step));
-        }
-      }
-      return iterations;
+      return iterate(iterations, STEPS, noop::noop);
     }
+  }
+
+  /** Calls {@code activity} for each of {@code steps}, in order, {@code iterations} times; returns {@code iterations}. */
+  private static int iterate(int iterations, String[] steps, UnaryOperator<Step> activity) {
+    for (int i = 1; i <= iterations; i++) {
+      for (String step : steps) {
+        activity.apply(new Step(i, step));
+      }
+    }
+    return iterations;
   }
 }
